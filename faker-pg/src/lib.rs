@@ -1,0 +1,1 @@
+//! PostgreSQL support for ddd-faker.

@@ -1,0 +1,17 @@
+//! # ddd-faker
+//!
+//! Fake data for DDD applications whose *distributions* match production and whose aggregates
+//! are valid because the application's own domain code builds them.
+//!
+//! This facade re-exports [`faker_core`] (distributors, estimators, seeded randomness) and, with
+//! the `pg` feature, [`faker_pg`] (PostgreSQL). Add this one package:
+//!
+//! ```toml
+//! [dependencies]
+//! ddd-faker = { version = "0.1", features = ["pg"] }
+//! ```
+
+pub use faker_core::*;
+
+#[cfg(feature = "pg")]
+pub use faker_pg as pg;
