@@ -20,8 +20,8 @@ use crate::error::{ParamError, finite};
 ///
 /// ```
 /// use faker_core::Weights;
-/// let w = Weights::new([7.0, 2.0, 0.7, 0.3]).unwrap();
-/// assert_eq!(w.as_slice(), &[0.7, 0.2, 0.07, 0.03]);
+/// let w = Weights::new([7.0, 2.0, 1.0]).unwrap(); // relative weights are normalised
+/// assert_eq!(w.as_slice(), &[0.7, 0.2, 0.1]);
 /// assert!(Weights::new([0.0, 0.0]).is_err());
 /// assert!(Weights::new([]).is_err());
 /// ```
@@ -37,7 +37,7 @@ pub struct Weights {
 
 impl Weights {
     /// Validates and normalises the weights: non-empty, finite, non-negative, not all zero.
-    /// Relative weights are fine (`[7, 2, 0.7, 0.3]` equals `[0.7, 0.2, 0.07, 0.03]`).
+    /// Relative weights are fine (`[7, 2, 1]` equals `[0.7, 0.2, 0.1]`).
     pub fn new(weights: impl AsRef<[f64]>) -> Result<Self, ParamError> {
         let raw = weights.as_ref();
         if raw.is_empty() {
