@@ -1,0 +1,1 @@
+//! One-to-many count distributors: how many children a parent gets.
