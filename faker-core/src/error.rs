@@ -32,7 +32,9 @@ pub enum ParamError {
     NullWeightOutOfRange { value: f64 },
 
     /// `weights = []`.
-    #[error("`weights` must not be empty; give one weight per partition, e.g. [0.7, 0.2, 0.07, 0.03]")]
+    #[error(
+        "`weights` must not be empty; give one weight per partition, e.g. [0.7, 0.2, 0.07, 0.03]"
+    )]
     EmptyWeights,
 
     /// A negative weight.
@@ -50,6 +52,13 @@ pub enum ParamError {
     /// An integer range whose lower bound exceeds its upper bound.
     #[error("range `{min}..={max}` is empty: `min` must be <= `max`")]
     EmptyRange { min: i64, max: i64 },
+
+    /// Planned mode would need more slots than it may allocate.
+    #[error(
+        "planned mode for {draws} draws with `mean` = {mean} needs too many slots; \
+         use `mean = 1` for unique values, a larger `mean`, or dynamic mode"
+    )]
+    PlanTooLarge { draws: u64, mean: f64 },
 
     /// Any other out-of-domain parameter, with a sentence saying what is allowed.
     #[error("`{param}` = {value} is out of range: {expected}")]

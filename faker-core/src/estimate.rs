@@ -127,7 +127,9 @@ fn fit_sorted(sorted_desc: &[u64]) -> Option<SkewFit> {
         .enumerate()
         .map(|(i, &c)| (((i + 1) as f64).ln(), (c as f64).ln()));
     let n = keep as f64;
-    let (sx, sy) = points.clone().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (sx, sy) = points
+        .clone()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
     let (mx, my) = (sx / n, sy / n);
     // Equal counts are an exact case (uniform data): keep it exact instead of rounding noise.
     let flat = sorted_desc[0] == sorted_desc[keep - 1];
@@ -171,7 +173,10 @@ mod tests {
         let counts = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
         let w = partition_weights(&counts, 4);
         let total = 55.0;
-        assert_eq!(w, vec![27.0 / total, 18.0 / total, 7.0 / total, 3.0 / total]);
+        assert_eq!(
+            w,
+            vec![27.0 / total, 18.0 / total, 7.0 / total, 3.0 / total]
+        );
         // fewer values than tiles
         assert_eq!(partition_weights(&[5, 5], 4), vec![0.5, 0.5, 0.0, 0.0]);
         assert_eq!(partition_weights(&[], 4), vec![0.0; 4]);

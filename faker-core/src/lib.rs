@@ -2,6 +2,9 @@
 //!
 //! The runtime of ddd-faker. This crate holds the parts that decide *how much* and *which*:
 //!
+//! * [`distributor`] — many-to-one: reuse a value from a [`Pool`](distributor::Pool), create
+//!   one, or give a null; dynamic or *planned* (exact distributions for a known draw count);
+//! * [`count`] — one-to-many: how many children a parent gets;
 //! * [`law`] — how draws spread over the values of a pool: uniform, [`Skew`] (power law),
 //!   [`Weights`] (partitions);
 //! * [`Mean`] — how often each value is reused, and [`NullWeight`] — how often a draw is null;
@@ -13,6 +16,7 @@
 //! every parameter type validates itself in `new(..) -> Result<Self, ParamError>`.
 
 pub mod count;
+pub mod distributor;
 pub mod error;
 pub mod estimate;
 pub mod law;
@@ -20,8 +24,13 @@ mod mean;
 mod null_weight;
 pub mod rng;
 
+pub use count::{CountDistribution, PoissonCount, RangeCount, Rescaled, SkewCount, WeightsCount};
+pub use distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Pool};
 pub use error::ParamError;
 pub use law::{Law, Skew, Weights};
 pub use mean::Mean;
 pub use null_weight::NullWeight;
 pub use rng::FakerRng;
+
+/// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
+pub use rand_distr::Distribution;

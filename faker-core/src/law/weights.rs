@@ -171,7 +171,9 @@ impl Segment {
             if !(1e-9..=1.0 - 1e-9).contains(&gamma) {
                 Shape::Flat
             } else if gamma <= 0.5 {
-                Shape::Tail { b: 1.0 / gamma - 1.0 }
+                Shape::Tail {
+                    b: 1.0 / gamma - 1.0,
+                }
             } else {
                 Shape::Head {
                     a: gamma / (1.0 - gamma),
@@ -379,14 +381,21 @@ mod tests {
             let k = sorted.len() as f64;
             for (p, want) in sorted.iter().enumerate() {
                 let got = law.cdf((p as f64 + 1.0) / k) - law.cdf(p as f64 / k);
-                assert!((got - want).abs() < 1e-12, "{weights:?} p={p}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-12,
+                    "{weights:?} p={p}: {got} vs {want}"
+                );
             }
         }
     }
 
     #[test]
     fn smooth_density_never_increases() {
-        for weights in [vec![0.7, 0.2, 0.07, 0.03], vec![0.5, 0.25, 0.25], vec![0.6, 0.3, 0.1]] {
+        for weights in [
+            vec![0.7, 0.2, 0.07, 0.03],
+            vec![0.5, 0.25, 0.25],
+            vec![0.6, 0.3, 0.1],
+        ] {
             let law = SmoothWeights::new(&Weights::new(&weights).unwrap());
             let mut prev = f64::INFINITY;
             for i in 0..=10_000 {

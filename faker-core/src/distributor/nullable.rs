@@ -1,0 +1,86 @@
+//! The `null_weight` wrapper.
+
+use std::hash::Hash;
+
+use rand::{Rng, RngExt};
+
+use super::ManyToOne;
+use super::draw::{Draw, Ticket};
+use super::pool::{Filter, Pool};
+use crate::NullWeight;
+use crate::error::ParamError;
+
+/// Wraps a distributor so that a draw is [`Draw::Null`] with probability `null_weight`, before
+/// the inner distributor is consulted; the other draws are the inner distributor's.
+///
+/// Planning passes the expected number of non-null draws, `draws * (1 - null_weight)`, to the
+/// inner distributor, so `mean` stays the number of uses per value among non-null draws (which
+/// is what the `mean` SQL measures: it filters `IS NOT NULL`).
+#[derive(Debug, Clone)]
+pub struct Nullable<D> {
+    inner: D,
+    null_weight: NullWeight,
+}
+
+impl<D> Nullable<D> {
+    /// Wraps `inner`.
+    pub fn new(inner: D, null_weight: NullWeight) -> Self {
+        Nullable { inner, null_weight }
+    }
+
+    /// The probability of a null.
+    pub fn null_weight(&self) -> NullWeight {
+        self.null_weight
+    }
+
+    /// The wrapped distributor.
+    pub fn inner(&self) -> &D {
+        &self.inner
+    }
+
+    #[inline]
+    fn is_null<R: Rng + ?Sized>(&self, rng: &mut R) -> bool {
+        !self.null_weight.is_never() && rng.random::<f64>() < self.null_weight.get()
+    }
+}
+
+impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
+    fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
+        let non_null = (draws as f64 * (1.0 - self.null_weight.get())).round() as u64;
+        self.inner.plan(non_null)
+    }
+
+    fn is_planned(&self) -> bool {
+        self.inner.is_planned()
+    }
+
+    #[inline]
+    fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize> {
+        if self.is_null(rng) {
+            Draw::Null
+        } else {
+            self.inner.draw_position(pool, rng)
+        }
+    }
+
+    fn draw_matching_position<F, R>(
+        &mut self,
+        pool: &mut Pool<V>,
+        filter: &F,
+        rng: &mut R,
+    ) -> Draw<usize>
+    where
+        F: Filter<V> + ?Sized,
+        R: Rng + ?Sized,
+    {
+        if self.is_null(rng) {
+            Draw::Null
+        } else {
+            self.inner.draw_matching_position(pool, filter, rng)
+        }
+    }
+
+    fn fulfil(&mut self, pool: &mut Pool<V>, ticket: Ticket, value: V) -> usize {
+        self.inner.fulfil(pool, ticket, value)
+    }
+}

@@ -1,0 +1,228 @@
+//! Planned mode: exact distributions when the number of draws is known.
+//!
+//! Dynamic creation ("create with probability 1/mean, otherwise pick from the pool as it is")
+//! has an *age effect*: values created early sit in the pool longer and collect more draws, so
+//! the achieved distribution is steeper than the configured one. When the number of draws `N`
+//! is known, the plan removes it:
+//!
+//! 1. the law becomes a fixed distribution over `D` *slots* (slot `i` gets
+//!    `p_i = F((i+1)/D) - F(i/D)` where `F` is the law's cumulative function, non-increasing in
+//!    `i`, so ranking values by use count gives back the law);
+//! 2. `D` is chosen so that the **expected number of slots hit** in `N` draws,
+//!    `Σ 1 - (1 - p_i)^N`, equals `N / mean` (slots never hit never become values, so `D` is a
+//!    little larger than `N / mean`);
+//! 3. every draw picks a slot under the law; the first draw of a slot binds it to a value:
+//!    a value already in the pool that no slot of this plan holds yet (created directly or by
+//!    another strategy sharing the pool), or else a newly created one.
+//!
+//! Draws beyond `N` keep using the same slots, so the shape stays and the mean grows.
+
+use rand::Rng;
+
+use super::draw::Ticket;
+use crate::error::ParamError;
+use crate::law::PlannedLaw;
+use crate::{Law, Mean};
+
+/// Upper bound on slots (4 bytes each): a mean very close to 1 over many draws would need
+/// more, and is better served by unique values or dynamic mode.
+const MAX_SLOTS: usize = 1 << 28;
+const EMPTY: u32 = u32::MAX;
+
+/// Where a planned draw landed.
+pub(crate) enum PlannedDraw {
+    /// A slot bound to this pool position.
+    Bound(usize),
+    /// An empty slot and no free pool value: create one.
+    Create(Ticket),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    law: PlannedLaw,
+    /// Pool position per slot, `EMPTY` until first hit.
+    slots: Vec<u32>,
+    /// Pool positions bound to some slot of this plan (bitset).
+    bound: Vec<u64>,
+    /// No pool position below this is free (unbound).
+    next_free: usize,
+}
+
+impl Plan {
+    /// Plans `draws` non-null draws of `law` with `mean` uses per value.
+    pub(crate) fn new(law: &Law, mean: Mean, draws: u64) -> Result<Plan, ParamError> {
+        let law = law.planned();
+        let slots = slot_count(&law, mean, draws)?;
+        Ok(Plan {
+            law,
+            slots: vec![EMPTY; slots],
+            bound: Vec::new(),
+            next_free: 0,
+        })
+    }
+
+    /// Number of slots `D`.
+    pub(crate) fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    #[inline]
+    pub(crate) fn draw<R: Rng + ?Sized>(&mut self, pool_len: usize, rng: &mut R) -> PlannedDraw {
+        let d = self.slots.len();
+        let slot = ((self.law.sample(rng) * d as f64) as usize).min(d - 1);
+        let held = self.slots[slot];
+        if held != EMPTY {
+            return PlannedDraw::Bound(held as usize);
+        }
+        while self.next_free < pool_len && self.is_bound(self.next_free) {
+            self.next_free += 1;
+        }
+        if self.next_free < pool_len {
+            let position = self.next_free;
+            self.bind(slot, position);
+            PlannedDraw::Bound(position)
+        } else {
+            PlannedDraw::Create(Ticket::for_slot(slot as u32))
+        }
+    }
+
+    /// Records that `ticket`'s value now sits at pool `position`.
+    pub(crate) fn fulfil(&mut self, ticket: Ticket, position: usize) {
+        match ticket.slot() {
+            Some(slot) if self.slots.get(slot as usize) == Some(&EMPTY) => {
+                self.bind(slot as usize, position)
+            }
+            // The slot was bound meanwhile (two tickets for one slot), or the ticket came
+            // from dynamic mode: the value simply joins the pool.
+            _ => {}
+        }
+    }
+
+    fn bind(&mut self, slot: usize, position: usize) {
+        // Positions beyond u32 cannot occur: MAX_SLOTS bounds the bound values.
+        self.slots[slot] = position as u32;
+        let (word, bit) = (position / 64, position % 64);
+        if self.bound.len() <= word {
+            self.bound.resize(word + 1, 0);
+        }
+        self.bound[word] |= 1 << bit;
+    }
+
+    fn is_bound(&self, position: usize) -> bool {
+        self.bound
+            .get(position / 64)
+            .is_some_and(|w| w & (1 << (position % 64)) != 0)
+    }
+}
+
+/// Expected number of distinct slots hit by `draws` draws over `d` slots of `law`.
+pub(crate) fn expected_distinct(law: &PlannedLaw, d: usize, draws: f64) -> f64 {
+    let mut total = 0.0;
+    let mut previous = 0.0;
+    for i in 1..=d {
+        let current = law.cdf(i as f64 / d as f64);
+        let p = (current - previous).clamp(0.0, 1.0);
+        previous = current;
+        // 1 - (1-p)^N, computed without cancellation for tiny p.
+        total += -libm::expm1(draws * libm::log1p(-p));
+    }
+    total
+}
+
+/// The slot count whose expected number of distinct slots hit is `draws / mean`.
+pub(crate) fn slot_count(law: &PlannedLaw, mean: Mean, draws: u64) -> Result<usize, ParamError> {
+    let n = draws as f64;
+    let target = n / mean.get();
+    if target <= 1.0 {
+        return Ok(1);
+    }
+    let too_large = || ParamError::PlanTooLarge {
+        draws,
+        mean: mean.get(),
+    };
+    // For a given D the uniform law hits the most slots in expectation (1 - (1-p)^N is
+    // concave in p), so the uniform solution is a lower bound for every law, found in O(1)
+    // per step; and if even MAX_SLOTS uniform slots fall short, no law can make it.
+    let uniform = |d: usize| d as f64 * -libm::expm1(n * libm::log1p(-1.0 / d as f64));
+    if uniform(MAX_SLOTS) < target {
+        return Err(too_large());
+    }
+    let (mut below, mut above) = (1usize, MAX_SLOTS);
+    while above - below > 1 {
+        let mid = below + (above - below) / 2;
+        if uniform(mid) >= target {
+            above = mid;
+        } else {
+            below = mid;
+        }
+    }
+    // E_law(below) <= uniform(below) < target; grow `hi` until it brackets the target.
+    let mut lo = below;
+    let mut hi = above;
+    while expected_distinct(law, hi, n) < target {
+        if hi >= MAX_SLOTS {
+            return Err(too_large());
+        }
+        lo = hi;
+        hi = (hi * 2).min(MAX_SLOTS);
+    }
+    // E(D) grows with D: bisect to a relative width of 1e-4 (the sampling noise of the
+    // distinct count is far larger), then take the closer end.
+    while hi - lo > 1 && (hi - lo) as f64 > target * 1e-4 {
+        let mid = lo + (hi - lo) / 2;
+        if expected_distinct(law, mid, n) >= target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let (e_lo, e_hi) = (expected_distinct(law, lo, n), expected_distinct(law, hi, n));
+    Ok(if (target - e_lo).abs() < (e_hi - target).abs() {
+        lo.max(1)
+    } else {
+        hi
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Skew, Weights};
+
+    #[test]
+    fn slot_count_meets_the_target_in_expectation() {
+        let laws = [
+            Law::Uniform,
+            Law::Skew(Skew::new(2.0).unwrap()),
+            Law::Skew(Skew::new(3.0).unwrap()),
+            Law::Weights(Weights::new([0.7, 0.2, 0.07, 0.03]).unwrap()),
+        ];
+        for law in &laws {
+            for (mean, draws) in [(50.0, 100_000u64), (10.0, 100_000), (2.0, 10_000)] {
+                let planned = law.planned();
+                let d = slot_count(&planned, Mean::new(mean).unwrap(), draws).unwrap();
+                let target = draws as f64 / mean;
+                let e = expected_distinct(&planned, d, draws as f64);
+                assert!(d as f64 >= target, "{law:?} {mean}: D = {d} < {target}");
+                assert!(
+                    (e - target).abs() / target < 1e-3,
+                    "{law:?} mean {mean}: E = {e} vs {target} (D = {d})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_targets_use_one_slot() {
+        let law = Law::Uniform.planned();
+        assert_eq!(slot_count(&law, Mean::new(50.0).unwrap(), 10).unwrap(), 1);
+        assert_eq!(slot_count(&law, Mean::new(50.0).unwrap(), 0).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_mean_too_close_to_one_is_a_typed_error() {
+        let law = Law::Uniform.planned();
+        let err = slot_count(&law, Mean::new(1.000_001).unwrap(), 100_000_000).unwrap_err();
+        assert!(matches!(err, ParamError::PlanTooLarge { .. }), "{err}");
+    }
+}
