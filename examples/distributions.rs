@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use ddd_faker::distributor::{DistributorConfig, Draw, ManyToOne, Pool};
+use ddd_faker::distributor::{DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use ddd_faker::estimate::Profile;
 use ddd_faker::rng::seeded;
 use serde_json::json;
@@ -90,7 +90,7 @@ fn run(args: &Args) -> Result<serde_json::Value, String> {
     };
     let mut distributor = config.build().map_err(|e| e.to_string())?;
     if !args.dynamic {
-        ManyToOne::<u64>::plan(&mut distributor, args.draws).map_err(|e| e.to_string())?;
+        Plannable::plan(&mut distributor, args.draws).map_err(|e| e.to_string())?;
     }
 
     let mut rng = seeded(args.seed);

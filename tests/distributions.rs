@@ -12,7 +12,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use common::{Run, simulate};
-use ddd_faker::distributor::{DistributorConfig, Draw, Filter, ManyToOne, Pool, Strategy};
+use ddd_faker::distributor::{
+    DistributorConfig, Draw, Filter, ManyToOne, Plannable, Pool, Strategy,
+};
 use ddd_faker::rng::seeded;
 use ddd_faker::{Law, Mean, Skew, Weights};
 
@@ -187,7 +189,7 @@ fn planned_mode_binds_values_that_already_exist_before_creating() {
         pool.insert(id); // created directly, e.g. fixtures
     }
     let mut d = Strategy::new(Law::Uniform, Mean::new(10.0).unwrap());
-    ManyToOne::<u32>::plan(&mut d, 1000).unwrap();
+    Plannable::plan(&mut d, 1000).unwrap();
     let mut created = 0;
     let mut reused_fixture = [false; 5];
     for _ in 0..1000 {
@@ -281,7 +283,7 @@ fn reuse_draws_on_an_unfiltered_pool_do_not_allocate() {
             let mut d = config.build().unwrap();
             let mut pool: Pool<u64> = Pool::new();
             if planned {
-                ManyToOne::<u64>::plan(&mut d, 1_000_000).unwrap();
+                Plannable::plan(&mut d, 1_000_000).unwrap();
             }
             // fill the pool first (creation appends and may allocate)
             for _ in 0..200_000 {

@@ -25,7 +25,7 @@ mod null_weight;
 pub mod rng;
 
 pub use count::{CountDistribution, PoissonCount, RangeCount, Rescaled, SkewCount, WeightsCount};
-pub use distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Pool};
+pub use distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 pub use error::ParamError;
 pub use law::{Law, Skew, Weights};
 pub use mean::Mean;

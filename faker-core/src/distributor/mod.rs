@@ -11,7 +11,7 @@
 //!   [`DistributorConfig`].
 //!
 //! ```
-//! use faker_core::distributor::{DistributorConfig, Draw, ManyToOne, Pool};
+//! use faker_core::distributor::{DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 //! use faker_core::rng::seeded;
 //!
 //! // #[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50, null_weight = 0.1)]
@@ -41,6 +41,7 @@
 //! assert!((170..190).contains(&pool.len())); // 9 000 non-null draws / 50
 //! ```
 
+mod alias;
 mod config;
 mod draw;
 mod nullable;
@@ -60,17 +61,20 @@ use rand::Rng;
 
 use crate::error::ParamError;
 
-/// A many-to-one distributor over a [`Pool`] of `V`.
-///
-/// The pool is passed to every call instead of being owned, so several distributors can share
-/// one pool and the caller decides how it is stored (owned, behind a lock, ...).
-pub trait ManyToOne<V: Hash + Eq> {
+/// Switching a distributor to planned mode (independent of the value type).
+pub trait Plannable {
     /// Switches to planned mode for `draws` upcoming draws (see [`plan`]).
     fn plan(&mut self, draws: u64) -> Result<(), ParamError>;
 
     /// True in planned mode.
     fn is_planned(&self) -> bool;
+}
 
+/// A many-to-one distributor over a [`Pool`] of `V`.
+///
+/// The pool is passed to every call instead of being owned, so several distributors can share
+/// one pool and the caller decides how it is stored (owned, behind a lock, ...).
+pub trait ManyToOne<V: Hash + Eq>: Plannable {
     /// One draw over the whole pool, as a pool position. O(1) amortised, no allocation.
     fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize>;
 

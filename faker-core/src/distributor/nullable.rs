@@ -4,9 +4,9 @@ use std::hash::Hash;
 
 use rand::{Rng, RngExt};
 
-use super::ManyToOne;
 use super::draw::{Draw, Ticket};
 use super::pool::{Filter, Pool};
+use super::{ManyToOne, Plannable};
 use crate::NullWeight;
 use crate::error::ParamError;
 
@@ -44,7 +44,7 @@ impl<D> Nullable<D> {
     }
 }
 
-impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
+impl<D: Plannable> Plannable for Nullable<D> {
     fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
         let non_null = (draws as f64 * (1.0 - self.null_weight.get())).round() as u64;
         self.inner.plan(non_null)
@@ -53,7 +53,9 @@ impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
     fn is_planned(&self) -> bool {
         self.inner.is_planned()
     }
+}
 
+impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
     #[inline]
     fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize> {
         if self.is_null(rng) {

@@ -19,14 +19,15 @@
 
 use rand::Rng;
 
+use super::alias::AliasTable;
 use super::draw::Ticket;
 use crate::error::ParamError;
 use crate::law::PlannedLaw;
 use crate::{Law, Mean};
 
-/// Upper bound on slots (4 bytes each): a mean very close to 1 over many draws would need
+/// Upper bound on slots (4 to 12 bytes each): a mean very close to 1 over many draws would need
 /// more, and is better served by unique values or dynamic mode.
-const MAX_SLOTS: usize = 1 << 28;
+const MAX_SLOTS: usize = 1 << 26;
 const EMPTY: u32 = u32::MAX;
 
 /// Where a planned draw landed.
@@ -37,9 +38,18 @@ pub(crate) enum PlannedDraw {
     Create(Ticket),
 }
 
+/// How a planned draw finds its slot.
+#[derive(Debug, Clone)]
+enum SlotSampler {
+    /// Inverse transform of a law with a cheap closed form (uniform, skew).
+    Inverse(PlannedLaw),
+    /// An alias table over the slots' exact probabilities (smooth weights).
+    Alias(AliasTable),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    law: PlannedLaw,
+    sampler: SlotSampler,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Vec<u32>,
     /// Pool positions bound to some slot of this plan (bitset).
@@ -53,8 +63,14 @@ impl Plan {
     pub(crate) fn new(law: &Law, mean: Mean, draws: u64) -> Result<Plan, ParamError> {
         let law = law.planned();
         let slots = slot_count(&law, mean, draws)?;
+        let sampler = match law {
+            PlannedLaw::Smooth(_) => {
+                SlotSampler::Alias(AliasTable::new(&slot_probabilities(&law, slots)))
+            }
+            law => SlotSampler::Inverse(law),
+        };
         Ok(Plan {
-            law,
+            sampler,
             slots: vec![EMPTY; slots],
             bound: Vec::new(),
             next_free: 0,
@@ -69,7 +85,10 @@ impl Plan {
     #[inline]
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, pool_len: usize, rng: &mut R) -> PlannedDraw {
         let d = self.slots.len();
-        let slot = ((self.law.sample(rng) * d as f64) as usize).min(d - 1);
+        let slot = match &self.sampler {
+            SlotSampler::Inverse(law) => ((law.sample(rng) * d as f64) as usize).min(d - 1),
+            SlotSampler::Alias(table) => table.sample(rng),
+        };
         let held = self.slots[slot];
         if held != EMPTY {
             return PlannedDraw::Bound(held as usize);
@@ -113,6 +132,19 @@ impl Plan {
             .get(position / 64)
             .is_some_and(|w| w & (1 << (position % 64)) != 0)
     }
+}
+
+/// `p_i = F((i+1)/d) - F(i/d)` for every slot.
+fn slot_probabilities(law: &PlannedLaw, d: usize) -> Vec<f64> {
+    let mut previous = 0.0;
+    (1..=d)
+        .map(|i| {
+            let current = law.cdf(i as f64 / d as f64);
+            let p = (current - previous).max(0.0);
+            previous = current;
+            p
+        })
+        .collect()
 }
 
 /// Expected number of distinct slots hit by `draws` draws over `d` slots of `law`.

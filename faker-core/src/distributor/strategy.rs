@@ -4,10 +4,10 @@ use std::hash::Hash;
 
 use rand::{Rng, RngExt};
 
-use super::ManyToOne;
 use super::draw::{Draw, Ticket};
 use super::plan::{Plan, PlannedDraw};
 use super::pool::{Filter, Pool};
+use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
 use crate::{Law, Mean};
 
@@ -27,7 +27,7 @@ use crate::{Law, Mean};
 /// sub-pool, whose draw count is not known in advance.
 ///
 /// ```
-/// use faker_core::distributor::{Draw, ManyToOne, Pool, Strategy};
+/// use faker_core::distributor::{Draw, ManyToOne, Plannable, Pool, Strategy};
 /// use faker_core::{rng::seeded, Mean, Skew};
 ///
 /// let mut rng = seeded(7);
@@ -90,7 +90,7 @@ impl Strategy {
     }
 }
 
-impl<V: Hash + Eq> ManyToOne<V> for Strategy {
+impl Plannable for Strategy {
     fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
         self.plan = if self.mean.is_unique() {
             None // every draw creates anyway
@@ -103,7 +103,9 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
     fn is_planned(&self) -> bool {
         self.plan.is_some()
     }
+}
 
+impl<V: Hash + Eq> ManyToOne<V> for Strategy {
     #[inline]
     fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize> {
         if let Some(plan) = &mut self.plan {
