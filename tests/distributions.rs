@@ -305,3 +305,110 @@ fn reuse_draws_on_an_unfiltered_pool_do_not_allocate() {
         }
     }
 }
+
+/// The `distributions` example: cargo builds examples before it runs tests, next to the test
+/// binaries (`target/<profile>/examples/`).
+mod example_cli {
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    fn example() -> PathBuf {
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("target/<profile>/deps");
+        let path = profile_dir
+            .join("examples")
+            .join(format!("distributions{}", std::env::consts::EXE_SUFFIX));
+        assert!(path.exists(), "{} was not built", path.display());
+        path
+    }
+
+    fn run(args: &[&str]) -> Output {
+        Command::new(example())
+            .args(args)
+            .output()
+            .expect("run example")
+    }
+
+    fn json(out: &Output) -> serde_json::Value {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+    }
+
+    const BASE: [&str; 6] = ["--draws", "20000", "--mean", "50", "--seed", "1"];
+
+    #[test]
+    fn prints_the_documented_figures() {
+        let mut args = BASE.to_vec();
+        args.extend(["--weights", "0.7,0.2,0.07,0.03", "--null-weight", "0.2"]);
+        let v = json(&run(&args));
+        for key in [
+            "draws",
+            "distinct",
+            "mean_uses",
+            "null_share",
+            "quartile_shares",
+            "skew_estimate",
+            "r2",
+            "seconds",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key} in {v}");
+        }
+        assert_eq!(v["draws"], 20000);
+        assert_eq!(v["quartile_shares"].as_array().map(Vec::len), Some(4));
+        assert_eq!(v["mode"], "planned");
+    }
+
+    #[test]
+    fn same_command_same_figures_other_seed_other_figures() {
+        let strip = |mut v: serde_json::Value| {
+            v.as_object_mut().expect("object").remove("seconds");
+            v
+        };
+        for extra in [
+            &["--skew", "2"][..],
+            &["--weights", "0.7,0.2,0.07,0.03", "--dynamic"],
+        ] {
+            let mut args = BASE.to_vec();
+            args.extend(extra);
+            let a = strip(json(&run(&args)));
+            let b = strip(json(&run(&args)));
+            assert_eq!(a, b);
+            let mut other = args.clone();
+            other[5] = "2";
+            let c = strip(json(&run(&other)));
+            assert_ne!(a["quartile_shares"], c["quartile_shares"]);
+        }
+    }
+
+    #[test]
+    fn every_invalid_parameter_exits_non_zero_with_one_line() {
+        for bad in [
+            &["--skew", "0.5"][..],
+            &["--mean", "0.5"],
+            &["--null-weight", "1.5"],
+            &["--null-weight", "-0.1"],
+            &["--weights", ""],
+            &["--weights", "0.5,-0.5"],
+            &["--weights", "0,0,0"],
+            &["--weights", "0.5,0.5", "--skew", "2"],
+            &["--skew", "NaN"],
+            &["--mean", "inf"],
+            &["--draws", "0"],
+            &["--draws", "many"],
+            &["--bogus"],
+        ] {
+            let out = run(bad);
+            assert!(!out.status.success(), "{bad:?} succeeded");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{bad:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{bad:?} printed a report");
+        }
+    }
+}
