@@ -4,7 +4,7 @@
 //! are valid because the application's own domain code builds them.
 //!
 //! This facade re-exports [`faker_core`] (distributors, estimators, seeded randomness) and, with
-//! the `pg` feature, [`faker_pg`] (PostgreSQL). Add this one package:
+//! the `pg` feature, `faker_pg` as `ddd_faker::pg` (PostgreSQL). Add this one package:
 //!
 //! ```toml
 //! [dependencies]

@@ -2,7 +2,7 @@
 //!
 //! The runtime of ddd-faker. This crate holds the parts that decide *how much* and *which*:
 //!
-//! * [`distributor`] — many-to-one: reuse a value from a [`Pool`](distributor::Pool), create
+//! * [`distributor`] — many-to-one: reuse a value from a [`Pool`], create
 //!   one, or give a null; dynamic or *planned* (exact distributions for a known draw count);
 //! * [`count`] — one-to-many: how many children a parent gets;
 //! * [`law`] — how draws spread over the values of a pool: uniform, [`Skew`] (power law),

@@ -38,7 +38,7 @@ impl DistributorConfig {
     pub const DEFAULT_MEAN: f64 = 50.0;
 
     /// Validates every parameter and builds the (dynamic) distributor; call
-    /// [`ManyToOne::plan`](super::ManyToOne::plan) to plan it.
+    /// [`Plannable::plan`](super::Plannable::plan) to plan it.
     pub fn build(&self) -> Result<Distributor, ParamError> {
         let law = match (&self.weights, self.skew) {
             (Some(_), Some(_)) => return Err(ParamError::WeightsAndSkew),

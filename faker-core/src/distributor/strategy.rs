@@ -18,7 +18,7 @@ use crate::{Law, Mean};
 ///   present now. Known bias — the *age effect*: early values are exposed to more draws, so the
 ///   achieved distribution is steeper than configured (weights `[0.7, 0.2, 0.07, 0.03]` at
 ///   mean 50 put about 0.84 of the draws on the top quarter of values, not 0.70).
-/// * **Planned** (after [`ManyToOne::plan`] with the number of draws): the law is laid over a
+/// * **Planned** (after [`Plannable::plan`](super::Plannable::plan) with the number of draws): the law is laid over a
 ///   fixed number of slots sized so that the expected number of distinct values is
 ///   `draws / mean`; see the [`plan`](super::plan) module. The achieved distribution equals the
 ///   configured one.
