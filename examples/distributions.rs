@@ -12,7 +12,8 @@
 //! users run on production) as everything else in ddd-faker:
 //! `draws`, `nulls`, `distinct`, `mean_uses`, `null_share`, `quartile_shares` (share of the
 //! non-null draws held by each quarter of the values ranked by use count, as `ntile(4)`),
-//! `skew_estimate` and `r2` (log-log fit of use count on rank, tail beyond 90% dropped),
+//! `skew_estimate`, `alpha` and `r2` (log-log fit of use count on rank, tail beyond 90%
+//! dropped; `skew_estimate` is null when the fit is steeper than any skew, `alpha >= 1`),
 //! and `seconds` (time spent drawing).
 
 use std::process::ExitCode;
@@ -132,7 +133,10 @@ fn run(args: &Args) -> Result<serde_json::Value, String> {
         "mean_uses": profile.mean_uses,
         "null_share": profile.null_share,
         "quartile_shares": profile.quartile_shares,
-        "skew_estimate": profile.skew.map(|f| f.skew),
+        // JSON has no infinity: a fit steeper than any skew (alpha >= 1) prints null here,
+        // and `alpha` tells the slope.
+        "skew_estimate": profile.skew.map(|f| f.skew).filter(|s| s.is_finite()),
+        "alpha": profile.skew.map(|f| f.alpha),
         "r2": profile.skew.map(|f| f.r2),
         "seconds": seconds,
     }))

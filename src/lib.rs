@@ -15,3 +15,8 @@ pub use faker_core::*;
 
 #[cfg(feature = "pg")]
 pub use faker_pg as pg;
+
+// Compile and run the README's Rust snippets as doctests, so the README stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
