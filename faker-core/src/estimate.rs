@@ -221,4 +221,36 @@ mod tests {
         assert!((p.null_share - 0.2).abs() < 1e-12);
         assert_eq!(p.quartile_shares, [0.5, 0.25, 0.25, 0.0]);
     }
+
+    proptest::proptest! {
+        /// Tile shares sum to 1 and never increase; tile sizes are ntile's; the mean is
+        /// uses per distinct value.
+        #[test]
+        fn estimator_invariants(counts in proptest::collection::vec(0u64..10_000, 0..300), k in 1usize..9) {
+            let shares = partition_weights(&counts, k);
+            proptest::prop_assert_eq!(shares.len(), k);
+            let used: u64 = counts.iter().sum();
+            if used > 0 {
+                proptest::prop_assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                // ntile sizes: the first n % k tiles hold one more value; the average count
+                // per value never increases from tile to tile.
+                let n = counts.iter().filter(|&&c| c > 0).count();
+                let size = |t: usize| n / k + usize::from(t < n % k);
+                for t in 1..k {
+                    if size(t) > 0 {
+                        let (a, b) = (shares[t - 1] / size(t - 1) as f64, shares[t] / size(t) as f64);
+                        proptest::prop_assert!(a + 1e-12 >= b, "tile {} {} < {}", t, a, b);
+                    } else {
+                        proptest::prop_assert_eq!(shares[t], 0.0);
+                    }
+                }
+                let distinct = counts.iter().filter(|&&c| c > 0).count();
+                proptest::prop_assert!((mean_uses(&counts) - used as f64 / distinct as f64).abs() < 1e-9);
+            }
+            if let Some(fit) = fit_skew(&counts) {
+                proptest::prop_assert!((0.0..=1.0 + 1e-12).contains(&fit.r2));
+                proptest::prop_assert!(fit.slope <= 1e-12, "counts sorted descending cannot rise");
+            }
+        }
+    }
 }

@@ -447,4 +447,37 @@ mod tests {
             assert!((*q as f64 / 100_000.0 - want).abs() < 0.01);
         }
     }
+
+    proptest::proptest! {
+        /// For any valid weights: the smooth law's partition sums equal the sorted weights,
+        /// its density never increases, and sampled positions stay in [0, 1).
+        #[test]
+        fn smooth_law_holds_for_any_weights(
+            raw in proptest::collection::vec(0.0f64..100.0, 1..12),
+            seed in 0u64..1000,
+        ) {
+            proptest::prop_assume!(raw.iter().sum::<f64>() > 1e-6);
+            let w = Weights::new(&raw).unwrap();
+            let law = SmoothWeights::new(&w);
+            let mut sorted = w.as_slice().to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            let k = sorted.len() as f64;
+            for (p, want) in sorted.iter().enumerate() {
+                let got = law.cdf((p as f64 + 1.0) / k) - law.cdf(p as f64 / k);
+                proptest::prop_assert!((got - want).abs() < 1e-9, "p={} {} vs {}", p, got, want);
+            }
+            let mut prev = f64::INFINITY;
+            for i in 0..=2000 {
+                let d = law.density(i as f64 / 2000.0);
+                proptest::prop_assert!(d <= prev * (1.0 + 1e-9) + 1e-12, "rises at {}", i);
+                proptest::prop_assert!(d >= 0.0);
+                prev = d;
+            }
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            for _ in 0..200 {
+                let x = law.sample(&mut rng);
+                proptest::prop_assert!((0.0..1.0).contains(&x));
+            }
+        }
+    }
 }
