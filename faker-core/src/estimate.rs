@@ -31,6 +31,37 @@ pub struct SkewFit {
     pub points: usize,
 }
 
+impl SkewFit {
+    /// Turns a regression of `ln(count)` on `ln(rank)` into a fit, with the rules every
+    /// implementation (this module, and the SQL in `faker-pg`) shares:
+    /// no fit below two points or without a slope (`Sxx = 0`); when all kept counts are equal
+    /// (`flat`) the fit is exactly slope 0, r² 1 — floating accumulation would otherwise leave
+    /// noise such as `1e-15` and a meaningless r²; `skew` is infinite when `slope <= -1`.
+    pub fn from_regression(
+        slope: Option<f64>,
+        r2: Option<f64>,
+        points: usize,
+        flat: bool,
+    ) -> Option<SkewFit> {
+        if points < 2 {
+            return None;
+        }
+        let (slope, r2) = if flat { (0.0, 1.0) } else { (slope?, r2?) };
+        let skew = if slope > -1.0 {
+            1.0 / (1.0 + slope)
+        } else {
+            f64::INFINITY
+        };
+        Some(SkewFit {
+            skew,
+            alpha: -slope,
+            slope,
+            r2,
+            points,
+        })
+    }
+}
+
 /// Everything the estimators read off one column of references.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -143,24 +174,12 @@ fn fit_sorted(sorted_desc: &[u64]) -> Option<SkewFit> {
     if sxx == 0.0 {
         return None;
     }
-    let slope = sxy / sxx;
     let r2 = if syy == 0.0 {
         1.0
     } else {
         sxy * sxy / (sxx * syy)
     };
-    let skew = if slope > -1.0 {
-        1.0 / (1.0 + slope)
-    } else {
-        f64::INFINITY
-    };
-    Some(SkewFit {
-        skew,
-        alpha: -slope,
-        slope,
-        r2,
-        points: keep,
-    })
+    SkewFit::from_regression(Some(sxy / sxx), Some(r2), keep, flat)
 }
 
 #[cfg(test)]

@@ -1,1 +1,15 @@
-//! PostgreSQL support for ddd-faker.
+//! PostgreSQL support for ddd-faker, built on sqlx.
+//!
+//! * [`ident`] — [`Ident`], a validated SQL identifier. Names are the only thing `faker-pg`
+//!   writes into SQL text, always quoted; values always travel as bind parameters.
+//! * [`profile`] — [`profile_column`] reads a column's distribution (`mean`, `null_weight`,
+//!   quartile `weights`, `skew`) off a live database with server-side aggregation, giving the same
+//!   [`Profile`] that [`faker_core::estimate`] computes from per-value counts. Point it at
+//!   production to choose distributor parameters, and at generated data to check them.
+
+pub mod ident;
+pub mod profile;
+
+pub use faker_core::estimate::{Profile, SkewFit};
+pub use ident::{Ident, IdentError};
+pub use profile::{ProfileError, profile_column, profile_sql};
