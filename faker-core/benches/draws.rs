@@ -1,7 +1,11 @@
 //! Draws per second of the many-to-one distributors, per law, dynamic and planned, on pools of
 //! 10^3 and 10^6 values; with two baselines measured in the same run: one `f64` from the
-//! generator (the cost of the randomness alone) and a uniform index into the pool (the
-//! simplest possible draw).
+//! generator (the cost of the randomness alone) and a uniform index into a `Vec` of the pool's
+//! size, reading the value (the simplest possible draw, and the cost of touching a random
+//! element of a large pool: a cache miss at 10^6).
+//!
+//! `*_draw` benches measure the distributor's decision (`draw_position`: reuse which position /
+//! create / null); `*_read` benches also read the chosen value out of the pool.
 //!
 //! `cargo bench -p faker-core --bench draws` (numbers and machine in BENCHMARKS.md).
 
@@ -53,7 +57,7 @@ fn config(law: &str) -> DistributorConfig {
     c
 }
 
-fn run(bencher: Bencher, law: &str, n: usize, planned: bool) {
+fn run(bencher: Bencher, law: &str, n: usize, planned: bool, read: bool) {
     let mut rng = seeded(1);
     let mut pool: Pool<u64> = Pool::new();
     for v in 0..n as u64 {
@@ -68,49 +72,64 @@ fn run(bencher: Bencher, law: &str, n: usize, planned: bool) {
         }
     }
     // Creation tickets are dropped unfulfilled, so the pool keeps its size.
-    bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
-        for _ in 0..BATCH {
-            match d.draw(&pool, &mut rng) {
-                // Read the value, as a caller would (this touches the pool's memory).
-                Draw::Reuse(v) => {
-                    black_box(*v);
-                }
-                other => {
-                    let _ = black_box(other);
+    if read {
+        bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+            for _ in 0..BATCH {
+                match d.draw(&pool, &mut rng) {
+                    Draw::Reuse(v) => {
+                        black_box(*v);
+                    }
+                    other => {
+                        let _ = black_box(other);
+                    }
                 }
             }
-        }
-    });
+        });
+    } else {
+        bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
+            for _ in 0..BATCH {
+                let _ = black_box(d.draw_position(&pool, &mut rng));
+            }
+        });
+    }
 }
 
 #[divan::bench(args = SIZES)]
-fn dynamic_uniform(b: Bencher, n: usize) {
-    run(b, "uniform", n, false)
+fn dynamic_uniform_draw(b: Bencher, n: usize) {
+    run(b, "uniform", n, false, false)
 }
 #[divan::bench(args = SIZES)]
-fn dynamic_skew(b: Bencher, n: usize) {
-    run(b, "skew", n, false)
+fn dynamic_skew_draw(b: Bencher, n: usize) {
+    run(b, "skew", n, false, false)
 }
 #[divan::bench(args = SIZES)]
-fn dynamic_weights(b: Bencher, n: usize) {
-    run(b, "weights", n, false)
+fn dynamic_weights_draw(b: Bencher, n: usize) {
+    run(b, "weights", n, false, false)
 }
 #[divan::bench(args = SIZES)]
-fn planned_uniform(b: Bencher, n: usize) {
-    run(b, "uniform", n, true)
+fn planned_uniform_draw(b: Bencher, n: usize) {
+    run(b, "uniform", n, true, false)
 }
 #[divan::bench(args = SIZES)]
-fn planned_skew(b: Bencher, n: usize) {
-    run(b, "skew", n, true)
+fn planned_skew_draw(b: Bencher, n: usize) {
+    run(b, "skew", n, true, false)
 }
 #[divan::bench(args = SIZES)]
-fn planned_weights(b: Bencher, n: usize) {
-    run(b, "weights", n, true)
+fn planned_weights_draw(b: Bencher, n: usize) {
+    run(b, "weights", n, true, false)
+}
+#[divan::bench(args = SIZES)]
+fn dynamic_weights_read(b: Bencher, n: usize) {
+    run(b, "weights", n, false, true)
+}
+#[divan::bench(args = SIZES)]
+fn planned_weights_read(b: Bencher, n: usize) {
+    run(b, "weights", n, true, true)
 }
 
 /// Filtered draws: one sub-pool of half the values, already caught up.
 #[divan::bench(args = SIZES)]
-fn dynamic_weights_filtered(b: Bencher, n: usize) {
+fn dynamic_weights_filtered_draw(b: Bencher, n: usize) {
     struct Even;
     impl faker_core::distributor::Filter<u64> for Even {
         fn key(&self) -> &str {
