@@ -22,7 +22,10 @@ pub mod estimate;
 pub mod law;
 mod mean;
 mod null_weight;
+pub mod provider;
+pub mod repository;
 pub mod rng;
+pub mod spec;
 
 pub use count::{CountDistribution, PoissonCount, RangeCount, Rescaled, SkewCount, WeightsCount};
 pub use distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};

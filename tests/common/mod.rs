@@ -1,6 +1,8 @@
 //! Shared helpers for the workspace-level tests.
 #![allow(dead_code)]
 
+pub mod bookstore;
+
 use ddd_faker::distributor::{DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use ddd_faker::estimate::Profile;
 use ddd_faker::rng::seeded;

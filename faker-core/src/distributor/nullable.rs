@@ -38,6 +38,11 @@ impl<D> Nullable<D> {
         &self.inner
     }
 
+    /// The wrapped distributor, mutably (e.g. to tune a planned strategy).
+    pub fn inner_mut(&mut self) -> &mut D {
+        &mut self.inner
+    }
+
     #[inline]
     fn is_null<R: Rng + ?Sized>(&self, rng: &mut R) -> bool {
         !self.null_weight.is_never() && rng.random::<f64>() < self.null_weight.get()

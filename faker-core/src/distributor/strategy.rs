@@ -23,8 +23,19 @@ use crate::{Law, Mean};
 ///   `draws / mean`; see the [`plan`](super::plan) module. The achieved distribution equals the
 ///   configured one.
 ///
-/// Filtered draws ([`ManyToOne::draw_matching`]) always use the dynamic rule over the filter's
-/// sub-pool, whose draw count is not known in advance.
+/// Filtered draws ([`ManyToOne::draw_matching`]) pick with the law over the filter's sub-pool;
+/// an empty sub-pool always creates. Whether a non-empty one creates depends on the mode:
+///
+/// * dynamic: with probability `1/mean`;
+/// * planned, with the number of distinct filter keys expected
+///   ([`Strategy::expect_filter_keys`], e.g. the number of tenants when the filter is "of this
+///   tenant"): a **budget** rule — the plan allows `draws / mean` values in all, every key needs
+///   at least one (its first draw), and the rest of the budget is spread over the remaining draws:
+///   `p = (budget - created - keys still to come) / (draws left - keys still to come)`.
+///   When every key's first value already uses the budget, later draws only reuse; the achieved
+///   mean is then `draws / keys` (the minimum of one value per key wins over `mean`).
+///
+/// Without an expected key count planned filtered draws use the dynamic rule.
 ///
 /// ```
 /// use faker_core::distributor::{Draw, ManyToOne, Plannable, Pool, Strategy};
@@ -52,6 +63,43 @@ pub struct Strategy {
     law: Law,
     mean: Mean,
     plan: Option<Plan>,
+    budget: Option<Budget>,
+}
+
+/// State of the planned rule for filtered draws (see [`Strategy`]).
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Draws the plan was made for.
+    draws: f64,
+    /// Values the plan allows: `draws / mean`.
+    values: f64,
+    /// Distinct filter keys expected, when known.
+    keys: Option<f64>,
+    /// Filtered draws so far.
+    drawn: f64,
+    /// Values created by filtered draws so far.
+    created: f64,
+    /// Filtered draws that found their sub-pool empty.
+    first_draws: f64,
+}
+
+impl Budget {
+    /// Probability that a draw on a non-empty sub-pool creates.
+    fn create_probability(&self, mean: Mean) -> f64 {
+        let Some(keys) = self.keys else {
+            return mean.create_probability();
+        };
+        let keys_to_come = (keys - self.first_draws).max(0.0);
+        let spare = self.values - self.created - keys_to_come;
+        let draws_left = self.draws - self.drawn - keys_to_come;
+        if spare <= 0.0 {
+            0.0
+        } else if draws_left <= 1.0 {
+            1.0
+        } else {
+            (spare / draws_left).min(1.0)
+        }
+    }
 }
 
 impl Strategy {
@@ -61,7 +109,21 @@ impl Strategy {
             law: law.into(),
             mean,
             plan: None,
+            budget: None,
         }
+    }
+
+    /// Tells a planned strategy how many distinct filter keys its filtered draws will see (for
+    /// the budget rule above). Ignored in dynamic mode.
+    pub fn expect_filter_keys(&mut self, keys: f64) {
+        if let Some(budget) = &mut self.budget {
+            budget.keys = Some(keys.max(0.0));
+        }
+    }
+
+    /// The number of distinct values a planned strategy aims at (`draws / mean`).
+    pub fn planned_values(&self) -> Option<f64> {
+        self.budget.map(|b| b.values)
     }
 
     /// Unique values: every draw creates.
@@ -97,6 +159,14 @@ impl Plannable for Strategy {
         } else {
             Some(Plan::new(&self.law, self.mean, draws)?)
         };
+        self.budget = (!self.mean.is_unique()).then(|| Budget {
+            draws: draws as f64,
+            values: draws as f64 / self.mean.get(),
+            keys: None,
+            drawn: 0.0,
+            created: 0.0,
+            first_draws: 0.0,
+        });
         Ok(())
     }
 
@@ -134,7 +204,23 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
     {
         let sub = pool.catch_up(filter);
         let n = sub.len();
-        if self.creates(n, rng) {
+        let creates = match &mut self.budget {
+            Some(budget) => {
+                budget.drawn += 1.0;
+                let creates = if n == 0 {
+                    budget.first_draws += 1.0;
+                    true
+                } else {
+                    rng.random::<f64>() < budget.create_probability(self.mean)
+                };
+                if creates {
+                    budget.created += 1.0;
+                }
+                creates
+            }
+            None => self.creates(n, rng),
+        };
+        if creates {
             Draw::Create(Ticket::unplanned())
         } else {
             Draw::Reuse(sub.position(self.law.pick(n, rng)))

@@ -1,0 +1,579 @@
+//! `Cx`: what `populate` asks for each field.
+
+use std::any::TypeId;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::Provider;
+use super::error::{ErrorKind, FakerError};
+use super::faker::{Faker, Mirror, pool_mut};
+use super::requirement::{Requirements, determined};
+use crate::distributor::{Draw, Filter, ManyToOne, Pool};
+use crate::rng::FakerRng;
+use crate::spec::{Query, Resolved, Resolver};
+
+/// How many candidates a generator may produce for a field with a non-equality requirement
+/// (`{"age": {"$gte": 18}}`) before the field is reported unsatisfiable.
+const ATTEMPTS: u32 = 64;
+
+/// The populate context of one aggregate: every field of the aggregate is asked for here, by
+/// its dotted path in the exported state (`title`, `id.tenant_id`, `author_id`).
+///
+/// Requirements on the aggregate (from `create_matching`, from a reference that must create a
+/// matching target, from constraints) reach the fields through it: an equality pins the field,
+/// other conditions filter references or are checked against generated candidates.
+pub struct Cx<'f> {
+    faker: &'f mut Faker,
+    ty: TypeId,
+    path: String,
+    requirements: Requirements,
+    recorded: Vec<(&'static str, Value)>,
+    key_given: bool,
+}
+
+impl<'f> Cx<'f> {
+    pub(crate) fn new(
+        faker: &'f mut Faker,
+        ty: TypeId,
+        path: String,
+        requirements: Requirements,
+    ) -> Cx<'f> {
+        Cx {
+            faker,
+            ty,
+            path,
+            requirements,
+            recorded: Vec::new(),
+            key_given: false,
+        }
+    }
+
+    pub(crate) fn finish(self) -> (String, Requirements, bool) {
+        (self.path, self.requirements, self.key_given)
+    }
+
+    /// The provider path of this aggregate, e.g. `Book.author_id`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The seeded generator (the Faker's single stream).
+    pub fn rng(&mut self) -> &mut FakerRng {
+        &mut self.faker.rng
+    }
+
+    fn field_path(&self, field: &str) -> String {
+        format!("{}.{field}", self.path)
+    }
+
+    fn error(&self, field: &str, kind: ErrorKind) -> FakerError {
+        FakerError::new(self.field_path(field), kind)
+    }
+
+    /// The next position (0, 1, 2, ...) of `field` across all aggregates of this type.
+    fn next_position(&mut self, field: &'static str) -> u64 {
+        let state = self.faker.type_state_mut(self.ty);
+        let counter = state.positions.entry(field).or_insert(0);
+        let position = *counter;
+        *counter += 1;
+        position
+    }
+
+    fn record<T: Serialize>(&mut self, field: &'static str, value: &T) -> Result<(), FakerError> {
+        if self.faker.type_state_mut(self.ty).sources.contains(&field) {
+            let json =
+                serde_json::to_value(value).map_err(|e| self.error(field, ErrorKind::Export(e)))?;
+            self.recorded.push((field, json));
+        }
+        Ok(())
+    }
+
+    fn pinned<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, FakerError> {
+        serde_json::from_value(value.clone()).map_err(|e| {
+            self.error(
+                field,
+                ErrorKind::Mismatch {
+                    value: value.clone(),
+                    reason: e.to_string(),
+                },
+            )
+        })
+    }
+
+    /// A leaf value from `generate(rng, position)`, where `position` counts this field's values
+    /// (0, 1, 2, ...). A requirement pins it (equality) or is checked on the candidates.
+    pub fn value<T, G>(&mut self, field: &'static str, mut generate: G) -> Result<T, FakerError>
+    where
+        T: Serialize + DeserializeOwned,
+        G: FnMut(&mut FakerRng, u64) -> T,
+    {
+        let position = self.next_position(field);
+        let requirement = self.requirements.at(field, &self.field_path(field))?;
+        let value = match requirement {
+            None => generate(&mut self.faker.rng, position),
+            Some(r) => match r.query.pinned() {
+                Some(v) => self.pinned(field, v)?,
+                None => self.generate_satisfying(field, &r.query, position, &mut generate)?,
+            },
+        };
+        self.record(field, &value)?;
+        Ok(value)
+    }
+
+    fn generate_satisfying<T, G>(
+        &mut self,
+        field: &'static str,
+        query: &Query,
+        position: u64,
+        generate: &mut G,
+    ) -> Result<T, FakerError>
+    where
+        T: Serialize,
+        G: FnMut(&mut FakerRng, u64) -> T,
+    {
+        for _ in 0..ATTEMPTS {
+            let candidate = generate(&mut self.faker.rng, position);
+            let json = serde_json::to_value(&candidate)
+                .map_err(|e| self.error(field, ErrorKind::Export(e)))?;
+            if query.matches(&json) {
+                return Ok(candidate);
+            }
+        }
+        Err(self.error(
+            field,
+            ErrorKind::Unsatisfiable {
+                requirement: query.to_string(),
+                attempts: ATTEMPTS,
+            },
+        ))
+    }
+
+    /// A leaf value from the `fake` crate: `cx.fake("name", fake::faker::name::en::Name())`.
+    pub fn fake<T, F>(&mut self, field: &'static str, faker: F) -> Result<T, FakerError>
+    where
+        T: fake::Dummy<F> + Serialize + DeserializeOwned,
+    {
+        self.value(field, |rng, _| T::dummy_with_rng(&faker, rng))
+    }
+
+    /// A constant (still subject to requirements, which it must satisfy).
+    pub fn constant<T>(&mut self, field: &'static str, value: T) -> Result<T, FakerError>
+    where
+        T: Serialize + DeserializeOwned + Clone,
+    {
+        self.value(field, |_, _| value.clone())
+    }
+
+    /// The next number of a sequence (0, 1, 2, ...) of this field.
+    pub fn sequence(&mut self, field: &'static str) -> Result<u64, FakerError> {
+        self.sequence_in(field, "")
+    }
+
+    /// The next number of the sequence of this field within `scope` (each scope counts from 0).
+    pub fn sequence_in(&mut self, field: &'static str, scope: &str) -> Result<u64, FakerError> {
+        if let Some(v) = self.requirements.pinned(field, &self.field_path(field))? {
+            return self.pinned(field, &v);
+        }
+        let state = self.faker.type_state_mut(self.ty);
+        let counter = state
+            .sequences
+            .entry((field, scope.to_string()))
+            .or_insert(0);
+        let n = *counter;
+        *counter += 1;
+        self.record(field, &n)?;
+        Ok(n)
+    }
+
+    /// A key the repository assigns on insert (auto-increment): a placeholder
+    /// (`T::default()`) until then, unless a requirement pins it, in which case the pinned key
+    /// is kept and the repository does not assign one.
+    pub fn auto_key<T>(&mut self, field: &'static str) -> Result<T, FakerError>
+    where
+        T: Default + Serialize + DeserializeOwned,
+    {
+        match self.requirements.pinned(field, &self.field_path(field))? {
+            Some(v) => {
+                self.key_given = true;
+                let key = self.pinned(field, &v)?;
+                self.record(field, &key)?;
+                Ok(key)
+            }
+            None => Ok(T::default()),
+        }
+    }
+
+    /// A leaf value drawn with the distributor the schema declares for `field`
+    /// ([`Schema::value`](super::Schema::value)): an existing value from the field's pool, a
+    /// new one from `generate`, or `None` (only with `null_weight`).
+    pub fn pooled_value<T, G>(
+        &mut self,
+        field: &'static str,
+        mut generate: G,
+    ) -> Result<Option<T>, FakerError>
+    where
+        T: Clone + Eq + Hash + Serialize + DeserializeOwned + Send + Sync + 'static,
+        G: FnMut(&mut FakerRng, u64) -> T,
+    {
+        if let Some(r) = self.requirements.at(field, &self.field_path(field))? {
+            // A required value is not drawn: it is the pinned one or a generated one that fits.
+            let position = self.next_position(field);
+            let value = match r.query.pinned() {
+                Some(Value::Null) => None,
+                Some(v) => Some(self.pinned(field, v)?),
+                None => Some(self.generate_satisfying(field, &r.query, position, &mut generate)?),
+            };
+            self.record(field, &value)?;
+            return Ok(value);
+        }
+        let ty = self.ty;
+        let faker = &mut *self.faker;
+        let Some(state) = faker.types.get_mut(&ty) else {
+            unreachable!("types are registered before use")
+        };
+        let Some((_, distributor)) = state.values.iter_mut().find(|(f, _)| *f == field) else {
+            let aggregate = state.name;
+            return Err(self.error(
+                field,
+                ErrorKind::Undeclared {
+                    aggregate,
+                    field: field.to_string(),
+                },
+            ));
+        };
+        let pool = faker
+            .value_pools
+            .entry((ty, field))
+            .or_insert_with(|| Box::new(Pool::<T>::new()));
+        let Some(pool) = pool.downcast_mut::<Pool<T>>() else {
+            return Err(FakerError::new(
+                format!("{}.{field}", self.path),
+                ErrorKind::Mismatch {
+                    value: Value::Null,
+                    reason: "the field was drawn with another type before".into(),
+                },
+            ));
+        };
+        let value = match distributor.draw_position(pool, &mut faker.rng) {
+            Draw::Reuse(position) => Some(pool[position].clone()),
+            Draw::Null => None,
+            Draw::Create(ticket) => {
+                let counter = state.positions.entry(field).or_insert(0);
+                let position = *counter;
+                *counter += 1;
+                let value = generate(&mut faker.rng, position);
+                // Unique values (mean 1) are never reused: do not keep them.
+                if !distributor.inner().mean().is_unique() {
+                    distributor.fulfil(pool, ticket, value.clone());
+                }
+                Some(value)
+            }
+        };
+        self.record(field, &value)?;
+        Ok(value)
+    }
+
+    /// The id of a `T` for the reference `field` declared in the schema: reused from `T`'s pool
+    /// or created (satisfying the reference's requirements and constraints), as the field's
+    /// distributor decides. A null draw is an error here; see [`Cx::optional_reference`].
+    pub async fn reference<T: Provider>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<T::Id, FakerError> {
+        match self.optional_reference::<T>(field).await? {
+            Some(id) => Ok(id),
+            None => Err(self.error(field, ErrorKind::NullForRequired)),
+        }
+    }
+
+    /// Like [`Cx::reference`], for an optional reference: `None` when the distributor draws a
+    /// null (`null_weight`) or a requirement says `null`.
+    pub async fn optional_reference<T: Provider>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<T::Id>, FakerError> {
+        let index = self.reference_index(field)?;
+        // What the reference value (the target's id) must satisfy.
+        let mut requirement = self
+            .requirements
+            .at(field, &self.field_path(field))?
+            .map(|r| (r.query, r.origin));
+        let constraints = self.faker.type_state_mut(self.ty).references[index]
+            .decl
+            .same
+            .clone();
+        for same in constraints {
+            let Some((_, value)) = self.recorded.iter().find(|(f, _)| *f == same.source) else {
+                return Err(self.error(
+                    field,
+                    ErrorKind::ConstraintSourceMissing {
+                        field: field.to_string(),
+                        source_field: same.source.to_string(),
+                    },
+                ));
+            };
+            let query = fields_at(same.in_reference, Query::Eq(value.clone()));
+            let origin = format!(
+                "constraint same({} = {}) on {}",
+                same.in_reference,
+                same.source,
+                self.field_path(field)
+            );
+            requirement = Some(match requirement {
+                None => (query, origin),
+                Some((previous, previous_origin)) => {
+                    let merged = previous.merge(query).map_err(|conflict| {
+                        self.error(
+                            field,
+                            ErrorKind::Diamond {
+                                first: previous_origin.clone(),
+                                second: origin.clone(),
+                                conflict,
+                            },
+                        )
+                    })?;
+                    (merged, format!("{previous_origin} and {origin}"))
+                }
+            });
+        }
+        if let Some((query, _)) = &requirement {
+            match determined(query) {
+                Some(Value::Null) => {
+                    self.record(field, &Value::Null)?;
+                    return Ok(None);
+                }
+                // The requirements name one target: use it without a draw (an id that is not
+                // stored yet is created below, with that id required).
+                Some(value) => {
+                    if let Ok(id) = serde_json::from_value::<T::Id>(value) {
+                        if pool_mut::<T>(&mut self.faker.pools)
+                            .position_of(&id)
+                            .is_some()
+                        {
+                            self.record(field, &id)?;
+                            return Ok(Some(id));
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+
+        let target = TypeId::of::<T>();
+        let draw = {
+            let faker = &mut *self.faker;
+            let Some(state) = faker.types.get_mut(&self.ty) else {
+                unreachable!("types are registered before use")
+            };
+            let distributor = &mut state.references[index].distributor;
+            let pool = pool_mut::<T>(&mut faker.pools);
+            match &requirement {
+                None => distributor.draw_position(pool, &mut faker.rng),
+                Some((query, _)) => {
+                    let on_target = on_target(query, T::ID_FIELD);
+                    let filter = StateFilter::<T::Id>::new(
+                        on_target.key(),
+                        &on_target,
+                        target,
+                        &faker.mirrors,
+                        &faker.links,
+                    );
+                    distributor.draw_matching_position(pool, &filter, &mut faker.rng)
+                }
+            }
+        };
+        let id = match draw {
+            Draw::Reuse(position) => pool_mut::<T>(&mut self.faker.pools)[position].clone(),
+            Draw::Null => {
+                self.record(field, &Value::Null)?;
+                return Ok(None);
+            }
+            Draw::Create(ticket) => {
+                let path = self.field_path(field);
+                let requirements = match requirement {
+                    Some((query, origin)) => {
+                        Requirements::one(on_target(&query, T::ID_FIELD), origin)
+                    }
+                    None => Requirements::none(),
+                };
+                let created: T = self.faker.create_with::<T>(requirements, path).await?;
+                let id = created.id();
+                let faker = &mut *self.faker;
+                let Some(state) = faker.types.get_mut(&self.ty) else {
+                    unreachable!("types are registered before use")
+                };
+                state.references[index].distributor.fulfil(
+                    pool_mut::<T>(&mut faker.pools),
+                    ticket,
+                    id.clone(),
+                );
+                id
+            }
+        };
+        self.record(field, &id)?;
+        Ok(Some(id))
+    }
+
+    fn reference_index(&self, field: &str) -> Result<usize, FakerError> {
+        let Some(state) = self.faker.types.get(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        state
+            .references
+            .iter()
+            .position(|r| r.decl.field == field)
+            .ok_or_else(|| {
+                self.error(
+                    field,
+                    ErrorKind::Undeclared {
+                        aggregate: state.name,
+                        field: field.to_string(),
+                    },
+                )
+            })
+    }
+
+    /// Wraps an error of the domain's constructor or factory (an invariant it refused) with
+    /// this aggregate's path.
+    pub fn domain_error(&self, error: impl std::fmt::Display) -> FakerError {
+        FakerError::new(self.path.clone(), ErrorKind::Domain(error.to_string()))
+    }
+
+    /// Loads a stored aggregate (e.g. when the domain constructor needs the referenced object,
+    /// not only its id).
+    pub async fn load<T: Provider>(&self, id: &T::Id) -> Result<T, FakerError> {
+        match self.faker.get::<T>(id).await? {
+            Some(found) => Ok(found),
+            None => Err(FakerError::new(
+                self.path.clone(),
+                ErrorKind::NotFound {
+                    aggregate: T::NAME,
+                    id: serde_json::to_value(id).unwrap_or(Value::Null),
+                },
+            )),
+        }
+    }
+}
+
+/// A requirement on a reference value, as a query on the referenced aggregate's state:
+/// conditions on the id go under the id field (`{"id": ...}`), `$rel` conditions apply to the
+/// target's state directly.
+fn on_target(query: &Query, id_field: &str) -> Query {
+    match query {
+        Query::Rel(inner) => (**inner).clone(),
+        Query::And(items) if items.iter().any(|q| matches!(q, Query::Rel(_))) => {
+            Query::And(items.iter().map(|q| on_target(q, id_field)).collect())
+        }
+        other => fields_at(id_field, other.clone()),
+    }
+}
+
+/// `{"a": {"b": query}}` for the dotted path `a.b`.
+pub(crate) fn fields_at(path: &str, query: Query) -> Query {
+    path.rsplit('.').fold(query, |inner, key| {
+        Query::Fields(BTreeMap::from([(key.to_string(), inner)]))
+    })
+}
+
+/// The canonical JSON text of an id (object keys sorted), the key of the mirror.
+pub(crate) fn canonical<I: Serialize>(id: &I) -> Result<String, serde_json::Error> {
+    Ok(serde_json::to_value(id)?.to_string())
+}
+
+/// A pool filter that matches a target's exported state (from the mirror) against a query.
+pub(crate) struct StateFilter<'a, I> {
+    key: String,
+    query: &'a Query,
+    mirror: Option<&'a Mirror>,
+    resolver: EngineResolver<'a>,
+    _id: PhantomData<fn(&I)>,
+}
+
+impl<'a, I> StateFilter<'a, I> {
+    pub(crate) fn new(
+        key: String,
+        query: &'a Query,
+        ty: TypeId,
+        mirrors: &'a HashMap<TypeId, Mirror>,
+        links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    ) -> Self {
+        StateFilter {
+            key,
+            query,
+            mirror: mirrors.get(&ty),
+            resolver: EngineResolver::new(ty, mirrors, links),
+            _id: PhantomData,
+        }
+    }
+}
+
+impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn matches(&self, id: &I) -> bool {
+        let Ok(key) = canonical(id) else { return false };
+        self.mirror
+            .and_then(|m| m.get(&key))
+            .is_some_and(|state| self.query.matches_with(state, &self.resolver))
+    }
+}
+
+/// Resolves `$rel` through the Faker's mirrors: a reference field's value (an id) to the
+/// referenced aggregate's state, with a resolver for that aggregate's own references.
+pub(crate) struct EngineResolver<'a> {
+    ty: TypeId,
+    mirrors: &'a HashMap<TypeId, Mirror>,
+    links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    /// Resolvers of the referenced types, made on first use (one per reference field).
+    nested: Vec<OnceCell<Box<EngineResolver<'a>>>>,
+}
+
+impl<'a> EngineResolver<'a> {
+    pub(crate) fn new(
+        ty: TypeId,
+        mirrors: &'a HashMap<TypeId, Mirror>,
+        links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    ) -> Self {
+        let n = links.get(&ty).map_or(0, Vec::len);
+        EngineResolver {
+            ty,
+            mirrors,
+            links,
+            nested: (0..n).map(|_| OnceCell::new()).collect(),
+        }
+    }
+}
+
+impl Resolver for EngineResolver<'_> {
+    fn resolve(&self, field: &str, reference: &Value) -> Option<Resolved<'_>> {
+        if field.is_empty() {
+            // A root `$rel` on a state: the state itself.
+            return Some(Resolved {
+                state: reference.clone(),
+                resolver: Some(self),
+            });
+        }
+        let links = self.links.get(&self.ty)?;
+        let index = links.iter().position(|(f, _)| *f == field)?;
+        let target = links[index].1;
+        let state = self
+            .mirrors
+            .get(&target)?
+            .get(&reference.to_string())?
+            .clone();
+        let nested = self.nested[index]
+            .get_or_init(|| Box::new(EngineResolver::new(target, self.mirrors, self.links)));
+        Some(Resolved {
+            state,
+            resolver: Some(&**nested),
+        })
+    }
+}

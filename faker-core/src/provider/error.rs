@@ -1,0 +1,104 @@
+//! Errors of the provider runtime, each with the provider path it happened at.
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::error::ParamError;
+use crate::repository::RepositoryError;
+use crate::spec::{MergeConflict, SpecError};
+
+/// An error while generating an aggregate, at a provider path such as
+/// `Book.author_id.id.tenant_id`.
+#[derive(Debug, Error)]
+#[error("{path}: {kind}")]
+pub struct FakerError {
+    /// Where it happened: the aggregate, then the fields and references followed from it.
+    pub path: String,
+    /// What happened.
+    pub kind: ErrorKind,
+}
+
+impl FakerError {
+    pub(crate) fn new(path: impl Into<String>, kind: ErrorKind) -> FakerError {
+        FakerError {
+            path: path.into(),
+            kind,
+        }
+    }
+}
+
+/// What went wrong; see [`FakerError`] for where.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A distributor parameter in the aggregate's schema is invalid.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+
+    /// A specification could not be parsed.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+
+    /// Two requirements that reach the same field contradict each other (a diamond).
+    #[error("contradictory requirements from {first} and from {second}: {conflict}")]
+    Diamond {
+        first: String,
+        second: String,
+        conflict: MergeConflict,
+    },
+
+    /// A field has a requirement its value source could not meet.
+    #[error("no value satisfying {requirement} after {attempts} attempts")]
+    Unsatisfiable { requirement: String, attempts: u32 },
+
+    /// The finished aggregate does not satisfy what was required of it.
+    #[error("the built aggregate {state} does not satisfy {requirement} (required by {origin})")]
+    NotSatisfied {
+        state: Value,
+        requirement: String,
+        origin: String,
+    },
+
+    /// A required (non-`Option`) field's distributor drew a null.
+    #[error(
+        "the distributor drew a null for a field that cannot be null; use an Option field or drop null_weight"
+    )]
+    NullForRequired,
+
+    /// `populate` asked for a reference or distributed value the schema does not declare.
+    #[error("`{field}` is not declared in the schema of `{aggregate}`")]
+    Undeclared {
+        aggregate: &'static str,
+        field: String,
+    },
+
+    /// A constraint's source field was not populated before the reference that uses it.
+    #[error(
+        "constraint source `{source_field}` has not been populated yet; populate it before `{field}`"
+    )]
+    ConstraintSourceMissing { field: String, source_field: String },
+
+    /// A pinned value does not fit the field's type.
+    #[error("required value {value} does not fit the field's type: {reason}")]
+    Mismatch { value: Value, reason: String },
+
+    /// A value could not be exported to JSON.
+    #[error("cannot export to JSON: {0}")]
+    Export(serde_json::Error),
+
+    /// The aggregate was expected in its repository and is not there.
+    #[error("no `{aggregate}` with id {id}")]
+    NotFound { aggregate: &'static str, id: Value },
+
+    /// The repository failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+
+    /// The domain's constructor or factory refused the populated fields.
+    #[error("the domain refused the aggregate: {0}")]
+    Domain(String),
+
+    /// A repository was registered after the aggregate type was first used.
+    #[error("a repository for `{aggregate}` must be set before the type is first used")]
+    LateRepository { aggregate: &'static str },
+}

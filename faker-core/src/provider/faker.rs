@@ -1,0 +1,472 @@
+//! The `Faker`: a seeded generator of aggregates.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::Provider;
+use super::context::{Cx, StateFilter, canonical, fields_at};
+use super::error::{ErrorKind, FakerError};
+use super::requirement::Requirements;
+use super::schema::{ChildrenDecl, ReferenceDecl, Schema};
+use crate::distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
+use crate::repository::{BoxFuture, InMemoryRepository, Repository};
+use crate::rng::{FakerRng, seeded};
+use crate::spec::Query;
+
+/// Creates aggregates. One seed, one dataset: all randomness comes from the `Faker`'s own
+/// seeded generator, and the same program with the same seed makes the same aggregates.
+///
+/// Every aggregate type gets an [`InMemoryRepository`] unless another repository is set with
+/// [`Faker::set_repository`] before the type is first used. Every created aggregate's id
+/// enters the pool of its type, from which references reuse targets.
+pub struct Faker {
+    pub(crate) rng: FakerRng,
+    pub(crate) types: HashMap<TypeId, TypeState>,
+    /// `Pool<A::Id>` per aggregate type.
+    pub(crate) pools: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    /// Exported states by canonical id JSON, per aggregate type: what filters match.
+    pub(crate) mirrors: HashMap<TypeId, Mirror>,
+    /// Reference fields per aggregate type, for resolving `$rel`.
+    pub(crate) links: HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    /// `Box<dyn Repository<A>>` per aggregate type.
+    repositories: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    /// `Pool<T>` per pooled value field.
+    pub(crate) value_pools: HashMap<(TypeId, &'static str), Box<dyn Any + Send + Sync>>,
+}
+
+pub(crate) type Mirror = HashMap<String, Value>;
+
+pub(crate) type CreateChildren =
+    for<'a> fn(&'a mut Faker, Value, &'static str, String) -> BoxFuture<'a, Result<(), FakerError>>;
+
+pub(crate) struct TypeState {
+    pub(crate) name: &'static str,
+    pub(crate) references: Vec<ReferenceState>,
+    pub(crate) values: Vec<(&'static str, Distributor)>,
+    pub(crate) children: Vec<ChildrenDecl>,
+    pub(crate) matching: Distributor,
+    /// Fields some constraint reads: their values are recorded while populating.
+    pub(crate) sources: Vec<&'static str>,
+    pub(crate) positions: HashMap<&'static str, u64>,
+    pub(crate) sequences: HashMap<(&'static str, String), u64>,
+    pub(crate) created: u64,
+}
+
+pub(crate) struct ReferenceState {
+    pub(crate) decl: ReferenceDecl,
+    pub(crate) distributor: Distributor,
+}
+
+impl Faker {
+    /// A generator for `seed`, storing aggregates in memory.
+    pub fn new(seed: u64) -> Faker {
+        Faker {
+            rng: seeded(seed),
+            types: HashMap::new(),
+            pools: HashMap::new(),
+            mirrors: HashMap::new(),
+            links: HashMap::new(),
+            repositories: HashMap::new(),
+            value_pools: HashMap::new(),
+        }
+    }
+
+    /// Stores aggregates of type `A` in `repository` instead of memory. Must be called before
+    /// `A` is first used.
+    pub fn set_repository<A: Provider>(
+        &mut self,
+        repository: impl Repository<A> + 'static,
+    ) -> Result<&mut Self, FakerError> {
+        if self.types.contains_key(&TypeId::of::<A>()) {
+            return Err(FakerError::new(
+                A::NAME,
+                ErrorKind::LateRepository { aggregate: A::NAME },
+            ));
+        }
+        let boxed: Box<dyn Repository<A>> = Box::new(repository);
+        self.repositories.insert(TypeId::of::<A>(), Box::new(boxed));
+        Ok(self)
+    }
+
+    /// The generator, for code that needs randomness next to the Faker (same stream).
+    pub fn rng(&mut self) -> &mut FakerRng {
+        &mut self.rng
+    }
+
+    /// Creates one `A` (and whatever it references that has to be created).
+    pub async fn create<A: Provider>(&mut self) -> Result<A, FakerError> {
+        self.create_with::<A>(Requirements::none(), A::NAME.to_string())
+            .await
+    }
+
+    /// Creates `n` aggregates `A`. Knowing `n`, the distributors of `A`'s own references and
+    /// pooled values switch to planned mode, so their achieved distributions equal the
+    /// configured ones (see [`crate::distributor::plan`]).
+    pub async fn create_many<A: Provider>(&mut self, n: u64) -> Result<Vec<A>, FakerError> {
+        let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        self.create_each::<A>(n, |a| out.push(a)).await?;
+        Ok(out)
+    }
+
+    /// Like [`Faker::create_many`], but hands each aggregate to `sink` instead of collecting
+    /// them, so memory does not grow with `n`.
+    pub async fn create_each<A: Provider>(
+        &mut self,
+        n: u64,
+        mut sink: impl FnMut(A) + Send,
+    ) -> Result<(), FakerError> {
+        self.plan::<A>(n)?;
+        for _ in 0..n {
+            let a = self.create::<A>().await?;
+            sink(a);
+        }
+        Ok(())
+    }
+
+    /// Plans the distributors of `A`'s references and pooled values for `n` aggregates.
+    pub fn plan<A: Provider>(&mut self, n: u64) -> Result<(), FakerError> {
+        self.register::<A>()?;
+        let state = self.type_state_mut(TypeId::of::<A>());
+        for r in &mut state.references {
+            r.distributor
+                .plan(n)
+                .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
+        }
+        for (field, d) in &mut state.values {
+            d.plan(n)
+                .map_err(|e| FakerError::new(format!("{}.{field}", A::NAME), e.into()))?;
+        }
+        // A reference filtered by a constraint whose source is another planned reference of
+        // this type (the tenant rule) sees one filter key per distinct source value: tell it
+        // how many to expect, so it can spread its value budget (see `Strategy`).
+        let expected: Vec<(usize, f64)> = state
+            .references
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let source = r.decl.same.first()?.source;
+                let keys = state
+                    .references
+                    .iter()
+                    .find(|s| s.decl.field == source)?
+                    .distributor
+                    .inner()
+                    .planned_values()?;
+                Some((i, keys))
+            })
+            .collect();
+        for (i, keys) in expected {
+            state.references[i]
+                .distributor
+                .inner_mut()
+                .expect_filter_keys(keys);
+        }
+        Ok(())
+    }
+
+    /// Returns an `A` matching `spec` (a query in the specification DSL, e.g.
+    /// `{"city": "Moscow", "status": "active"}`): an existing one, if the type's matching
+    /// distributor says reuse (see [`Schema::matching`]), or a new one created with the
+    /// specification as its requirement (equality fields are pinned).
+    pub async fn create_matching<A: Provider>(&mut self, spec: Value) -> Result<A, FakerError> {
+        let query = Query::parse(&spec).map_err(|e| FakerError::new(A::NAME, e.into()))?;
+        self.register::<A>()?;
+        let ty = TypeId::of::<A>();
+        let draw = {
+            let filter = StateFilter::new(query.key(), &query, ty, &self.mirrors, &self.links);
+            let Some(state) = self.types.get_mut(&ty) else {
+                unreachable!("registered above")
+            };
+            let pool = pool_mut::<A>(&mut self.pools);
+            state
+                .matching
+                .draw_matching_position(pool, &filter, &mut self.rng)
+        };
+        match draw {
+            Draw::Reuse(position) => {
+                let id = pool_mut::<A>(&mut self.pools)[position].clone();
+                self.get::<A>(&id).await?.ok_or_else(|| {
+                    FakerError::new(
+                        A::NAME,
+                        ErrorKind::NotFound {
+                            aggregate: A::NAME,
+                            id: serde_json::to_value(&id).unwrap_or(Value::Null),
+                        },
+                    )
+                })
+            }
+            Draw::Null => Err(FakerError::new(A::NAME, ErrorKind::NullForRequired)),
+            Draw::Create(ticket) => {
+                let origin = format!("create_matching({spec})");
+                let a = self
+                    .create_with::<A>(Requirements::one(query, origin), A::NAME.to_string())
+                    .await?;
+                let Some(state) = self.types.get_mut(&ty) else {
+                    unreachable!("registered above")
+                };
+                state
+                    .matching
+                    .fulfil(pool_mut::<A>(&mut self.pools), ticket, a.id());
+                Ok(a)
+            }
+        }
+    }
+
+    /// Stores an aggregate made outside the Faker (fixtures, data that already exists) so that
+    /// references can reuse it.
+    pub async fn insert<A: Provider>(&mut self, aggregate: A) -> Result<A, FakerError> {
+        self.register::<A>()?;
+        let stored = self
+            .repository_mut::<A>()
+            .insert(aggregate, true)
+            .await
+            .map_err(|e| FakerError::new(A::NAME, e.into()))?;
+        self.remember(&stored, A::NAME)?;
+        Ok(stored)
+    }
+
+    /// The stored `A` with this id.
+    pub async fn get<A: Provider>(&self, id: &A::Id) -> Result<Option<A>, FakerError> {
+        match self.repository::<A>() {
+            Some(repo) => repo
+                .get(id)
+                .await
+                .map_err(|e| FakerError::new(A::NAME, e.into())),
+            None => Ok(None),
+        }
+    }
+
+    /// The repository of `A`, once `A` has been used.
+    pub fn repository<A: Provider>(&self) -> Option<&dyn Repository<A>> {
+        self.repositories
+            .get(&TypeId::of::<A>())
+            .and_then(|r| r.downcast_ref::<Box<dyn Repository<A>>>())
+            .map(|r| r.as_ref())
+    }
+
+    /// The in-memory repository of `A`, when `A` uses the default one.
+    pub fn in_memory<A: Provider>(&self) -> Option<&InMemoryRepository<A>> {
+        self.repository::<A>()?
+            .as_any()
+            .downcast_ref::<InMemoryRepository<A>>()
+    }
+
+    /// The ids of `A` references can reuse, in creation order.
+    pub fn pool<A: Provider>(&self) -> Option<&Pool<A::Id>> {
+        self.pools
+            .get(&TypeId::of::<A>())
+            .and_then(|p| p.downcast_ref::<Pool<A::Id>>())
+    }
+
+    /// How many `A` this Faker created (not counting reuses or [`Faker::insert`]).
+    pub fn created<A: Provider>(&self) -> u64 {
+        self.types.get(&TypeId::of::<A>()).map_or(0, |t| t.created)
+    }
+
+    /// The distributor of `A`'s reference `field`, to inspect its configuration or plan.
+    pub fn reference_distributor<A: Provider>(&self, field: &str) -> Option<&Distributor> {
+        self.types
+            .get(&TypeId::of::<A>())?
+            .references
+            .iter()
+            .find(|r| r.decl.field == field)
+            .map(|r| &r.distributor)
+    }
+
+    pub(crate) fn register_dyn<A: Provider>(faker: &mut Faker) -> Result<(), FakerError> {
+        faker.register::<A>()
+    }
+
+    /// Validates `A`'s schema and sets up its state, pool, mirror and repository, then does the
+    /// same for every type `A` references.
+    pub(crate) fn register<A: Provider>(&mut self) -> Result<(), FakerError> {
+        let ty = TypeId::of::<A>();
+        if self.types.contains_key(&ty) {
+            return Ok(());
+        }
+        let Schema {
+            references,
+            values,
+            children,
+            matching,
+        } = A::schema();
+        let build = |field: &str, config: &DistributorConfig| {
+            config
+                .build()
+                .map_err(|e| FakerError::new(format!("{}.{field}", A::NAME), e.into()))
+        };
+        let mut refs = Vec::with_capacity(references.len());
+        let mut sources = Vec::new();
+        for decl in references {
+            let distributor = build(decl.field, &decl.config)?;
+            sources.extend(decl.same.iter().map(|s| s.source));
+            refs.push(ReferenceState { decl, distributor });
+        }
+        let values = values
+            .iter()
+            .map(|v| Ok((v.field, build(v.field, &v.config)?)))
+            .collect::<Result<Vec<_>, FakerError>>()?;
+        let matching = build(
+            "<create_matching>",
+            &matching.unwrap_or(DistributorConfig {
+                mean: Some(DistributorConfig::DEFAULT_MEAN),
+                ..Default::default()
+            }),
+        )?;
+        self.links.insert(
+            ty,
+            refs.iter()
+                .map(|r| (r.decl.field, r.decl.target_type))
+                .collect(),
+        );
+        let registers: Vec<_> = refs.iter().map(|r| r.decl.register).collect();
+        self.types.insert(
+            ty,
+            TypeState {
+                name: A::NAME,
+                references: refs,
+                values,
+                children,
+                matching,
+                sources,
+                positions: HashMap::new(),
+                sequences: HashMap::new(),
+                created: 0,
+            },
+        );
+        self.pools.insert(ty, Box::new(Pool::<A::Id>::new()));
+        self.mirrors.insert(ty, Mirror::new());
+        self.repositories.entry(ty).or_insert_with(|| {
+            let repo: Box<dyn Repository<A>> = Box::new(InMemoryRepository::<A>::new());
+            Box::new(repo)
+        });
+        // Targets last: a self-reference finds this type already registered.
+        for register in registers {
+            register(self)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn type_state_mut(&mut self, ty: TypeId) -> &mut TypeState {
+        match self.types.get_mut(&ty) {
+            Some(state) => state,
+            None => unreachable!("types are registered before use"),
+        }
+    }
+
+    fn repository_mut<A: Provider>(&mut self) -> &mut dyn Repository<A> {
+        match self
+            .repositories
+            .get_mut(&TypeId::of::<A>())
+            .and_then(|r| r.downcast_mut::<Box<dyn Repository<A>>>())
+        {
+            Some(repo) => repo.as_mut(),
+            None => unreachable!("types are registered before use"),
+        }
+    }
+
+    /// Creates one `A` that satisfies `requirements`; `path` names it in errors.
+    pub(crate) fn create_with<A: Provider>(
+        &mut self,
+        requirements: Requirements,
+        path: String,
+    ) -> BoxFuture<'_, Result<A, FakerError>> {
+        Box::pin(async move {
+            self.register::<A>()?;
+            // An id pinned completely by the requirements means "this very aggregate": reuse it
+            // when it exists instead of creating a duplicate.
+            if let Some(pinned) = requirements.pinned(A::ID_FIELD, &path)? {
+                if let Ok(id) = serde_json::from_value::<A::Id>(pinned) {
+                    if let Some(existing) = self.get::<A>(&id).await? {
+                        return Ok(existing);
+                    }
+                }
+            }
+            let ty = TypeId::of::<A>();
+            let mut cx = Cx::new(self, ty, path, requirements);
+            let built = A::populate(&mut cx).await?;
+            let (path, requirements, key_given) = cx.finish();
+            let stored = self
+                .repository_mut::<A>()
+                .insert(built, key_given)
+                .await
+                .map_err(|e| FakerError::new(path.clone(), e.into()))?;
+            let state = self.remember(&stored, &path)?;
+            for r in requirements.iter() {
+                let resolver = super::context::EngineResolver::new(ty, &self.mirrors, &self.links);
+                if !r.query.matches_with(&state, &resolver) {
+                    return Err(FakerError::new(
+                        path,
+                        ErrorKind::NotSatisfied {
+                            state,
+                            requirement: r.query.to_string(),
+                            origin: r.origin.clone(),
+                        },
+                    ));
+                }
+            }
+            self.type_state_mut(ty).created += 1;
+            let children = self.type_state_mut(ty).children.clone();
+            if !children.is_empty() {
+                let parent_id = serde_json::to_value(stored.id())
+                    .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
+                for decl in children {
+                    let count = (decl.count)(&mut self.rng);
+                    for _ in 0..count {
+                        (decl.create)(
+                            self,
+                            parent_id.clone(),
+                            decl.parent_field,
+                            format!("{path}.<{}>", decl.child),
+                        )
+                        .await?;
+                    }
+                }
+            }
+            Ok(stored)
+        })
+    }
+
+    pub(crate) fn create_children<C: Provider>(
+        &mut self,
+        parent_id: Value,
+        parent_field: &'static str,
+        path: String,
+    ) -> BoxFuture<'_, Result<(), FakerError>> {
+        Box::pin(async move {
+            let query = fields_at(parent_field, Query::Eq(parent_id));
+            let origin = format!("{path} (child of its parent)");
+            self.create_with::<C>(Requirements::one(query, origin), path)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Puts a stored aggregate's id into its pool and its state into the mirror.
+    fn remember<A: Provider>(&mut self, stored: &A, path: &str) -> Result<Value, FakerError> {
+        let export = |e| FakerError::new(path, ErrorKind::Export(e));
+        let state = serde_json::to_value(stored).map_err(export)?;
+        let id = stored.id();
+        let key = canonical(&id).map_err(export)?;
+        pool_mut::<A>(&mut self.pools).insert(id);
+        let ty = TypeId::of::<A>();
+        if let Some(mirror) = self.mirrors.get_mut(&ty) {
+            mirror.insert(key, state.clone());
+        }
+        Ok(state)
+    }
+}
+
+pub(crate) fn pool_mut<A: Provider>(
+    pools: &mut HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+) -> &mut Pool<A::Id> {
+    match pools
+        .get_mut(&TypeId::of::<A>())
+        .and_then(|p| p.downcast_mut::<Pool<A::Id>>())
+    {
+        Some(pool) => pool,
+        None => unreachable!("types are registered before use"),
+    }
+}

@@ -1,0 +1,78 @@
+//! Providers: build whole aggregates through the domain's own code.
+//!
+//! An aggregate type implements [`Provider`]: a [`Schema`] declaring its references (with
+//! their distributors and constraints), pooled values and child aggregates, and an async
+//! [`Provider::populate`] that asks a [`Cx`] for each field and then calls the **domain's own
+//! constructor or factory**, so the aggregate keeps its invariants. `#[derive(Provider)]`
+//! writes both from attributes; they can also be written by hand.
+//!
+//! A [`Faker`] (seeded, in memory by default) runs the lifecycle for each aggregate:
+//!
+//! 1. **populate** — every field: leaf values from generators, `fake` or sequences; references
+//!    reuse an existing target (no insert) or create one that satisfies the reference's
+//!    requirements; composite ids are just several fields under one path (`id.tenant_id`,
+//!    `id.book_id`);
+//! 2. **create** — the domain constructor builds the aggregate, its repository inserts it and
+//!    writes back any key it assigned (auto-increment), the id enters the type's pool so later
+//!    references can reuse it;
+//! 3. **children** — child aggregates get the new id.
+//!
+//! Each `create` call starts from a clean context: nothing carries over from one aggregate to
+//! the next except the pools, sequences and distributor state that are meant to.
+
+mod context;
+mod error;
+mod faker;
+mod requirement;
+mod schema;
+
+pub use context::Cx;
+pub use error::{ErrorKind, FakerError};
+pub use faker::Faker;
+pub use schema::{ChildrenDecl, ReferenceDecl, Same, Schema, ValueDecl};
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::hash::Hash;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// An aggregate (or any root entity) that ddd-faker can generate.
+///
+/// The exported state is what `serde` writes: specifications match it, feeds record it.
+pub trait Provider: Serialize + Clone + Send + Sync + Sized + 'static {
+    /// The identity, e.g. `TenantId` or a composite `BookId { tenant_id, book_id }`.
+    type Id: Clone + Eq + Hash + Debug + Serialize + DeserializeOwned + Send + Sync + 'static;
+
+    /// Name used in provider paths and messages, e.g. `Book`.
+    const NAME: &'static str;
+
+    /// The field of the exported state that holds the id.
+    const ID_FIELD: &'static str = "id";
+
+    /// Dotted path, in the exported state, of a key the repository assigns on insert
+    /// (auto-increment), e.g. `id.book_id`; `None` when ids are fully generated.
+    const AUTO_KEY: Option<&'static str> = None;
+
+    /// The aggregate's identity.
+    fn id(&self) -> Self::Id;
+
+    /// References, pooled values and children of this type. Default: none.
+    fn schema() -> Schema {
+        Schema::new()
+    }
+
+    /// Builds one aggregate: ask `cx` for every field, then call the domain constructor.
+    fn populate(cx: &mut Cx<'_>) -> impl Future<Output = Result<Self, FakerError>> + Send;
+
+    /// Writes a key assigned by the repository into the aggregate (see [`Self::AUTO_KEY`]).
+    /// The default refuses: override it when `AUTO_KEY` is set.
+    fn assign_key(&mut self, key: Value) -> Result<(), String> {
+        Err(format!(
+            "`{}` has no auto-assigned key (got {key})",
+            Self::NAME
+        ))
+    }
+}

@@ -1,0 +1,190 @@
+//! What an aggregate declares about its fields: references, distributed values, children.
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use crate::distributor::DistributorConfig;
+use crate::rng::FakerRng;
+
+use super::Provider;
+use super::faker::Faker;
+
+/// The stateful parts of an aggregate's generation, declared once per type.
+///
+/// `populate` only asks for values by field path; the schema says which of those fields are
+/// references to other aggregates (with their distributor and constraints), which leaf values
+/// are drawn from a pool with a distributor, and which child aggregates are created after the
+/// aggregate itself. The runtime validates every distributor when the type is first used.
+///
+/// ```
+/// use faker_core::distributor::DistributorConfig;
+/// use faker_core::provider::{Cx, FakerError, Provider, Schema};
+/// # #[derive(Clone, serde::Serialize)] struct Tenant { id: u64 }
+/// # impl Provider for Tenant {
+/// #     type Id = u64;
+/// #     const NAME: &'static str = "Tenant";
+/// #     fn id(&self) -> u64 { self.id }
+/// #     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+/// #         Ok(Tenant { id: cx.sequence("id")? })
+/// #     }
+/// # }
+/// # #[derive(Clone, serde::Serialize)] struct Author { id: (u64, u64) }
+/// # impl Provider for Author {
+/// #     type Id = (u64, u64);
+/// #     const NAME: &'static str = "Author";
+/// #     fn id(&self) -> (u64, u64) { self.id }
+/// #     async fn populate(_: &mut Cx<'_>) -> Result<Self, FakerError> { Ok(Author { id: (0, 0) }) }
+/// # }
+/// let weights = DistributorConfig {
+///     weights: Some(vec![0.7, 0.2, 0.07, 0.03]),
+///     mean: Some(50.0),
+///     ..Default::default()
+/// };
+/// // The schema of a book: its tenant, and its author, who must belong to the same tenant.
+/// let schema = Schema::new()
+///     .reference::<Tenant>("id.tenant_id", weights.clone())
+///     .reference::<Author>("author_id", weights)
+///     .same("tenant_id", "id.tenant_id");
+/// assert_eq!(schema.references().len(), 2);
+/// assert_eq!(schema.references()[1].same[0].source, "id.tenant_id");
+/// ```
+#[derive(Clone, Default)]
+pub struct Schema {
+    pub(crate) references: Vec<ReferenceDecl>,
+    pub(crate) values: Vec<ValueDecl>,
+    pub(crate) children: Vec<ChildrenDecl>,
+    pub(crate) matching: Option<DistributorConfig>,
+}
+
+/// A many-to-one reference field.
+#[derive(Clone)]
+pub struct ReferenceDecl {
+    /// Dotted path of the field in the referencing aggregate, e.g. `id.tenant_id`.
+    pub field: &'static str,
+    /// The referenced aggregate type's name.
+    pub target: &'static str,
+    pub(crate) target_type: TypeId,
+    pub(crate) register: fn(&mut Faker) -> Result<(), super::FakerError>,
+    /// Its distributor.
+    pub config: DistributorConfig,
+    /// Cross-field constraints.
+    pub same: Vec<Same>,
+}
+
+/// "The referenced id's `in_reference` equals this aggregate's `source`" — e.g. the multi-tenant
+/// rule `same(tenant_id = id.tenant_id)` on a book's `author_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Same {
+    /// Dotted path inside the reference value (the target's id), e.g. `tenant_id`.
+    pub in_reference: &'static str,
+    /// Dotted path of a field of this aggregate populated earlier, e.g. `id.tenant_id`.
+    pub source: &'static str,
+}
+
+/// A leaf value drawn from a pool with a distributor (reuse or create), e.g. a status.
+#[derive(Debug, Clone)]
+pub struct ValueDecl {
+    /// Dotted path of the field.
+    pub field: &'static str,
+    /// Its distributor.
+    pub config: DistributorConfig,
+}
+
+pub(crate) type CountFn = Arc<dyn Fn(&mut FakerRng) -> u64 + Send + Sync>;
+
+/// Child aggregates created after the parent, each with the parent's id in `parent_field`.
+#[derive(Clone)]
+pub struct ChildrenDecl {
+    /// The child aggregate type's name.
+    pub child: &'static str,
+    /// Dotted path, in the child, of the field that holds the parent's id.
+    pub parent_field: &'static str,
+    pub(crate) count: CountFn,
+    pub(crate) create: super::faker::CreateChildren,
+}
+
+impl Schema {
+    /// No references, no pooled values, no children.
+    pub fn new() -> Schema {
+        Schema::default()
+    }
+
+    /// Declares `field` as a reference to `T` drawn by a distributor built from `config`.
+    pub fn reference<T: Provider>(
+        mut self,
+        field: &'static str,
+        config: DistributorConfig,
+    ) -> Self {
+        self.references.push(ReferenceDecl {
+            field,
+            target: T::NAME,
+            target_type: TypeId::of::<T>(),
+            register: Faker::register_dyn::<T>,
+            config,
+            same: Vec::new(),
+        });
+        self
+    }
+
+    /// Adds a constraint to the reference declared last: the referenced id's `in_reference`
+    /// must equal this aggregate's `source`. It filters the reuse pool and pins the field when
+    /// the target is created.
+    ///
+    /// # Panics
+    /// When no reference was declared before (a programming error in the schema).
+    pub fn same(mut self, in_reference: &'static str, source: &'static str) -> Self {
+        let last = self
+            .references
+            .last_mut()
+            .expect("Schema::same must follow Schema::reference");
+        last.same.push(Same {
+            in_reference,
+            source,
+        });
+        self
+    }
+
+    /// Declares a leaf value drawn from a pool with a distributor built from `config`.
+    pub fn value(mut self, field: &'static str, config: DistributorConfig) -> Self {
+        self.values.push(ValueDecl { field, config });
+        self
+    }
+
+    /// Declares child aggregates `C`: after each aggregate is stored, `count` decides how many
+    /// children it gets, and each child is created with the parent's id in `parent_field`.
+    pub fn children<C: Provider>(
+        mut self,
+        parent_field: &'static str,
+        count: impl crate::CountDistribution + Send + Sync + 'static,
+    ) -> Self {
+        self.children.push(ChildrenDecl {
+            child: C::NAME,
+            parent_field,
+            count: Arc::new(move |rng: &mut FakerRng| count.sample(rng)),
+            create: Faker::create_children::<C>,
+        });
+        self
+    }
+
+    /// The distributor [`Faker::create_matching`] uses for this type (default: uniform law,
+    /// `mean` 50: an existing match is reused 49 times out of 50).
+    pub fn matching(mut self, config: DistributorConfig) -> Self {
+        self.matching = Some(config);
+        self
+    }
+
+    /// The declared references.
+    pub fn references(&self) -> &[ReferenceDecl] {
+        &self.references
+    }
+
+    /// The declared pooled values.
+    pub fn values(&self) -> &[ValueDecl] {
+        &self.values
+    }
+
+    /// The declared children.
+    pub fn children_decls(&self) -> &[ChildrenDecl] {
+        &self.children
+    }
+}

@@ -1,0 +1,131 @@
+//! The embedded in-memory repository.
+
+use std::any::Any;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::{BoxFuture, Repository, RepositoryError};
+use crate::provider::Provider;
+use crate::spec::Query;
+
+/// Keeps aggregates in insertion order, keyed by id, with one auto-increment counter per
+/// aggregate type (starting at 1, like a database sequence). This is the repository a
+/// [`Faker`](crate::provider::Faker) uses for every aggregate type it was not given another
+/// repository for.
+#[derive(Debug, Clone)]
+pub struct InMemoryRepository<A: Provider> {
+    aggregates: IndexMap<A::Id, A>,
+    next_key: i64,
+}
+
+impl<A: Provider> Default for InMemoryRepository<A> {
+    fn default() -> Self {
+        InMemoryRepository {
+            aggregates: IndexMap::new(),
+            next_key: 1,
+        }
+    }
+}
+
+impl<A: Provider> InMemoryRepository<A> {
+    /// An empty repository.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of stored aggregates.
+    pub fn len(&self) -> usize {
+        self.aggregates.len()
+    }
+
+    /// True when nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.aggregates.is_empty()
+    }
+
+    /// Stored aggregates in insertion order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &A> {
+        self.aggregates.values()
+    }
+
+    /// The aggregate with this id.
+    pub fn get_now(&self, id: &A::Id) -> Option<&A> {
+        self.aggregates.get(id)
+    }
+
+    fn store(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+        if A::AUTO_KEY.is_some() {
+            if key_given {
+                // Keep the counter ahead of keys chosen by the caller, as a sequence would be
+                // after `setval`, so later auto keys do not collide with them.
+                if let Some(k) = key_of(&aggregate) {
+                    self.next_key = self.next_key.max(k + 1);
+                }
+            } else {
+                let key = Value::from(self.next_key);
+                aggregate
+                    .assign_key(key.clone())
+                    .map_err(|reason| RepositoryError::AssignKey {
+                        aggregate: A::NAME,
+                        key,
+                        reason,
+                    })?;
+                self.next_key += 1;
+            }
+        }
+        let id = aggregate.id();
+        if self.aggregates.contains_key(&id) {
+            return Err(RepositoryError::DuplicateId {
+                aggregate: A::NAME,
+                id: serde_json::to_value(&id).unwrap_or(Value::Null),
+            });
+        }
+        self.aggregates.insert(id, aggregate.clone());
+        Ok(aggregate)
+    }
+}
+
+/// The integer at the aggregate's auto-key path, if there is one.
+fn key_of<A: Provider>(aggregate: &A) -> Option<i64> {
+    let path = A::AUTO_KEY?;
+    let state = serde_json::to_value(aggregate).ok()?;
+    path.split('.')
+        .try_fold(&state, |v, k| v.get(k))
+        .and_then(Value::as_i64)
+}
+
+impl<A: Provider> Repository<A> for InMemoryRepository<A> {
+    fn insert(
+        &mut self,
+        aggregate: A,
+        key_given: bool,
+    ) -> BoxFuture<'_, Result<A, RepositoryError>> {
+        let result = self.store(aggregate, key_given);
+        Box::pin(async move { result })
+    }
+
+    fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
+        let found = self.aggregates.get(id).cloned();
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
+        let result = self
+            .aggregates
+            .values()
+            .filter_map(|a| match serde_json::to_value(a) {
+                Ok(state) => query.matches(&state).then(|| Ok(a.clone())),
+                Err(source) => Some(Err(RepositoryError::Export {
+                    aggregate: A::NAME,
+                    source,
+                })),
+            })
+            .collect();
+        Box::pin(async move { result })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
