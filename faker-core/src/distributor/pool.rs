@@ -1,9 +1,9 @@
 //! The pool: values a distributor can hand out again, in creation order.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 
 use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// A predicate that selects part of a pool (a specification, seen from the pool's side).
 ///
@@ -55,15 +55,17 @@ impl SubPool {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Pool<V> {
-    values: IndexSet<V>,
-    subpools: HashMap<Box<str>, SubPool>,
+    // Fx hashing: pools hash every created value and every filter key on every filtered draw;
+    // the values are ours, not an attacker's, so a DoS-resistant hasher buys nothing here.
+    values: IndexSet<V, FxBuildHasher>,
+    subpools: FxHashMap<Box<str>, SubPool>,
 }
 
 impl<V> Default for Pool<V> {
     fn default() -> Self {
         Pool {
-            values: IndexSet::new(),
-            subpools: HashMap::new(),
+            values: IndexSet::default(),
+            subpools: FxHashMap::default(),
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use std::any::TypeId;
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
@@ -114,7 +116,7 @@ impl<'f> Cx<'f> {
         G: FnMut(&mut FakerRng, u64) -> T,
     {
         let position = self.next_position(field);
-        let requirement = self.requirements.at(field, &self.field_path(field))?;
+        let requirement = self.requirements.at(field, || self.field_path(field))?;
         let value = match requirement {
             None => generate(&mut self.faker.rng, position),
             Some(r) => match r.query.pinned() {
@@ -177,7 +179,7 @@ impl<'f> Cx<'f> {
 
     /// The next number of the sequence of this field within `scope` (each scope counts from 0).
     pub fn sequence_in(&mut self, field: &'static str, scope: &str) -> Result<u64, FakerError> {
-        if let Some(v) = self.requirements.pinned(field, &self.field_path(field))? {
+        if let Some(v) = self.requirements.pinned(field, || self.field_path(field))? {
             return self.pinned(field, &v);
         }
         let state = self.faker.type_state_mut(self.ty);
@@ -198,7 +200,7 @@ impl<'f> Cx<'f> {
     where
         T: Default + Serialize + DeserializeOwned,
     {
-        match self.requirements.pinned(field, &self.field_path(field))? {
+        match self.requirements.pinned(field, || self.field_path(field))? {
             Some(v) => {
                 self.key_given = true;
                 let key = self.pinned(field, &v)?;
@@ -221,7 +223,7 @@ impl<'f> Cx<'f> {
         T: Clone + Eq + Hash + Serialize + DeserializeOwned + Send + Sync + 'static,
         G: FnMut(&mut FakerRng, u64) -> T,
     {
-        if let Some(r) = self.requirements.at(field, &self.field_path(field))? {
+        if let Some(r) = self.requirements.at(field, || self.field_path(field))? {
             // A required value is not drawn: it is the pinned one or a generated one that fits.
             let position = self.next_position(field);
             let value = match r.query.pinned() {
@@ -302,7 +304,7 @@ impl<'f> Cx<'f> {
         // What the reference value (the target's id) must satisfy.
         let mut requirement = self
             .requirements
-            .at(field, &self.field_path(field))?
+            .at(field, || self.field_path(field))?
             .map(|r| (r.query, r.origin));
         let constraints = self.faker.type_state_mut(self.ty).references[index]
             .decl

@@ -1,7 +1,7 @@
 //! The `Faker`: a seeded generator of aggregates.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::Value;
 
@@ -52,6 +52,10 @@ pub(crate) struct TypeState {
     pub(crate) positions: HashMap<&'static str, u64>,
     pub(crate) sequences: HashMap<(&'static str, String), u64>,
     pub(crate) created: u64,
+    /// Whether exported states are kept (for filters and `$rel`): only for types that are
+    /// referenced or matched, so unreferenced aggregates (say, millions of books) cost no
+    /// state memory.
+    pub(crate) mirrored: bool,
 }
 
 pub(crate) struct ReferenceState {
@@ -64,12 +68,12 @@ impl Faker {
     pub fn new(seed: u64) -> Faker {
         Faker {
             rng: seeded(seed),
-            types: HashMap::new(),
-            pools: HashMap::new(),
-            mirrors: HashMap::new(),
-            links: HashMap::new(),
-            repositories: HashMap::new(),
-            value_pools: HashMap::new(),
+            types: HashMap::default(),
+            pools: HashMap::default(),
+            mirrors: HashMap::default(),
+            links: HashMap::default(),
+            repositories: HashMap::default(),
+            value_pools: HashMap::default(),
         }
     }
 
@@ -173,6 +177,7 @@ impl Faker {
     pub async fn create_matching<A: Provider>(&mut self, spec: Value) -> Result<A, FakerError> {
         let query = Query::parse(&spec).map_err(|e| FakerError::new(A::NAME, e.into()))?;
         self.register::<A>()?;
+        self.mirror::<A>()?;
         let ty = TypeId::of::<A>();
         let draw = {
             let filter = StateFilter::new(query.key(), &query, ty, &self.mirrors, &self.links);
@@ -275,8 +280,35 @@ impl Faker {
             .map(|r| &r.distributor)
     }
 
-    pub(crate) fn register_dyn<A: Provider>(faker: &mut Faker) -> Result<(), FakerError> {
-        faker.register::<A>()
+    /// Registers `A` as the target of a reference: its states are mirrored from now on.
+    pub(crate) fn register_target<A: Provider>(faker: &mut Faker) -> Result<(), FakerError> {
+        faker.register::<A>()?;
+        faker.mirror::<A>()
+    }
+
+    /// Starts keeping `A`'s exported states; states of aggregates created before are taken from
+    /// the in-memory repository (a custom repository's earlier aggregates are not matched by
+    /// filters, only reused by unfiltered draws).
+    fn mirror<A: Provider>(&mut self) -> Result<(), FakerError> {
+        let ty = TypeId::of::<A>();
+        if self.type_state_mut(ty).mirrored {
+            return Ok(());
+        }
+        self.type_state_mut(ty).mirrored = true;
+        let mut backfill = Vec::new();
+        if let Some(repo) = self.in_memory::<A>() {
+            for a in repo.iter() {
+                let export = |e| FakerError::new(A::NAME, ErrorKind::Export(e));
+                backfill.push((
+                    canonical(&a.id()).map_err(export)?,
+                    serde_json::to_value(a).map_err(export)?,
+                ));
+            }
+        }
+        if let Some(mirror) = self.mirrors.get_mut(&ty) {
+            mirror.extend(backfill);
+        }
+        Ok(())
     }
 
     /// Validates `A`'s schema and sets up its state, pool, mirror and repository, then does the
@@ -331,13 +363,14 @@ impl Faker {
                 children,
                 matching,
                 sources,
-                positions: HashMap::new(),
-                sequences: HashMap::new(),
+                positions: HashMap::default(),
+                sequences: HashMap::default(),
                 created: 0,
+                mirrored: false,
             },
         );
         self.pools.insert(ty, Box::new(Pool::<A::Id>::new()));
-        self.mirrors.insert(ty, Mirror::new());
+        self.mirrors.insert(ty, Mirror::default());
         self.repositories.entry(ty).or_insert_with(|| {
             let repo: Box<dyn Repository<A>> = Box::new(InMemoryRepository::<A>::new());
             Box::new(repo)
@@ -377,7 +410,7 @@ impl Faker {
             self.register::<A>()?;
             // An id pinned completely by the requirements means "this very aggregate": reuse it
             // when it exists instead of creating a duplicate.
-            if let Some(pinned) = requirements.pinned(A::ID_FIELD, &path)? {
+            if let Some(pinned) = requirements.pinned(A::ID_FIELD, || path.clone())? {
                 if let Ok(id) = serde_json::from_value::<A::Id>(pinned) {
                     if let Some(existing) = self.get::<A>(&id).await? {
                         return Ok(existing);
@@ -393,10 +426,12 @@ impl Faker {
                 .insert(built, key_given)
                 .await
                 .map_err(|e| FakerError::new(path.clone(), e.into()))?;
-            let state = self.remember(&stored, &path)?;
-            for r in requirements.iter() {
+            self.remember(&stored, &path)?;
+            if !requirements.is_empty() {
+                let state = serde_json::to_value(&stored)
+                    .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
                 let resolver = super::context::EngineResolver::new(ty, &self.mirrors, &self.links);
-                if !r.query.matches_with(&state, &resolver) {
+                if let Some(r) = requirements.iter().find(|r| !r.query.matches_with(&state, &resolver)) {
                     return Err(FakerError::new(
                         path,
                         ErrorKind::NotSatisfied {
@@ -444,18 +479,20 @@ impl Faker {
         })
     }
 
-    /// Puts a stored aggregate's id into its pool and its state into the mirror.
-    fn remember<A: Provider>(&mut self, stored: &A, path: &str) -> Result<Value, FakerError> {
-        let export = |e| FakerError::new(path, ErrorKind::Export(e));
-        let state = serde_json::to_value(stored).map_err(export)?;
-        let id = stored.id();
-        let key = canonical(&id).map_err(export)?;
-        pool_mut::<A>(&mut self.pools).insert(id);
+    /// Puts a stored aggregate's id into its pool and, for mirrored types, its state into the
+    /// mirror.
+    fn remember<A: Provider>(&mut self, stored: &A, path: &str) -> Result<(), FakerError> {
         let ty = TypeId::of::<A>();
-        if let Some(mirror) = self.mirrors.get_mut(&ty) {
-            mirror.insert(key, state.clone());
+        if self.type_state_mut(ty).mirrored {
+            let export = |e| FakerError::new(path, ErrorKind::Export(e));
+            let state = serde_json::to_value(stored).map_err(export)?;
+            let key = canonical(&stored.id()).map_err(export)?;
+            if let Some(mirror) = self.mirrors.get_mut(&ty) {
+                mirror.insert(key, state);
+            }
         }
-        Ok(state)
+        pool_mut::<A>(&mut self.pools).insert(stored.id());
+        Ok(())
     }
 }
 

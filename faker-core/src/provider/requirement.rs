@@ -36,6 +36,10 @@ impl Requirements {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Requirement> {
         self.items.iter()
     }
@@ -45,7 +49,7 @@ impl Requirements {
     pub(crate) fn at(
         &self,
         path: &str,
-        error_path: &str,
+        error_path: impl Fn() -> String,
     ) -> Result<Option<Requirement>, FakerError> {
         if self.items.is_empty() {
             return Ok(None);
@@ -64,7 +68,7 @@ impl Requirements {
                 Some(previous) => {
                     let query = previous.query.merge(part.clone()).map_err(|conflict| {
                         FakerError::new(
-                            error_path,
+                            error_path(),
                             ErrorKind::Diamond {
                                 first: previous.origin.clone(),
                                 second: item.origin.clone(),
@@ -84,7 +88,11 @@ impl Requirements {
 
     /// The value the requirements determine completely at `path`, if they do (see
     /// [`determined`]).
-    pub(crate) fn pinned(&self, path: &str, error_path: &str) -> Result<Option<Value>, FakerError> {
+    pub(crate) fn pinned(
+        &self,
+        path: &str,
+        error_path: impl Fn() -> String,
+    ) -> Result<Option<Value>, FakerError> {
         Ok(self
             .at(path, error_path)?
             .and_then(|r| determined(&r.query)))

@@ -119,7 +119,7 @@ impl Schema {
             field,
             target: T::NAME,
             target_type: TypeId::of::<T>(),
-            register: Faker::register_dyn::<T>,
+            register: Faker::register_target::<T>,
             config,
             same: Vec::new(),
         });
