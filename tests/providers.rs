@@ -481,3 +481,17 @@ async fn fixtures_inserted_directly_are_reused() {
         .collect();
     assert!(new_keys.iter().all(|k| *k > 200), "{new_keys:?}");
 }
+
+#[tokio::test]
+async fn errors_in_nested_creation_carry_the_full_provider_path() {
+    let mut faker = Faker::new(11);
+    faker.create_many::<Book>(100).await.unwrap();
+    let err = faker
+        .create_matching::<Book>(
+            json!({"author_id": {"$rel": {"name": {"$in": ["Nobody Special"]}}}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.path, "Book.author_id.name", "{err}");
+    assert!(matches!(err.kind, ErrorKind::Unsatisfiable { .. }), "{err}");
+}

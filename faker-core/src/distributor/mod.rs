@@ -52,7 +52,7 @@ mod strategy;
 pub use config::{Distributor, DistributorConfig};
 pub use draw::{Draw, Ticket};
 pub use nullable::Nullable;
-pub use pool::{Filter, Pool};
+pub use pool::{Filter, Partition, Pool};
 pub use strategy::Strategy;
 
 use std::hash::Hash;

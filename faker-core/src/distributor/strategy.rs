@@ -223,7 +223,7 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
         if creates {
             Draw::Create(Ticket::unplanned())
         } else {
-            Draw::Reuse(sub.position(self.law.pick(n, rng)))
+            Draw::Reuse(sub[self.law.pick(n, rng)])
         }
     }
 

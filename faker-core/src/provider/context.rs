@@ -16,7 +16,7 @@ use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::faker::{Faker, Mirror, pool_mut};
 use super::requirement::{Requirements, determined};
-use crate::distributor::{Draw, Filter, ManyToOne, Pool};
+use crate::distributor::{Draw, Filter, ManyToOne, Partition, Pool};
 use crate::rng::FakerRng;
 use crate::spec::{Query, Resolved, Resolver};
 
@@ -494,7 +494,67 @@ pub(crate) struct StateFilter<'a, I> {
     query: &'a Query,
     mirror: Option<&'a Mirror>,
     resolver: EngineResolver<'a>,
+    /// For a query made only of equalities on fields: the fields, and the partition it selects.
+    equalities: Option<Equalities>,
     _id: PhantomData<fn(&I)>,
+}
+
+struct Equalities {
+    paths: Vec<Vec<String>>,
+    by: String,
+    group: String,
+}
+
+impl Equalities {
+    /// The equalities of a query that is nothing else (`{"id": {"tenant_id": 7}}`). Floats are
+    /// left out: `1.0` equals `1` but would not be grouped with it by its text.
+    fn of(query: &Query) -> Option<Equalities> {
+        fn walk(q: &Query, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) -> bool {
+            match q {
+                Query::Fields(fields) if !fields.is_empty() => fields.iter().all(|(k, inner)| {
+                    path.push(k.clone());
+                    let ok = walk(inner, path, out);
+                    path.pop();
+                    ok
+                }),
+                Query::Eq(v) if !v.is_object() && !v.as_number().is_some_and(|n| n.is_f64()) => {
+                    out.push((path.clone(), v.clone()));
+                    true
+                }
+                _ => false,
+            }
+        }
+        let mut leaves = Vec::new();
+        if !walk(query, &mut Vec::new(), &mut leaves) {
+            return None;
+        }
+        let by = leaves
+            .iter()
+            .map(|(p, _)| p.join("."))
+            .collect::<Vec<_>>()
+            .join(",");
+        let group = Value::Array(leaves.iter().map(|(_, v)| v.clone()).collect()).to_string();
+        Some(Equalities {
+            paths: leaves.into_iter().map(|(p, _)| p).collect(),
+            by,
+            group,
+        })
+    }
+
+    /// The group of a state: its values at the paths (a missing field is null, as in `$eq`).
+    fn group_of(&self, state: &Value) -> String {
+        let values = self
+            .paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .try_fold(state, |v, k| v.get(k))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            })
+            .collect();
+        Value::Array(values).to_string()
+    }
 }
 
 impl<'a, I> StateFilter<'a, I> {
@@ -510,6 +570,7 @@ impl<'a, I> StateFilter<'a, I> {
             query,
             mirror: mirrors.get(&ty),
             resolver: EngineResolver::new(ty, mirrors, links),
+            equalities: Equalities::of(query),
             _id: PhantomData,
         }
     }
@@ -521,10 +582,27 @@ impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
     }
 
     fn matches(&self, id: &I) -> bool {
-        let Ok(key) = canonical(id) else { return false };
-        self.mirror
-            .and_then(|m| m.get(&key))
+        self.state(id)
             .is_some_and(|state| self.query.matches_with(state, &self.resolver))
+    }
+
+    fn partition(&self) -> Option<Partition<'_>> {
+        self.equalities.as_ref().map(|e| Partition {
+            by: &e.by,
+            group: &e.group,
+        })
+    }
+
+    fn group_of(&self, id: &I) -> Option<String> {
+        let equalities = self.equalities.as_ref()?;
+        Some(equalities.group_of(self.state(id)?))
+    }
+}
+
+impl<I: Serialize> StateFilter<'_, I> {
+    fn state(&self, id: &I) -> Option<&Value> {
+        let key = canonical(id).ok()?;
+        self.mirror?.get(&key)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `Faker`: a seeded generator of aggregates.
 
-use std::any::{Any, TypeId};
 use rustc_hash::FxHashMap as HashMap;
+use std::any::{Any, TypeId};
 
 use serde_json::Value;
 
@@ -431,7 +431,10 @@ impl Faker {
                 let state = serde_json::to_value(&stored)
                     .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
                 let resolver = super::context::EngineResolver::new(ty, &self.mirrors, &self.links);
-                if let Some(r) = requirements.iter().find(|r| !r.query.matches_with(&state, &resolver)) {
+                if let Some(r) = requirements
+                    .iter()
+                    .find(|r| !r.query.matches_with(&state, &resolver))
+                {
                     return Err(FakerError::new(
                         path,
                         ErrorKind::NotSatisfied {
