@@ -139,7 +139,9 @@ pub fn weights_mean_50() -> DistributorConfig {
 impl Provider for Tenant {
     type Id = TenantId;
     const NAME: &'static str = "Tenant";
-    const AUTO_KEY: Option<&'static str> = Some("id");
+    fn auto_key() -> Option<String> {
+        Some("id".into())
+    }
 
     fn id(&self) -> TenantId {
         self.id
@@ -162,7 +164,9 @@ impl Provider for Tenant {
 impl Provider for Author {
     type Id = AuthorId;
     const NAME: &'static str = "Author";
-    const AUTO_KEY: Option<&'static str> = Some("id.author_id");
+    fn auto_key() -> Option<String> {
+        Some("id.author_id".into())
+    }
 
     fn id(&self) -> AuthorId {
         self.id
@@ -206,7 +210,9 @@ impl Provider for Author {
 impl Provider for Book {
     type Id = BookId;
     const NAME: &'static str = "Book";
-    const AUTO_KEY: Option<&'static str> = Some("id.book_id");
+    fn auto_key() -> Option<String> {
+        Some("id.book_id".into())
+    }
 
     fn id(&self) -> BookId {
         self.id

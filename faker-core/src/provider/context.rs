@@ -1,6 +1,7 @@
 //! `Cx`: what `populate` asks for each field.
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -35,8 +36,12 @@ pub struct Cx<'f> {
     ty: TypeId,
     path: String,
     requirements: Requirements,
-    recorded: Vec<(&'static str, Value)>,
+    recorded: Vec<(String, Value)>,
     key_given: bool,
+    /// Dotted path of the component being populated (`id` inside `Book.id`), empty at the
+    /// aggregate's top level; field names are relative to it.
+    prefix: String,
+    prefix_lengths: Vec<usize>,
 }
 
 impl<'f> Cx<'f> {
@@ -53,6 +58,33 @@ impl<'f> Cx<'f> {
             requirements,
             recorded: Vec::new(),
             key_given: false,
+            prefix: String::new(),
+            prefix_lengths: Vec::new(),
+        }
+    }
+
+    /// Enters the component at `field` (e.g. a composite id): until [`Cx::leave`], field names
+    /// are relative to it.
+    pub fn enter(&mut self, field: &str) {
+        self.prefix_lengths.push(self.prefix.len());
+        if !self.prefix.is_empty() {
+            self.prefix.push('.');
+        }
+        self.prefix.push_str(field);
+    }
+
+    /// Leaves the component entered last.
+    pub fn leave(&mut self) {
+        let length = self.prefix_lengths.pop().unwrap_or(0);
+        self.prefix.truncate(length);
+    }
+
+    /// `field` as a path from the aggregate's top level.
+    fn full<'a>(&self, field: &'a str) -> Cow<'a, str> {
+        if self.prefix.is_empty() {
+            Cow::Borrowed(field)
+        } else {
+            Cow::Owned(format!("{}.{field}", self.prefix))
         }
     }
 
@@ -79,19 +111,21 @@ impl<'f> Cx<'f> {
     }
 
     /// The next position (0, 1, 2, ...) of `field` across all aggregates of this type.
-    fn next_position(&mut self, field: &'static str) -> u64 {
-        let state = self.faker.type_state_mut(self.ty);
-        let counter = state.positions.entry(field).or_insert(0);
-        let position = *counter;
-        *counter += 1;
-        position
+    fn next_position(&mut self, field: &str) -> u64 {
+        next(&mut self.faker.type_state_mut(self.ty).positions, field)
     }
 
-    fn record<T: Serialize>(&mut self, field: &'static str, value: &T) -> Result<(), FakerError> {
-        if self.faker.type_state_mut(self.ty).sources.contains(&field) {
+    fn record<T: Serialize>(&mut self, field: &str, value: &T) -> Result<(), FakerError> {
+        if self
+            .faker
+            .type_state_mut(self.ty)
+            .sources
+            .iter()
+            .any(|s| s == field)
+        {
             let json =
                 serde_json::to_value(value).map_err(|e| self.error(field, ErrorKind::Export(e)))?;
-            self.recorded.push((field, json));
+            self.recorded.push((field.to_string(), json));
         }
         Ok(())
     }
@@ -110,11 +144,13 @@ impl<'f> Cx<'f> {
 
     /// A leaf value from `generate(rng, position)`, where `position` counts this field's values
     /// (0, 1, 2, ...). A requirement pins it (equality) or is checked on the candidates.
-    pub fn value<T, G>(&mut self, field: &'static str, mut generate: G) -> Result<T, FakerError>
+    pub fn value<T, G>(&mut self, field: &str, mut generate: G) -> Result<T, FakerError>
     where
         T: Serialize + DeserializeOwned,
         G: FnMut(&mut FakerRng, u64) -> T,
     {
+        let full = self.full(field);
+        let field: &str = &full;
         let position = self.next_position(field);
         let requirement = self.requirements.at(field, || self.field_path(field))?;
         let value = match requirement {
@@ -130,7 +166,7 @@ impl<'f> Cx<'f> {
 
     fn generate_satisfying<T, G>(
         &mut self,
-        field: &'static str,
+        field: &str,
         query: &Query,
         position: u64,
         generate: &mut G,
@@ -157,7 +193,7 @@ impl<'f> Cx<'f> {
     }
 
     /// A leaf value from the `fake` crate: `cx.fake("name", fake::faker::name::en::Name())`.
-    pub fn fake<T, F>(&mut self, field: &'static str, faker: F) -> Result<T, FakerError>
+    pub fn fake<T, F>(&mut self, field: &str, faker: F) -> Result<T, FakerError>
     where
         T: fake::Dummy<F> + Serialize + DeserializeOwned,
     {
@@ -165,7 +201,7 @@ impl<'f> Cx<'f> {
     }
 
     /// A constant (still subject to requirements, which it must satisfy).
-    pub fn constant<T>(&mut self, field: &'static str, value: T) -> Result<T, FakerError>
+    pub fn constant<T>(&mut self, field: &str, value: T) -> Result<T, FakerError>
     where
         T: Serialize + DeserializeOwned + Clone,
     {
@@ -173,19 +209,21 @@ impl<'f> Cx<'f> {
     }
 
     /// The next number of a sequence (0, 1, 2, ...) of this field.
-    pub fn sequence(&mut self, field: &'static str) -> Result<u64, FakerError> {
+    pub fn sequence(&mut self, field: &str) -> Result<u64, FakerError> {
         self.sequence_in(field, "")
     }
 
     /// The next number of the sequence of this field within `scope` (each scope counts from 0).
-    pub fn sequence_in(&mut self, field: &'static str, scope: &str) -> Result<u64, FakerError> {
+    pub fn sequence_in(&mut self, field: &str, scope: &str) -> Result<u64, FakerError> {
+        let full = self.full(field);
+        let field: &str = &full;
         if let Some(v) = self.requirements.pinned(field, || self.field_path(field))? {
             return self.pinned(field, &v);
         }
         let state = self.faker.type_state_mut(self.ty);
         let counter = state
             .sequences
-            .entry((field, scope.to_string()))
+            .entry((field.to_string(), scope.to_string()))
             .or_insert(0);
         let n = *counter;
         *counter += 1;
@@ -196,10 +234,12 @@ impl<'f> Cx<'f> {
     /// A key the repository assigns on insert (auto-increment): a placeholder
     /// (`T::default()`) until then, unless a requirement pins it, in which case the pinned key
     /// is kept and the repository does not assign one.
-    pub fn auto_key<T>(&mut self, field: &'static str) -> Result<T, FakerError>
+    pub fn auto_key<T>(&mut self, field: &str) -> Result<T, FakerError>
     where
         T: Default + Serialize + DeserializeOwned,
     {
+        let full = self.full(field);
+        let field: &str = &full;
         match self.requirements.pinned(field, || self.field_path(field))? {
             Some(v) => {
                 self.key_given = true;
@@ -216,13 +256,15 @@ impl<'f> Cx<'f> {
     /// new one from `generate`, or `None` (only with `null_weight`).
     pub fn pooled_value<T, G>(
         &mut self,
-        field: &'static str,
+        field: &str,
         mut generate: G,
     ) -> Result<Option<T>, FakerError>
     where
         T: Clone + Eq + Hash + Serialize + DeserializeOwned + Send + Sync + 'static,
         G: FnMut(&mut FakerRng, u64) -> T,
     {
+        let full = self.full(field);
+        let field: &str = &full;
         if let Some(r) = self.requirements.at(field, || self.field_path(field))? {
             // A required value is not drawn: it is the pinned one or a generated one that fits.
             let position = self.next_position(field);
@@ -239,7 +281,7 @@ impl<'f> Cx<'f> {
         let Some(state) = faker.types.get_mut(&ty) else {
             unreachable!("types are registered before use")
         };
-        let Some((_, distributor)) = state.values.iter_mut().find(|(f, _)| *f == field) else {
+        let Some((_, distributor)) = state.values.iter_mut().find(|(f, _)| f == field) else {
             let aggregate = state.name;
             return Err(self.error(
                 field,
@@ -251,7 +293,7 @@ impl<'f> Cx<'f> {
         };
         let pool = faker
             .value_pools
-            .entry((ty, field))
+            .entry((ty, field.to_string()))
             .or_insert_with(|| Box::new(Pool::<T>::new()));
         let Some(pool) = pool.downcast_mut::<Pool<T>>() else {
             return Err(FakerError::new(
@@ -266,9 +308,7 @@ impl<'f> Cx<'f> {
             Draw::Reuse(position) => Some(pool[position].clone()),
             Draw::Null => None,
             Draw::Create(ticket) => {
-                let counter = state.positions.entry(field).or_insert(0);
-                let position = *counter;
-                *counter += 1;
+                let position = next(&mut state.positions, field);
                 let value = generate(&mut faker.rng, position);
                 // Unique values (mean 1) are never reused: do not keep them.
                 if !distributor.inner().mean().is_unique() {
@@ -284,10 +324,7 @@ impl<'f> Cx<'f> {
     /// The id of a `T` for the reference `field` declared in the schema: reused from `T`'s pool
     /// or created (satisfying the reference's requirements and constraints), as the field's
     /// distributor decides. A null draw is an error here; see [`Cx::optional_reference`].
-    pub async fn reference<T: Provider>(
-        &mut self,
-        field: &'static str,
-    ) -> Result<T::Id, FakerError> {
+    pub async fn reference<T: Provider>(&mut self, field: &str) -> Result<T::Id, FakerError> {
         match self.optional_reference::<T>(field).await? {
             Some(id) => Ok(id),
             None => Err(self.error(field, ErrorKind::NullForRequired)),
@@ -298,8 +335,10 @@ impl<'f> Cx<'f> {
     /// null (`null_weight`) or a requirement says `null`.
     pub async fn optional_reference<T: Provider>(
         &mut self,
-        field: &'static str,
+        field: &str,
     ) -> Result<Option<T::Id>, FakerError> {
+        let full = self.full(field);
+        let field: &str = &full;
         let index = self.reference_index(field)?;
         // What the reference value (the target's id) must satisfy.
         let mut requirement = self
@@ -320,7 +359,7 @@ impl<'f> Cx<'f> {
                     },
                 ));
             };
-            let query = fields_at(same.in_reference, Query::Eq(value.clone()));
+            let query = fields_at(&same.in_reference, Query::Eq(value.clone()));
             let origin = format!(
                 "constraint same({} = {}) on {}",
                 same.in_reference,
@@ -463,6 +502,17 @@ impl<'f> Cx<'f> {
     }
 }
 
+/// Counts positions per field: returns the next one (0, 1, 2, ...).
+fn next(positions: &mut HashMap<String, u64>, field: &str) -> u64 {
+    if let Some(counter) = positions.get_mut(field) {
+        *counter += 1;
+        *counter - 1
+    } else {
+        positions.insert(field.to_string(), 1);
+        0
+    }
+}
+
 /// A requirement on a reference value, as a query on the referenced aggregate's state:
 /// conditions on the id go under the id field (`{"id": ...}`), `$rel` conditions apply to the
 /// target's state directly.
@@ -563,7 +613,7 @@ impl<'a, I> StateFilter<'a, I> {
         query: &'a Query,
         ty: TypeId,
         mirrors: &'a HashMap<TypeId, Mirror>,
-        links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+        links: &'a HashMap<TypeId, Vec<(String, TypeId)>>,
     ) -> Self {
         StateFilter {
             key,
@@ -611,7 +661,7 @@ impl<I: Serialize> StateFilter<'_, I> {
 pub(crate) struct EngineResolver<'a> {
     ty: TypeId,
     mirrors: &'a HashMap<TypeId, Mirror>,
-    links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    links: &'a HashMap<TypeId, Vec<(String, TypeId)>>,
     /// Resolvers of the referenced types, made on first use (one per reference field).
     nested: Vec<OnceCell<Box<EngineResolver<'a>>>>,
 }
@@ -620,7 +670,7 @@ impl<'a> EngineResolver<'a> {
     pub(crate) fn new(
         ty: TypeId,
         mirrors: &'a HashMap<TypeId, Mirror>,
-        links: &'a HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+        links: &'a HashMap<TypeId, Vec<(String, TypeId)>>,
     ) -> Self {
         let n = links.get(&ty).map_or(0, Vec::len);
         EngineResolver {

@@ -9,7 +9,7 @@ use super::Provider;
 use super::context::{Cx, StateFilter, canonical, fields_at};
 use super::error::{ErrorKind, FakerError};
 use super::requirement::Requirements;
-use super::schema::{ChildrenDecl, ReferenceDecl, Schema};
+use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
 use crate::distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use crate::repository::{BoxFuture, InMemoryRepository, Repository};
 use crate::rng::{FakerRng, seeded};
@@ -29,28 +29,37 @@ pub struct Faker {
     /// Exported states by canonical id JSON, per aggregate type: what filters match.
     pub(crate) mirrors: HashMap<TypeId, Mirror>,
     /// Reference fields per aggregate type, for resolving `$rel`.
-    pub(crate) links: HashMap<TypeId, Vec<(&'static str, TypeId)>>,
+    pub(crate) links: HashMap<TypeId, Vec<(String, TypeId)>>,
     /// `Box<dyn Repository<A>>` per aggregate type.
     repositories: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     /// `Pool<T>` per pooled value field.
-    pub(crate) value_pools: HashMap<(TypeId, &'static str), Box<dyn Any + Send + Sync>>,
+    pub(crate) value_pools: HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>,
 }
 
 pub(crate) type Mirror = HashMap<String, Value>;
 
 pub(crate) type CreateChildren =
-    for<'a> fn(&'a mut Faker, Value, &'static str, String) -> BoxFuture<'a, Result<(), FakerError>>;
+    for<'a> fn(&'a mut Faker, Value, String, String) -> BoxFuture<'a, Result<(), FakerError>>;
+
+/// Children of a registered type, with their count validated.
+#[derive(Clone)]
+pub(crate) struct Children {
+    child: &'static str,
+    parent_field: String,
+    count: CountFn,
+    create: CreateChildren,
+}
 
 pub(crate) struct TypeState {
     pub(crate) name: &'static str,
     pub(crate) references: Vec<ReferenceState>,
-    pub(crate) values: Vec<(&'static str, Distributor)>,
-    pub(crate) children: Vec<ChildrenDecl>,
+    pub(crate) values: Vec<(String, Distributor)>,
+    pub(crate) children: Vec<Children>,
     pub(crate) matching: Distributor,
     /// Fields some constraint reads: their values are recorded while populating.
-    pub(crate) sources: Vec<&'static str>,
-    pub(crate) positions: HashMap<&'static str, u64>,
-    pub(crate) sequences: HashMap<(&'static str, String), u64>,
+    pub(crate) sources: Vec<String>,
+    pub(crate) positions: HashMap<String, u64>,
+    pub(crate) sequences: HashMap<(String, String), u64>,
     pub(crate) created: u64,
     /// Whether exported states are kept (for filters and `$rel`): only for types that are
     /// referenced or matched, so unreferenced aggregates (say, millions of books) cost no
@@ -150,11 +159,11 @@ impl Faker {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                let source = r.decl.same.first()?.source;
+                let source = &r.decl.same.first()?.source;
                 let keys = state
                     .references
                     .iter()
-                    .find(|s| s.decl.field == source)?
+                    .find(|s| &s.decl.field == source)?
                     .distributor
                     .inner()
                     .planned_values()?;
@@ -332,13 +341,30 @@ impl Faker {
         let mut refs = Vec::with_capacity(references.len());
         let mut sources = Vec::new();
         for decl in references {
-            let distributor = build(decl.field, &decl.config)?;
-            sources.extend(decl.same.iter().map(|s| s.source));
+            let distributor = build(&decl.field, &decl.config)?;
+            sources.extend(decl.same.iter().map(|s| s.source.clone()));
             refs.push(ReferenceState { decl, distributor });
         }
+        let children = children
+            .into_iter()
+            .map(|c| {
+                let count = match c.count {
+                    ChildCount::Ready(count) => count,
+                    ChildCount::Config(config) => config.build().map_err(|e| {
+                        FakerError::new(format!("{}.<{}>", A::NAME, c.child), e.into())
+                    })?,
+                };
+                Ok(Children {
+                    child: c.child,
+                    parent_field: c.parent_field,
+                    count,
+                    create: c.create,
+                })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
         let values = values
             .iter()
-            .map(|v| Ok((v.field, build(v.field, &v.config)?)))
+            .map(|v| Ok((v.field.clone(), build(&v.field, &v.config)?)))
             .collect::<Result<Vec<_>, FakerError>>()?;
         let matching = build(
             "<create_matching>",
@@ -350,7 +376,7 @@ impl Faker {
         self.links.insert(
             ty,
             refs.iter()
-                .map(|r| (r.decl.field, r.decl.target_type))
+                .map(|r| (r.decl.field.clone(), r.decl.target_type))
                 .collect(),
         );
         let registers: Vec<_> = refs.iter().map(|r| r.decl.register).collect();
@@ -456,7 +482,7 @@ impl Faker {
                         (decl.create)(
                             self,
                             parent_id.clone(),
-                            decl.parent_field,
+                            decl.parent_field.clone(),
                             format!("{path}.<{}>", decl.child),
                         )
                         .await?;
@@ -470,11 +496,11 @@ impl Faker {
     pub(crate) fn create_children<C: Provider>(
         &mut self,
         parent_id: Value,
-        parent_field: &'static str,
+        parent_field: String,
         path: String,
     ) -> BoxFuture<'_, Result<(), FakerError>> {
         Box::pin(async move {
-            let query = fields_at(parent_field, Query::Eq(parent_id));
+            let query = fields_at(&parent_field, Query::Eq(parent_id));
             let origin = format!("{path} (child of its parent)");
             self.create_with::<C>(Requirements::one(query, origin), path)
                 .await?;

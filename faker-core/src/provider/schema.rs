@@ -4,7 +4,9 @@ use std::any::TypeId;
 use std::sync::Arc;
 
 use crate::distributor::DistributorConfig;
+use crate::error::ParamError;
 use crate::rng::FakerRng;
+use crate::{Distribution, PoissonCount, Skew, SkewCount, Weights, WeightsCount};
 
 use super::Provider;
 use super::faker::Faker;
@@ -60,7 +62,7 @@ pub struct Schema {
 #[derive(Clone)]
 pub struct ReferenceDecl {
     /// Dotted path of the field in the referencing aggregate, e.g. `id.tenant_id`.
-    pub field: &'static str,
+    pub field: String,
     /// The referenced aggregate type's name.
     pub target: &'static str,
     pub(crate) target_type: TypeId,
@@ -76,18 +78,51 @@ pub struct ReferenceDecl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Same {
     /// Dotted path inside the reference value (the target's id), e.g. `tenant_id`.
-    pub in_reference: &'static str,
+    pub in_reference: String,
     /// Dotted path of a field of this aggregate populated earlier, e.g. `id.tenant_id`.
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// A leaf value drawn from a pool with a distributor (reuse or create), e.g. a status.
 #[derive(Debug, Clone)]
 pub struct ValueDecl {
     /// Dotted path of the field.
-    pub field: &'static str,
+    pub field: String,
     /// Its distributor.
     pub config: DistributorConfig,
+}
+
+/// How many children a parent gets, as `#[children(.., mean = .., skew = .. | weights = [..])]`
+/// writes it: Poisson around `mean`, or the skewed or partition-weighted counts of
+/// [`crate::count`]. Validated when the type is first used.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CountConfig {
+    /// Average children per parent.
+    pub mean: f64,
+    /// Power-law skew of the per-parent rate.
+    pub skew: Option<f64>,
+    /// Partition weights of the per-parent rate.
+    pub weights: Option<Vec<f64>>,
+}
+
+impl CountConfig {
+    pub(crate) fn build(&self) -> Result<CountFn, ParamError> {
+        Ok(match (&self.weights, self.skew) {
+            (Some(_), Some(_)) => return Err(ParamError::WeightsAndSkew),
+            (Some(w), None) => {
+                let d = WeightsCount::new(Weights::new(w)?, self.mean)?;
+                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
+            }
+            (None, Some(s)) => {
+                let d = SkewCount::new(Skew::new(s)?, self.mean)?;
+                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
+            }
+            (None, None) => {
+                let d = PoissonCount::new(self.mean)?;
+                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
+            }
+        })
+    }
 }
 
 pub(crate) type CountFn = Arc<dyn Fn(&mut FakerRng) -> u64 + Send + Sync>;
@@ -98,9 +133,15 @@ pub struct ChildrenDecl {
     /// The child aggregate type's name.
     pub child: &'static str,
     /// Dotted path, in the child, of the field that holds the parent's id.
-    pub parent_field: &'static str,
-    pub(crate) count: CountFn,
+    pub parent_field: String,
+    pub(crate) count: ChildCount,
     pub(crate) create: super::faker::CreateChildren,
+}
+
+#[derive(Clone)]
+pub(crate) enum ChildCount {
+    Ready(CountFn),
+    Config(CountConfig),
 }
 
 impl Schema {
@@ -110,13 +151,9 @@ impl Schema {
     }
 
     /// Declares `field` as a reference to `T` drawn by a distributor built from `config`.
-    pub fn reference<T: Provider>(
-        mut self,
-        field: &'static str,
-        config: DistributorConfig,
-    ) -> Self {
+    pub fn reference<T: Provider>(mut self, field: &str, config: DistributorConfig) -> Self {
         self.references.push(ReferenceDecl {
-            field,
+            field: field.to_string(),
             target: T::NAME,
             target_type: TypeId::of::<T>(),
             register: Faker::register_target::<T>,
@@ -132,21 +169,24 @@ impl Schema {
     ///
     /// # Panics
     /// When no reference was declared before (a programming error in the schema).
-    pub fn same(mut self, in_reference: &'static str, source: &'static str) -> Self {
+    pub fn same(mut self, in_reference: &str, source: &str) -> Self {
         let last = self
             .references
             .last_mut()
             .expect("Schema::same must follow Schema::reference");
         last.same.push(Same {
-            in_reference,
-            source,
+            in_reference: in_reference.to_string(),
+            source: source.to_string(),
         });
         self
     }
 
     /// Declares a leaf value drawn from a pool with a distributor built from `config`.
-    pub fn value(mut self, field: &'static str, config: DistributorConfig) -> Self {
-        self.values.push(ValueDecl { field, config });
+    pub fn value(mut self, field: &str, config: DistributorConfig) -> Self {
+        self.values.push(ValueDecl {
+            field: field.to_string(),
+            config,
+        });
         self
     }
 
@@ -154,15 +194,46 @@ impl Schema {
     /// children it gets, and each child is created with the parent's id in `parent_field`.
     pub fn children<C: Provider>(
         mut self,
-        parent_field: &'static str,
+        parent_field: &str,
         count: impl crate::CountDistribution + Send + Sync + 'static,
     ) -> Self {
         self.children.push(ChildrenDecl {
             child: C::NAME,
-            parent_field,
-            count: Arc::new(move |rng: &mut FakerRng| count.sample(rng)),
+            parent_field: parent_field.to_string(),
+            count: ChildCount::Ready(Arc::new(move |rng: &mut FakerRng| count.sample(rng))),
             create: Faker::create_children::<C>,
         });
+        self
+    }
+
+    /// Like [`Schema::children`], with the count given as parameters that are validated when
+    /// the type is first used (what `#[children(..)]` generates).
+    pub fn children_with<C: Provider>(mut self, parent_field: &str, count: CountConfig) -> Self {
+        self.children.push(ChildrenDecl {
+            child: C::NAME,
+            parent_field: parent_field.to_string(),
+            count: ChildCount::Config(count),
+            create: Faker::create_children::<C>,
+        });
+        self
+    }
+
+    /// Adds the declarations of a component (a composite value object or entity) found at
+    /// `prefix`: every path of `inner` is put under it (`tenant_id` becomes `id.tenant_id`).
+    pub fn nested(mut self, prefix: &str, inner: Schema) -> Self {
+        let under = |path: &str| format!("{prefix}.{path}");
+        for mut r in inner.references {
+            r.field = under(&r.field);
+            for same in &mut r.same {
+                same.source = under(&same.source);
+            }
+            self.references.push(r);
+        }
+        for mut v in inner.values {
+            v.field = under(&v.field);
+            self.values.push(v);
+        }
+        self.children.extend(inner.children);
         self
     }
 

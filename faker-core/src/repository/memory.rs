@@ -55,7 +55,7 @@ impl<A: Provider> InMemoryRepository<A> {
     }
 
     fn store(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
-        if A::AUTO_KEY.is_some() {
+        if A::auto_key().is_some() {
             if key_given {
                 // Keep the counter ahead of keys chosen by the caller, as a sequence would be
                 // after `setval`, so later auto keys do not collide with them.
@@ -88,7 +88,7 @@ impl<A: Provider> InMemoryRepository<A> {
 
 /// The integer at the aggregate's auto-key path, if there is one.
 fn key_of<A: Provider>(aggregate: &A) -> Option<i64> {
-    let path = A::AUTO_KEY?;
+    let path = A::auto_key()?;
     let state = serde_json::to_value(aggregate).ok()?;
     path.split('.')
         .try_fold(&state, |v, k| v.get(k))

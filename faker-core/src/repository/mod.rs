@@ -25,7 +25,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Storage for aggregates of type `A`.
 pub trait Repository<A: Provider>: Send + Sync {
     /// Stores a new aggregate and returns it as stored. When the aggregate has an
-    /// auto-assigned key ([`Provider::AUTO_KEY`]) and `key_given` is false, the repository
+    /// auto-assigned key ([`Provider::auto_key`]) and `key_given` is false, the repository
     /// assigns the key (auto-increment, `RETURNING`, a response body, ...) and writes it into
     /// the returned aggregate with [`Provider::assign_key`], so references see the real id.
     fn insert(
