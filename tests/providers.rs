@@ -115,6 +115,9 @@ impl<A: Provider> Repository<A> for Counting<A> {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
 }
 
 fn counting<A: Provider>(faker: &mut Faker) -> Arc<AtomicUsize> {
@@ -494,4 +497,81 @@ async fn errors_in_nested_creation_carry_the_full_provider_path() {
         .unwrap_err();
     assert_eq!(err.path, "Book.author_id.name", "{err}");
     assert!(matches!(err.kind, ErrorKind::Unsatisfiable { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn streaming_feeds_write_every_aggregate_and_keep_only_referenced_ones() {
+    use ddd_faker::feed::{CsvFeed, JsonlFeed};
+    let dir = std::env::temp_dir().join(format!("ddd-faker-feeds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut faker = Faker::streaming(7);
+    faker.add_sink(JsonlFeed::create(&dir).unwrap());
+    faker.add_sink(CsvFeed::create(dir.join("csv")).unwrap());
+    faker.create_each::<Book>(2_000, |_| {}).await.unwrap();
+    // nothing is published before finish
+    assert!(!dir.join("books.jsonl").exists());
+    faker.finish().unwrap();
+
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let books = read("books.jsonl");
+    let tenants = read("tenants.jsonl");
+    let authors = read("authors.jsonl");
+    let commands = read("commands.jsonl");
+    assert_eq!(books.lines().count(), 2_000);
+    // books were written and dropped; tenants and authors (referenced) are kept
+    assert_eq!(faker.in_memory::<Book>().unwrap().len(), 0);
+    assert!(faker.pool::<Book>().unwrap().is_empty());
+    assert_eq!(
+        faker.in_memory::<Tenant>().unwrap().len(),
+        tenants.lines().count()
+    );
+    assert_eq!(
+        faker.in_memory::<Author>().unwrap().len(),
+        authors.lines().count()
+    );
+    // the exact shapes of the feed lines
+    let first_book: serde_json::Value =
+        serde_json::from_str(books.lines().next().unwrap()).unwrap();
+    let keys: Vec<&String> = first_book.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["author_id", "id", "title"]);
+    assert!(
+        books
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with(r#"{"id":{"tenant_id":"#)
+    );
+    assert!(
+        tenants
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with(r#"{"id":1,"name":"Tenant 0"}"#)
+    );
+    // the command log: every aggregate once, in execution order, seq 0..n
+    let total = books.lines().count() + tenants.lines().count() + authors.lines().count();
+    assert_eq!(commands.lines().count(), total);
+    for (n, line) in commands.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["seq"], n as u64);
+        assert!(v["command"].as_str().unwrap().starts_with("Create"));
+    }
+    let first: serde_json::Value = serde_json::from_str(commands.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["command"], "CreateTenant",
+        "a book's tenant is created before the book"
+    );
+    // CSV: a header with flattened names, one row per book
+    let csv = std::fs::read_to_string(dir.join("csv/books.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "author_id_author_id,author_id_tenant_id,id_book_id,id_tenant_id,title"
+    );
+    assert_eq!(csv.lines().count(), 2_001);
+    // no temporary files are left
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert!(!name.to_string_lossy().ends_with(".partial"), "{name:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -19,6 +19,7 @@ pub mod count;
 pub mod distributor;
 pub mod error;
 pub mod estimate;
+pub mod feed;
 pub mod law;
 mod mean;
 mod null_weight;

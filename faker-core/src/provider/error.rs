@@ -98,6 +98,10 @@ pub enum ErrorKind {
     #[error("the domain refused the aggregate: {0}")]
     Domain(String),
 
+    /// A feed could not be written.
+    #[error(transparent)]
+    Feed(#[from] crate::feed::FeedError),
+
     /// A repository was registered after the aggregate type was first used.
     #[error("a repository for `{aggregate}` must be set before the type is first used")]
     LateRepository { aggregate: &'static str },

@@ -11,6 +11,7 @@ use super::error::{ErrorKind, FakerError};
 use super::requirement::Requirements;
 use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
 use crate::distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
+use crate::feed::{Record, Sink, table_name};
 use crate::repository::{BoxFuture, InMemoryRepository, Repository};
 use crate::rng::{FakerRng, seeded};
 use crate::spec::Query;
@@ -34,6 +35,14 @@ pub struct Faker {
     repositories: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     /// `Pool<T>` per pooled value field.
     pub(crate) value_pools: HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>,
+    /// Where every stored aggregate is also written.
+    sinks: Vec<Box<dyn Sink>>,
+    /// Command-log position of the next stored aggregate.
+    seq: u64,
+    /// Reused buffer for the JSON of the aggregate being written to the sinks.
+    json: Vec<u8>,
+    /// Keep only what references need (see [`Faker::streaming`]).
+    streaming: bool,
 }
 
 pub(crate) type Mirror = HashMap<String, Value>;
@@ -61,6 +70,8 @@ pub(crate) struct TypeState {
     pub(crate) positions: HashMap<String, u64>,
     pub(crate) sequences: HashMap<(String, String), u64>,
     pub(crate) created: u64,
+    /// File stem of the type in feeds (`books`).
+    pub(crate) table: String,
     /// Whether exported states are kept (for filters and `$rel`): only for types that are
     /// referenced or matched, so unreferenced aggregates (say, millions of books) cost no
     /// state memory.
@@ -83,7 +94,44 @@ impl Faker {
             links: HashMap::default(),
             repositories: HashMap::default(),
             value_pools: HashMap::default(),
+            sinks: Vec::new(),
+            seq: 0,
+            json: Vec::new(),
+            streaming: false,
         }
+    }
+
+    /// A generator that keeps only what references need: aggregate types that nothing
+    /// references or matches (say, books) get a keys-only repository and no pool, so memory
+    /// grows with the referenced aggregates (tenants, authors), not with the number created.
+    /// Pair it with a feed ([`Faker::add_sink`]) to keep the data. Must be chosen before any
+    /// type is used.
+    pub fn streaming(seed: u64) -> Faker {
+        Faker {
+            streaming: true,
+            ..Faker::new(seed)
+        }
+    }
+
+    /// Also writes every stored aggregate to `sink`, in execution order.
+    pub fn add_sink(&mut self, sink: impl Sink + 'static) -> &mut Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+
+    /// Flushes the sinks and publishes their files under their final names. Call it once at the
+    /// end of a run: until then feeds sit under temporary names.
+    pub fn finish(&mut self) -> Result<(), FakerError> {
+        for sink in &mut self.sinks {
+            sink.finish()
+                .map_err(|e| FakerError::new("<feed>", e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// Number of aggregates written to the sinks so far (the next command-log `seq`).
+    pub fn recorded(&self) -> u64 {
+        self.seq
     }
 
     /// Stores aggregates of type `A` in `repository` instead of memory. Must be called before
@@ -238,6 +286,7 @@ impl Faker {
             .await
             .map_err(|e| FakerError::new(A::NAME, e.into()))?;
         self.remember(&stored, A::NAME)?;
+        self.emit(&stored, A::NAME)?;
         Ok(stored)
     }
 
@@ -304,6 +353,14 @@ impl Faker {
             return Ok(());
         }
         self.type_state_mut(ty).mirrored = true;
+        if let Some(repo) = self
+            .repositories
+            .get_mut(&ty)
+            .and_then(|r| r.downcast_mut::<Box<dyn Repository<A>>>())
+            .and_then(|r| r.as_any_mut().downcast_mut::<InMemoryRepository<A>>())
+        {
+            repo.retain();
+        }
         let mut backfill = Vec::new();
         if let Some(repo) = self.in_memory::<A>() {
             for a in repo.iter() {
@@ -392,13 +449,19 @@ impl Faker {
                 positions: HashMap::default(),
                 sequences: HashMap::default(),
                 created: 0,
+                table: table_name(A::NAME, A::TABLE),
                 mirrored: false,
             },
         );
         self.pools.insert(ty, Box::new(Pool::<A::Id>::new()));
         self.mirrors.insert(ty, Mirror::default());
+        let streaming = self.streaming;
         self.repositories.entry(ty).or_insert_with(|| {
-            let repo: Box<dyn Repository<A>> = Box::new(InMemoryRepository::<A>::new());
+            let repo: Box<dyn Repository<A>> = Box::new(if streaming {
+                InMemoryRepository::<A>::keys_only()
+            } else {
+                InMemoryRepository::<A>::new()
+            });
             Box::new(repo)
         });
         // Targets last: a self-reference finds this type already registered.
@@ -453,6 +516,7 @@ impl Faker {
                 .await
                 .map_err(|e| FakerError::new(path.clone(), e.into()))?;
             self.remember(&stored, &path)?;
+            self.emit(&stored, &path)?;
             if !requirements.is_empty() {
                 let state = serde_json::to_value(&stored)
                     .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
@@ -512,7 +576,11 @@ impl Faker {
     /// mirror.
     fn remember<A: Provider>(&mut self, stored: &A, path: &str) -> Result<(), FakerError> {
         let ty = TypeId::of::<A>();
-        if self.type_state_mut(ty).mirrored {
+        let mirrored = self.type_state_mut(ty).mirrored;
+        if self.streaming && !mirrored {
+            return Ok(()); // nothing references this type: keep nothing
+        }
+        if mirrored {
             let export = |e| FakerError::new(path, ErrorKind::Export(e));
             let state = serde_json::to_value(stored).map_err(export)?;
             let key = canonical(&stored.id()).map_err(export)?;
@@ -521,6 +589,33 @@ impl Faker {
             }
         }
         pool_mut::<A>(&mut self.pools).insert(stored.id());
+        Ok(())
+    }
+}
+
+impl Faker {
+    /// Writes a stored aggregate to every sink (serialised once).
+    fn emit<A: Provider>(&mut self, stored: &A, path: &str) -> Result<(), FakerError> {
+        if self.sinks.is_empty() {
+            return Ok(());
+        }
+        self.json.clear();
+        serde_json::to_writer(&mut self.json, stored)
+            .map_err(|e| FakerError::new(path, ErrorKind::Export(e)))?;
+        let Some(state) = self.types.get(&TypeId::of::<A>()) else {
+            unreachable!("types are registered before use")
+        };
+        let record = Record {
+            seq: self.seq,
+            aggregate: A::NAME,
+            table: &state.table,
+            json: &self.json,
+        };
+        for sink in &mut self.sinks {
+            sink.record(&record)
+                .map_err(|e| FakerError::new(path, e.into()))?;
+        }
+        self.seq += 1;
         Ok(())
     }
 }

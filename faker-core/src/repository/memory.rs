@@ -17,6 +17,8 @@ use crate::spec::Query;
 pub struct InMemoryRepository<A: Provider> {
     aggregates: IndexMap<A::Id, A>,
     next_key: i64,
+    /// False for a keys-only repository: assigns keys, keeps nothing (streaming).
+    retain: bool,
 }
 
 impl<A: Provider> Default for InMemoryRepository<A> {
@@ -24,6 +26,7 @@ impl<A: Provider> Default for InMemoryRepository<A> {
         InMemoryRepository {
             aggregates: IndexMap::new(),
             next_key: 1,
+            retain: true,
         }
     }
 }
@@ -32,6 +35,20 @@ impl<A: Provider> InMemoryRepository<A> {
     /// An empty repository.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A repository that assigns keys but keeps nothing: for aggregates that are written to a
+    /// feed and never read back (nothing references them), so memory does not grow with them.
+    pub fn keys_only() -> Self {
+        InMemoryRepository {
+            retain: false,
+            ..Self::default()
+        }
+    }
+
+    /// Starts keeping aggregates (from now on).
+    pub fn retain(&mut self) {
+        self.retain = true;
     }
 
     /// Number of stored aggregates.
@@ -73,6 +90,9 @@ impl<A: Provider> InMemoryRepository<A> {
                     })?;
                 self.next_key += 1;
             }
+        }
+        if !self.retain {
+            return Ok(aggregate);
         }
         let id = aggregate.id();
         if self.aggregates.contains_key(&id) {
@@ -126,6 +146,10 @@ impl<A: Provider> Repository<A> for InMemoryRepository<A> {
     }
 
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }

@@ -42,6 +42,9 @@ pub trait Repository<A: Provider>: Send + Sync {
 
     /// Downcasting support, so callers can reach a concrete repository they registered.
     fn as_any(&self) -> &dyn std::any::Any;
+
+    /// Mutable downcasting support.
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
 }
 
 /// A repository operation that failed.

@@ -1,0 +1,146 @@
+//! Feeds: every stored aggregate, written as it is created, for load-testing engines.
+//!
+//! A [`Sink`] receives one [`Record`] per aggregate the [`Faker`](crate::provider::Faker)
+//! stores, in execution order, with the aggregate's exported state already serialised as JSON
+//! (serialised once, whatever the number of sinks). Two sinks are built in:
+//!
+//! * [`JsonlFeed`] — `DIR/<table>.jsonl` per aggregate type (one exported state per line) and
+//!   `DIR/commands.jsonl`, the **command log**: `{"seq":n,"command":"CreateBook","payload":{…}}`
+//!   per creation, in execution order, so an engine can replay the creation of the dataset;
+//! * [`CsvFeed`] — `DIR/<table>.csv` per aggregate type with a header row; nested objects are
+//!   flattened with `_` (`id.tenant_id` → `id_tenant_id`; `_` rather than `.` because Gatling's
+//!   expression language reads a dot as attribute access), columns in alphabetical order, arrays
+//!   as JSON text, null as an empty cell.
+//!
+//! Files are written under temporary names (`.<name>.partial`) and renamed when the sink is
+//! finished, so a run that fails or is interrupted never leaves a file that looks complete.
+
+mod csv;
+mod jsonl;
+
+pub use self::csv::CsvFeed;
+pub use self::jsonl::JsonlFeed;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// One stored aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// Position in the command log: 0, 1, 2, ... in execution order.
+    pub seq: u64,
+    /// The aggregate type's name, e.g. `Book` (the command is `Create` + name).
+    pub aggregate: &'a str,
+    /// The file stem for this type, e.g. `books`.
+    pub table: &'a str,
+    /// The exported state, serialised as JSON.
+    pub json: &'a [u8],
+}
+
+/// Receives every stored aggregate.
+pub trait Sink: Send + Sync {
+    /// Records one aggregate.
+    fn record(&mut self, record: &Record<'_>) -> Result<(), FeedError>;
+    /// Flushes everything and publishes the files under their final names.
+    fn finish(&mut self) -> Result<(), FeedError>;
+}
+
+/// A feed that could not be written.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum FeedError {
+    /// Creating, writing or renaming a file failed.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    /// A record was not valid JSON (a bug in a `Serialize` implementation).
+    #[error("record {seq} of `{aggregate}` is not valid JSON: {source}")]
+    Json {
+        seq: u64,
+        aggregate: String,
+        source: serde_json::Error,
+    },
+    /// The CSV writer failed.
+    #[error("{path}: {source}")]
+    Csv { path: PathBuf, source: ::csv::Error },
+}
+
+/// The default file stem of an aggregate type: its table, or its name in lower case plus `s`
+/// (`Book` → `books`).
+pub fn table_name(name: &str, table: Option<&str>) -> String {
+    match table {
+        Some(t) => t.to_string(),
+        None => format!("{}s", name.to_lowercase()),
+    }
+}
+
+/// A file written under a temporary name and renamed into place by [`PartialFile::publish`].
+pub(crate) struct PartialFile {
+    writer: BufWriter<File>,
+    partial: PathBuf,
+    final_path: PathBuf,
+}
+
+impl PartialFile {
+    pub(crate) fn create(dir: &Path, name: &str) -> Result<PartialFile, FeedError> {
+        let final_path = dir.join(name);
+        let partial = dir.join(format!(".{name}.partial"));
+        let file = File::create(&partial).map_err(|source| FeedError::Io {
+            path: partial.clone(),
+            source,
+        })?;
+        Ok(PartialFile {
+            // Large buffer: feeds are written sequentially, a line at a time.
+            writer: BufWriter::with_capacity(1 << 16, file),
+            partial,
+            final_path,
+        })
+    }
+
+    pub(crate) fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    pub(crate) fn io_error(&self, source: io::Error) -> FeedError {
+        FeedError::Io {
+            path: self.partial.clone(),
+            source,
+        }
+    }
+
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<(), FeedError> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|source| FeedError::Io {
+                path: self.partial.clone(),
+                source,
+            })
+    }
+
+    pub(crate) fn publish(&mut self) -> Result<(), FeedError> {
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FeedError::Io { path, source }
+        };
+        self.writer.flush().map_err(err(&self.partial))?;
+        self.writer
+            .get_ref()
+            .sync_all()
+            .map_err(err(&self.partial))?;
+        std::fs::rename(&self.partial, &self.final_path).map_err(err(&self.final_path))
+    }
+}
+
+/// Makes sure `dir` exists and is writable, with one clear error otherwise.
+pub(crate) fn prepare_dir(dir: &Path) -> Result<(), FeedError> {
+    let io = |source| FeedError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let probe = dir.join(".ddd-faker-write-test");
+    File::create(&probe).map_err(io)?;
+    std::fs::remove_file(&probe).map_err(io)
+}
