@@ -1,0 +1,185 @@
+//! The main job: generate the seed's multi-tenant bookstore (Tenant → Author → Book) with
+//! production-like distributions, in memory, and write it as JSONL/CSV feeds plus a command log.
+//!
+//! ```text
+//! cargo run --release --example bookstore -- --books 100000 --seed 7 --out /tmp/bookstore
+//! ```
+//!
+//! Options: `--books N` (10 000), `--seed S` (42), `--out DIR` (`target/bookstore`),
+//! `--format jsonl|csv|both` (jsonl), `--dynamic` (dynamic instead of planned distributors),
+//! `--report-json PATH`, `--progress` / `--no-progress` (default: a bar when stderr is a
+//! terminal). At the end a report compares the configured distributions with the achieved ones.
+
+mod domain;
+mod report;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use ddd_faker::feed::{CsvFeed, JsonlFeed};
+use ddd_faker::provider::Faker;
+use domain::{Author, AuthorId, Book, Tenant, TenantId};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Generate the seed's bookstore as feeds.
+#[derive(Debug, Parser)]
+#[command(name = "bookstore")]
+struct Args {
+    /// Number of books (>= 1).
+    #[arg(long, default_value_t = 10_000)]
+    books: u64,
+    /// Seed of the random generator: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output directory (created if missing).
+    #[arg(long, default_value = "target/bookstore")]
+    out: PathBuf,
+    /// Feed format.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    format: Format,
+    /// Dynamic distributors (values created on the fly, with the age effect) instead of planned.
+    #[arg(long)]
+    dynamic: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    /// Show a progress bar on stderr even when it is not a terminal.
+    #[arg(long, conflicts_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Jsonl,
+    Csv,
+    Both,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => {
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    if args.books == 0 {
+        return Err("`--books` must be at least 1".into());
+    }
+    let mut faker = Faker::streaming(args.seed);
+    if matches!(args.format, Format::Jsonl | Format::Both) {
+        faker.add_sink(JsonlFeed::create(&args.out).map_err(|e| e.to_string())?);
+    }
+    if matches!(args.format, Format::Csv | Format::Both) {
+        let dir = match args.format {
+            Format::Both => args.out.join("csv"),
+            _ => args.out.clone(),
+        };
+        faker.add_sink(CsvFeed::create(&dir).map_err(|e| e.to_string())?);
+    }
+
+    let show = args.progress || (!args.no_progress && std::io::stderr().is_terminal());
+    let bar = if show {
+        let bar = ProgressBar::with_draw_target(Some(args.books), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} books  {per_sec}  ETA {eta}  {msg}",
+            )
+            .map_err(|e| e.to_string())?,
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    // Uses per referenced id, counted as books stream past (they are not kept).
+    let mut books_per_tenant: HashMap<TenantId, u64> = HashMap::new();
+    let mut books_per_author: HashMap<AuthorId, u64> = HashMap::new();
+    let mut foreign_authors = 0u64;
+    let mut count = |book: Book| {
+        let tenant = book.id().tenant_id;
+        *books_per_tenant.entry(tenant).or_default() += 1;
+        *books_per_author.entry(book.author_id()).or_default() += 1;
+        if book.author_id().tenant_id != tenant {
+            foreign_authors += 1;
+        }
+    };
+
+    let started = Instant::now();
+    if !args.dynamic {
+        // Planned mode: the distributors of the book's references know N in advance.
+        faker.plan::<Book>(args.books).map_err(|e| e.to_string())?;
+    }
+    for i in 1..=args.books {
+        let book: Book = faker.create().await.map_err(|e| e.to_string())?;
+        count(book);
+        if i % 1024 == 0 {
+            bar.set_position(i);
+        }
+    }
+    faker.finish().map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    let authors_per_tenant = {
+        let mut m: HashMap<TenantId, u64> = HashMap::new();
+        if let Some(repo) = faker.in_memory::<Author>() {
+            for a in repo.iter() {
+                *m.entry(a.id().tenant_id).or_default() += 1;
+            }
+        }
+        m
+    };
+    let tenants = faker.in_memory::<Tenant>().map_or(0, |r| r.len());
+    let authors = faker.in_memory::<Author>().map_or(0, |r| r.len());
+    let report = report::Report::new(
+        &faker,
+        args,
+        report::Counts {
+            books: args.books,
+            tenants: tenants as u64,
+            authors: authors as u64,
+            foreign_authors,
+            seconds,
+        },
+        &[
+            ("Book.id.tenant_id", books_per_tenant.into_values().collect()),
+            ("Book.author_id", books_per_author.into_values().collect()),
+            ("Author.id.tenant_id", authors_per_tenant.into_values().collect()),
+        ],
+    );
+    eprint!("{}", report.table());
+    if let Some(path) = &args.report_json {
+        report.write_json(path)?;
+    }
+    Ok(())
+}

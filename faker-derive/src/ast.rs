@@ -1,0 +1,242 @@
+//! The input model: the struct and its fields (read by darling), each with its attributes
+//! parsed into [`crate::attr`] types.
+
+use darling::util::Ignored;
+use darling::{Error, FromDeriveInput, FromField};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type};
+
+use crate::attr::{self, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs};
+
+#[derive(FromDeriveInput)]
+#[darling(forward_attrs(provider, reference, distributor, children))]
+struct RawInput {
+    ident: Ident,
+    generics: Generics,
+    data: darling::ast::Data<Ignored, RawField>,
+    attrs: Vec<Attribute>,
+}
+
+#[derive(FromField)]
+#[darling(forward_attrs(provider, reference, distributor, children))]
+struct RawField {
+    ident: Option<Ident>,
+    ty: Type,
+    attrs: Vec<Attribute>,
+}
+
+/// A struct deriving `Provider`.
+pub struct Input {
+    pub ident: Ident,
+    pub generics: Generics,
+    pub attrs: StructAttrs,
+    pub children: Vec<ChildrenAttr>,
+    pub fields: Vec<Field>,
+}
+
+/// One named field.
+pub struct Field {
+    pub ident: Ident,
+    /// The field's name in paths (`r#type` is `type`).
+    pub name: String,
+    pub ty: Type,
+    /// `T` when the field's type is `Option<T>`.
+    pub option_inner: Option<Type>,
+    pub attrs: FieldAttrs,
+    pub reference: Option<ReferenceAttr>,
+    pub distributor: Option<DistributorAttr>,
+}
+
+impl Input {
+    /// `aggregate` unless the struct says `value` or `entity`.
+    pub fn kind(&self) -> Kind {
+        self.attrs.kind.as_ref().map_or(Kind::Aggregate, |k| k.value)
+    }
+
+    /// Reads the struct; shapes that cannot be derived at all (enums, unions, tuple structs)
+    /// stop here, every other problem is pushed to `errors` and reading goes on.
+    pub fn from_syn(input: &DeriveInput, errors: &mut darling::error::Accumulator) -> Option<Input> {
+        if let Err(e) = shape(input) {
+            errors.push(e);
+            return None;
+        }
+        let raw = errors.handle(RawInput::from_derive_input(input))?;
+        let mut attrs = StructAttrs::default();
+        let mut children = Vec::new();
+        for a in &raw.attrs {
+            match attr_name(a) {
+                "provider" => attr::struct_provider(a, &mut attrs, errors),
+                "children" => children.extend(attr::children(a, errors)),
+                other => errors.push(
+                    Error::custom(format!(
+                        "#[{other}(..)] belongs on a field, not on the struct: put it above the field it describes"
+                    ))
+                    .with_span(a),
+                ),
+            }
+        }
+        let fields = raw
+            .data
+            .take_struct()
+            .map(|f| f.fields)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|f| Field::from_raw(f, errors))
+            .collect();
+        Some(Input {
+            ident: raw.ident,
+            generics: raw.generics,
+            attrs,
+            children,
+            fields,
+        })
+    }
+}
+
+impl Field {
+    fn from_raw(raw: RawField, errors: &mut darling::error::Accumulator) -> Option<Field> {
+        // Tuple structs are refused before this point.
+        let ident = raw.ident?;
+        let mut attrs = FieldAttrs::default();
+        let mut reference: Option<ReferenceAttr> = None;
+        let mut distributor: Option<DistributorAttr> = None;
+        for a in &raw.attrs {
+            match attr_name(a) {
+                "provider" => attr::field_provider(a, &mut attrs, errors),
+                "reference" => {
+                    if let Some(r) = attr::reference(a, errors) {
+                        if reference.is_some() {
+                            errors.push(
+                                Error::custom(
+                                    "a field holds one reference: remove the second #[reference(..)] (use `same(..)` in the first for more constraints)",
+                                )
+                                .with_span(a),
+                            );
+                        } else {
+                            reference = Some(r);
+                        }
+                    }
+                }
+                "distributor" => {
+                    if let Some(d) = attr::distributor(a, errors) {
+                        if distributor.is_some() {
+                            errors.push(
+                                Error::custom(
+                                    "a field has one distributor: merge the keys into one #[distributor(..)]",
+                                )
+                                .with_span(a),
+                            );
+                        } else {
+                            distributor = Some(d);
+                        }
+                    }
+                }
+                _ => errors.push(
+                    Error::custom(
+                        "#[children(..)] belongs on the struct, not on a field: put it above `struct` and name the field of the child that holds the parent's id with `parent = \"..\"`",
+                    )
+                    .with_span(a),
+                ),
+            }
+        }
+        // `#[reference]` and `#[distributor(sequence)]` are value sources too; recording them with
+        // the others lets validation report a field with two sources in one place.
+        if let Some(r) = &reference {
+            attrs.sources.push(attr::Keyed {
+                value: attr::SourceKind::Reference,
+                span: r.span,
+            });
+        }
+        if let Some(span) = distributor.as_ref().and_then(|d| d.sequence) {
+            attrs.sources.push(attr::Keyed {
+                value: attr::SourceKind::DistributorSequence,
+                span,
+            });
+        }
+        Some(Field {
+            name: field_name(&ident),
+            option_inner: option_inner(&raw.ty),
+            ident,
+            ty: raw.ty,
+            attrs,
+            reference,
+            distributor,
+        })
+    }
+}
+
+/// The name of one of our attributes (forwarded attributes are only ours).
+fn attr_name(a: &Attribute) -> &'static str {
+    let path = a.path();
+    if path.is_ident("provider") {
+        "provider"
+    } else if path.is_ident("reference") {
+        "reference"
+    } else if path.is_ident("distributor") {
+        "distributor"
+    } else {
+        "children"
+    }
+}
+
+/// A field name as it appears in paths and in the exported state (`r#type` is `type`).
+pub fn field_name(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+/// `T` of `Option<T>` (also written `std::option::Option<T>` or `core::option::Option<T>`).
+///
+/// The check is by name: a type alias of `Option` is not recognised.
+pub fn option_inner(ty: &Type) -> Option<Type> {
+    let Type::Path(tp) = ty else { return None };
+    if tp.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<_> = tp.path.segments.iter().collect();
+    let last = segments.last()?;
+    let prefix_ok = match segments.len() {
+        1 => true,
+        3 => {
+            (segments[0].ident == "std" || segments[0].ident == "core")
+                && segments[1].ident == "option"
+        }
+        _ => false,
+    };
+    if !prefix_ok || last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+/// Refuses what `#[derive(Provider)]` cannot implement: enums, unions, tuple and unit structs.
+fn shape(input: &DeriveInput) -> Result<(), Error> {
+    let name = &input.ident;
+    match &input.data {
+        Data::Enum(e) => Err(Error::custom(format!(
+            "#[derive(Provider)] does not support enums: derive it on a struct with named fields, and give an enum field of a struct a value source instead (e.g. `#[provider(with = ..)]`, or `#[distributor(..)]` for a pooled value)"
+        ))
+        .with_span(&e.enum_token)),
+        Data::Union(u) => Err(Error::custom(
+            "#[derive(Provider)] does not support unions: derive it on a struct with named fields",
+        )
+        .with_span(&u.union_token)),
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(_) => Ok(()),
+            Fields::Unnamed(f) => Err(Error::custom(format!(
+                "#[derive(Provider)] does not support tuple structs: give the fields of `{name}` names (`struct {name} {{ value: .. }}`), or give the fields of the struct that holds a `{name}` another value source (`#[provider(with = ..)]`, `fake = .., map = {name}`)"
+            ))
+            .with_span(&f.span())),
+            Fields::Unit => Err(Error::custom(format!(
+                "#[derive(Provider)] does not support unit structs: `{name}` has no fields to populate; use `#[provider(value = {name})]` on the field that holds it"
+            ))
+            .with_span(name)),
+        },
+    }
+}

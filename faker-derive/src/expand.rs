@@ -1,0 +1,494 @@
+//! Code generation: one `impl Provider` (aggregates) or `impl Component` (value objects and
+//! entities) that only wires faker-core calls, one `let` per field in declaration order.
+//!
+//! Every path goes through the facade (`::ddd_faker::..`), since users depend on `ddd-faker`
+//! only. Names the generated code introduces (`cx`, `rng`, ...) are hygienic
+//! ([`Span::mixed_site`]), so they can neither clash with field names nor be captured by the
+//! expressions a user writes in the attributes.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Type;
+
+use crate::ast::{Field, Input};
+use crate::attr::{Build, DistributorAttr, Kind, Num, SourceKind, WeightsList};
+
+/// Hygienic identifiers of the generated code.
+struct Names {
+    cx: Ident,
+    rng: Ident,
+    position: Ident,
+    value: Ident,
+    error: Ident,
+    key: Ident,
+    inner: Ident,
+}
+
+impl Names {
+    fn new() -> Names {
+        let id = |s: &str| Ident::new(s, Span::mixed_site());
+        Names {
+            cx: id("cx"),
+            rng: id("rng"),
+            position: id("position"),
+            value: id("value"),
+            error: id("error"),
+            key: id("key"),
+            inner: id("inner"),
+        }
+    }
+}
+
+pub fn expand(input: &Input) -> TokenStream {
+    let names = Names::new();
+    let ident = &input.ident;
+    let schema = schema(input);
+    let populate = populate(input, &names);
+    let keys = keys(input, &names);
+    let checks = provider_checks(input);
+    let body = match input.kind() {
+        Kind::Aggregate => {
+            let name = input
+                .attrs
+                .name
+                .as_ref()
+                .map(|n| n.value.value())
+                .unwrap_or_else(|| crate::ast::field_name(ident));
+            // Validation guarantees exactly one identity field on an aggregate.
+            let id_field = input.fields.iter().find(|f| f.attrs.id.is_some());
+            let (id_ident, id_ty, id_name) = match id_field {
+                Some(f) => (&f.ident, &f.ty, f.name.as_str()),
+                None => return TokenStream::new(),
+            };
+            let table = input.attrs.table.as_ref().map(|t| {
+                let t = &t.value;
+                quote! {
+                    const TABLE: ::core::option::Option<&'static str> =
+                        ::core::option::Option::Some(#t);
+                }
+            });
+            quote! {
+                #[automatically_derived]
+                impl ::ddd_faker::provider::Provider for #ident {
+                    type Id = #id_ty;
+                    const NAME: &'static str = #name;
+                    const ID_FIELD: &'static str = #id_name;
+                    #table
+
+                    fn id(&self) -> Self::Id {
+                        ::core::clone::Clone::clone(&self.#id_ident)
+                    }
+
+                    #schema
+                    #populate
+                    #keys
+                }
+            }
+        }
+        Kind::Value | Kind::Entity => quote! {
+            #[automatically_derived]
+            impl ::ddd_faker::provider::Component for #ident {
+                #schema
+                #populate
+                #keys
+            }
+        },
+    };
+    quote! {
+        #body
+        #checks
+    }
+}
+
+// ---------------------------------------------------------------- schema
+
+fn schema(input: &Input) -> Option<TokenStream> {
+    let mut calls = Vec::new();
+    for f in &input.fields {
+        let name = &f.name;
+        let source = f.attrs.sources.first().map(|s| &s.value);
+        if let Some(r) = &f.reference {
+            let target = &r.ty;
+            let config = distributor_config(f.distributor.as_ref(), true);
+            let same = r.same.iter().map(|s| {
+                let (a, b) = (s.in_reference.dotted(), s.source.dotted());
+                quote!(.same(#a, #b))
+            });
+            calls.push(quote! {
+                .reference::<#target>(#name, #config)
+                #(#same)*
+            });
+        } else if matches!(source, Some(SourceKind::Composite)) {
+            let ty = &f.ty;
+            calls.push(quote! {
+                .nested(#name, <#ty as ::ddd_faker::provider::Component>::schema())
+            });
+        } else if pooled(f) {
+            let config = distributor_config(f.distributor.as_ref(), false);
+            calls.push(quote!(.value(#name, #config)));
+        }
+    }
+    for c in &input.children {
+        let child = &c.ty;
+        let parent = c.parent.as_ref().map(|p| p.value.value()).unwrap_or_default();
+        let mean = c.mean.map_or(0.0, |m| m.value);
+        let skew = option(c.skew.map(|s| f64_lit(s.value)));
+        let weights = option(c.weights.as_ref().map(vec_of));
+        calls.push(quote! {
+            .children_with::<#child>(#parent, ::ddd_faker::provider::CountConfig {
+                mean: #mean,
+                skew: #skew,
+                weights: #weights,
+            })
+        });
+    }
+    if calls.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn schema() -> ::ddd_faker::provider::Schema {
+            ::ddd_faker::provider::Schema::new()
+                #(#calls)*
+        }
+    })
+}
+
+/// Whether a field is drawn from a value pool (`#[distributor(..)]` on a non-reference field).
+fn pooled(f: &Field) -> bool {
+    f.reference.is_none() && f.distributor.as_ref().is_some_and(DistributorAttr::has_parameters)
+}
+
+fn f64_lit(v: f64) -> TokenStream {
+    let lit = proc_macro2::Literal::f64_suffixed(v);
+    quote!(#lit)
+}
+
+fn option(v: Option<TokenStream>) -> TokenStream {
+    match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn vec_of(w: &WeightsList) -> TokenStream {
+    let values = w.values.iter().map(|n: &Num| f64_lit(n.value));
+    quote!(::std::vec![#(#values),*])
+}
+
+/// The `DistributorConfig` of a field; a reference's `mean` defaults to 50.
+fn distributor_config(d: Option<&DistributorAttr>, reference: bool) -> TokenStream {
+    let mut fields = Vec::new();
+    if let Some(w) = d.and_then(|d| d.weights.as_ref()) {
+        let v = vec_of(w);
+        fields.push(quote!(weights: ::core::option::Option::Some(#v)));
+    }
+    if let Some(s) = d.and_then(|d| d.skew) {
+        let v = f64_lit(s.value);
+        fields.push(quote!(skew: ::core::option::Option::Some(#v)));
+    }
+    match d.and_then(|d| d.mean) {
+        Some(m) => {
+            let v = f64_lit(m.value);
+            fields.push(quote!(mean: ::core::option::Option::Some(#v)));
+        }
+        None if reference => {
+            let v = f64_lit(REFERENCE_MEAN);
+            fields.push(quote!(mean: ::core::option::Option::Some(#v)));
+        }
+        None => {}
+    }
+    if let Some(q) = d.and_then(|d| d.null_weight.as_ref()) {
+        let v = f64_lit(q.value.value);
+        fields.push(quote!(null_weight: ::core::option::Option::Some(#v)));
+    }
+    quote! {
+        ::ddd_faker::distributor::DistributorConfig {
+            #(#fields,)*
+            ..::core::default::Default::default()
+        }
+    }
+}
+
+/// The `mean` of a reference whose `#[distributor]` gives none.
+const REFERENCE_MEAN: f64 = 50.0;
+
+// ---------------------------------------------------------------- populate
+
+fn populate(input: &Input, n: &Names) -> TokenStream {
+    let cx = &n.cx;
+    let by_constructor = matches!(
+        input.attrs.build.first().map(|b| &b.value),
+        Some(Build::Constructor(_) | Build::Factory(_))
+    );
+    let mut lets = Vec::new();
+    let mut args = Vec::new();
+    for f in &input.fields {
+        let skip = matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::Skip));
+        if skip && by_constructor {
+            // The constructor sets it.
+            continue;
+        }
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let value = field_value(f, n);
+        lets.push(quote! { let #ident: #ty = #value; });
+        args.push(ident);
+    }
+    let build = match input.attrs.build.first().map(|b| &b.value) {
+        None => quote! { ::core::result::Result::Ok(Self { #(#args),* }) },
+        Some(Build::Constructor(path)) => quote! { ::core::result::Result::Ok(#path(#(#args),*)) },
+        Some(Build::Factory(path)) => {
+            let error = &n.error;
+            quote! {
+                #path(#(#args),*).map_err(|#error| #cx.domain_error(#error))
+            }
+        }
+    };
+    quote! {
+        async fn populate(
+            #cx: &mut ::ddd_faker::provider::Cx<'_>,
+        ) -> ::core::result::Result<Self, ::ddd_faker::provider::FakerError> {
+            #(#lets)*
+            #build
+        }
+    }
+}
+
+/// The expression that gives one field its value.
+fn field_value(f: &Field, n: &Names) -> TokenStream {
+    let Names {
+        cx,
+        rng,
+        position,
+        value,
+        ..
+    } = n;
+    let name = &f.name;
+    let ty = &f.ty;
+    let source = f.attrs.sources.first().map(|s| &s.value);
+    let map = f.attrs.map.as_ref().map(|m| &m.value);
+    let fake = quote!(::ddd_faker::__private::fake);
+
+    if let Some(r) = &f.reference {
+        let target = &r.ty;
+        return if f.option_inner.is_some() {
+            quote!(#cx.optional_reference::<#target>(#name).await?)
+        } else {
+            quote!(#cx.reference::<#target>(#name).await?)
+        };
+    }
+
+    if pooled(f) {
+        // The generator makes one value of the pool (the inner type of an `Option` field:
+        // `None` is the distributor's null).
+        let (generator, convert) = match source {
+            Some(SourceKind::With(e)) => (quote!(#e), None),
+            Some(SourceKind::Fake(e)) => {
+                let dummy = quote!(#fake::Dummy::dummy_with_rng(&(#e), #rng));
+                let made = match map {
+                    Some(m) => quote!((#m)(#dummy)),
+                    None => dummy,
+                };
+                (quote!(|#rng, _| #made), None)
+            }
+            Some(SourceKind::Sequence | SourceKind::DistributorSequence) => (
+                quote!(|_, #position: u64| #position),
+                Some(sequence_conversion(f, n, quote!(#value))),
+            ),
+            _ => (
+                quote!(|#rng, _| #fake::Dummy::dummy_with_rng(&#fake::Faker, #rng)),
+                None,
+            ),
+        };
+        let drawn = quote!(#cx.pooled_value(#name, #generator)?);
+        let some = match convert {
+            Some(c) => c,
+            None => quote!(#value),
+        };
+        return if f.option_inner.is_some() {
+            quote! {
+                match #drawn {
+                    ::core::option::Option::Some(#value) => ::core::option::Option::Some(#some),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            }
+        } else {
+            let null = null_for_required(f, n);
+            quote! {
+                match #drawn {
+                    ::core::option::Option::Some(#value) => #some,
+                    ::core::option::Option::None => return ::core::result::Result::Err(#null),
+                }
+            }
+        };
+    }
+
+    match source {
+        Some(SourceKind::AutoKey) => quote!(#cx.auto_key(#name)?),
+        Some(SourceKind::Composite) => quote! {
+            {
+                #cx.enter(#name);
+                let #value = <#ty as ::ddd_faker::provider::Component>::populate(#cx).await;
+                #cx.leave();
+                #value?
+            }
+        },
+        Some(SourceKind::Value(e)) => quote!(#cx.constant(#name, #e)?),
+        Some(SourceKind::With(e)) => quote!(#cx.value(#name, #e)?),
+        Some(SourceKind::Fake(e)) => match map {
+            None => quote!(#cx.fake(#name, #e)?),
+            Some(m) => quote! {
+                #cx.value(#name, |#rng, _| (#m)(#fake::Dummy::dummy_with_rng(&(#e), #rng)))?
+            },
+        },
+        Some(SourceKind::Sequence | SourceKind::DistributorSequence) => {
+            let convert = sequence_conversion(f, n, quote!(#value));
+            quote! {
+                {
+                    let #value: u64 = #cx.sequence(#name)?;
+                    #convert
+                }
+            }
+        }
+        Some(SourceKind::Default | SourceKind::Skip) => quote!(::core::default::Default::default()),
+        // Guarded above.
+        Some(SourceKind::Reference) => quote!(::core::default::Default::default()),
+        None => quote!(#cx.fake(#name, #fake::Faker)?),
+    }
+}
+
+/// A sequence number (`u64`) into the field's type: through `map`, else `TryFrom<u64>` (so
+/// `u64`, `i64` and any `From<u64>` newtype work), an out-of-range number being an error.
+fn sequence_conversion(f: &Field, n: &Names, number: TokenStream) -> TokenStream {
+    let Names { cx, error, .. } = n;
+    if let Some(m) = &f.attrs.map {
+        let m = &m.value;
+        return quote!((#m)(#number));
+    }
+    let name = &f.name;
+    quote! {
+        ::core::convert::TryFrom::try_from(#number).map_err(|#error| {
+            #cx.domain_error(::std::format!(
+                "sequence number {} does not fit the type of `{}`: {}",
+                #number, #name, #error
+            ))
+        })?
+    }
+}
+
+/// The error of a pooled non-`Option` field that drew `None` (a requirement that pins `null`;
+/// `null_weight` on such a field is a compile error).
+fn null_for_required(f: &Field, n: &Names) -> TokenStream {
+    let cx = &n.cx;
+    let name = &f.name;
+    quote! {
+        ::ddd_faker::provider::FakerError {
+            path: ::std::format!("{}.{}", #cx.path(), #name),
+            kind: ::ddd_faker::provider::ErrorKind::NullForRequired,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- keys
+
+/// `auto_key()` and `assign_key`: a direct `#[provider(auto_key)]` field, else the first
+/// composite field whose component has one.
+fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
+    let Names { key, inner, error, .. } = n;
+    let direct = input
+        .fields
+        .iter()
+        .find(|f| matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::AutoKey)));
+    if let Some(f) = direct {
+        let (ident, name) = (&f.ident, &f.name);
+        return Some(quote! {
+            fn auto_key() -> ::core::option::Option<::std::string::String> {
+                ::core::option::Option::Some(::std::string::String::from(#name))
+            }
+
+            fn assign_key(
+                &mut self,
+                #key: ::ddd_faker::provider::JsonValue,
+            ) -> ::core::result::Result<(), ::std::string::String> {
+                self.#ident = ::ddd_faker::__private::serde_json::from_value(#key).map_err(|#error| {
+                    ::std::format!("cannot write the assigned key into `{}`: {}", #name, #error)
+                })?;
+                ::core::result::Result::Ok(())
+            }
+        });
+    }
+    let composites: Vec<&Field> = input
+        .fields
+        .iter()
+        .filter(|f| matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::Composite)))
+        .collect();
+    if composites.is_empty() {
+        return None;
+    }
+    let component = quote!(::ddd_faker::provider::Component);
+    let found = composites.iter().map(|f| {
+        let (ty, name) = (&f.ty, &f.name);
+        quote! {
+            if let ::core::option::Option::Some(#inner) = <#ty as #component>::auto_key() {
+                return ::core::option::Option::Some(::std::format!("{}.{}", #name, #inner));
+            }
+        }
+    });
+    let assign = composites.iter().map(|f| {
+        let (ty, ident) = (&f.ty, &f.ident);
+        quote! {
+            if <#ty as #component>::auto_key().is_some() {
+                return <#ty as #component>::assign_key(&mut self.#ident, #key);
+            }
+        }
+    });
+    let what = match input.kind() {
+        Kind::Aggregate => crate::ast::field_name(&input.ident),
+        _ => format!("the component `{}`", input.ident),
+    };
+    Some(quote! {
+        fn auto_key() -> ::core::option::Option<::std::string::String> {
+            #(#found)*
+            ::core::option::Option::None
+        }
+
+        fn assign_key(
+            &mut self,
+            #key: ::ddd_faker::provider::JsonValue,
+        ) -> ::core::result::Result<(), ::std::string::String> {
+            #(#assign)*
+            ::core::result::Result::Err(::std::format!(
+                "`{}` has no auto-assigned key (got {})",
+                #what, #key
+            ))
+        }
+    })
+}
+
+// ---------------------------------------------------------------- checks
+
+/// `T: Provider` for every type named in `#[reference(T)]` and `#[children(T, ..)]`, spanned
+/// on the type as written in the attribute so that the error points there.
+fn provider_checks(input: &Input) -> TokenStream {
+    let types: Vec<&Type> = input
+        .fields
+        .iter()
+        .filter_map(|f| f.reference.as_ref().map(|r| &r.ty))
+        .chain(input.children.iter().map(|c| &c.ty))
+        .collect();
+    if types.is_empty() {
+        return TokenStream::new();
+    }
+    let calls = types.iter().map(|ty| {
+        quote_spanned! {ty.span()=>
+            assert_provider::<#ty>();
+        }
+    });
+    quote! {
+        const _: fn() = || {
+            fn assert_provider<T: ::ddd_faker::provider::Provider>() {}
+            #(#calls)*
+        };
+    }
+}

@@ -1,0 +1,440 @@
+//! What the attributes mean together: every rule is checked and every violation reported, each
+//! at the token that breaks it, with what to write instead.
+
+use darling::Error;
+use darling::error::Accumulator;
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+
+use crate::ast::{Field, Input};
+use crate::attr::{Build, ChildrenAttr, DistributorAttr, Kind, Num, SourceKind, WeightsList};
+
+pub fn check(input: &Input, errors: &mut Accumulator) {
+    generics(input, errors);
+    struct_attrs(input, errors);
+    identity(input, errors);
+    auto_keys(input, errors);
+    for child in &input.children {
+        children(input, child, errors);
+    }
+    for (index, field) in input.fields.iter().enumerate() {
+        sources(field, errors);
+        map(field, errors);
+        if let Some(d) = &field.distributor {
+            distributor(field, d, errors);
+        }
+        constraints(input, index, field, errors);
+    }
+}
+
+fn err(span: Span, message: impl std::fmt::Display) -> Error {
+    Error::custom(message).with_span(&span)
+}
+
+fn generics(input: &Input, errors: &mut Accumulator) {
+    let g = &input.generics;
+    if !g.params.is_empty() {
+        errors.push(err(
+            g.params.span(),
+            format!(
+                "generic structs are not supported by #[derive(Provider)]: remove the parameters of `{}` (use concrete types), or implement `Provider` by hand",
+                input.ident
+            ),
+        ));
+    } else if let Some(w) = &g.where_clause {
+        errors.push(err(
+            w.where_token.span,
+            "generic structs are not supported by #[derive(Provider)]: remove the `where` clause",
+        ));
+    }
+}
+
+fn struct_attrs(input: &Input, errors: &mut Accumulator) {
+    let a = &input.attrs;
+    let kind = input.kind();
+    if kind != Kind::Aggregate {
+        let word = kind.word();
+        if let Some(name) = &a.name {
+            errors.push(err(
+                name.span,
+                format!(
+                    "`name` applies to aggregates, not to a #[provider({word})] component: remove it (a component is named by the field that holds it)"
+                ),
+            ));
+        }
+        if let Some(table) = &a.table {
+            errors.push(err(
+                table.span,
+                format!(
+                    "`table` applies to aggregates, not to a #[provider({word})] component: remove it (a component is stored with its aggregate)"
+                ),
+            ));
+        }
+        for child in &input.children {
+            errors.push(err(
+                child.span,
+                format!(
+                    "#[children(..)] applies to aggregates, not to a #[provider({word})] component: put it on the aggregate that holds this component"
+                ),
+            ));
+        }
+    }
+    for s in [&a.name, &a.table].into_iter().flatten() {
+        if s.value.value().trim().is_empty() {
+            errors.push(err(
+                s.value.span(),
+                "this name is empty: write a name, e.g. `name = \"Book\"`, or remove the key",
+            ));
+        }
+    }
+    for extra in a.build.iter().skip(1) {
+        let (this, first) = match (&extra.value, &a.build[0].value) {
+            (Build::Constructor(_), Build::Constructor(_)) => ("constructor", "constructor"),
+            (Build::Factory(_), Build::Factory(_)) => ("factory", "factory"),
+            (Build::Constructor(_), Build::Factory(_)) => ("constructor", "factory"),
+            (Build::Factory(_), Build::Constructor(_)) => ("factory", "constructor"),
+        };
+        let message = if this == first {
+            format!("`{this}` is given twice in #[provider(..)]; keep one")
+        } else {
+            "give either `constructor` (a fn returning `Self`) or `factory` (a fn returning `Result<Self, E>`), not both"
+                .to_string()
+        };
+        errors.push(err(extra.span, message));
+    }
+}
+
+fn identity(input: &Input, errors: &mut Accumulator) {
+    let ids: Vec<(&Field, Span)> = input
+        .fields
+        .iter()
+        .filter_map(|f| f.attrs.id.map(|s| (f, s)))
+        .collect();
+    match input.kind() {
+        Kind::Aggregate => {
+            if ids.is_empty() {
+                errors.push(err(
+                    input.ident.span(),
+                    format!(
+                        "the aggregate `{}` has no identity field: mark the field that holds its id with #[provider(id)], e.g. `#[provider(id)] id: {}Id` (or declare the struct #[provider(value)] if it is not an aggregate)",
+                        input.ident, input.ident
+                    ),
+                ));
+            }
+            for (field, span) in ids.iter().skip(1) {
+                errors.push(err(
+                    *span,
+                    format!(
+                        "two identity fields: `{}` is already #[provider(id)], so `{}` cannot be; an aggregate has one id field (for a multi-part id use a composite type: `#[provider(id, composite)] id: {}Id`)",
+                        ids[0].0.name, field.name, input.ident
+                    ),
+                ));
+            }
+        }
+        kind => {
+            for (_, span) in ids {
+                errors.push(err(
+                    span,
+                    format!(
+                        "#[provider(id)] applies to aggregates; a #[provider({})] component has no identity of its own: remove `id`",
+                        kind.word()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn auto_keys(input: &Input, errors: &mut Accumulator) {
+    let keys: Vec<(&Field, Span)> = input
+        .fields
+        .iter()
+        .flat_map(|f| {
+            f.attrs
+                .sources
+                .iter()
+                .filter(|s| matches!(s.value, SourceKind::AutoKey))
+                .map(move |s| (f, s.span))
+        })
+        .collect();
+    for (field, span) in keys.iter().skip(1) {
+        errors.push(err(
+            *span,
+            format!(
+                "two repository-assigned keys: `{}` is already #[provider(auto_key)], so `{}` cannot be; a repository assigns one key per aggregate: give `{}` another value source",
+                keys[0].0.name, field.name, field.name
+            ),
+        ));
+    }
+}
+
+fn sources(field: &Field, errors: &mut Accumulator) {
+    let s = &field.attrs.sources;
+    let Some(first) = s.first() else { return };
+    for extra in s.iter().skip(1) {
+        let message = if matches!(first.value, SourceKind::Reference)
+            || matches!(extra.value, SourceKind::Reference)
+        {
+            let other = if matches!(first.value, SourceKind::Reference) {
+                &extra.value
+            } else {
+                &first.value
+            };
+            format!(
+                "`{}` has two value sources: a #[reference(..)] field takes its value (the referenced id) from the referenced aggregate; remove {}",
+                field.name,
+                other.written()
+            )
+        } else {
+            format!(
+                "`{}` has two value sources, {} and {}: a field takes its value from one; keep one of them",
+                field.name,
+                first.value.written(),
+                extra.value.written()
+            )
+        };
+        errors.push(err(extra.span, message));
+    }
+}
+
+fn map(field: &Field, errors: &mut Accumulator) {
+    let Some(map) = &field.attrs.map else { return };
+    let message = match field.attrs.sources.first().map(|s| &s.value) {
+        Some(SourceKind::Fake(_) | SourceKind::Sequence | SourceKind::DistributorSequence) => return,
+        Some(SourceKind::With(_)) => {
+            "`map` applies to `fake = ..` or `sequence` values; with `with = ..`, return the final value from the function (call the map inside it)".to_string()
+        }
+        Some(other) => format!(
+            "`map` applies to `fake = ..` or `sequence` values, not to {}: remove `map`",
+            other.written()
+        ),
+        None => "`map` needs a value to map: add `fake = ..` or `sequence`, e.g. `#[provider(fake = fake::faker::lorem::en::Sentence(3..5), map = BookTitle)]`".to_string(),
+    };
+    errors.push(err(map.span, message));
+}
+
+fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
+    const ATTR: &str = "#[distributor(..)]";
+    if !d.has_parameters() && d.sequence.is_none() {
+        errors.push(err(
+            d.span,
+            "#[distributor()] is empty: give its parameters, e.g. `#[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50)]`, or remove it",
+        ));
+        return;
+    }
+    if d.has_parameters() {
+        // The sources a pool cannot draw from.
+        if let Some(source) = field.attrs.sources.iter().find(|s| {
+            matches!(
+                s.value,
+                SourceKind::AutoKey
+                    | SourceKind::Composite
+                    | SourceKind::Value(_)
+                    | SourceKind::Default
+                    | SourceKind::Skip
+            )
+        }) {
+            errors.push(err(
+                d.span,
+                format!(
+                    "{ATTR} draws `{}` from a pool of generated values, which {} does not make: remove {ATTR}, or give the field a generated source (`fake = ..`, `with = ..`, `sequence`)",
+                    field.name,
+                    source.value.written()
+                ),
+            ));
+        }
+    }
+    law(ATTR, d.weights.as_ref(), d.skew, errors);
+    if let Some(mean) = d.mean {
+        if mean.value < 1.0 {
+            errors.push(err(
+                mean.span,
+                format!(
+                    "`mean` in {ATTR} must be >= 1 (the average number of uses of each value; `mean = 1` means unique values), got {}",
+                    mean.value
+                ),
+            ));
+        }
+    }
+    if let Some(nw) = &d.null_weight {
+        let q = nw.value.value;
+        if !(0.0..=1.0).contains(&q) {
+            errors.push(err(
+                nw.value.span,
+                format!(
+                    "`null_weight` in {ATTR} is a probability and must lie in [0, 1], got {q}: write e.g. `null_weight = 0.1` for 10% nulls"
+                ),
+            ));
+        }
+        if field.option_inner.is_none() {
+            let ty = field.ty.to_token_stream().to_string();
+            errors.push(err(
+                nw.span,
+                format!(
+                    "`null_weight` in {ATTR} needs an `Option` field, and `{}` is `{ty}`: change its type to `Option<{ty}>`, or remove `null_weight`",
+                    field.name
+                ),
+            ));
+        }
+    }
+}
+
+/// `weights` and `skew`: each valid, and not both.
+fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mut Accumulator) {
+    if let Some(w) = weights {
+        if w.values.is_empty() {
+            errors.push(err(
+                w.span,
+                format!(
+                    "`weights` in {attr} must not be empty: give one weight per partition, e.g. `weights = [0.7, 0.2, 0.07, 0.03]`"
+                ),
+            ));
+        } else {
+            let mut negative = false;
+            for (index, n) in w.values.iter().enumerate() {
+                if n.value < 0.0 {
+                    negative = true;
+                    errors.push(err(
+                        n.span,
+                        format!(
+                            "`weights[{index}]` in {attr} is negative ({}): a weight is a share of the draws and must be >= 0",
+                            n.value
+                        ),
+                    ));
+                }
+            }
+            if !negative && w.values.iter().all(|n| n.value == 0.0) {
+                errors.push(err(
+                    w.span,
+                    format!(
+                        "`weights` in {attr} are all zero, so no partition could ever be drawn: make at least one positive, e.g. `weights = [0.7, 0.3]`"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(s) = skew {
+        if s.value < 1.0 {
+            errors.push(err(
+                s.span,
+                format!(
+                    "`skew` in {attr} must be >= 1 (1 is uniform, 2 is a moderate skew toward the oldest values), got {}",
+                    s.value
+                ),
+            ));
+        }
+        if weights.is_some() {
+            errors.push(err(
+                s.span,
+                format!(
+                    "give either `weights` or `skew` in {attr}, not both: they are two different laws over the pool; keep `weights = [..]` (partitions) or `skew = ..` (a power law)"
+                ),
+            ));
+        }
+    }
+}
+
+fn children(input: &Input, c: &ChildrenAttr, errors: &mut Accumulator) {
+    const ATTR: &str = "#[children(..)]";
+    let child = c.ty.to_token_stream().to_string();
+    match &c.parent {
+        None => errors.push(err(
+            c.span,
+            format!(
+                "{ATTR} needs `parent = \"..\"`: the field of `{child}` that holds the id of `{}`, e.g. `#[children({child}, parent = \"{}_id\", mean = 3.0)]`",
+                input.ident,
+                snake(&input.ident.to_string())
+            ),
+        )),
+        Some(p) => {
+            let path = p.value.value();
+            if path.is_empty() || path.split('.').any(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+                errors.push(err(
+                    p.value.span(),
+                    format!(
+                        "`parent` in {ATTR} must be a field path of `{child}` such as \"order_id\" or \"id.order_id\", got {path:?}"
+                    ),
+                ));
+            }
+        }
+    }
+    match c.mean {
+        None => errors.push(err(
+            c.span,
+            format!(
+                "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]`"
+            ),
+        )),
+        Some(m) if m.value < 0.0 => errors.push(err(
+            m.span,
+            format!(
+                "`mean` in {ATTR} must be >= 0 (the average number of children per parent), got {}",
+                m.value
+            ),
+        )),
+        Some(_) => {}
+    }
+    law(ATTR, c.weights.as_ref(), c.skew, errors);
+}
+
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// `same(in_reference = source)`: the source's first segment is a field declared before the
+/// reference field.
+fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Accumulator) {
+    let Some(r) = &field.reference else { return };
+    let earlier: Vec<String> = input.fields[..index]
+        .iter()
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    for same in &r.same {
+        let head = &same.source.segments[0];
+        let name = crate::ast::field_name(head);
+        let written = format!(
+            "same({} = {})",
+            same.in_reference.dotted(),
+            same.source.dotted()
+        );
+        let position = input.fields.iter().position(|f| f.name == name);
+        let message = match position {
+            Some(p) if p < index => continue,
+            Some(p) if p == index => format!(
+                "`{written}` constrains `{}` by itself: the source must be another field of `{}`, declared before it",
+                field.name, input.ident
+            ),
+            Some(_) => format!(
+                "`{written}`: `{name}` is declared after `{}`, but fields are populated in declaration order, so its value is not known yet: move `{name}` above `{}`",
+                field.name, field.name
+            ),
+            None => {
+                let hint = if earlier.is_empty() {
+                    format!(
+                        "no field is declared before `{}`: declare the source field first",
+                        field.name
+                    )
+                } else {
+                    format!("the fields declared before `{}` are {}", field.name, earlier.join(", "))
+                };
+                format!(
+                    "`{written}`: `{name}` is not a field of `{}`; the source of a constraint is a field of this struct declared before the reference ({hint})",
+                    input.ident
+                )
+            }
+        };
+        errors.push(err(head.span(), message));
+    }
+}
