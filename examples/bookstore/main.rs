@@ -111,10 +111,8 @@ async fn run(args: &Args) -> Result<(), String> {
     let bar = if show {
         let bar = ProgressBar::with_draw_target(Some(args.books), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} books  {per_sec}  ETA {eta}  {msg}",
-            )
-            .map_err(|e| e.to_string())?,
+            ProgressStyle::with_template("{bar:40} {pos}/{len} books  {per_sec}  ETA {eta}  {msg}")
+                .map_err(|e| e.to_string())?,
         );
         bar
     } else {
@@ -172,9 +170,15 @@ async fn run(args: &Args) -> Result<(), String> {
             seconds,
         },
         &[
-            ("Book.id.tenant_id", books_per_tenant.into_values().collect()),
+            (
+                "Book.id.tenant_id",
+                books_per_tenant.into_values().collect(),
+            ),
             ("Book.author_id", books_per_author.into_values().collect()),
-            ("Author.id.tenant_id", authors_per_tenant.into_values().collect()),
+            (
+                "Author.id.tenant_id",
+                authors_per_tenant.into_values().collect(),
+            ),
         ],
     );
     eprint!("{}", report.table());

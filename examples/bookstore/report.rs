@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use ddd_faker::Law;
 use ddd_faker::distributor::Distributor;
 use ddd_faker::estimate::Profile;
 use ddd_faker::provider::Faker;
-use ddd_faker::Law;
 use serde_json::{Value, json};
 
 use crate::Args;
@@ -56,7 +56,12 @@ fn achieved(counts: &[u64]) -> Value {
 }
 
 impl Report {
-    pub fn new(faker: &Faker, args: &Args, counts: Counts, references: &[(&str, Vec<u64>)]) -> Report {
+    pub fn new(
+        faker: &Faker,
+        args: &Args,
+        counts: Counts,
+        references: &[(&str, Vec<u64>)],
+    ) -> Report {
         let refs: Vec<Value> = references
             .iter()
             .map(|(name, uses)| {
@@ -93,14 +98,22 @@ impl Report {
         let j = &self.json;
         let mut out = format!(
             "bookstore: {} books, {} tenants, {} authors in {:.2} s ({:.0} books/s), {} mode, seed {}\n",
-            j["books"], j["tenants"], j["authors"], j["seconds"].as_f64().unwrap_or(0.0),
-            j["books_per_second"].as_f64().unwrap_or(0.0), j["mode"].as_str().unwrap_or(""), j["seed"],
+            j["books"],
+            j["tenants"],
+            j["authors"],
+            j["seconds"].as_f64().unwrap_or(0.0),
+            j["books_per_second"].as_f64().unwrap_or(0.0),
+            j["mode"].as_str().unwrap_or(""),
+            j["seed"],
         );
         out.push_str(&format!(
             "{:<20} {:<38} {:<27} {:>8} {:>14} {:>6}\n",
             "reference", "configured", "achieved quartile shares", "mean", "skew (r²)", "nulls"
         ));
-        let num = |v: &Value, digits: usize| v.as_f64().map_or("-".to_string(), |x| format!("{x:.digits$}"));
+        let num = |v: &Value, digits: usize| {
+            v.as_f64()
+                .map_or("-".to_string(), |x| format!("{x:.digits$}"))
+        };
         for r in j["references"].as_array().into_iter().flatten() {
             let c = &r["configured"];
             let law = match c["law"].as_str() {
@@ -149,8 +162,7 @@ impl Report {
     pub fn write_json(&self, path: &Path) -> Result<(), String> {
         let partial = path.with_extension("json.partial");
         let text = serde_json::to_string_pretty(&self.json).map_err(|e| e.to_string())?;
-        std::fs::write(&partial, text + "\n")
-            .map_err(|e| format!("{}: {e}", partial.display()))?;
+        std::fs::write(&partial, text + "\n").map_err(|e| format!("{}: {e}", partial.display()))?;
         std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
     }
 }

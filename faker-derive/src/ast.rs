@@ -5,9 +5,13 @@ use darling::util::Ignored;
 use darling::{Error, FromDeriveInput, FromField};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type,
+};
 
-use crate::attr::{self, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs};
+use crate::attr::{
+    self, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs,
+};
 
 #[derive(FromDeriveInput)]
 #[darling(forward_attrs(provider, reference, distributor, children))]
@@ -51,12 +55,18 @@ pub struct Field {
 impl Input {
     /// `aggregate` unless the struct says `value` or `entity`.
     pub fn kind(&self) -> Kind {
-        self.attrs.kind.as_ref().map_or(Kind::Aggregate, |k| k.value)
+        self.attrs
+            .kind
+            .as_ref()
+            .map_or(Kind::Aggregate, |k| k.value)
     }
 
     /// Reads the struct; shapes that cannot be derived at all (enums, unions, tuple structs)
     /// stop here, every other problem is pushed to `errors` and reading goes on.
-    pub fn from_syn(input: &DeriveInput, errors: &mut darling::error::Accumulator) -> Option<Input> {
+    pub fn from_syn(
+        input: &DeriveInput,
+        errors: &mut darling::error::Accumulator,
+    ) -> Option<Input> {
         if let Err(e) = shape(input) {
             errors.push(e);
             return None;

@@ -44,13 +44,6 @@ impl DottedPath {
             .join(".")
     }
 
-    /// The span from the first segment to the last.
-    pub fn span(&self) -> Span {
-        let first = self.segments[0].span();
-        let last = self.segments[self.segments.len() - 1].span();
-        first.join(last).unwrap_or(first)
-    }
-
     fn parse(input: ParseStream) -> syn::Result<DottedPath> {
         let mut segments = vec![input.call(Ident::parse_any_ident)?];
         while input.peek(Token![.]) {
@@ -432,7 +425,10 @@ fn match_items<'a>(
                 errors.push(
                     Error::custom(format!(
                         "`{}` in {} takes no value: write `#[{}({})]`",
-                        key.name, place.written(), place.attr, key.name
+                        key.name,
+                        place.written(),
+                        place.attr,
+                        key.name
                     ))
                     .with_span(meta),
                 );
@@ -482,7 +478,11 @@ fn unknown_key(
     place: Place,
     elsewhere: &[(&'static [Key], &'static str)],
 ) -> Error {
-    let mut message = format!("unknown key `{name}` in {} on {}", place.written(), place.on);
+    let mut message = format!(
+        "unknown key `{name}` in {} on {}",
+        place.written(),
+        place.on
+    );
     if let Some((_, hint)) = elsewhere
         .iter()
         .find(|(other, _)| other.iter().any(|k| k.name == name))
@@ -545,7 +545,9 @@ fn number_expr(expr: &Expr, key: &Key, place: Place) -> Result<Num> {
         other => (false, other),
     };
     let Expr::Lit(lit) = inner else {
-        return Err(wrong("an expression (only number literals are read at compile time)"));
+        return Err(wrong(
+            "an expression (only number literals are read at compile time)",
+        ));
     };
     let parsed = match &lit.lit {
         Lit::Int(i) => i.base10_digits().parse::<f64>().ok(),
@@ -567,7 +569,11 @@ fn number_expr(expr: &Expr, key: &Key, place: Place) -> Result<Num> {
 }
 
 /// `[n, n, ..]`; every element that is not a number is reported.
-fn weights(item: &Item, place: Place, errors: &mut darling::error::Accumulator) -> Option<WeightsList> {
+fn weights(
+    item: &Item,
+    place: Place,
+    errors: &mut darling::error::Accumulator,
+) -> Option<WeightsList> {
     let expr = item.expr();
     let Expr::Array(ExprArray { elems, .. }) = strip_group(expr) else {
         let what = match strip_group(expr) {
@@ -650,7 +656,11 @@ fn callable(item: &Item, place: Place, only_path: bool) -> Result<Expr> {
                 "`{}` in {} must be {}, not {}: write `{example}`{hint}",
                 item.key.name,
                 place.written(),
-                if only_path { "a path to a function" } else { "a function or closure" },
+                if only_path {
+                    "a path to a function"
+                } else {
+                    "a function or closure"
+                },
                 literal_kind(&l.lit)
             ))
             .with_span(expr))
@@ -731,8 +741,13 @@ const CHILDREN_PLACE: Place = Place {
 };
 
 /// Merges one `#[provider(..)]` on the struct into `out`.
-pub fn struct_provider(attr: &Attribute, out: &mut StructAttrs, errors: &mut darling::error::Accumulator) {
-    let Some(items) = errors.handle(list_items(attr, STRUCT_PLACE, "#[provider(aggregate)]")) else {
+pub fn struct_provider(
+    attr: &Attribute,
+    out: &mut StructAttrs,
+    errors: &mut darling::error::Accumulator,
+) {
+    let Some(items) = errors.handle(list_items(attr, STRUCT_PLACE, "#[provider(aggregate)]"))
+    else {
         return;
     };
     let elsewhere: &[(&[Key], &str)] = &[(
@@ -793,7 +808,11 @@ fn set_kind(out: &mut StructAttrs, kind: Keyed<Kind>, errors: &mut darling::erro
 }
 
 /// Merges one `#[provider(..)]` on a field into `out`.
-pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut darling::error::Accumulator) {
+pub fn field_provider(
+    attr: &Attribute,
+    out: &mut FieldAttrs,
+    errors: &mut darling::error::Accumulator,
+) {
     let Some(items) = errors.handle(list_items(attr, FIELD_PLACE, "#[provider(id)]")) else {
         return;
     };
@@ -814,7 +833,8 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut darli
             "id" => {
                 if out.id.is_some() {
                     errors.push(
-                        Error::custom("`id` is given twice on this field; keep one").with_span(&span),
+                        Error::custom("`id` is given twice on this field; keep one")
+                            .with_span(&span),
                     );
                 } else {
                     out.id = Some(span);
@@ -835,7 +855,9 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut darli
                     out.sources.push(source(SourceKind::With(e)));
                 }
             }
-            "value" => out.sources.push(source(SourceKind::Value(item.expr().clone()))),
+            "value" => out
+                .sources
+                .push(source(SourceKind::Value(item.expr().clone()))),
             "map" => {
                 if let Some(e) = errors.handle(callable(&item, FIELD_PLACE, false)) {
                     if out.map.is_some() {
@@ -854,7 +876,10 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut darli
 }
 
 /// One `#[distributor(..)]`.
-pub fn distributor(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Option<DistributorAttr> {
+pub fn distributor(
+    attr: &Attribute,
+    errors: &mut darling::error::Accumulator,
+) -> Option<DistributorAttr> {
     let items = errors.handle(list_items(
         attr,
         DISTRIBUTOR_PLACE,
@@ -893,7 +918,11 @@ pub fn distributor(attr: &Attribute, errors: &mut darling::error::Accumulator) -
 }
 
 /// Parses `Type` followed by `, item`s (the form of `#[reference]` and `#[children]`).
-fn type_then_items(attr: &Attribute, place: Place, example: &str) -> Result<(Type, Vec<NestedMeta>)> {
+fn type_then_items(
+    attr: &Attribute,
+    place: Place,
+    example: &str,
+) -> Result<(Type, Vec<NestedMeta>)> {
     let Meta::List(list) = &attr.meta else {
         return Err(Error::custom(format!(
             "{} needs the type it points to: write `{example}`",
@@ -909,7 +938,9 @@ fn type_then_items(attr: &Attribute, place: Place, example: &str) -> Result<(Typ
         .with_span(&attr.meta));
     }
     let parser = |input: ParseStream| -> syn::Result<(Type, Vec<NestedMeta>)> {
-        if (input.peek(Ident) && input.peek2(Token![=])) || (input.peek(Ident) && input.peek2(syn::token::Paren)) {
+        if (input.peek(Ident) && input.peek2(Token![=]))
+            || (input.peek(Ident) && input.peek2(syn::token::Paren))
+        {
             return Err(input.error(format!(
                 "{} starts with the type it points to: write `{example}`",
                 place.written()
@@ -930,7 +961,10 @@ fn type_then_items(attr: &Attribute, place: Place, example: &str) -> Result<(Typ
 }
 
 /// One `#[reference(..)]`.
-pub fn reference(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Option<ReferenceAttr> {
+pub fn reference(
+    attr: &Attribute,
+    errors: &mut darling::error::Accumulator,
+) -> Option<ReferenceAttr> {
     let (ty, items) = errors.handle(type_then_items(
         attr,
         REFERENCE_PLACE,
@@ -973,7 +1007,9 @@ pub fn reference(attr: &Attribute, errors: &mut darling::error::Accumulator) -> 
                     }
                     Ok(out)
                 };
-                if let Some(pairs) = errors.handle(pairs.parse2(list.tokens.clone()).map_err(Error::from)) {
+                if let Some(pairs) =
+                    errors.handle(pairs.parse2(list.tokens.clone()).map_err(Error::from))
+                {
                     same.extend(pairs);
                 }
             }
@@ -990,7 +1026,10 @@ pub fn reference(attr: &Attribute, errors: &mut darling::error::Accumulator) -> 
 }
 
 /// One `#[children(..)]`.
-pub fn children(attr: &Attribute, errors: &mut darling::error::Accumulator) -> Option<ChildrenAttr> {
+pub fn children(
+    attr: &Attribute,
+    errors: &mut darling::error::Accumulator,
+) -> Option<ChildrenAttr> {
     let (ty, items) = errors.handle(type_then_items(
         attr,
         CHILDREN_PLACE,

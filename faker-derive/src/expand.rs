@@ -8,8 +8,8 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::Type;
+use syn::spanned::Spanned;
 
 use crate::ast::{Field, Input};
 use crate::attr::{Build, DistributorAttr, Kind, Num, SourceKind, WeightsList};
@@ -131,7 +131,11 @@ fn schema(input: &Input) -> Option<TokenStream> {
     }
     for c in &input.children {
         let child = &c.ty;
-        let parent = c.parent.as_ref().map(|p| p.value.value()).unwrap_or_default();
+        let parent = c
+            .parent
+            .as_ref()
+            .map(|p| p.value.value())
+            .unwrap_or_default();
         let mean = c.mean.map_or(0.0, |m| m.value);
         let skew = option(c.skew.map(|s| f64_lit(s.value)));
         let weights = option(c.weights.as_ref().map(vec_of));
@@ -156,7 +160,10 @@ fn schema(input: &Input) -> Option<TokenStream> {
 
 /// Whether a field is drawn from a value pool (`#[distributor(..)]` on a non-reference field).
 fn pooled(f: &Field) -> bool {
-    f.reference.is_none() && f.distributor.as_ref().is_some_and(DistributorAttr::has_parameters)
+    f.reference.is_none()
+        && f.distributor
+            .as_ref()
+            .is_some_and(DistributorAttr::has_parameters)
 }
 
 fn f64_lit(v: f64) -> TokenStream {
@@ -224,7 +231,10 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
     let mut lets = Vec::new();
     let mut args = Vec::new();
     for f in &input.fields {
-        let skip = matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::Skip));
+        let skip = matches!(
+            f.attrs.sources.first().map(|s| &s.value),
+            Some(SourceKind::Skip)
+        );
         if skip && by_constructor {
             // The constructor sets it.
             continue;
@@ -395,11 +405,15 @@ fn null_for_required(f: &Field, n: &Names) -> TokenStream {
 /// `auto_key()` and `assign_key`: a direct `#[provider(auto_key)]` field, else the first
 /// composite field whose component has one.
 fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
-    let Names { key, inner, error, .. } = n;
-    let direct = input
-        .fields
-        .iter()
-        .find(|f| matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::AutoKey)));
+    let Names {
+        key, inner, error, ..
+    } = n;
+    let direct = input.fields.iter().find(|f| {
+        matches!(
+            f.attrs.sources.first().map(|s| &s.value),
+            Some(SourceKind::AutoKey)
+        )
+    });
     if let Some(f) = direct {
         let (ident, name) = (&f.ident, &f.name);
         return Some(quote! {
@@ -421,7 +435,12 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
     let composites: Vec<&Field> = input
         .fields
         .iter()
-        .filter(|f| matches!(f.attrs.sources.first().map(|s| &s.value), Some(SourceKind::Composite)))
+        .filter(|f| {
+            matches!(
+                f.attrs.sources.first().map(|s| &s.value),
+                Some(SourceKind::Composite)
+            )
+        })
         .collect();
     if composites.is_empty() {
         return None;

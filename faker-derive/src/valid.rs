@@ -427,7 +427,11 @@ fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Accumula
                         field.name
                     )
                 } else {
-                    format!("the fields declared before `{}` are {}", field.name, earlier.join(", "))
+                    format!(
+                        "the fields declared before `{}` are {}",
+                        field.name,
+                        earlier.join(", ")
+                    )
                 };
                 format!(
                     "`{written}`: `{name}` is not a field of `{}`; the source of a constraint is a field of this struct declared before the reference ({hint})",

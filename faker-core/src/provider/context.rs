@@ -340,16 +340,20 @@ impl<'f> Cx<'f> {
         let full = self.full(field);
         let field: &str = &full;
         let index = self.reference_index(field)?;
-        // What the reference value (the target's id) must satisfy.
-        let mut requirement = self
-            .requirements
-            .at(field, || self.field_path(field))?
-            .map(|r| (r.query, r.origin));
+        // What the reference value (the target's id) must satisfy: the caller's requirement at
+        // this field, then the declared constraints. Origins are only spelled out when needed
+        // (a diamond, or a target to create), not on every draw.
+        let user = self.requirements.at(field, || self.field_path(field))?;
+        let mut requirement = user.as_ref().map(|r| r.query.clone());
         let constraints = self.faker.type_state_mut(self.ty).references[index]
             .decl
             .same
-            .clone();
-        for same in constraints {
+            .len();
+        for c in 0..constraints {
+            let Some(state) = self.faker.types.get(&self.ty) else {
+                unreachable!("types are registered before use")
+            };
+            let same = &state.references[index].decl.same[c];
             let Some((_, value)) = self.recorded.iter().find(|(f, _)| *f == same.source) else {
                 return Err(self.error(
                     field,
@@ -360,37 +364,35 @@ impl<'f> Cx<'f> {
                 ));
             };
             let query = fields_at(&same.in_reference, Query::Eq(value.clone()));
-            let origin = format!(
-                "constraint same({} = {}) on {}",
-                same.in_reference,
-                same.source,
-                self.field_path(field)
-            );
             requirement = Some(match requirement {
-                None => (query, origin),
-                Some((previous, previous_origin)) => {
-                    let merged = previous.merge(query).map_err(|conflict| {
-                        self.error(
-                            field,
-                            ErrorKind::Diamond {
-                                first: previous_origin.clone(),
-                                second: origin.clone(),
-                                conflict,
-                            },
-                        )
-                    })?;
-                    (merged, format!("{previous_origin} and {origin}"))
-                }
+                None => query,
+                Some(previous) => previous.merge(query).map_err(|conflict| {
+                    self.error(
+                        field,
+                        ErrorKind::Diamond {
+                            first: self.origin(user.as_ref(), index, c, field),
+                            second: self.constraint_origin(index, c, field),
+                            conflict,
+                        },
+                    )
+                })?,
             });
         }
-        if let Some((query, _)) = &requirement {
+        // The requirements may name one target (a whole id, or null): use it without a draw
+        // (an id that is not stored yet is created below, with that id required). Constraints
+        // on a part of the id alone never do, so skip the check for them.
+        let whole = user.is_some()
+            || self.faker.type_state_mut(self.ty).references[index]
+                .decl
+                .same
+                .iter()
+                .any(|s| s.in_reference.is_empty());
+        if let (true, Some(query)) = (whole, &requirement) {
             match determined(query) {
                 Some(Value::Null) => {
                     self.record(field, &Value::Null)?;
                     return Ok(None);
                 }
-                // The requirements name one target: use it without a draw (an id that is not
-                // stored yet is created below, with that id required).
                 Some(value) => {
                     if let Ok(id) = serde_json::from_value::<T::Id>(value) {
                         if pool_mut::<T>(&mut self.faker.pools)
@@ -405,6 +407,10 @@ impl<'f> Cx<'f> {
                 None => {}
             }
         }
+        let requirement = requirement.map(|q| {
+            let origin = self.origin(user.as_ref(), index, constraints, field);
+            (q, origin)
+        });
 
         let target = TypeId::of::<T>();
         let draw = {
@@ -418,13 +424,8 @@ impl<'f> Cx<'f> {
                 None => distributor.draw_position(pool, &mut faker.rng),
                 Some((query, _)) => {
                     let on_target = on_target(query, T::ID_FIELD);
-                    let filter = StateFilter::<T::Id>::new(
-                        on_target.key(),
-                        &on_target,
-                        target,
-                        &faker.mirrors,
-                        &faker.links,
-                    );
+                    let filter =
+                        StateFilter::<T::Id>::new(&on_target, target, &faker.mirrors, &faker.links);
                     distributor.draw_matching_position(pool, &filter, &mut faker.rng)
                 }
             }
@@ -459,6 +460,36 @@ impl<'f> Cx<'f> {
         };
         self.record(field, &id)?;
         Ok(Some(id))
+    }
+
+    /// Where the constraint `c` of reference `index` comes from, for messages.
+    fn constraint_origin(&self, index: usize, c: usize, field: &str) -> String {
+        let Some(state) = self.faker.types.get(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        let same = &state.references[index].decl.same[c];
+        format!(
+            "constraint same({} = {}) on {}",
+            same.in_reference,
+            same.source,
+            self.field_path(field)
+        )
+    }
+
+    /// The origins of the caller's requirement and of the first `constraints` constraints.
+    fn origin(
+        &self,
+        user: Option<&super::requirement::Requirement>,
+        index: usize,
+        constraints: usize,
+        field: &str,
+    ) -> String {
+        let parts: Vec<String> = user
+            .map(|r| r.origin.clone())
+            .into_iter()
+            .chain((0..constraints).map(|c| self.constraint_origin(index, c, field)))
+            .collect();
+        parts.join(" and ")
     }
 
     fn reference_index(&self, field: &str) -> Result<usize, FakerError> {
@@ -543,7 +574,7 @@ pub(crate) struct StateFilter<'a, I> {
     key: String,
     query: &'a Query,
     mirror: Option<&'a Mirror>,
-    resolver: EngineResolver<'a>,
+    resolver: Option<EngineResolver<'a>>,
     /// For a query made only of equalities on fields: the fields, and the partition it selects.
     equalities: Option<Equalities>,
     _id: PhantomData<fn(&I)>,
@@ -609,18 +640,26 @@ impl Equalities {
 
 impl<'a, I> StateFilter<'a, I> {
     pub(crate) fn new(
-        key: String,
         query: &'a Query,
         ty: TypeId,
         mirrors: &'a HashMap<TypeId, Mirror>,
         links: &'a HashMap<TypeId, Vec<(String, TypeId)>>,
     ) -> Self {
+        let equalities = Equalities::of(query);
         StateFilter {
-            key,
+            // An equality filter is identified by its partition group; only other filters need
+            // the canonical text of the query as their sub-pool key.
+            key: match &equalities {
+                Some(_) => String::new(),
+                None => query.key(),
+            },
             query,
             mirror: mirrors.get(&ty),
-            resolver: EngineResolver::new(ty, mirrors, links),
-            equalities: Equalities::of(query),
+            // Only `$rel` needs a resolver.
+            resolver: query
+                .has_rel()
+                .then(|| EngineResolver::new(ty, mirrors, links)),
+            equalities,
             _id: PhantomData,
         }
     }
@@ -632,8 +671,10 @@ impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
     }
 
     fn matches(&self, id: &I) -> bool {
-        self.state(id)
-            .is_some_and(|state| self.query.matches_with(state, &self.resolver))
+        self.state(id).is_some_and(|state| match &self.resolver {
+            Some(resolver) => self.query.matches_with(state, resolver),
+            None => self.query.matches(state),
+        })
     }
 
     fn partition(&self) -> Option<Partition<'_>> {

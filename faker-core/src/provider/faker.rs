@@ -237,7 +237,7 @@ impl Faker {
         self.mirror::<A>()?;
         let ty = TypeId::of::<A>();
         let draw = {
-            let filter = StateFilter::new(query.key(), &query, ty, &self.mirrors, &self.links);
+            let filter = StateFilter::new(&query, ty, &self.mirrors, &self.links);
             let Some(state) = self.types.get_mut(&ty) else {
                 unreachable!("registered above")
             };

@@ -1,0 +1,284 @@
+//! Derived providers compile and run: the seed's bookstore (composite ids, auto keys,
+//! references with a tenant constraint), plus every value source, pooled values, optional
+//! references, constructors, factories and children.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use ddd_faker::Provider;
+use ddd_faker::provider::{Component, Faker, Schema};
+use fake::faker::lorem::en::Sentence;
+use fake::faker::name::en::Name;
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------- the seed's bookstore
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TenantId(pub i64);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InternalAuthorId(pub i64);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InternalBookId(pub i64);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Title(String);
+
+#[derive(Debug, Clone, Provider, Serialize)]
+#[provider(factory = Tenant::new)]
+pub struct Tenant {
+    #[provider(id, auto_key)]
+    id: TenantId,
+    #[provider(with = |_, position| format!("Tenant {position}"))]
+    name: String,
+}
+
+#[derive(Debug)]
+pub struct Invalid(&'static str);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Tenant {
+    fn new(id: TenantId, name: String) -> Result<Tenant, Invalid> {
+        if name.is_empty() {
+            return Err(Invalid("a tenant needs a name"));
+        }
+        Ok(Tenant { id, name })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Provider)]
+#[provider(value)]
+pub struct AuthorId {
+    #[reference(Tenant)]
+    #[distributor(skew = 2.0, mean = 10)]
+    pub tenant_id: TenantId,
+    #[provider(auto_key)]
+    pub author_id: InternalAuthorId,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Author {
+    #[provider(id, composite)]
+    id: AuthorId,
+    #[provider(fake = Name())]
+    name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Provider)]
+#[provider(value)]
+pub struct BookId {
+    #[reference(Tenant)]
+    #[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50)]
+    pub tenant_id: TenantId,
+    #[provider(auto_key)]
+    pub book_id: InternalBookId,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+#[provider(name = "Book", table = "books", constructor = Book::new)]
+pub struct Book {
+    #[provider(id, composite)]
+    id: BookId,
+    #[reference(Author, same(tenant_id = id.tenant_id))]
+    #[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50)]
+    author_id: AuthorId,
+    #[provider(fake = Sentence(2..4), map = Title)]
+    title: Title,
+}
+
+impl Book {
+    fn new(id: BookId, author_id: AuthorId, title: Title) -> Book {
+        Book {
+            id,
+            author_id,
+            title,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_seed_bookstore_derived() {
+    assert_eq!(<Book as ddd_faker::provider::Provider>::NAME, "Book");
+    assert_eq!(<Book as ddd_faker::provider::Provider>::TABLE, Some("books"));
+    assert_eq!(<Book as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id.book_id"));
+    assert_eq!(<Author as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id.author_id"));
+    assert_eq!(<Tenant as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id"));
+    let schema = <Book as ddd_faker::provider::Provider>::schema();
+    let refs: Vec<&str> = schema.references().iter().map(|r| r.field.as_str()).collect();
+    assert_eq!(refs, ["id.tenant_id", "author_id"]);
+    assert_eq!(schema.references()[1].same[0].source, "id.tenant_id");
+
+    let mut faker = Faker::new(7);
+    faker.create_many::<Book>(2_000).await.expect("books");
+    let books = faker.in_memory::<Book>().expect("books");
+    let authors = faker.in_memory::<Author>().expect("authors");
+    let tenants = faker.in_memory::<Tenant>().expect("tenants");
+    assert_eq!(books.len(), 2_000);
+    let mut ids = HashSet::new();
+    for book in books.iter() {
+        // The constraint: a book's author belongs to the book's tenant.
+        assert_eq!(book.author_id.tenant_id, book.id.tenant_id);
+        assert!(authors.get_now(&book.author_id).is_some());
+        assert!(tenants.get_now(&book.id.tenant_id).is_some());
+        assert!(!book.title.0.is_empty());
+        // Keys were assigned by the repository (not the placeholder) and are unique.
+        assert!(ids.insert(book.id));
+    }
+    assert!(tenants.len() >= 20 && tenants.len() <= 80, "{} tenants", tenants.len());
+    assert!(authors.iter().all(|a| !a.name.is_empty()));
+    assert!(tenants.iter().all(|t| t.name.starts_with("Tenant ")));
+}
+
+// ---------------------------------------------------------------- every source
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    Active,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sku(u64);
+
+impl From<u64> for Sku {
+    fn from(n: u64) -> Sku {
+        Sku(n)
+    }
+}
+
+fn sku_label(n: u64) -> String {
+    format!("SKU-{n:05}")
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Product {
+    #[provider(id, sequence)]
+    id: i64,
+    #[distributor(sequence)]
+    sku: Sku,
+    #[provider(sequence, map = sku_label)]
+    label: String,
+    #[provider(value = Status::Active)]
+    status: Status,
+    #[provider(with = |_, _| Status::Closed)]
+    #[distributor(mean = 5)]
+    pooled_status: Status,
+    #[provider(fake = Name())]
+    #[distributor(skew = 2.0, mean = 3)]
+    maker: String,
+    #[provider(fake = Name())]
+    #[distributor(mean = 2, null_weight = 0.5)]
+    nickname: Option<String>,
+    #[distributor(sequence, mean = 4)]
+    batch: u32,
+    /// The fake crate's default dummy.
+    stock: u8,
+    #[provider(default)]
+    tags: Vec<String>,
+    #[provider(skip)]
+    cache: Option<u64>,
+}
+
+#[tokio::test]
+async fn every_value_source() {
+    let mut faker = Faker::new(3);
+    let products = faker.create_many::<Product>(400).await.expect("products");
+    for (i, p) in products.iter().enumerate() {
+        assert_eq!(p.id, i as i64);
+        assert_eq!(p.sku, Sku(i as u64));
+        assert_eq!(p.label, format!("SKU-{i:05}"));
+        assert_eq!(p.status, Status::Active);
+        assert_eq!(p.pooled_status, Status::Closed);
+        assert!(p.tags.is_empty());
+        assert_eq!(p.cache, None);
+    }
+    let makers: HashSet<&str> = products.iter().map(|p| p.maker.as_str()).collect();
+    assert!(makers.len() < 250, "pooled with mean 3: {} makers", makers.len());
+    let nulls = products.iter().filter(|p| p.nickname.is_none()).count();
+    assert!((120..=280).contains(&nulls), "{nulls} nulls of 400 at null_weight 0.5");
+    let batches: HashSet<u32> = products.iter().map(|p| p.batch).collect();
+    assert!(batches.len() < 200 && batches.contains(&0), "{batches:?}");
+    let schema = <Product as ddd_faker::provider::Provider>::schema();
+    let pooled: Vec<&str> = schema.values().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(pooled, ["pooled_status", "maker", "nickname", "batch"]);
+}
+
+// ---------------------------------------------------------------- optional references, entities, children
+
+#[derive(Debug, Clone, Serialize, Provider)]
+#[children(Line, parent = "order_id", mean = 3.0)]
+pub struct Order {
+    #[provider(id, sequence)]
+    id: u64,
+    #[reference(Tenant)]
+    #[distributor(null_weight = 0.5, mean = 1)]
+    coupon_tenant: Option<TenantId>,
+    #[provider(composite)]
+    shipping: Address,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+#[provider(entity)]
+pub struct Address {
+    #[provider(fake = fake::faker::address::en::CityName())]
+    city: String,
+    #[provider(value = 1)]
+    floor: u8,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Line {
+    #[provider(id, sequence)]
+    id: u64,
+    #[reference(Order)]
+    order_id: u64,
+    #[provider(with = |_, _| 1)]
+    quantity: u32,
+}
+
+#[tokio::test]
+async fn optional_references_components_and_children() {
+    assert!(<Address as Component>::auto_key().is_none());
+    let schema: Schema = <Order as ddd_faker::provider::Provider>::schema();
+    assert_eq!(schema.children_decls().len(), 1);
+    assert_eq!(schema.children_decls()[0].parent_field, "order_id");
+
+    let mut faker = Faker::new(11);
+    let orders = faker.create_many::<Order>(200).await.expect("orders");
+    let nulls = orders.iter().filter(|o| o.coupon_tenant.is_none()).count();
+    assert!((60..=140).contains(&nulls), "{nulls} null coupons of 200");
+    assert!(orders.iter().all(|o| o.shipping.floor == 1 && !o.shipping.city.is_empty()));
+    let lines = faker.in_memory::<Line>().expect("lines");
+    assert!(lines.len() > 400 && lines.len() < 800, "{} lines", lines.len());
+    let order_ids: HashSet<u64> = orders.iter().map(|o| o.id).collect();
+    assert!(lines.iter().all(|l| order_ids.contains(&l.order_id)));
+}
+
+// ---------------------------------------------------------------- the domain refuses
+
+#[derive(Debug, Clone, Serialize, Provider)]
+#[provider(factory = Refused::new)]
+pub struct Refused {
+    #[provider(id, sequence)]
+    id: u64,
+}
+
+impl Refused {
+    fn new(_: u64) -> Result<Refused, Invalid> {
+        Err(Invalid("never"))
+    }
+}
+
+#[tokio::test]
+async fn a_factory_error_is_a_domain_error() {
+    let mut faker = Faker::new(1);
+    let e = faker.create::<Refused>().await.expect_err("refused");
+    assert!(e.to_string().contains("never"), "{e}");
+    assert_eq!(e.path, "Refused");
+}
