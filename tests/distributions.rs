@@ -306,27 +306,12 @@ fn reuse_draws_on_an_unfiltered_pool_do_not_allocate() {
     }
 }
 
-/// The `distributions` example: cargo builds examples before it runs tests, next to the test
-/// binaries (`target/<profile>/examples/`).
+/// The `distributions` example.
 mod example_cli {
-    use std::path::PathBuf;
     use std::process::{Command, Output};
 
-    fn example() -> PathBuf {
-        let exe = std::env::current_exe().expect("test binary path");
-        let profile_dir = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("target/<profile>/deps");
-        let path = profile_dir
-            .join("examples")
-            .join(format!("distributions{}", std::env::consts::EXE_SUFFIX));
-        assert!(path.exists(), "{} was not built", path.display());
-        path
-    }
-
     fn run(args: &[&str]) -> Output {
-        Command::new(example())
+        Command::new(super::common::example("distributions"))
             .args(args)
             .output()
             .expect("run example")

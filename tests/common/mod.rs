@@ -59,3 +59,22 @@ pub fn simulate(config: &DistributorConfig, draws: u64, seed: u64, mode: Run) ->
 pub fn pinned_sequence() -> Vec<i64> {
     vec![0, 1, 2, 3, 2, 4, 5, 6, 7, 0, 8, 2, 9, 7, 2, 7]
 }
+
+/// The path of an example binary: cargo builds examples before it runs tests, next to the test
+/// binaries (`target/<profile>/examples/`).
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} was not built: run plain `cargo test` (it builds the examples) or `cargo build --examples` first",
+        path.display()
+    );
+    path
+}

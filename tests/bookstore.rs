@@ -1,0 +1,261 @@
+//! The main job: `cargo run --example bookstore`, checked from the files it writes.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::bookstore::{Author, AuthorId, Book, Tenant, TenantId};
+use ddd_faker::estimate::Profile;
+use serde_json::Value;
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("ddd-faker-bookstore-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(common::example("bookstore"))
+        .args(args)
+        .output()
+        .expect("run the bookstore example")
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn lines<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_hundred_thousand_books_keep_the_promised_distributions() {
+    let dir = out_dir("100k");
+    let report = dir.join("report.json");
+    ok(run(&[
+        "--books",
+        "100000",
+        "--seed",
+        "7",
+        "--out",
+        dir.to_str().unwrap(),
+        "--no-progress",
+        "--report-json",
+        report.to_str().unwrap(),
+    ]));
+    let books: Vec<Book> = lines(&dir.join("books.jsonl"));
+    let authors: Vec<Author> = lines(&dir.join("authors.jsonl"));
+    let tenants: Vec<Tenant> = lines(&dir.join("tenants.jsonl"));
+    assert_eq!(books.len(), 100_000);
+
+    let tenant_ids: HashSet<TenantId> = tenants.iter().map(|t| t.id()).collect();
+    let author_ids: HashSet<AuthorId> = authors.iter().map(|a| a.id()).collect();
+    let mut per_tenant: HashMap<TenantId, u64> = HashMap::new();
+    for b in &books {
+        // 100% of books have an author of their own tenant; every reference exists in the feeds
+        assert_eq!(b.author_id().tenant_id, b.id().tenant_id);
+        assert!(tenant_ids.contains(&b.id().tenant_id));
+        assert!(author_ids.contains(&b.author_id()));
+        *per_tenant.entry(b.id().tenant_id).or_default() += 1;
+    }
+    for a in &authors {
+        assert!(tenant_ids.contains(&a.id().tenant_id));
+    }
+    let profile = Profile::from_counts(&per_tenant.into_values().collect::<Vec<_>>(), 0);
+    // books per tenant: 50 ± 5%; quartiles of tenants ranked by books: the weights ± 0.03
+    assert!((profile.mean_uses - 50.0).abs() <= 2.5, "{profile:?}");
+    for (got, want) in profile.quartile_shares.iter().zip([0.7, 0.2, 0.07, 0.03]) {
+        assert!((got - want).abs() <= 0.03, "{:?}", profile.quartile_shares);
+    }
+    // the report says the same
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["books"], 100_000);
+    assert_eq!(report["books_with_foreign_author"], 0);
+    let tenant_ref = &report["references"][0];
+    assert_eq!(tenant_ref["reference"], "Book.id.tenant_id");
+    assert_eq!(tenant_ref["configured"]["law"], "weights");
+    assert!(
+        (tenant_ref["achieved"]["mean_uses"].as_f64().unwrap() - profile.mean_uses).abs() < 1e-9
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_same_seed_writes_byte_identical_files() {
+    let (a, b, c) = (out_dir("same-a"), out_dir("same-b"), out_dir("other"));
+    for (dir, seed) in [(&a, "3"), (&b, "3"), (&c, "4")] {
+        ok(run(&[
+            "--books",
+            "20000",
+            "--seed",
+            seed,
+            "--out",
+            dir.to_str().unwrap(),
+            "--format",
+            "both",
+            "--no-progress",
+        ]));
+    }
+    for name in [
+        "books.jsonl",
+        "authors.jsonl",
+        "tenants.jsonl",
+        "commands.jsonl",
+        "csv/books.csv",
+    ] {
+        let x = std::fs::read(a.join(name)).unwrap();
+        assert_eq!(
+            x,
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs for the same seed"
+        );
+        if name == "books.jsonl" {
+            assert_ne!(x, std::fs::read(c.join(name)).unwrap());
+        }
+    }
+    for dir in [a, b, c] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn the_command_log_replays_to_the_same_dataset() {
+    let dir = out_dir("replay");
+    ok(run(&[
+        "--books",
+        "20000",
+        "--seed",
+        "11",
+        "--out",
+        dir.to_str().unwrap(),
+        "--no-progress",
+    ]));
+    // Replay: apply each command in order to an empty store; every reference must point at
+    // something an earlier command created. Then write the store out and compare.
+    let mut tenants: Vec<Tenant> = Vec::new();
+    let mut authors: Vec<Author> = Vec::new();
+    let mut books: Vec<Book> = Vec::new();
+    let (mut known_tenants, mut known_authors) = (HashSet::new(), HashSet::new());
+    let log = std::fs::read_to_string(dir.join("commands.jsonl")).unwrap();
+    for (n, line) in log.lines().enumerate() {
+        let command: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(command["seq"], n as u64);
+        let payload = command["payload"].clone();
+        match command["command"].as_str().unwrap() {
+            "CreateTenant" => {
+                let t: Tenant = serde_json::from_value(payload).unwrap();
+                assert!(known_tenants.insert(t.id()), "tenant created twice");
+                tenants.push(t);
+            }
+            "CreateAuthor" => {
+                let a: Author = serde_json::from_value(payload).unwrap();
+                assert!(
+                    known_tenants.contains(&a.id().tenant_id),
+                    "author before its tenant"
+                );
+                assert!(known_authors.insert(a.id()), "author created twice");
+                authors.push(a);
+            }
+            "CreateBook" => {
+                let b: Book = serde_json::from_value(payload).unwrap();
+                assert!(
+                    known_tenants.contains(&b.id().tenant_id),
+                    "book before its tenant"
+                );
+                assert!(
+                    known_authors.contains(&b.author_id()),
+                    "book before its author"
+                );
+                books.push(b);
+            }
+            other => panic!("unknown command {other}"),
+        }
+    }
+    let dump = |items: Vec<String>| items.join("\n") + "\n";
+    let as_lines = |v: &[String]| v.to_vec();
+    let t: Vec<String> = tenants
+        .iter()
+        .map(|x| serde_json::to_string(x).unwrap())
+        .collect();
+    let a: Vec<String> = authors
+        .iter()
+        .map(|x| serde_json::to_string(x).unwrap())
+        .collect();
+    let b: Vec<String> = books
+        .iter()
+        .map(|x| serde_json::to_string(x).unwrap())
+        .collect();
+    assert_eq!(
+        dump(as_lines(&t)),
+        std::fs::read_to_string(dir.join("tenants.jsonl")).unwrap()
+    );
+    assert_eq!(
+        dump(as_lines(&a)),
+        std::fs::read_to_string(dir.join("authors.jsonl")).unwrap()
+    );
+    assert_eq!(
+        dump(as_lines(&b)),
+        std::fs::read_to_string(dir.join("books.jsonl")).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_exit_non_zero_with_one_line_and_leave_no_files() {
+    let dir = out_dir("bad");
+    let d = dir.to_str().unwrap().to_string();
+    let not_a_dir = std::env::temp_dir().join(format!("ddd-faker-file-{}", std::process::id()));
+    std::fs::write(&not_a_dir, b"x").unwrap();
+    let under_file = not_a_dir.join("out");
+    for args in [
+        vec!["--books", "0", "--out", &d],
+        vec!["--books", "ten", "--out", &d],
+        vec!["--format", "xml", "--out", &d],
+        vec!["--bogus"],
+        vec!["--progress", "--no-progress", "--out", &d],
+        vec!["--out", under_file.to_str().unwrap()],
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!dir.join("books.jsonl").exists(), "{args:?} left a feed");
+    }
+    std::fs::remove_file(&not_a_dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn csv_feeds_have_flattened_headers() {
+    let dir = out_dir("csv");
+    ok(run(&[
+        "--books",
+        "500",
+        "--out",
+        dir.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--no-progress",
+    ]));
+    let csv = std::fs::read_to_string(dir.join("books.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "author_id_author_id,author_id_tenant_id,id_book_id,id_tenant_id,title"
+    );
+    assert_eq!(csv.lines().count(), 501);
+    assert!(!dir.join("books.jsonl").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
