@@ -259,3 +259,31 @@ fn csv_feeds_have_flattened_headers() {
     assert!(!dir.join("books.jsonl").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn progress_is_shown_only_when_asked_or_on_a_terminal() {
+    let dir = out_dir("progress");
+    let d = dir.to_str().unwrap();
+    let forced = ok(run(&["--books", "30000", "--out", d, "--progress"]));
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(
+        stderr.lines().any(|l| l.contains("/30000 books (")),
+        "{stderr}"
+    );
+    // no bar: only the report
+    let quiet = ok(run(&["--books", "30000", "--out", d, "--no-progress"]));
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!stderr.contains("/30000 books ("), "{stderr}");
+    assert!(stderr.starts_with("bookstore: 30000 books"), "{stderr}");
+    // dynamic mode runs too and says so
+    let dynamic = ok(run(&[
+        "--books",
+        "3000",
+        "--out",
+        d,
+        "--dynamic",
+        "--no-progress",
+    ]));
+    assert!(String::from_utf8_lossy(&dynamic.stderr).contains("dynamic mode"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -47,10 +47,10 @@ struct Args {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     report_json: Option<PathBuf>,
-    /// Show a progress bar on stderr even when it is not a terminal.
+    /// Show progress on stderr even when it is not a terminal (then as plain lines).
     #[arg(long, conflicts_with = "no_progress")]
     progress: bool,
-    /// Never show a progress bar.
+    /// Never show a progress bar (the final report is still printed on stderr).
     #[arg(long)]
     no_progress: bool,
 }
@@ -107,18 +107,7 @@ async fn run(args: &Args) -> Result<(), String> {
         faker.add_sink(CsvFeed::create(&dir).map_err(|e| e.to_string())?);
     }
 
-    let show = args.progress || (!args.no_progress && std::io::stderr().is_terminal());
-    let bar = if show {
-        let bar = ProgressBar::with_draw_target(Some(args.books), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} books  {per_sec}  ETA {eta}  {msg}")
-                .map_err(|e| e.to_string())?,
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-
+    let progress = Progress::new(args);
     // Uses per referenced id, counted as books stream past (they are not kept).
     let mut books_per_tenant: HashMap<TenantId, u64> = HashMap::new();
     let mut books_per_author: HashMap<AuthorId, u64> = HashMap::new();
@@ -141,12 +130,12 @@ async fn run(args: &Args) -> Result<(), String> {
         let book: Book = faker.create().await.map_err(|e| e.to_string())?;
         count(book);
         if i % 1024 == 0 {
-            bar.set_position(i);
+            progress.at(i);
         }
     }
     faker.finish().map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
+    progress.done();
 
     let authors_per_tenant = {
         let mut m: HashMap<TenantId, u64> = HashMap::new();
@@ -186,4 +175,62 @@ async fn run(args: &Args) -> Result<(), String> {
         report.write_json(path)?;
     }
     Ok(())
+}
+
+/// Progress on stderr: an indicatif bar (rate, ETA) on a terminal; plain lines every 10% when
+/// forced with `--progress` on something else (a log file, a CI console); nothing with
+/// `--no-progress`.
+enum Progress {
+    Bar(ProgressBar),
+    Lines {
+        total: u64,
+        started: Instant,
+        next: std::cell::Cell<u64>,
+    },
+    Off,
+}
+
+impl Progress {
+    fn new(args: &Args) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        if args.no_progress || !(args.progress || terminal) {
+            return Progress::Off;
+        }
+        if !terminal {
+            return Progress::Lines {
+                total: args.books,
+                started: Instant::now(),
+                next: std::cell::Cell::new(args.books.div_ceil(10)),
+            };
+        }
+        let bar = ProgressBar::with_draw_target(Some(args.books), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} books  {per_sec}  ETA {eta}")
+        {
+            bar.set_style(style);
+        }
+        Progress::Bar(bar)
+    }
+
+    fn at(&self, done: u64) {
+        match self {
+            Progress::Bar(bar) => bar.set_position(done),
+            Progress::Lines {
+                total,
+                started,
+                next,
+            } if done >= next.get() => {
+                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprintln!("{done}/{total} books ({rate:.0} books/s)");
+                next.set(next.get() + total.div_ceil(10));
+            }
+            _ => {}
+        }
+    }
+
+    fn done(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }
