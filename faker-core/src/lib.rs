@@ -15,6 +15,7 @@
 //! Randomness is always passed in (`&mut R where R: rand::Rng`), there is no global state, and
 //! every parameter type validates itself in `new(..) -> Result<Self, ParamError>`.
 
+pub mod command;
 pub mod count;
 pub mod distributor;
 pub mod error;

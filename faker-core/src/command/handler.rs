@@ -1,0 +1,225 @@
+//! The in-process command sink: a repository that hands every creation to a handler.
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Command, CommandError, CommandFailed, OwnedCommand};
+use crate::provider::{JsonValue, Provider};
+use crate::repository::{BoxFuture, InMemoryRepository, Repository, RepositoryError};
+use crate::spec::Query;
+
+/// The application's side of a command: builds and stores the aggregate, returns the id it
+/// assigned (or [`JsonValue::Null`] when the aggregate keeps the id the Faker generated; see
+/// the [module docs](super)).
+pub trait CommandHandler<A>: Send + Sync {
+    /// Handles one `Create…` command.
+    fn handle<'a>(
+        &'a self,
+        command: Command<'a, A>,
+    ) -> BoxFuture<'a, Result<JsonValue, CommandError>>;
+}
+
+impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Arc<H> {
+    fn handle<'a>(
+        &'a self,
+        command: Command<'a, A>,
+    ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
+        (**self).handle(command)
+    }
+}
+
+impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Box<H> {
+    fn handle<'a>(
+        &'a self,
+        command: Command<'a, A>,
+    ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
+        (**self).handle(command)
+    }
+}
+
+/// A handler made of an async closure; see [`handler_fn`].
+#[derive(Debug, Clone)]
+pub struct HandlerFn<F> {
+    f: F,
+}
+
+/// Turns an async closure into a [`CommandHandler`]: it receives the command with its own
+/// copy of the aggregate ([`OwnedCommand`]) and returns the assigned id, or an error that
+/// converts into a boxed error (`String`, `&str`, any `std::error::Error`), reported as
+/// [`CommandError::Handler`].
+///
+/// The future must not borrow from the closure: clone what it needs (an `Arc` of the
+/// application's service) into it, as in the [module example](super).
+pub fn handler_fn<A, F, Fut, E>(f: F) -> HandlerFn<F>
+where
+    A: Provider,
+    F: Fn(OwnedCommand<A>) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<JsonValue, E>> + Send + 'static,
+    E: Into<Box<dyn StdError + Send + Sync>>,
+{
+    HandlerFn { f }
+}
+
+impl<A, F, Fut, E> CommandHandler<A> for HandlerFn<F>
+where
+    A: Provider,
+    F: Fn(OwnedCommand<A>) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<JsonValue, E>> + Send + 'static,
+    E: Into<Box<dyn StdError + Send + Sync>>,
+{
+    fn handle<'a>(
+        &'a self,
+        command: Command<'a, A>,
+    ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
+        let future = (self.f)(command.into_owned());
+        Box::pin(async move { future.await.map_err(CommandError::handler) })
+    }
+}
+
+/// Numbers every command repository of the process (see [`Command::stream`]).
+static STREAMS: AtomicU64 = AtomicU64::new(0);
+
+/// A [`Repository`] that sends every insert to a [`CommandHandler`] as a `Create…` command,
+/// writes the id the handler returns into the aggregate when the type has an auto-assigned
+/// key the Faker did not pin, and keeps what it sent in an inner [`InMemoryRepository`] for
+/// `get`, `find` and reuse by references.
+///
+/// A handler error fails the insert with
+/// [`RepositoryError::Storage`] holding a [`CommandFailed`] (command name and `seq`); a null
+/// or unassignable id where one is needed fails it with [`RepositoryError::AssignKey`].
+pub struct CommandRepository<A: Provider, H> {
+    handler: H,
+    stored: InMemoryRepository<A>,
+    name: String,
+    stream: u64,
+    next_seq: u64,
+}
+
+impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
+    /// A repository sending the creations of `A` to `handler`, keeping every sent aggregate.
+    pub fn new(handler: H) -> Self {
+        CommandRepository {
+            handler,
+            stored: InMemoryRepository::new(),
+            name: format!("Create{}", A::NAME),
+            stream: STREAMS.fetch_add(1, Ordering::Relaxed),
+            next_seq: 0,
+        }
+    }
+
+    /// Keeps nothing it sent (memory does not grow with the run): only for types nothing
+    /// references or reads back, since `get` and `find` then find nothing.
+    pub fn keys_only(mut self) -> Self {
+        self.stored = InMemoryRepository::keys_only();
+        self
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The aggregates sent so far (as the application returned their ids).
+    pub fn sent(&self) -> &InMemoryRepository<A> {
+        &self.stored
+    }
+
+    /// The number of commands sent so far, failed ones included: the next command's `seq`.
+    pub fn commands(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// This repository's number within the process (see [`Command::stream`]).
+    pub fn stream(&self) -> u64 {
+        self.stream
+    }
+
+    async fn send(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let payload =
+            serde_json::to_value(&aggregate).map_err(|source| RepositoryError::Export {
+                aggregate: A::NAME,
+                source,
+            })?;
+        let command = Command {
+            name: self.name.clone(),
+            seq,
+            stream: self.stream,
+            aggregate: &aggregate,
+            payload,
+            key_given,
+        };
+        let needs_key = command.needs_key();
+        let id = self.handler.handle(command).await.map_err(|source| {
+            RepositoryError::Storage(Box::new(CommandFailed {
+                command: self.name.clone(),
+                seq,
+                source,
+            }))
+        })?;
+        if needs_key {
+            if id.is_null() {
+                return Err(RepositoryError::AssignKey {
+                    aggregate: A::NAME,
+                    key: id,
+                    reason: format!(
+                        "command `{}` #{seq} returned no id, and `{}` has an auto-assigned key",
+                        self.name,
+                        A::NAME
+                    ),
+                });
+            }
+            aggregate
+                .assign_key(id.clone())
+                .map_err(|reason| RepositoryError::AssignKey {
+                    aggregate: A::NAME,
+                    key: id,
+                    reason,
+                })?;
+        }
+        // The key is set now (by the Faker or by the application): the inner repository only
+        // keeps the aggregate.
+        self.stored.insert(aggregate, true).await
+    }
+}
+
+impl<A: Provider, H> std::fmt::Debug for CommandRepository<A, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandRepository")
+            .field("command", &self.name)
+            .field("stream", &self.stream)
+            .field("commands", &self.next_seq)
+            .field("kept", &self.stored.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Provider, H: CommandHandler<A> + 'static> Repository<A> for CommandRepository<A, H> {
+    fn insert(
+        &mut self,
+        aggregate: A,
+        key_given: bool,
+    ) -> BoxFuture<'_, Result<A, RepositoryError>> {
+        Box::pin(self.send(aggregate, key_given))
+    }
+
+    fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
+        self.stored.get(id)
+    }
+
+    fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
+        self.stored.find(query)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}

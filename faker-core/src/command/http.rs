@@ -1,0 +1,728 @@
+//! The out-of-process command sink: commands posted to the running application over HTTP.
+//! The behaviour is documented on [`HttpCommands`] (this module is private; its items are
+//! re-exported by [`crate::command`]).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName};
+use reqwest::{Client, Url};
+use serde::Serialize;
+use thiserror::Error;
+use tokio::sync::Semaphore;
+
+use super::{Command, CommandError, CommandHandler, CommandInfo, CommandRepository};
+use crate::provider::{JsonValue, Provider};
+use crate::repository::BoxFuture;
+
+/// A [`CommandRepository`] posting its commands through an [`HttpCommands`] client:
+/// `HttpRepository::new(client.clone())`.
+pub type HttpRepository<A> = CommandRepository<A, HttpCommands>;
+
+/// The header every request carries (see [`HttpCommands`]).
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// How much of an error response's body an error keeps.
+const BODY_EXCERPT: usize = 512;
+
+/// The JSON envelope of a command (see [`Command::envelope`]), serialised without copying
+/// the payload.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    seq: u64,
+    command: &'a str,
+    payload: &'a JsonValue,
+}
+
+/// What the request body holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyFormat {
+    /// `{"seq":…,"command":"CreateTenant","payload":{…}}` (the default).
+    #[default]
+    Envelope,
+    /// The exported state alone, for endpoints that take the aggregate's fields as the body.
+    Payload,
+}
+
+type RouteFn = dyn Fn(&CommandInfo<'_>) -> String + Send + Sync;
+
+#[derive(Clone)]
+enum Route {
+    Template(String),
+    Function(Arc<RouteFn>),
+}
+
+/// A client sending commands to the application over HTTP: cheap to clone; clones share the
+/// connection pool and the limit on requests in flight. [`HttpRepository`] is the
+/// [`CommandRepository`] that sends through it; one client serves any number of repositories
+/// (one per aggregate type, per Faker worker).
+///
+/// # The request
+///
+/// `POST <url>` with `Content-Type: application/json`, an `Idempotency-Key` header and, as
+/// the body, by default the command envelope `{"seq":3,"command":"CreateTenant","payload":{…}}`
+/// (the command log's line), or the exported state alone with [`BodyFormat::Payload`]. The URL
+/// comes from a template — by default `{base}/commands/{command}`, e.g.
+/// `http://127.0.0.1:8080/commands/CreateTenant` — or from a function of the command
+/// ([`HttpCommandsBuilder::route`]).
+///
+/// # The response
+///
+/// Any 2xx is success. When the aggregate needs the id the application assigned
+/// ([`Command::needs_key`]) the body must be JSON holding it at the id pointer (`/id` by
+/// default, [`HttpCommandsBuilder::id_pointer`]); a body without it is
+/// [`HttpErrorKind::MissingId`]. Other aggregates keep their generated ids and the body may
+/// be anything (or nothing). Redirects are not followed.
+///
+/// # Delivery: at least once, with a key
+///
+/// * a 5xx answer, a connection that fails or drops before an answer, or a timeout is retried
+///   with exponential backoff (`backoff`, `2 × backoff`, `4 × backoff`, … capped at
+///   `max_backoff`), up to [`HttpCommandsBuilder::retries`] times;
+/// * a 4xx (or 3xx) answer is final: the application refused the command, sending it again
+///   would not change its mind;
+/// * a 2xx answer is final even when its body is unusable: **a command the application said it
+///   executed is never sent again**.
+///
+/// A retry can still duplicate a command the application executed when the answer was lost
+/// (the connection dropped, or the timeout struck, after the application committed). Every
+/// attempt of one command therefore carries the same `Idempotency-Key`,
+/// `<run id>-<stream>-<Aggregate>-<seq>` (e.g. `9c41e2f07a3b5d18.0-2-Tenant-17`: run
+/// `9c41e2f07a3b5d18.0`, repository 2 of the process, its 18th `CreateTenant`), unique per
+/// command and per run: an application that remembers the keys it has executed can answer a
+/// repeated key with the original result instead of creating the aggregate twice. The run id
+/// is random per client unless set ([`HttpCommandsBuilder::run_id`]).
+///
+/// # Example
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use faker_core::command::{HttpCommands, HttpRepository};
+/// use faker_core::provider::{Faker, Provider};
+///
+/// async fn seed<Order: Provider>() -> Result<(), Box<dyn std::error::Error>> {
+///     let client = HttpCommands::builder("http://127.0.0.1:8080") // …/commands/CreateOrder
+///         .max_in_flight(8) // across every worker sharing `client`
+///         .retries(5)
+///         .backoff(Duration::from_millis(50), Duration::from_secs(2))
+///         .build()?;
+///     let mut faker = Faker::new(42);
+///     faker.set_repository::<Order>(HttpRepository::new(client.clone()))?;
+///     faker.create_many::<Order>(10_000).await?;
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct HttpCommands {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    route: Route,
+    body: BodyFormat,
+    id_pointer: String,
+    run_id: String,
+    limit: Semaphore,
+    max_in_flight: usize,
+    retries: u32,
+    backoff: Duration,
+    max_backoff: Duration,
+    timeout: Duration,
+}
+
+/// Configures an [`HttpCommands`]; made by [`HttpCommands::builder`].
+#[must_use]
+pub struct HttpCommandsBuilder {
+    route: Route,
+    body: BodyFormat,
+    id_pointer: String,
+    run_id: Option<String>,
+    max_in_flight: usize,
+    retries: u32,
+    backoff: Duration,
+    max_backoff: Duration,
+    timeout: Duration,
+    connect_timeout: Duration,
+    no_proxy: bool,
+    client: Option<Client>,
+}
+
+impl HttpCommands {
+    /// A client posting to `{base_url}/commands/{command}` with the defaults (see
+    /// [`HttpCommands::builder`]).
+    pub fn new(base_url: &str) -> Result<HttpCommands, HttpConfigError> {
+        Self::builder(base_url).build()
+    }
+
+    /// A builder posting to `{base_url}/commands/{command}`, with the defaults: envelope
+    /// body, id at `/id`, at most 16 requests in flight, 3 retries with backoff from 100 ms
+    /// up to 5 s, a 30 s timeout per attempt and 10 s to connect.
+    pub fn builder(base_url: &str) -> HttpCommandsBuilder {
+        HttpCommandsBuilder {
+            route: Route::Template(format!(
+                "{}/commands/{{command}}",
+                base_url.trim_end_matches('/')
+            )),
+            body: BodyFormat::Envelope,
+            id_pointer: "/id".into(),
+            run_id: None,
+            max_in_flight: 16,
+            retries: 3,
+            backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            no_proxy: false,
+            client: None,
+        }
+    }
+
+    /// The run id in every idempotency key.
+    pub fn run_id(&self) -> &str {
+        &self.inner.run_id
+    }
+
+    /// The limit on requests in flight, across all clones.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.max_in_flight
+    }
+
+    /// Requests in flight now, across all clones.
+    pub fn in_flight(&self) -> usize {
+        self.inner.max_in_flight - self.inner.limit.available_permits()
+    }
+
+    /// The URL a command is posted to.
+    pub fn url(&self, command: &CommandInfo<'_>) -> String {
+        match &self.inner.route {
+            Route::Template(template) => expand(template, command),
+            Route::Function(route) => route(command),
+        }
+    }
+
+    /// Sends one command (retrying as the [type docs](HttpCommands) say) and returns the id the
+    /// application assigned: the value at the id pointer, or null when the aggregate does not
+    /// need one and the response has none.
+    pub async fn send<A: Provider>(
+        &self,
+        command: &Command<'_, A>,
+    ) -> Result<JsonValue, HttpError> {
+        let info = command.info();
+        let url = self.url(&info);
+        let key = command.idempotency_key(&self.inner.run_id);
+        let error = |attempts: u32, kind: HttpErrorKind| HttpError {
+            command: info.name.to_string(),
+            url: url.clone(),
+            idempotency_key: key.clone(),
+            attempts,
+            kind,
+        };
+        let parsed = Url::parse(&url).map_err(|e| error(0, HttpErrorKind::Url(e.to_string())))?;
+        let body = match self.inner.body {
+            BodyFormat::Envelope => serde_json::to_vec(&Envelope {
+                seq: command.seq,
+                command: &command.name,
+                payload: &command.payload,
+            }),
+            BodyFormat::Payload => serde_json::to_vec(&command.payload),
+        }
+        .map_err(|e| error(0, HttpErrorKind::Encode(e)))?;
+        let needs_id = command.needs_key();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(&parsed, &key, &body, needs_id).await {
+                Outcome::Final(result) => return result.map_err(|kind| error(attempts, kind)),
+                Outcome::Retry(kind) => {
+                    if attempts > self.inner.retries {
+                        return Err(error(attempts, kind));
+                    }
+                    tokio::time::sleep(self.delay(attempts)).await;
+                }
+            }
+        }
+    }
+
+    /// The pause after failed attempt `attempt` (1-based): `backoff × 2^(attempt-1)`, capped.
+    fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.inner
+            .backoff
+            .saturating_mul(factor)
+            .min(self.inner.max_backoff)
+    }
+
+    /// One request, holding a permit of the shared limit while it is in flight.
+    async fn attempt(&self, url: &Url, key: &str, body: &[u8], needs_id: bool) -> Outcome {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.inner.limit.acquire().await.ok();
+        let request = self
+            .inner
+            .client
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .header(IDEMPOTENCY_KEY, key)
+            .timeout(self.inner.timeout)
+            .body(body.to_vec());
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let retry = e.is_connect() || e.is_timeout() || e.is_request();
+                let kind = HttpErrorKind::Transport(e);
+                return if retry {
+                    Outcome::Retry(kind)
+                } else {
+                    Outcome::Final(Err(kind))
+                };
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            // Final whatever happens next: the application executed the command.
+            let result = match response.bytes().await {
+                Ok(bytes) => self.read_id(&bytes, needs_id),
+                Err(e) => Err(HttpErrorKind::Body(e)),
+            };
+            return Outcome::Final(result);
+        }
+        let text = response.text().await.unwrap_or_default();
+        let kind = HttpErrorKind::Status {
+            status: status.as_u16(),
+            reason: status.canonical_reason().unwrap_or(""),
+            body: excerpt(&text),
+        };
+        if status.is_server_error() {
+            Outcome::Retry(kind)
+        } else {
+            Outcome::Final(Err(kind))
+        }
+    }
+
+    /// The id in a 2xx body.
+    fn read_id(&self, body: &[u8], needs_id: bool) -> Result<JsonValue, HttpErrorKind> {
+        let pointer = &self.inner.id_pointer;
+        let missing = || HttpErrorKind::MissingId {
+            pointer: pointer.clone(),
+            body: excerpt(&String::from_utf8_lossy(body)),
+        };
+        if !needs_id {
+            let id = serde_json::from_slice::<JsonValue>(body)
+                .ok()
+                .and_then(|v| v.pointer(pointer).cloned());
+            return Ok(id.unwrap_or(JsonValue::Null));
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(missing());
+        }
+        let document: JsonValue =
+            serde_json::from_slice(body).map_err(|source| HttpErrorKind::Json {
+                source,
+                body: excerpt(&String::from_utf8_lossy(body)),
+            })?;
+        match document.pointer(pointer) {
+            Some(id) if !id.is_null() => Ok(id.clone()),
+            _ => Err(missing()),
+        }
+    }
+}
+
+enum Outcome {
+    Final(Result<JsonValue, HttpErrorKind>),
+    Retry(HttpErrorKind),
+}
+
+impl fmt::Debug for HttpCommands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let route = match &self.inner.route {
+            Route::Template(t) => t.as_str(),
+            Route::Function(_) => "<function>",
+        };
+        f.debug_struct("HttpCommands")
+            .field("route", &route)
+            .field("body", &self.inner.body)
+            .field("id_pointer", &self.inner.id_pointer)
+            .field("run_id", &self.inner.run_id)
+            .field("max_in_flight", &self.inner.max_in_flight)
+            .field("retries", &self.inner.retries)
+            .field("backoff", &self.inner.backoff)
+            .field("max_backoff", &self.inner.max_backoff)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Provider> CommandHandler<A> for HttpCommands {
+    fn handle<'a>(
+        &'a self,
+        command: Command<'a, A>,
+    ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
+        Box::pin(async move { self.send(&command).await.map_err(CommandError::Http) })
+    }
+}
+
+impl HttpCommandsBuilder {
+    /// The URL template: `{command}` (`CreateTenant`), `{aggregate}` (`Tenant`), `{table}`
+    /// (`tenants`) and `{seq}` are replaced, e.g. `http://127.0.0.1:8080/api/{table}`.
+    pub fn template(mut self, template: impl Into<String>) -> Self {
+        self.route = Route::Template(template.into());
+        self
+    }
+
+    /// Computes each command's URL with `route` instead of a template.
+    pub fn route(
+        mut self,
+        route: impl Fn(&CommandInfo<'_>) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.route = Route::Function(Arc::new(route));
+        self
+    }
+
+    /// What the body holds (default: the envelope).
+    pub fn body(mut self, body: BodyFormat) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The JSON pointer of the assigned id in a 2xx response (default `/id`; `""` is the
+    /// whole body, for an endpoint answering a bare `42`).
+    pub fn id_pointer(mut self, pointer: impl Into<String>) -> Self {
+        self.id_pointer = pointer.into();
+        self
+    }
+
+    /// The run id in the idempotency keys (default: random per client). Give the same run id
+    /// to a rerun of the same seed only if the application should treat its commands as the
+    /// repeats of the first run's.
+    pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
+        self.run_id = Some(run_id.into());
+        self
+    }
+
+    /// The limit on requests in flight across every clone of the client (default 16).
+    pub fn max_in_flight(mut self, limit: usize) -> Self {
+        self.max_in_flight = limit;
+        self
+    }
+
+    /// How many times a failed attempt (5xx, connection error, timeout) is retried (default
+    /// 3; 0 sends each command once).
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// The pause before the first retry, doubled at each next one up to `max` (defaults
+    /// 100 ms and 5 s).
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff = base;
+        self.max_backoff = max;
+        self
+    }
+
+    /// The time one attempt may take, from connecting to the end of the response body
+    /// (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time connecting may take (default 10 s; not applied to a client given with
+    /// [`HttpCommandsBuilder::client`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Ignores the proxies of the environment (`HTTP_PROXY` and the like), e.g. for an
+    /// application on the loopback interface. Not applied to a client given with
+    /// [`HttpCommandsBuilder::client`].
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
+
+    /// Sends through this `reqwest` client (its TLS, proxies, default headers such as
+    /// authorization); it should not follow redirects. The per-attempt timeout still applies.
+    pub fn client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and makes the client.
+    pub fn build(self) -> Result<HttpCommands, HttpConfigError> {
+        if let Route::Template(template) = &self.route {
+            check_template(template)?;
+        }
+        if !(self.id_pointer.is_empty() || self.id_pointer.starts_with('/')) {
+            return Err(HttpConfigError::Pointer(self.id_pointer));
+        }
+        if self.max_in_flight == 0 || self.max_in_flight > Semaphore::MAX_PERMITS {
+            return Err(HttpConfigError::Concurrency {
+                got: self.max_in_flight,
+                max: Semaphore::MAX_PERMITS,
+            });
+        }
+        let run_id = match self.run_id {
+            Some(id) => {
+                let valid = !id.is_empty()
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                if !valid {
+                    return Err(HttpConfigError::RunId(id));
+                }
+                id
+            }
+            None => fresh_run_id(),
+        };
+        let client = match self.client {
+            Some(client) => client,
+            None => {
+                let mut builder = Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none());
+                if self.no_proxy {
+                    builder = builder.no_proxy();
+                }
+                builder.build().map_err(HttpConfigError::Client)?
+            }
+        };
+        Ok(HttpCommands {
+            inner: Arc::new(Inner {
+                client,
+                route: self.route,
+                body: self.body,
+                id_pointer: self.id_pointer,
+                run_id,
+                limit: Semaphore::new(self.max_in_flight),
+                max_in_flight: self.max_in_flight,
+                retries: self.retries,
+                backoff: self.backoff,
+                max_backoff: self.max_backoff,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+/// Replaces the template's placeholders.
+fn expand(template: &str, command: &CommandInfo<'_>) -> String {
+    template
+        .replace("{command}", command.name)
+        .replace("{aggregate}", command.aggregate)
+        .replace("{table}", &command.table)
+        .replace("{seq}", &command.seq.to_string())
+}
+
+/// A template must give an absolute http(s) URL and use only known placeholders.
+fn check_template(template: &str) -> Result<(), HttpConfigError> {
+    let invalid = |reason: String| HttpConfigError::Template {
+        template: template.to_string(),
+        reason,
+    };
+    let payload = JsonValue::Null;
+    let sample = expand(
+        template,
+        &CommandInfo {
+            name: "CreateSample",
+            aggregate: "Sample",
+            table: "samples".into(),
+            seq: 0,
+            stream: 0,
+            payload: &payload,
+        },
+    );
+    if sample.contains(['{', '}']) {
+        return Err(invalid(
+            "unknown placeholder (known: {command}, {aggregate}, {table}, {seq})".into(),
+        ));
+    }
+    let url = Url::parse(&sample).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "scheme `{}` is not http or https",
+            url.scheme()
+        )));
+    }
+    Ok(())
+}
+
+/// A run id unlikely to repeat: the time, the process and a counter.
+fn fresh_run_id() -> String {
+    static CLIENTS: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+    format!("{mixed:x}.{}", CLIENTS.fetch_add(1, Ordering::Relaxed))
+}
+
+/// At most [`BODY_EXCERPT`] bytes of a body, cut at a character boundary.
+fn excerpt(text: &str) -> String {
+    if text.len() <= BODY_EXCERPT {
+        return text.to_string();
+    }
+    let mut end = BODY_EXCERPT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn plural(n: &u32) -> &'static str {
+    if *n == 1 { "" } else { "s" }
+}
+
+/// An HTTP command that failed: which command, where, under which key, after how many
+/// attempts, and why.
+#[derive(Debug, Error)]
+#[error(
+    "POST {url} (Idempotency-Key {idempotency_key}, {attempts} attempt{}): {kind}",
+    plural(.attempts)
+)]
+pub struct HttpError {
+    /// `CreateTenant`.
+    pub command: String,
+    /// Where it was posted.
+    pub url: String,
+    /// The key every attempt carried.
+    pub idempotency_key: String,
+    /// Requests sent (0 when the request could not be made at all).
+    pub attempts: u32,
+    /// What went wrong at the last attempt.
+    #[source]
+    pub kind: HttpErrorKind,
+}
+
+/// What went wrong with an HTTP command.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum HttpErrorKind {
+    /// The application answered with an error status: 4xx or 3xx at once, 5xx after the
+    /// retries.
+    #[error("the application answered {status} {reason}: {body}")]
+    Status {
+        status: u16,
+        reason: &'static str,
+        body: String,
+    },
+    /// No answer: connecting failed, the connection dropped, or the attempt timed out (after
+    /// the retries, when these were retried).
+    #[error("no answer: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A 2xx answer whose body could not be read (not retried).
+    #[error("the 2xx answer's body could not be read: {0}")]
+    Body(#[source] reqwest::Error),
+    /// A 2xx answer whose body is not JSON, where the id was needed (not retried).
+    #[error("the 2xx answer is not JSON ({source}): {body}")]
+    Json {
+        source: serde_json::Error,
+        body: String,
+    },
+    /// A 2xx answer without the assigned id (not retried).
+    #[error("the 2xx answer has no id at `{pointer}`: {body}")]
+    MissingId { pointer: String, body: String },
+    /// The route gave an invalid URL.
+    #[error("invalid URL: {0}")]
+    Url(String),
+    /// The command could not be serialised.
+    #[error("cannot serialise the command: {0}")]
+    Encode(#[source] serde_json::Error),
+}
+
+/// A configuration [`HttpCommandsBuilder::build`] refused.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum HttpConfigError {
+    /// The URL template does not give an absolute http(s) URL.
+    #[error("invalid command URL template `{template}`: {reason}")]
+    Template { template: String, reason: String },
+    /// The id pointer is not a JSON pointer.
+    #[error("invalid id pointer `{0}`: a JSON pointer is empty or starts with `/`")]
+    Pointer(String),
+    /// The run id is empty or has characters other than ASCII letters, digits, `-`, `_`, `.`.
+    #[error("invalid run id `{0}`: use ASCII letters, digits, `-`, `_` and `.`")]
+    RunId(String),
+    /// The limit on requests in flight is out of range.
+    #[error("max_in_flight must be between 1 and {max}, got {got}")]
+    Concurrency { got: usize, max: usize },
+    /// reqwest could not build its client.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(template: &str) -> HttpCommands {
+        match HttpCommands::builder("http://127.0.0.1:1")
+            .template(template)
+            .backoff(Duration::from_millis(100), Duration::from_millis(450))
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let c = client("http://h/{command}");
+        let ms: Vec<u128> = (1..=5).map(|a| c.delay(a).as_millis()).collect();
+        assert_eq!(ms, [100, 200, 400, 450, 450]);
+        assert_eq!(c.delay(200).as_millis(), 450);
+    }
+
+    #[test]
+    fn templates_expand_and_are_checked() {
+        let payload = JsonValue::Null;
+        let info = CommandInfo {
+            name: "CreateBook",
+            aggregate: "Book",
+            table: "books".into(),
+            seq: 7,
+            stream: 0,
+            payload: &payload,
+        };
+        let c = client("http://h:8/{table}/{aggregate}/{command}?n={seq}");
+        assert_eq!(c.url(&info), "http://h:8/books/Book/CreateBook?n=7");
+        let default = HttpCommands::new("http://h:8/api/").map(|c| c.url(&info));
+        assert_eq!(
+            default.ok().as_deref(),
+            Some("http://h:8/api/commands/CreateBook")
+        );
+        for bad in ["http://h/{name}", "h/{command}", "ftp://h/{command}"] {
+            let e = HttpCommands::builder("x").template(bad).build();
+            assert!(matches!(e, Err(HttpConfigError::Template { .. })), "{bad}");
+        }
+        assert!(matches!(
+            HttpCommands::builder("http://h").id_pointer("id").build(),
+            Err(HttpConfigError::Pointer(_))
+        ));
+        assert!(matches!(
+            HttpCommands::builder("http://h").max_in_flight(0).build(),
+            Err(HttpConfigError::Concurrency { .. })
+        ));
+        assert!(matches!(
+            HttpCommands::builder("http://h").run_id("a b").build(),
+            Err(HttpConfigError::RunId(_))
+        ));
+    }
+
+    #[test]
+    fn excerpts_cut_at_char_boundaries() {
+        let long = "é".repeat(400);
+        let cut = excerpt(&long);
+        assert!(cut.len() <= BODY_EXCERPT + "…".len());
+        assert!(cut.ends_with('…'));
+        assert_eq!(excerpt("short"), "short");
+    }
+}

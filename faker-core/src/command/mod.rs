@@ -1,0 +1,279 @@
+//! Command sinks: the application creates the aggregates.
+//!
+//! Instead of storing aggregates itself, a [`Faker`](crate::provider::Faker) can send every
+//! creation to the application as a CQRS command — `Create` + the aggregate's name, carrying
+//! its exported state — and let the application's own command handler build, validate and
+//! store it. The id the application assigns comes back into the aggregate (for types with an
+//! auto-assigned key, [`Provider::auto_key`]), into the Faker's pools, and so into every later
+//! reference. This is what in-process component tests and out-of-process acceptance tests
+//! need: the data goes through the same code path as production traffic.
+//!
+//! Both sinks are [`Repository`](crate::repository::Repository) implementations, registered
+//! per aggregate type with [`Faker::set_repository`](crate::provider::Faker::set_repository):
+//!
+//! * **in process** — [`CommandRepository`] calls a [`CommandHandler`]: the application's
+//!   handler (or bus) called directly, bypassing its network adapters. [`handler_fn`] turns an
+//!   async closure into a handler;
+//! * **out of process** (feature `http`) — `HttpRepository` posts each command to the running
+//!   application through an `HttpCommands` client: bounded concurrency shared by every clone,
+//!   retries with exponential backoff on 5xx and connection errors, an `Idempotency-Key` on
+//!   every request (see `HttpCommands` for the delivery guarantee: at least once, with a key).
+//!
+//! # What a command is
+//!
+//! A [`Command`] has a name (`CreateTenant`), a sequence number `seq` (0, 1, 2, ... per
+//! repository, in sending order), the aggregate itself and its exported state as JSON (the
+//! `payload`). As JSON (the HTTP body, by default) it is the command log's line:
+//! `{"seq":0,"command":"CreateTenant","payload":{…}}` (see [`crate::feed`]).
+//!
+//! # What the handler returns
+//!
+//! The id the application assigned, as JSON (`42`, `"b7c1…"`). It is used when the type has an
+//! auto-assigned key and the Faker did not pin one ([`Command::needs_key`]): the repository
+//! writes it into the aggregate with [`Provider::assign_key`]. Otherwise the aggregate keeps
+//! the id the Faker generated, and the handler may return [`JsonValue::Null`]. A null where an
+//! id is needed is an error (an aggregate without its real id would make every reference to
+//! it wrong), not a silent fallback.
+//!
+//! The repository keeps what it sent in an inner
+//! [`InMemoryRepository`](crate::repository::InMemoryRepository), so `get`, `find` and
+//! references reusing existing aggregates keep working without reading the application back.
+//!
+//! # Example (in process)
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use std::sync::{Arc, Mutex};
+//!
+//! use faker_core::command::{CommandRepository, OwnedCommand, handler_fn};
+//! use faker_core::provider::{Cx, Faker, FakerError, JsonValue, Provider};
+//!
+//! #[derive(Clone, serde::Serialize)]
+//! struct Tenant {
+//!     id: i64,
+//!     name: String,
+//! }
+//!
+//! impl Provider for Tenant {
+//!     type Id = i64;
+//!     const NAME: &'static str = "Tenant";
+//!     fn auto_key() -> Option<String> {
+//!         Some("id".into()) // the application assigns the id
+//!     }
+//!     fn id(&self) -> i64 {
+//!         self.id
+//!     }
+//!     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+//!         let id = cx.auto_key::<i64>("id")?;
+//!         let name = cx.value("name", |_, n| format!("Tenant {n}"))?;
+//!         Ok(Tenant { id, name })
+//!     }
+//!     fn assign_key(&mut self, key: JsonValue) -> Result<(), String> {
+//!         self.id = key.as_i64().ok_or(format!("not an integer id: {key}"))?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The application's side: its own store and its handler of `CreateTenant`.
+//! let store = Arc::new(Mutex::new(BTreeMap::<i64, String>::new()));
+//! let app = Arc::clone(&store);
+//! let handler = handler_fn(move |cmd: OwnedCommand<Tenant>| {
+//!     let app = Arc::clone(&app);
+//!     async move {
+//!         assert_eq!(cmd.name, "CreateTenant");
+//!         let mut store = app.lock().map_err(|_| "store poisoned")?;
+//!         let id = 100 * (store.len() as i64 + 1); // the application's own numbering
+//!         store.insert(id, cmd.aggregate.name);
+//!         Ok::<_, &str>(JsonValue::from(id))
+//!     }
+//! });
+//!
+//! let mut faker = Faker::new(42);
+//! faker.set_repository::<Tenant>(CommandRepository::new(handler))?;
+//! let tenants = faker.create_many::<Tenant>(3).await?;
+//!
+//! // The aggregates, and the pool references draw from, carry the application's ids.
+//! let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
+//! assert_eq!(ids, [100, 200, 300]);
+//! assert_eq!(faker.pool::<Tenant>().map(|p| p.len()), Some(3));
+//! assert_eq!(faker.get::<Tenant>(&200).await?.map(|t| t.name), Some("Tenant 1".into()));
+//! assert_eq!(store.lock().map(|s| s.len()).ok(), Some(3));
+//! # Ok(())
+//! # }
+//! ```
+
+mod handler;
+#[cfg(feature = "http")]
+mod http;
+
+pub use handler::{CommandHandler, CommandRepository, HandlerFn, handler_fn};
+#[cfg(feature = "http")]
+pub use http::{
+    BodyFormat, HttpCommands, HttpCommandsBuilder, HttpConfigError, HttpError, HttpErrorKind,
+    HttpRepository,
+};
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::feed::table_name;
+use crate::provider::{JsonValue, Provider};
+
+/// One creation, as sent to the application: `Create` + the aggregate's name.
+pub struct Command<'a, A> {
+    /// `Create` + [`Provider::NAME`], e.g. `CreateTenant`.
+    pub name: String,
+    /// Position among the commands of the repository that sent it: 0, 1, 2, ...
+    pub seq: u64,
+    /// The sending repository, unique within the process (distinguishes the commands of
+    /// several repositories, say of several Faker workers, that have the same `seq`).
+    pub stream: u64,
+    /// The aggregate as the domain built it (its auto-assigned key still a placeholder when
+    /// [`Command::needs_key`]).
+    pub aggregate: &'a A,
+    /// The aggregate's exported state.
+    pub payload: JsonValue,
+    /// True when the Faker pinned the auto-assigned key (a requirement named it, or the
+    /// aggregate was inserted as is): then the application must keep it.
+    pub key_given: bool,
+}
+
+impl<A> fmt::Debug for Command<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Command")
+            .field("name", &self.name)
+            .field("seq", &self.seq)
+            .field("stream", &self.stream)
+            .field("payload", &self.payload)
+            .field("key_given", &self.key_given)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, A: Provider> Command<'a, A> {
+    /// True when the handler must return the id it assigned: the type has an auto-assigned
+    /// key and the Faker did not pin it.
+    pub fn needs_key(&self) -> bool {
+        A::auto_key().is_some() && !self.key_given
+    }
+
+    /// A view without the aggregate's type, for routing.
+    pub fn info(&self) -> CommandInfo<'_> {
+        CommandInfo {
+            name: &self.name,
+            aggregate: A::NAME,
+            table: table_name(A::NAME, A::TABLE),
+            seq: self.seq,
+            stream: self.stream,
+            payload: &self.payload,
+        }
+    }
+
+    /// The command as JSON: `{"seq":…,"command":"CreateTenant","payload":{…}}`, the shape of
+    /// a command-log line.
+    pub fn envelope(&self) -> JsonValue {
+        serde_json::json!({
+            "seq": self.seq,
+            "command": self.name,
+            "payload": self.payload,
+        })
+    }
+
+    /// A key naming this command and nothing else: `<run_id>-<stream>-<Aggregate>-<seq>`.
+    /// `run_id` tells apart the runs (processes) that may send to one application.
+    pub fn idempotency_key(&self, run_id: &str) -> String {
+        format!("{run_id}-{}-{}-{}", self.stream, A::NAME, self.seq)
+    }
+
+    /// The command with its own copy of the aggregate, for handlers that keep or move it.
+    pub fn into_owned(self) -> OwnedCommand<A> {
+        OwnedCommand {
+            name: self.name,
+            seq: self.seq,
+            stream: self.stream,
+            key_given: self.key_given,
+            aggregate: self.aggregate.clone(),
+            payload: self.payload,
+        }
+    }
+}
+
+/// A [`Command`] that owns its aggregate, as [`handler_fn`] closures receive it.
+#[derive(Debug, Clone)]
+pub struct OwnedCommand<A> {
+    /// `Create` + [`Provider::NAME`].
+    pub name: String,
+    /// Position among the commands of the sending repository.
+    pub seq: u64,
+    /// The sending repository (see [`Command::stream`]).
+    pub stream: u64,
+    /// The aggregate as the domain built it.
+    pub aggregate: A,
+    /// The aggregate's exported state.
+    pub payload: JsonValue,
+    /// True when the auto-assigned key was pinned by the Faker.
+    pub key_given: bool,
+}
+
+impl<A: Provider> OwnedCommand<A> {
+    /// True when the handler must return the id it assigned (see [`Command::needs_key`]).
+    pub fn needs_key(&self) -> bool {
+        A::auto_key().is_some() && !self.key_given
+    }
+}
+
+/// A command without its aggregate's type: what an HTTP route sees.
+#[derive(Debug, Clone)]
+pub struct CommandInfo<'a> {
+    /// `CreateTenant`.
+    pub name: &'a str,
+    /// `Tenant`.
+    pub aggregate: &'static str,
+    /// The aggregate's table (feed file stem): [`Provider::TABLE`] or `tenants`.
+    pub table: String,
+    /// Position among the commands of the sending repository.
+    pub seq: u64,
+    /// The sending repository.
+    pub stream: u64,
+    /// The aggregate's exported state.
+    pub payload: &'a JsonValue,
+}
+
+/// Why a handler did not create the aggregate.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The application refused the command or failed while handling it.
+    #[error("{0}")]
+    Handler(Box<dyn StdError + Send + Sync>),
+    /// The HTTP exchange failed (see [`HttpError`]).
+    #[cfg(feature = "http")]
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
+
+impl CommandError {
+    /// An error of the application's handler: anything that converts into a boxed error
+    /// (`String`, `&str`, any `std::error::Error`).
+    pub fn handler(error: impl Into<Box<dyn StdError + Send + Sync>>) -> CommandError {
+        CommandError::Handler(error.into())
+    }
+}
+
+/// A command that failed, with its name and position: what a command repository reports as
+/// [`RepositoryError::Storage`](crate::repository::RepositoryError::Storage) (downcast the
+/// boxed error to reach it).
+#[derive(Debug, Error)]
+#[error("command `{command}` #{seq} failed: {source}")]
+pub struct CommandFailed {
+    /// `CreateTenant`.
+    pub command: String,
+    /// The command's position among the repository's commands.
+    pub seq: u64,
+    /// What went wrong.
+    pub source: CommandError,
+}
