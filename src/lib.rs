@@ -13,11 +13,14 @@
 
 pub use faker_core::*;
 
-/// `#[derive(Provider)]`: see [the derive's attributes](macro@Provider) and the
-/// [worked example](derive). Like `serde::Serialize`, `ddd_faker::Provider` names both the
-/// derive and the trait ([`provider::Provider`]), so one `use` brings both.
+/// `#[derive(Provider)]`: its attributes are listed on [the derive](macro@Provider), and
+/// [`derive_provider`] works through an example. Like `serde::Serialize`,
+/// `ddd_faker::Provider` names both the derive and the trait ([`provider::Provider`]), so one
+/// `use` brings both.
 pub use faker_core::provider::Provider;
 pub use faker_derive::Provider;
+
+pub mod derive_provider;
 
 #[cfg(feature = "pg")]
 pub use faker_pg as pg;

@@ -39,3 +39,10 @@ pub use rng::FakerRng;
 
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
 pub use rand_distr::Distribution;
+
+/// Used by the code `#[derive(Provider)]` generates; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use fake;
+    pub use serde_json;
+}

@@ -2,13 +2,13 @@
 //! parsed into [`crate::attr`] types.
 
 use darling::util::Ignored;
-use darling::{Error, FromDeriveInput, FromField};
+use darling::{FromDeriveInput, FromField};
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
 use syn::{
     Attribute, Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type,
 };
 
+use crate::Errors;
 use crate::attr::{
     self, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs,
 };
@@ -63,10 +63,7 @@ impl Input {
 
     /// Reads the struct; shapes that cannot be derived at all (enums, unions, tuple structs)
     /// stop here, every other problem is pushed to `errors` and reading goes on.
-    pub fn from_syn(
-        input: &DeriveInput,
-        errors: &mut darling::error::Accumulator,
-    ) -> Option<Input> {
+    pub fn from_syn(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
         if let Err(e) = shape(input) {
             errors.push(e);
             return None;
@@ -78,12 +75,12 @@ impl Input {
             match attr_name(a) {
                 "provider" => attr::struct_provider(a, &mut attrs, errors),
                 "children" => children.extend(attr::children(a, errors)),
-                other => errors.push(
-                    Error::custom(format!(
+                other => errors.push(syn::Error::new_spanned(
+                    a,
+                    format!(
                         "#[{other}(..)] belongs on a field, not on the struct: put it above the field it describes"
-                    ))
-                    .with_span(a),
-                ),
+                    ),
+                )),
             }
         }
         let fields = raw
@@ -105,7 +102,7 @@ impl Input {
 }
 
 impl Field {
-    fn from_raw(raw: RawField, errors: &mut darling::error::Accumulator) -> Option<Field> {
+    fn from_raw(raw: RawField, errors: &mut Errors) -> Option<Field> {
         // Tuple structs are refused before this point.
         let ident = raw.ident?;
         let mut attrs = FieldAttrs::default();
@@ -117,12 +114,10 @@ impl Field {
                 "reference" => {
                     if let Some(r) = attr::reference(a, errors) {
                         if reference.is_some() {
-                            errors.push(
-                                Error::custom(
-                                    "a field holds one reference: remove the second #[reference(..)] (use `same(..)` in the first for more constraints)",
-                                )
-                                .with_span(a),
-                            );
+                            errors.push(syn::Error::new_spanned(
+                                a,
+                                "a field holds one reference: remove the second #[reference(..)] (put more `same(..)` constraints in the first)",
+                            ));
                         } else {
                             reference = Some(r);
                         }
@@ -131,23 +126,19 @@ impl Field {
                 "distributor" => {
                     if let Some(d) = attr::distributor(a, errors) {
                         if distributor.is_some() {
-                            errors.push(
-                                Error::custom(
-                                    "a field has one distributor: merge the keys into one #[distributor(..)]",
-                                )
-                                .with_span(a),
-                            );
+                            errors.push(syn::Error::new_spanned(
+                                a,
+                                "a field has one distributor: merge the keys into one #[distributor(..)]",
+                            ));
                         } else {
                             distributor = Some(d);
                         }
                     }
                 }
-                _ => errors.push(
-                    Error::custom(
-                        "#[children(..)] belongs on the struct, not on a field: put it above `struct` and name the field of the child that holds the parent's id with `parent = \"..\"`",
-                    )
-                    .with_span(a),
-                ),
+                _ => errors.push(syn::Error::new_spanned(
+                    a,
+                    "#[children(..)] belongs on the struct, not on a field: put it above `struct`, naming the field of the child that holds this aggregate's id with `parent = \"..\"`",
+                )),
             }
         }
         // `#[reference]` and `#[distributor(sequence)]` are value sources too; recording them with
@@ -155,13 +146,13 @@ impl Field {
         if let Some(r) = &reference {
             attrs.sources.push(attr::Keyed {
                 value: attr::SourceKind::Reference,
-                span: r.span,
+                at: r.at.clone(),
             });
         }
-        if let Some(span) = distributor.as_ref().and_then(|d| d.sequence) {
+        if let Some(at) = distributor.as_ref().and_then(|d| d.sequence.clone()) {
             attrs.sources.push(attr::Keyed {
                 value: attr::SourceKind::DistributorSequence,
-                span,
+                at,
             });
         }
         Some(Field {
@@ -226,27 +217,31 @@ pub fn option_inner(ty: &Type) -> Option<Type> {
 }
 
 /// Refuses what `#[derive(Provider)]` cannot implement: enums, unions, tuple and unit structs.
-fn shape(input: &DeriveInput) -> Result<(), Error> {
+fn shape(input: &DeriveInput) -> syn::Result<()> {
     let name = &input.ident;
     match &input.data {
-        Data::Enum(e) => Err(Error::custom(format!(
-            "#[derive(Provider)] does not support enums: derive it on a struct with named fields, and give an enum field of a struct a value source instead (e.g. `#[provider(with = ..)]`, or `#[distributor(..)]` for a pooled value)"
-        ))
-        .with_span(&e.enum_token)),
-        Data::Union(u) => Err(Error::custom(
+        Data::Enum(e) => Err(syn::Error::new_spanned(
+            e.enum_token,
+            "#[derive(Provider)] does not support enums: derive it on a struct with named fields; a field of enum type takes a value source instead (e.g. `#[provider(value = ..)]`, `#[provider(with = ..)]`, or `#[distributor(..)]` for a pooled value)",
+        )),
+        Data::Union(u) => Err(syn::Error::new_spanned(
+            u.union_token,
             "#[derive(Provider)] does not support unions: derive it on a struct with named fields",
-        )
-        .with_span(&u.union_token)),
+        )),
         Data::Struct(s) => match &s.fields {
             Fields::Named(_) => Ok(()),
-            Fields::Unnamed(f) => Err(Error::custom(format!(
-                "#[derive(Provider)] does not support tuple structs: give the fields of `{name}` names (`struct {name} {{ value: .. }}`), or give the fields of the struct that holds a `{name}` another value source (`#[provider(with = ..)]`, `fake = .., map = {name}`)"
-            ))
-            .with_span(&f.span())),
-            Fields::Unit => Err(Error::custom(format!(
-                "#[derive(Provider)] does not support unit structs: `{name}` has no fields to populate; use `#[provider(value = {name})]` on the field that holds it"
-            ))
-            .with_span(name)),
+            Fields::Unnamed(f) => Err(syn::Error::new_spanned(
+                f,
+                format!(
+                    "#[derive(Provider)] does not support tuple structs: name the fields of `{name}` (`struct {name} {{ value: .. }}`), or give the field that holds a `{name}` a value source, e.g. `#[provider(fake = .., map = {name})]`"
+                ),
+            )),
+            Fields::Unit => Err(syn::Error::new_spanned(
+                name,
+                format!(
+                    "#[derive(Provider)] does not support unit structs: `{name}` has no fields to populate; give the field that holds it `#[provider(value = {name})]`"
+                ),
+            )),
         },
     }
 }

@@ -1,31 +1,61 @@
-//! The four attributes, parsed into typed values with their spans.
+//! The four attributes, parsed into typed values that remember where they were written.
 //!
 //! Parsing checks the *form* of each key (is it a flag, does it take a value, is the literal of
 //! the right type) and reports every problem it finds; what the values mean together (ranges,
 //! combinations, references between fields) is checked in [`crate::valid`].
 
+use std::fmt::Display;
+
 use darling::ast::NestedMeta;
-use darling::{Error, Result};
-use proc_macro2::Span;
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprArray, Ident, Lit, LitStr, Meta, Token, Type, UnOp};
+
+use crate::Errors;
+
+// ---------------------------------------------------------------- locations
+
+/// Where something was written: its tokens, so an error covers all of them (`-0.2`,
+/// `null_weight = 0.2`, a whole attribute), not only the first.
+#[derive(Debug, Clone)]
+pub struct At(TokenStream);
+
+impl At {
+    pub fn of(tokens: &impl ToTokens) -> At {
+        At(tokens.to_token_stream())
+    }
+
+    /// An error spanning these tokens.
+    pub fn error(&self, message: impl Display) -> syn::Error {
+        syn::Error::new_spanned(&self.0, message)
+    }
+
+    /// The first token's span: generated code that checks this attribute's types is spanned
+    /// there, so that a type error points at the attribute.
+    pub fn span(&self) -> proc_macro2::Span {
+        self.0
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(proc_macro2::Span::call_site, |t| t.span())
+    }
+}
 
 // ---------------------------------------------------------------- values
 
-/// A number written in an attribute (`50`, `0.7`, `-1.0`), with its span.
-#[derive(Debug, Clone, Copy)]
+/// A number written in an attribute (`50`, `0.7`, `-1.0`).
+#[derive(Debug, Clone)]
 pub struct Num {
     pub value: f64,
-    pub span: Span,
+    pub at: At,
 }
 
-/// `weights = [..]`: the numbers and the span of the whole array.
+/// `weights = [..]`: the numbers and the whole array.
 #[derive(Debug, Clone)]
 pub struct WeightsList {
     pub values: Vec<Num>,
-    pub span: Span,
+    pub at: At,
 }
 
 /// A dotted field path (`id.tenant_id`) as written in `same(..)`.
@@ -45,25 +75,24 @@ impl DottedPath {
     }
 
     fn parse(input: ParseStream) -> syn::Result<DottedPath> {
-        let mut segments = vec![input.call(Ident::parse_any_ident)?];
+        use syn::ext::IdentExt;
+        let mut segments = vec![input.call(Ident::parse_any)?];
         while input.peek(Token![.]) {
             input.parse::<Token![.]>()?;
-            segments.push(input.call(Ident::parse_any_ident)?);
+            segments.push(input.call(Ident::parse_any)?);
         }
         Ok(DottedPath { segments })
     }
 }
 
-/// Allows keywords as path segments (`type`, `self` would not make sense, but `r#type` is a
-/// field name a user may have).
-trait ParseAnyIdent {
-    fn parse_any_ident(input: ParseStream) -> syn::Result<Ident>;
-}
-
-impl ParseAnyIdent for Ident {
-    fn parse_any_ident(input: ParseStream) -> syn::Result<Ident> {
-        use syn::ext::IdentExt;
-        Ident::parse_any(input)
+impl ToTokens for DottedPath {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                <Token![.]>::default().to_tokens(tokens);
+            }
+            s.to_tokens(tokens);
+        }
     }
 }
 
@@ -96,11 +125,11 @@ pub enum Build {
     Factory(Expr),
 }
 
-/// A key with its span (the key's name for flags, `key = value` otherwise).
+/// A value and where it was written.
 #[derive(Debug, Clone)]
 pub struct Keyed<T> {
     pub value: T,
-    pub span: Span,
+    pub at: At,
 }
 
 /// Everything `#[provider(..)]` says on the struct (all such attributes merged).
@@ -115,7 +144,7 @@ pub struct StructAttrs {
 /// `#[children(Child, parent = "..", mean = .., skew = .. | weights = [..])]`.
 #[derive(Debug)]
 pub struct ChildrenAttr {
-    pub span: Span,
+    pub at: At,
     pub ty: Type,
     pub parent: Option<Keyed<LitStr>>,
     pub mean: Option<Num>,
@@ -162,15 +191,22 @@ impl SourceKind {
 /// Everything `#[provider(..)]` says on a field (all such attributes merged).
 #[derive(Debug, Default)]
 pub struct FieldAttrs {
-    pub id: Option<Span>,
+    pub id: Option<At>,
     pub sources: Vec<Keyed<SourceKind>>,
     pub map: Option<Keyed<Expr>>,
+}
+
+impl FieldAttrs {
+    /// The value source (validation reports a field with more than one).
+    pub fn source(&self) -> Option<&SourceKind> {
+        self.sources.first().map(|s| &s.value)
+    }
 }
 
 /// `#[reference(Target, same(in_reference = source), ..)]`.
 #[derive(Debug)]
 pub struct ReferenceAttr {
-    pub span: Span,
+    pub at: At,
     pub ty: Type,
     pub same: Vec<Same>,
 }
@@ -185,12 +221,14 @@ pub struct Same {
 /// `#[distributor(weights = [..], skew = .., mean = .., null_weight = .., sequence)]`.
 #[derive(Debug)]
 pub struct DistributorAttr {
-    pub span: Span,
+    pub at: At,
+    /// Whether the attribute had any key at all (well formed or not).
+    pub keys: usize,
     pub weights: Option<WeightsList>,
     pub skew: Option<Num>,
     pub mean: Option<Num>,
     pub null_weight: Option<Keyed<Num>>,
-    pub sequence: Option<Span>,
+    pub sequence: Option<At>,
 }
 
 impl DistributorAttr {
@@ -219,6 +257,15 @@ enum Form {
 struct Key {
     name: &'static str,
     form: Form,
+}
+
+impl Key {
+    fn example(&self) -> &'static str {
+        match self.form {
+            Form::Value(e) | Form::List(e) => e,
+            Form::Flag => self.name,
+        }
+    }
 }
 
 const fn flag(name: &'static str) -> Key {
@@ -278,7 +325,7 @@ const CHILDREN: &[Key] = &[
     value("weights", "weights = [0.7, 0.2, 0.1]"),
 ];
 
-/// One item of an attribute's list, matched against a table of keys.
+/// One well-formed item of an attribute's list.
 struct Item<'a> {
     key: &'static Key,
     ident: Ident,
@@ -286,22 +333,18 @@ struct Item<'a> {
 }
 
 impl Item<'_> {
-    fn span(&self) -> Span {
-        self.meta.span()
+    fn at(&self) -> At {
+        At::of(self.meta)
     }
 
-    /// The value of `key = value`.
-    fn expr(&self) -> &Expr {
+    /// The value of `key = value` (`None` for a flag written with a value, which is reported
+    /// and then read as the flag).
+    fn expr(&self) -> Option<&Expr> {
         match self.meta {
-            Meta::NameValue(nv) => &nv.value,
-            // `matched` only returns an `Item` in the form its key expects.
-            _ => unreachable_form(),
+            Meta::NameValue(nv) => Some(&nv.value),
+            _ => None,
         }
     }
-}
-
-fn unreachable_form() -> ! {
-    unreachable!("an item is matched in the form of its key")
 }
 
 /// The closest key to a misspelt one, if any is close.
@@ -336,13 +379,13 @@ fn expected_list(keys: &[Key]) -> String {
         .join(", ")
 }
 
-/// Where an attribute sits, for messages: `#[provider(..)] on a field`.
+/// Which attribute is being read, and where it sits, for messages.
 #[derive(Clone, Copy)]
-pub struct Place {
+struct Place {
     /// `provider`, `distributor`, ...
-    pub attr: &'static str,
+    attr: &'static str,
     /// `the struct` / `a field`.
-    pub on: &'static str,
+    on: &'static str,
 }
 
 impl Place {
@@ -351,54 +394,78 @@ impl Place {
     }
 }
 
-/// Matches every item against `keys`, reporting unknown keys and wrong forms; returns the
-/// items that are well formed.
+const STRUCT_PLACE: Place = Place {
+    attr: "provider",
+    on: "the struct",
+};
+const FIELD_PLACE: Place = Place {
+    attr: "provider",
+    on: "a field",
+};
+const DISTRIBUTOR_PLACE: Place = Place {
+    attr: "distributor",
+    on: "a field",
+};
+const REFERENCE_PLACE: Place = Place {
+    attr: "reference",
+    on: "a field",
+};
+const CHILDREN_PLACE: Place = Place {
+    attr: "children",
+    on: "the struct",
+};
+
+/// Matches every item against `keys`, reporting unknown keys, repeated keys and wrong forms;
+/// returns the items to read. `elsewhere` names keys that belong to another attribute, with a
+/// hint where.
 fn match_items<'a>(
     items: &'a [NestedMeta],
     keys: &'static [Key],
     place: Place,
     elsewhere: &[(&'static [Key], &'static str)],
-    errors: &mut darling::error::Accumulator,
+    errors: &mut Errors,
 ) -> Vec<Item<'a>> {
     let mut out = Vec::new();
-    let mut seen: Vec<(&'static str, Span)> = Vec::new();
+    let mut seen: Vec<&'static str> = Vec::new();
     for item in items {
         let meta = match item {
             NestedMeta::Meta(meta) => meta,
             NestedMeta::Lit(lit) => {
-                errors.push(
-                    Error::custom(format!(
-                        "unexpected literal in {}: expected keys such as {}",
+                errors.push(syn::Error::new_spanned(
+                    lit,
+                    format!(
+                        "unexpected literal in {}: expected one of {}",
                         place.written(),
                         expected_list(keys)
-                    ))
-                    .with_span(lit),
-                );
+                    ),
+                ));
                 continue;
             }
             NestedMeta::NameValueInvalidExpr(invalid) => {
-                errors.push(
-                    Error::custom(format!(
-                        "the value of `{}` in {} is not an expression: {}",
+                errors.push(syn::Error::new_spanned(
+                    &invalid.value,
+                    format!(
+                        "the value of `{}` in {} is not an expression: write `{}`",
                         invalid.path.to_token_stream(),
                         place.written(),
-                        invalid.error
-                    ))
-                    .with_span(&invalid.value),
-                );
+                        keys.iter()
+                            .find(|k| invalid.path.is_ident(k.name))
+                            .map_or("key = value", Key::example)
+                    ),
+                ));
                 continue;
             }
         };
         let Some(ident) = meta.path().get_ident() else {
-            errors.push(
-                Error::custom(format!(
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!(
                     "unknown key `{}` in {}: expected one of {}",
                     meta.path().to_token_stream().to_string().replace(' ', ""),
                     place.written(),
                     expected_list(keys)
-                ))
-                .with_span(meta.path()),
-            );
+                ),
+            ));
             continue;
         };
         let name = crate::ast::field_name(ident);
@@ -406,61 +473,60 @@ fn match_items<'a>(
             errors.push(unknown_key(&name, ident, keys, place, elsewhere));
             continue;
         };
-        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == key.name) {
-            let _ = first;
-            errors.push(
-                Error::custom(format!(
-                    "`{}` is given twice in {} on {}; keep one",
+        if seen.contains(&key.name) {
+            errors.push(syn::Error::new_spanned(
+                meta,
+                format!(
+                    "`{}` is given twice in {} on {}: keep one",
                     key.name,
                     place.written(),
                     place.on
-                ))
-                .with_span(ident),
-            );
+                ),
+            ));
             continue;
         }
-        let form_ok = match (key.form, meta) {
+        seen.push(key.name);
+        let keep = match (key.form, meta) {
             (Form::Flag, Meta::Path(_)) => true,
             (Form::Flag, _) => {
-                errors.push(
-                    Error::custom(format!(
+                errors.push(syn::Error::new_spanned(
+                    meta,
+                    format!(
                         "`{}` in {} takes no value: write `#[{}({})]`",
                         key.name,
                         place.written(),
                         place.attr,
                         key.name
-                    ))
-                    .with_span(meta),
-                );
-                false
+                    ),
+                ));
+                // Read as the flag, so that nothing else is reported for want of it.
+                true
             }
-            (Form::Value(_), Meta::NameValue(_)) => true,
+            (Form::Value(_), Meta::NameValue(_)) | (Form::List(_), Meta::List(_)) => true,
             (Form::Value(example), _) => {
-                errors.push(
-                    Error::custom(format!(
+                errors.push(syn::Error::new_spanned(
+                    meta,
+                    format!(
                         "`{}` in {} needs a value: write `{example}`",
                         key.name,
                         place.written()
-                    ))
-                    .with_span(meta),
-                );
+                    ),
+                ));
                 false
             }
-            (Form::List(_), Meta::List(_)) => true,
             (Form::List(example), _) => {
-                errors.push(
-                    Error::custom(format!(
+                errors.push(syn::Error::new_spanned(
+                    meta,
+                    format!(
                         "`{}` in {} takes a list: write `{example}`",
                         key.name,
                         place.written()
-                    ))
-                    .with_span(meta),
-                );
+                    ),
+                ));
                 false
             }
         };
-        seen.push((key.name, ident.span()));
-        if form_ok {
+        if keep {
             out.push(Item {
                 key,
                 ident: ident.clone(),
@@ -477,7 +543,7 @@ fn unknown_key(
     keys: &[Key],
     place: Place,
     elsewhere: &[(&'static [Key], &'static str)],
-) -> Error {
+) -> syn::Error {
     let mut message = format!(
         "unknown key `{name}` in {} on {}",
         place.written(),
@@ -496,7 +562,7 @@ fn unknown_key(
         }
         message.push_str(&format!(" expected one of {}", expected_list(keys)));
     }
-    Error::custom(message).with_span(ident)
+    syn::Error::new_spanned(ident, message)
 }
 
 // ---------------------------------------------------------------- value parsers
@@ -523,22 +589,24 @@ fn strip_group(expr: &Expr) -> &Expr {
 }
 
 /// A number literal, possibly negated.
-fn number(item: &Item, place: Place) -> Result<Num> {
-    number_expr(item.expr(), item.key, place)
+fn number(item: &Item, place: Place) -> syn::Result<Num> {
+    match item.expr() {
+        Some(expr) => number_expr(expr, item.key, place),
+        None => Err(syn::Error::new_spanned(item.meta, "expected a number")),
+    }
 }
 
-fn number_expr(expr: &Expr, key: &Key, place: Place) -> Result<Num> {
-    let example = match key.form {
-        Form::Value(e) => e,
-        _ => key.name,
-    };
+fn number_expr(expr: &Expr, key: &Key, place: Place) -> syn::Result<Num> {
+    let example = key.example();
     let wrong = |what: &str| {
-        Error::custom(format!(
-            "`{}` in {} must be a number, not {what}: write `{example}`",
-            key.name,
-            place.written()
-        ))
-        .with_span(expr)
+        syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be a number, not {what}: write `{example}`",
+                key.name,
+                place.written()
+            ),
+        )
     };
     let (negative, inner) = match strip_group(expr) {
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => (true, strip_group(&u.expr)),
@@ -546,7 +614,7 @@ fn number_expr(expr: &Expr, key: &Key, place: Place) -> Result<Num> {
     };
     let Expr::Lit(lit) = inner else {
         return Err(wrong(
-            "an expression (only number literals are read at compile time)",
+            "an expression (only number literals can be checked at compile time)",
         ));
     };
     let parsed = match &lit.lit {
@@ -557,36 +625,35 @@ fn number_expr(expr: &Expr, key: &Key, place: Place) -> Result<Num> {
     match parsed {
         Some(v) if v.is_finite() => Ok(Num {
             value: if negative { -v } else { v },
-            span: expr.span(),
+            at: At::of(expr),
         }),
-        _ => Err(Error::custom(format!(
-            "`{}` in {} must be a finite number: write `{example}`",
-            key.name,
-            place.written()
-        ))
-        .with_span(expr)),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be a finite number: write `{example}`",
+                key.name,
+                place.written()
+            ),
+        )),
     }
 }
 
 /// `[n, n, ..]`; every element that is not a number is reported.
-fn weights(
-    item: &Item,
-    place: Place,
-    errors: &mut darling::error::Accumulator,
-) -> Option<WeightsList> {
-    let expr = item.expr();
+fn weights(item: &Item, place: Place, errors: &mut Errors) -> Option<WeightsList> {
+    let expr = item.expr()?;
     let Expr::Array(ExprArray { elems, .. }) = strip_group(expr) else {
         let what = match strip_group(expr) {
             Expr::Lit(l) => literal_kind(&l.lit),
             _ => "an expression",
         };
-        errors.push(
-            Error::custom(format!(
-                "`weights` in {} must be a list of numbers, not {what}: write `weights = [0.7, 0.2, 0.07, 0.03]`",
-                place.written()
-            ))
-            .with_span(expr),
-        );
+        errors.push(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`weights` in {} must be a list of numbers, not {what}: write `{}`",
+                place.written(),
+                item.key.example()
+            ),
+        ));
         return None;
     };
     let mut values = Vec::new();
@@ -596,111 +663,129 @@ fn weights(
             Ok(n) => values.push(n),
             Err(_) => {
                 ok = false;
-                errors.push(
-                    Error::custom(format!(
-                        "each weight in {} must be a number literal: write `weights = [0.7, 0.2, 0.07, 0.03]`",
-                        place.written()
-                    ))
-                    .with_span(elem),
-                );
+                errors.push(syn::Error::new_spanned(
+                    elem,
+                    format!(
+                        "each weight in {} must be a number literal: write `{}`",
+                        place.written(),
+                        item.key.example()
+                    ),
+                ));
             }
         }
     }
     ok.then(|| WeightsList {
         values,
-        span: expr.span(),
+        at: At::of(expr),
     })
 }
 
-fn string(item: &Item, place: Place) -> Result<LitStr> {
-    let expr = item.expr();
-    let example = match item.key.form {
-        Form::Value(e) => e,
-        _ => item.key.name,
+/// A string literal; a bare path is answered with the quoted form of what was written.
+fn string(item: &Item, place: Place) -> syn::Result<LitStr> {
+    let Some(expr) = item.expr() else {
+        return Err(syn::Error::new_spanned(item.meta, "expected a string"));
     };
-    match strip_group(expr) {
-        Expr::Lit(l) => match &l.lit {
-            Lit::Str(s) => Ok(s.clone()),
-            other => Err(Error::custom(format!(
-                "`{}` in {} must be a string literal, not {}: write `{example}`",
-                item.key.name,
-                place.written(),
-                literal_kind(other)
-            ))
-            .with_span(expr)),
-        },
-        _ => Err(Error::custom(format!(
+    let example = match strip_group(expr) {
+        Expr::Lit(l) => {
+            if let Lit::Str(s) = &l.lit {
+                return Ok(s.clone());
+            }
+            return Err(syn::Error::new_spanned(
+                expr,
+                format!(
+                    "`{}` in {} must be a string literal, not {}: write `{}`",
+                    item.key.name,
+                    place.written(),
+                    literal_kind(&l.lit),
+                    item.key.example()
+                ),
+            ));
+        }
+        Expr::Path(p) => format!(
+            "{} = \"{}\"",
+            item.key.name,
+            p.to_token_stream().to_string().replace(' ', "")
+        ),
+        _ => item.key.example().to_string(),
+    };
+    Err(syn::Error::new_spanned(
+        expr,
+        format!(
             "`{}` in {} must be a string literal: write `{example}`",
             item.key.name,
             place.written()
-        ))
-        .with_span(expr)),
+        ),
+    ))
+}
+
+/// What to write instead of a string literal where code is expected: the same, unquoted.
+fn unquoted(item: &Item, lit: &Lit) -> String {
+    match lit {
+        Lit::Str(s) => format!(
+            "write it without quotes: `{} = {}`",
+            item.key.name,
+            s.value()
+        ),
+        _ => format!("write `{}`", item.key.example()),
     }
 }
 
-/// A path or other callable expression (`Book::new`, `BookTitle`, a closure).
-fn callable(item: &Item, place: Place, only_path: bool) -> Result<Expr> {
-    let expr = item.expr();
-    let example = match item.key.form {
-        Form::Value(e) => e,
-        _ => item.key.name,
+/// A path to a function (`Book::new`), or with `closures` any non-literal expression.
+fn callable(item: &Item, place: Place, closures: bool) -> syn::Result<Expr> {
+    let Some(expr) = item.expr() else {
+        return Err(syn::Error::new_spanned(item.meta, "expected a function"));
+    };
+    let what = if closures {
+        "a function or closure"
+    } else {
+        "a path to a function"
     };
     match strip_group(expr) {
-        Expr::Lit(l) => {
-            let hint = if let Lit::Str(s) = &l.lit {
-                format!(" (without quotes: `{} = {}`)", item.key.name, s.value())
-            } else {
-                String::new()
-            };
-            Err(Error::custom(format!(
-                "`{}` in {} must be {}, not {}: write `{example}`{hint}",
+        Expr::Lit(l) => Err(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be {what}, not {}: {}",
                 item.key.name,
                 place.written(),
-                if only_path {
-                    "a path to a function"
-                } else {
-                    "a function or closure"
-                },
-                literal_kind(&l.lit)
-            ))
-            .with_span(expr))
-        }
+                literal_kind(&l.lit),
+                unquoted(item, &l.lit)
+            ),
+        )),
         Expr::Path(_) => Ok(expr.clone()),
-        _ if !only_path => Ok(expr.clone()),
-        _ => Err(Error::custom(format!(
-            "`{}` in {} must be a path to a function: write `{example}`",
-            item.key.name,
-            place.written()
-        ))
-        .with_span(expr)),
+        _ if closures => Ok(expr.clone()),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be {what}: write `{}`",
+                item.key.name,
+                place.written(),
+                item.key.example()
+            ),
+        )),
     }
 }
 
-/// An expression that builds a value source (`fake = ..`): anything but a literal.
-fn source_expr(item: &Item, place: Place) -> Result<Expr> {
-    let expr = item.expr();
+/// An expression that makes values (`fake = ..`, `with = ..`): anything but a literal.
+fn source_expr(item: &Item, place: Place) -> syn::Result<Expr> {
+    let Some(expr) = item.expr() else {
+        return Err(syn::Error::new_spanned(item.meta, "expected an expression"));
+    };
     if let Expr::Lit(l) = strip_group(expr) {
-        let example = match item.key.form {
-            Form::Value(e) => e,
-            _ => item.key.name,
-        };
-        let hint = if let Lit::Str(s) = &l.lit {
-            format!(" (without quotes: `{} = {}`)", item.key.name, s.value())
-        } else {
-            String::new()
-        };
         let what = if item.key.name == "fake" {
             "a faker expression"
         } else {
             "a function or closure `(rng, position) -> value`"
         };
-        return Err(Error::custom(format!(
-            "`{}` in {} must be {what}, not {}: write `{example}`{hint}",
-            item.key.name,
-            place.written(),
-            literal_kind(&l.lit)
-        ))
-        .with_span(expr));
+        return Err(syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be {what}, not {}: {}",
+                item.key.name,
+                place.written(),
+                literal_kind(&l.lit),
+                unquoted(item, &l.lit)
+            ),
+        ));
     }
     Ok(expr.clone())
 }
@@ -708,82 +793,55 @@ fn source_expr(item: &Item, place: Place) -> Result<Expr> {
 // ---------------------------------------------------------------- attribute parsers
 
 /// The items of `#[attr(..)]`; any other form of the attribute is an error.
-fn list_items(attr: &Attribute, place: Place, example: &str) -> Result<Vec<NestedMeta>> {
+fn list_items(attr: &Attribute, place: Place, example: &str) -> syn::Result<Vec<NestedMeta>> {
     match &attr.meta {
-        Meta::List(list) => Ok(NestedMeta::parse_meta_list(list.tokens.clone())?),
-        other => Err(Error::custom(format!(
-            "{} takes a list of keys: write `{example}`",
-            place.written()
-        ))
-        .with_span(other)),
+        Meta::List(list) => NestedMeta::parse_meta_list(list.tokens.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!(
+                "{} takes a list of keys: write `{example}`",
+                place.written()
+            ),
+        )),
     }
 }
 
-const STRUCT_PLACE: Place = Place {
-    attr: "provider",
-    on: "the struct",
-};
-const FIELD_PLACE: Place = Place {
-    attr: "provider",
-    on: "a field",
-};
-const DISTRIBUTOR_PLACE: Place = Place {
-    attr: "distributor",
-    on: "a field",
-};
-const REFERENCE_PLACE: Place = Place {
-    attr: "reference",
-    on: "a field",
-};
-const CHILDREN_PLACE: Place = Place {
-    attr: "children",
-    on: "the struct",
-};
-
 /// Merges one `#[provider(..)]` on the struct into `out`.
-pub fn struct_provider(
-    attr: &Attribute,
-    out: &mut StructAttrs,
-    errors: &mut darling::error::Accumulator,
-) {
+pub fn struct_provider(attr: &Attribute, out: &mut StructAttrs, errors: &mut Errors) {
     let Some(items) = errors.handle(list_items(attr, STRUCT_PLACE, "#[provider(aggregate)]"))
     else {
         return;
     };
     let elsewhere: &[(&[Key], &str)] = &[(
         FIELD_PROVIDER,
-        "belongs on a field: `#[provider(..)]` on the struct takes `aggregate`, `value`, `entity`, `name`, `table`, `constructor`, `factory`",
+        "belongs on a field; on the struct, #[provider(..)] takes `aggregate`, `value`, `entity`, `name`, `table`, `constructor` or `factory`",
     )];
     for item in match_items(&items, STRUCT_PROVIDER, STRUCT_PLACE, elsewhere, errors) {
-        let span = item.span();
-        let kind = |k| Keyed { value: k, span };
+        let at = item.at();
         match item.key.name {
-            "aggregate" => set_kind(out, kind(Kind::Aggregate), errors),
-            "value" => set_kind(out, kind(Kind::Value), errors),
-            "entity" => set_kind(out, kind(Kind::Entity), errors),
+            "aggregate" => set_kind(out, Kind::Aggregate, at, errors),
+            "value" => set_kind(out, Kind::Value, at, errors),
+            "entity" => set_kind(out, Kind::Entity, at, errors),
             "name" => {
                 if let Some(s) = errors.handle(string(&item, STRUCT_PLACE)) {
-                    out.name = Some(Keyed { value: s, span });
+                    out.name = Some(Keyed { value: s, at });
                 }
             }
             "table" => {
                 if let Some(s) = errors.handle(string(&item, STRUCT_PLACE)) {
-                    out.table = Some(Keyed { value: s, span });
+                    out.table = Some(Keyed { value: s, at });
                 }
             }
-            "constructor" => {
-                if let Some(e) = errors.handle(callable(&item, STRUCT_PLACE, true)) {
+            "constructor" | "factory" => {
+                if let Some(e) = errors.handle(callable(&item, STRUCT_PLACE, false)) {
+                    let value = if item.key.name == "factory" {
+                        Build::Factory(e)
+                    } else {
+                        Build::Constructor(e)
+                    };
                     out.build.push(Keyed {
-                        value: Build::Constructor(e),
-                        span: item.ident.span(),
-                    });
-                }
-            }
-            "factory" => {
-                if let Some(e) = errors.handle(callable(&item, STRUCT_PLACE, true)) {
-                    out.build.push(Keyed {
-                        value: Build::Factory(e),
-                        span: item.ident.span(),
+                        value,
+                        at: At::of(&item.ident),
                     });
                 }
             }
@@ -792,34 +850,26 @@ pub fn struct_provider(
     }
 }
 
-fn set_kind(out: &mut StructAttrs, kind: Keyed<Kind>, errors: &mut darling::error::Accumulator) {
-    if let Some(first) = &out.kind {
-        errors.push(
-            Error::custom(format!(
-                "#[provider({})] contradicts #[provider({})] given before: a struct is one of `aggregate` (the default), `value` or `entity`",
-                kind.value.word(),
-                first.value.word()
-            ))
-            .with_span(&kind.span),
-        );
-    } else {
-        out.kind = Some(kind);
+fn set_kind(out: &mut StructAttrs, kind: Kind, at: At, errors: &mut Errors) {
+    match &out.kind {
+        Some(first) => errors.push(at.error(format!(
+            "#[provider({})] contradicts #[provider({})] given before: a struct is one of `aggregate` (the default), `value` or `entity`; keep one",
+            kind.word(),
+            first.value.word()
+        ))),
+        None => out.kind = Some(Keyed { value: kind, at }),
     }
 }
 
 /// Merges one `#[provider(..)]` on a field into `out`.
-pub fn field_provider(
-    attr: &Attribute,
-    out: &mut FieldAttrs,
-    errors: &mut darling::error::Accumulator,
-) {
+pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Errors) {
     let Some(items) = errors.handle(list_items(attr, FIELD_PLACE, "#[provider(id)]")) else {
         return;
     };
     let elsewhere: &[(&[Key], &str)] = &[
         (
             STRUCT_PROVIDER,
-            "belongs on the struct: put `#[provider(..)]` with it above `struct`",
+            "belongs on the struct: write it in a #[provider(..)] above `struct`",
         ),
         (
             DISTRIBUTOR,
@@ -827,17 +877,17 @@ pub fn field_provider(
         ),
     ];
     for item in match_items(&items, FIELD_PROVIDER, FIELD_PLACE, elsewhere, errors) {
-        let span = item.span();
-        let source = |s| Keyed { value: s, span };
+        let at = item.at();
+        let source = |s| Keyed {
+            value: s,
+            at: at.clone(),
+        };
         match item.key.name {
             "id" => {
                 if out.id.is_some() {
-                    errors.push(
-                        Error::custom("`id` is given twice on this field; keep one")
-                            .with_span(&span),
-                    );
+                    errors.push(at.error("`id` is given twice on this field: keep one"));
                 } else {
-                    out.id = Some(span);
+                    out.id = Some(at);
                 }
             }
             "auto_key" => out.sources.push(source(SourceKind::AutoKey)),
@@ -855,18 +905,17 @@ pub fn field_provider(
                     out.sources.push(source(SourceKind::With(e)));
                 }
             }
-            "value" => out
-                .sources
-                .push(source(SourceKind::Value(item.expr().clone()))),
+            "value" => {
+                if let Some(e) = item.expr() {
+                    out.sources.push(source(SourceKind::Value(e.clone())));
+                }
+            }
             "map" => {
-                if let Some(e) = errors.handle(callable(&item, FIELD_PLACE, false)) {
+                if let Some(e) = errors.handle(callable(&item, FIELD_PLACE, true)) {
                     if out.map.is_some() {
-                        errors.push(
-                            Error::custom("`map` is given twice on this field; keep one")
-                                .with_span(&span),
-                        );
+                        errors.push(at.error("`map` is given twice on this field: keep one"));
                     } else {
-                        out.map = Some(Keyed { value: e, span });
+                        out.map = Some(Keyed { value: e, at });
                     }
                 }
             }
@@ -876,10 +925,7 @@ pub fn field_provider(
 }
 
 /// One `#[distributor(..)]`.
-pub fn distributor(
-    attr: &Attribute,
-    errors: &mut darling::error::Accumulator,
-) -> Option<DistributorAttr> {
+pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorAttr> {
     let items = errors.handle(list_items(
         attr,
         DISTRIBUTOR_PLACE,
@@ -890,7 +936,8 @@ pub fn distributor(
         "belongs in #[provider(..)]: write `#[provider(..)]` on the field",
     )];
     let mut out = DistributorAttr {
-        span: attr.span(),
+        at: At::of(attr),
+        keys: items.len(),
         weights: None,
         skew: None,
         mean: None,
@@ -907,10 +954,10 @@ pub fn distributor(
                     .handle(number(&item, DISTRIBUTOR_PLACE))
                     .map(|n| Keyed {
                         value: n,
-                        span: item.span(),
+                        at: item.at(),
                     })
             }
-            "sequence" => out.sequence = Some(item.span()),
+            "sequence" => out.sequence = Some(item.at()),
             _ => unreachable!("every key of the table is handled"),
         }
     }
@@ -922,29 +969,32 @@ fn type_then_items(
     attr: &Attribute,
     place: Place,
     example: &str,
-) -> Result<(Type, Vec<NestedMeta>)> {
+) -> syn::Result<(Type, Vec<NestedMeta>)> {
+    let missing = || {
+        syn::Error::new_spanned(
+            attr,
+            format!(
+                "{} needs the type it points to: write `{example}`",
+                place.written()
+            ),
+        )
+    };
     let Meta::List(list) = &attr.meta else {
-        return Err(Error::custom(format!(
-            "{} needs the type it points to: write `{example}`",
-            place.written()
-        ))
-        .with_span(&attr.meta));
+        return Err(missing());
     };
     if list.tokens.is_empty() {
-        return Err(Error::custom(format!(
-            "{} needs the type it points to: write `{example}`",
-            place.written()
-        ))
-        .with_span(&attr.meta));
+        return Err(missing());
     }
     let parser = |input: ParseStream| -> syn::Result<(Type, Vec<NestedMeta>)> {
-        if (input.peek(Ident) && input.peek2(Token![=]))
-            || (input.peek(Ident) && input.peek2(syn::token::Paren))
-        {
-            return Err(input.error(format!(
-                "{} starts with the type it points to: write `{example}`",
-                place.written()
-            )));
+        if input.peek(Ident) && (input.peek2(Token![=]) || input.peek2(syn::token::Paren)) {
+            let key: Ident = input.fork().parse()?;
+            return Err(syn::Error::new_spanned(
+                key,
+                format!(
+                    "{} starts with the type it points to: write `{example}`",
+                    place.written()
+                ),
+            ));
         }
         let ty: Type = input.parse()?;
         let mut items = Vec::new();
@@ -957,14 +1007,43 @@ fn type_then_items(
         }
         Ok((ty, items))
     };
-    Ok(parser.parse2(list.tokens.clone())?)
+    parser.parse2(list.tokens.clone())
+}
+
+/// The pairs of `same(a = b, ..)`.
+fn same_pairs(tokens: TokenStream, at: &At) -> syn::Result<Vec<Same>> {
+    let example = "write `same(tenant_id = id.tenant_id)`: a field of the referenced id, `=`, then a field of this struct declared before the reference";
+    let parser = |input: ParseStream| -> syn::Result<Vec<Same>> {
+        let mut out = Vec::new();
+        if input.is_empty() {
+            return Err(at.error(format!("`same()` in #[reference(..)] is empty: {example}")));
+        }
+        while !input.is_empty() {
+            let in_reference = DottedPath::parse(input)?;
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    &in_reference,
+                    format!("`same({})` has no source: {example}", in_reference.dotted()),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let source = DottedPath::parse(input)?;
+            out.push(Same {
+                in_reference,
+                source,
+            });
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens)
 }
 
 /// One `#[reference(..)]`.
-pub fn reference(
-    attr: &Attribute,
-    errors: &mut darling::error::Accumulator,
-) -> Option<ReferenceAttr> {
+pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr> {
     let (ty, items) = errors.handle(type_then_items(
         attr,
         REFERENCE_PLACE,
@@ -975,68 +1054,36 @@ pub fn reference(
         "belongs in #[distributor(..)]: write `#[distributor(..)]` on the same field",
     )];
     let mut same = Vec::new();
-    // `same` may be repeated: every pair adds a constraint.
-    let mut items_once = Vec::new();
+    let mut others = Vec::new();
     for item in items {
         match &item {
+            // `same(..)` may be repeated: every pair adds a constraint.
             NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("same") => {
-                let pairs = |input: ParseStream| -> syn::Result<Vec<Same>> {
-                    let mut out = Vec::new();
-                    if input.is_empty() {
-                        return Err(input.error(
-                            "`same(..)` in #[reference(..)] needs a pair: write `same(tenant_id = id.tenant_id)`",
-                        ));
-                    }
-                    while !input.is_empty() {
-                        let in_reference = DottedPath::parse(input)?;
-                        if !input.peek(Token![=]) {
-                            return Err(input.error(
-                                "expected `=` in `same(..)`: write `same(field_of_the_referenced_id = field_of_this_struct)`, e.g. `same(tenant_id = id.tenant_id)`",
-                            ));
-                        }
-                        input.parse::<Token![=]>()?;
-                        let source = DottedPath::parse(input)?;
-                        out.push(Same {
-                            in_reference,
-                            source,
-                        });
-                        if input.is_empty() {
-                            break;
-                        }
-                        input.parse::<Token![,]>()?;
-                    }
-                    Ok(out)
-                };
-                if let Some(pairs) =
-                    errors.handle(pairs.parse2(list.tokens.clone()).map_err(Error::from))
-                {
+                if let Some(pairs) = errors.handle(same_pairs(list.tokens.clone(), &At::of(list))) {
                     same.extend(pairs);
                 }
             }
-            _ => items_once.push(item),
+            _ => others.push(item),
         }
     }
-    // Anything else is an unknown key or a wrong form of `same`.
-    for _ in match_items(&items_once, REFERENCE, REFERENCE_PLACE, elsewhere, errors) {}
+    // Anything else is an unknown key or `same` in a wrong form: reported here.
+    match_items(&others, REFERENCE, REFERENCE_PLACE, elsewhere, errors);
     Some(ReferenceAttr {
-        span: attr.span(),
+        at: At::of(attr),
         ty,
         same,
     })
 }
 
 /// One `#[children(..)]`.
-pub fn children(
-    attr: &Attribute,
-    errors: &mut darling::error::Accumulator,
-) -> Option<ChildrenAttr> {
+pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
     let (ty, items) = errors.handle(type_then_items(
         attr,
         CHILDREN_PLACE,
         "#[children(OrderLine, parent = \"order_id\", mean = 3.0)]",
     ))?;
     let mut out = ChildrenAttr {
-        span: attr.span(),
+        at: At::of(attr),
         ty,
         parent: None,
         mean: None,
@@ -1048,7 +1095,7 @@ pub fn children(
             "parent" => {
                 out.parent = errors.handle(string(&item, CHILDREN_PLACE)).map(|s| Keyed {
                     value: s,
-                    span: item.span(),
+                    at: item.at(),
                 })
             }
             "mean" => out.mean = errors.handle(number(&item, CHILDREN_PLACE)),

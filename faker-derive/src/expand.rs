@@ -46,8 +46,7 @@ pub fn expand(input: &Input) -> TokenStream {
     let schema = schema(input);
     let populate = populate(input, &names);
     let keys = keys(input, &names);
-    let checks = provider_checks(input);
-    let body = match input.kind() {
+    match input.kind() {
         Kind::Aggregate => {
             let name = input
                 .attrs
@@ -94,10 +93,6 @@ pub fn expand(input: &Input) -> TokenStream {
                 #keys
             }
         },
-    };
-    quote! {
-        #body
-        #checks
     }
 }
 
@@ -107,7 +102,7 @@ fn schema(input: &Input) -> Option<TokenStream> {
     let mut calls = Vec::new();
     for f in &input.fields {
         let name = &f.name;
-        let source = f.attrs.sources.first().map(|s| &s.value);
+        let source = f.attrs.source();
         if let Some(r) = &f.reference {
             let target = &r.ty;
             let config = distributor_config(f.distributor.as_ref(), true);
@@ -115,15 +110,19 @@ fn schema(input: &Input) -> Option<TokenStream> {
                 let (a, b) = (s.in_reference.dotted(), s.source.dotted());
                 quote!(.same(#a, #b))
             });
+            // Spanned on the type as written in the attribute: `T: Provider` is checked here,
+            // and a type without a provider is reported there.
+            let reference = quote_spanned!(target.span()=> .reference::<#target>);
             calls.push(quote! {
-                .reference::<#target>(#name, #config)
+                #reference(#name, #config)
                 #(#same)*
             });
         } else if matches!(source, Some(SourceKind::Composite)) {
             let ty = &f.ty;
-            calls.push(quote! {
-                .nested(#name, <#ty as ::ddd_faker::provider::Component>::schema())
-            });
+            let schema = quote_spanned! {ty.span()=>
+                <#ty as ::ddd_faker::provider::Component>::schema()
+            };
+            calls.push(quote!(.nested(#name, #schema)));
         } else if pooled(f) {
             let config = distributor_config(f.distributor.as_ref(), false);
             calls.push(quote!(.value(#name, #config)));
@@ -136,11 +135,12 @@ fn schema(input: &Input) -> Option<TokenStream> {
             .as_ref()
             .map(|p| p.value.value())
             .unwrap_or_default();
-        let mean = c.mean.map_or(0.0, |m| m.value);
-        let skew = option(c.skew.map(|s| f64_lit(s.value)));
+        let mean = c.mean.as_ref().map_or(0.0, |m| m.value);
+        let skew = option(c.skew.as_ref().map(|s| f64_lit(s.value)));
         let weights = option(c.weights.as_ref().map(vec_of));
+        let children = quote_spanned!(child.span()=> .children_with::<#child>);
         calls.push(quote! {
-            .children_with::<#child>(#parent, ::ddd_faker::provider::CountConfig {
+            #children(#parent, ::ddd_faker::provider::CountConfig {
                 mean: #mean,
                 skew: #skew,
                 weights: #weights,
@@ -190,11 +190,11 @@ fn distributor_config(d: Option<&DistributorAttr>, reference: bool) -> TokenStre
         let v = vec_of(w);
         fields.push(quote!(weights: ::core::option::Option::Some(#v)));
     }
-    if let Some(s) = d.and_then(|d| d.skew) {
+    if let Some(s) = d.and_then(|d| d.skew.as_ref()) {
         let v = f64_lit(s.value);
         fields.push(quote!(skew: ::core::option::Option::Some(#v)));
     }
-    match d.and_then(|d| d.mean) {
+    match d.and_then(|d| d.mean.as_ref()) {
         Some(m) => {
             let v = f64_lit(m.value);
             fields.push(quote!(mean: ::core::option::Option::Some(#v)));
@@ -231,10 +231,7 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
     let mut lets = Vec::new();
     let mut args = Vec::new();
     for f in &input.fields {
-        let skip = matches!(
-            f.attrs.sources.first().map(|s| &s.value),
-            Some(SourceKind::Skip)
-        );
+        let skip = matches!(f.attrs.source(), Some(SourceKind::Skip));
         if skip && by_constructor {
             // The constructor sets it.
             continue;
@@ -276,16 +273,23 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
     } = n;
     let name = &f.name;
     let ty = &f.ty;
-    let source = f.attrs.sources.first().map(|s| &s.value);
+    let source = f.attrs.source();
     let map = f.attrs.map.as_ref().map(|m| &m.value);
     let fake = quote!(::ddd_faker::__private::fake);
+    // Type errors of a value source point at the attribute that names it, or at the field's
+    // type when it has none.
+    let span = f
+        .attrs
+        .sources
+        .first()
+        .map_or_else(|| at(ty), |s| located_at(s.at.span()));
 
     if let Some(r) = &f.reference {
         let target = &r.ty;
         return if f.option_inner.is_some() {
-            quote!(#cx.optional_reference::<#target>(#name).await?)
+            quote_spanned!(target.span()=> #cx.optional_reference::<#target>(#name).await?)
         } else {
-            quote!(#cx.reference::<#target>(#name).await?)
+            quote_spanned!(target.span()=> #cx.reference::<#target>(#name).await?)
         };
     }
 
@@ -304,14 +308,14 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
             }
             Some(SourceKind::Sequence | SourceKind::DistributorSequence) => (
                 quote!(|_, #position: u64| #position),
-                Some(sequence_conversion(f, n, quote!(#value))),
+                Some(sequence_conversion(f, n, located(value, span), span)),
             ),
             _ => (
                 quote!(|#rng, _| #fake::Dummy::dummy_with_rng(&#fake::Faker, #rng)),
                 None,
             ),
         };
-        let drawn = quote!(#cx.pooled_value(#name, #generator)?);
+        let drawn = quote_spanned!(span=> #cx.pooled_value(#name, #generator)?);
         let some = match convert {
             Some(c) => c,
             None => quote!(#value),
@@ -335,49 +339,73 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
     }
 
     match source {
-        Some(SourceKind::AutoKey) => quote!(#cx.auto_key(#name)?),
-        Some(SourceKind::Composite) => quote! {
-            {
-                #cx.enter(#name);
-                let #value = <#ty as ::ddd_faker::provider::Component>::populate(#cx).await;
-                #cx.leave();
-                #value?
+        Some(SourceKind::AutoKey) => quote_spanned!(span=> #cx.auto_key(#name)?),
+        Some(SourceKind::Composite) => {
+            let populate = quote_spanned! {ty.span()=>
+                <#ty as ::ddd_faker::provider::Component>::populate(#cx).await
+            };
+            quote! {
+                {
+                    #cx.enter(#name);
+                    let #value = #populate;
+                    #cx.leave();
+                    #value?
+                }
             }
-        },
-        Some(SourceKind::Value(e)) => quote!(#cx.constant(#name, #e)?),
-        Some(SourceKind::With(e)) => quote!(#cx.value(#name, #e)?),
+        }
+        Some(SourceKind::Value(e)) => quote_spanned!(span=> #cx.constant(#name, #e)?),
+        Some(SourceKind::With(e)) => quote_spanned!(span=> #cx.value(#name, #e)?),
         Some(SourceKind::Fake(e)) => match map {
-            None => quote!(#cx.fake(#name, #e)?),
-            Some(m) => quote! {
+            None => quote_spanned!(span=> #cx.fake(#name, #e)?),
+            Some(m) => quote_spanned! {span=>
                 #cx.value(#name, |#rng, _| (#m)(#fake::Dummy::dummy_with_rng(&(#e), #rng)))?
             },
         },
         Some(SourceKind::Sequence | SourceKind::DistributorSequence) => {
-            let convert = sequence_conversion(f, n, quote!(#value));
-            quote! {
+            let convert = sequence_conversion(f, n, located(value, span), span);
+            quote_spanned! {span=>
                 {
                     let #value: u64 = #cx.sequence(#name)?;
                     #convert
                 }
             }
         }
-        Some(SourceKind::Default | SourceKind::Skip) => quote!(::core::default::Default::default()),
+        Some(SourceKind::Default | SourceKind::Skip) => {
+            quote_spanned!(span=> ::core::default::Default::default())
+        }
         // Guarded above.
         Some(SourceKind::Reference) => quote!(::core::default::Default::default()),
-        None => quote!(#cx.fake(#name, #fake::Faker)?),
+        None => quote_spanned!(span=> #cx.fake(#name, #fake::Faker)?),
     }
+}
+
+/// A span that reports errors at `location` but is otherwise the derive's own: the code stays
+/// macro-generated for lints (clippy does not lint it as the user's code).
+fn located_at(location: Span) -> Span {
+    Span::call_site().located_at(location)
+}
+
+/// [`located_at`] the tokens of `node` (their first token).
+fn at(node: &impl Spanned) -> Span {
+    located_at(node.span())
+}
+
+/// A hygienic name shown at `span` in errors.
+fn located(name: &Ident, span: Span) -> TokenStream {
+    let located = Ident::new(&name.to_string(), name.span().located_at(span));
+    quote!(#located)
 }
 
 /// A sequence number (`u64`) into the field's type: through `map`, else `TryFrom<u64>` (so
 /// `u64`, `i64` and any `From<u64>` newtype work), an out-of-range number being an error.
-fn sequence_conversion(f: &Field, n: &Names, number: TokenStream) -> TokenStream {
+fn sequence_conversion(f: &Field, n: &Names, number: TokenStream, span: Span) -> TokenStream {
     let Names { cx, error, .. } = n;
     if let Some(m) = &f.attrs.map {
         let m = &m.value;
         return quote!((#m)(#number));
     }
     let name = &f.name;
-    quote! {
+    quote_spanned! {span=>
         ::core::convert::TryFrom::try_from(#number).map_err(|#error| {
             #cx.domain_error(::std::format!(
                 "sequence number {} does not fit the type of `{}`: {}",
@@ -408,12 +436,10 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
     let Names {
         key, inner, error, ..
     } = n;
-    let direct = input.fields.iter().find(|f| {
-        matches!(
-            f.attrs.sources.first().map(|s| &s.value),
-            Some(SourceKind::AutoKey)
-        )
-    });
+    let direct = input
+        .fields
+        .iter()
+        .find(|f| matches!(f.attrs.source(), Some(SourceKind::AutoKey)));
     if let Some(f) = direct {
         let (ident, name) = (&f.ident, &f.name);
         return Some(quote! {
@@ -435,30 +461,26 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
     let composites: Vec<&Field> = input
         .fields
         .iter()
-        .filter(|f| {
-            matches!(
-                f.attrs.sources.first().map(|s| &s.value),
-                Some(SourceKind::Composite)
-            )
-        })
+        .filter(|f| matches!(f.attrs.source(), Some(SourceKind::Composite)))
         .collect();
     if composites.is_empty() {
         return None;
     }
-    let component = quote!(::ddd_faker::provider::Component);
+    let component =
+        |ty: &Type| quote_spanned!(ty.span()=> <#ty as ::ddd_faker::provider::Component>);
     let found = composites.iter().map(|f| {
-        let (ty, name) = (&f.ty, &f.name);
+        let (component, name) = (component(&f.ty), &f.name);
         quote! {
-            if let ::core::option::Option::Some(#inner) = <#ty as #component>::auto_key() {
+            if let ::core::option::Option::Some(#inner) = #component::auto_key() {
                 return ::core::option::Option::Some(::std::format!("{}.{}", #name, #inner));
             }
         }
     });
     let assign = composites.iter().map(|f| {
-        let (ty, ident) = (&f.ty, &f.ident);
+        let (component, ident) = (component(&f.ty), &f.ident);
         quote! {
-            if <#ty as #component>::auto_key().is_some() {
-                return <#ty as #component>::assign_key(&mut self.#ident, #key);
+            if #component::auto_key().is_some() {
+                return #component::assign_key(&mut self.#ident, #key);
             }
         }
     });
@@ -483,31 +505,4 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
             ))
         }
     })
-}
-
-// ---------------------------------------------------------------- checks
-
-/// `T: Provider` for every type named in `#[reference(T)]` and `#[children(T, ..)]`, spanned
-/// on the type as written in the attribute so that the error points there.
-fn provider_checks(input: &Input) -> TokenStream {
-    let types: Vec<&Type> = input
-        .fields
-        .iter()
-        .filter_map(|f| f.reference.as_ref().map(|r| &r.ty))
-        .chain(input.children.iter().map(|c| &c.ty))
-        .collect();
-    if types.is_empty() {
-        return TokenStream::new();
-    }
-    let calls = types.iter().map(|ty| {
-        quote_spanned! {ty.span()=>
-            assert_provider::<#ty>();
-        }
-    });
-    quote! {
-        const _: fn() = || {
-            fn assert_provider<T: ::ddd_faker::provider::Provider>() {}
-            #(#calls)*
-        };
-    }
 }

@@ -5,9 +5,9 @@
 //! `ddd-faker` only (plus `serde` for the `Serialize` every provider needs). The facade's
 //! documentation has the worked example; [`macro@Provider`] lists every attribute.
 //!
-//! The crate is laid out like `thiserror-impl`: [`ast`] reads the struct (with darling) into
-//! an input model, [`attr`] parses the four attributes into typed values, [`valid`] checks
-//! what they mean together and reports *every* problem at its token, and [`expand`] writes an
+//! The crate is laid out like `thiserror-impl`: `ast` reads the struct (with darling) into
+//! an input model, `attr` parses the four attributes into typed values, `valid` checks
+//! what they mean together and reports *every* problem at its token, and `expand` writes an
 //! implementation that only wires faker-core calls (no distribution or persistence logic of
 //! its own).
 
@@ -33,7 +33,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | attribute | meaning |
 /// |---|---|
 /// | `#[provider(aggregate)]` | the default: implements `Provider`; needs one `#[provider(id)]` field |
-/// | `#[provider(value)]`, `#[provider(entity)]` | a part of an aggregate (e.g. a composite id `BookId { tenant_id, book_id }`): implements `Component`; used by a field marked `#[provider(composite)]` |
+/// | `#[provider(value)]`, `#[provider(entity)]` | a part of an aggregate (e.g. a composite id `BookId { tenant_id, book_id }`): implements `Component` instead of `Provider`, for a field marked `#[provider(composite)]`; its paths are relative to that field (the two words generate the same code and document intent) |
 /// | `#[provider(name = "Book")]` | `Provider::NAME` (default: the struct's name) |
 /// | `#[provider(table = "books")]` | `Provider::TABLE` |
 /// | `#[provider(constructor = path)]` | build with `path(field, ..) -> Self`, fields in declaration order |
@@ -52,7 +52,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(fake = EXPR, map = f)]` | the faker's value passed through `f`, e.g. `fake = Sentence(3..5), map = BookTitle` for a newtype; the faker's output type is inferred from `f`'s argument |
 /// | `#[provider(with = EXPR)]` | a function or closure `(&mut FakerRng, position: u64) -> T`, where `position` counts this field's values (0, 1, 2, ...) |
 /// | `#[provider(value = EXPR)]` | a constant (`T: Clone`) |
-/// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` |
+/// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` (a `fn(u64) -> T`) |
 /// | `#[provider(auto_key)]` | a key the repository assigns on insert (auto-increment): a placeholder `T::default()` until then; also inside a component, and the aggregate's `auto_key()`/`assign_key` route to it |
 /// | `#[provider(composite)]` | a `Component` (a struct deriving `Provider` with `#[provider(value)]` or `entity`): its fields are populated under this field's path |
 /// | `#[provider(default)]` | `Default::default()`, passed to the constructor like any field |
@@ -70,7 +70,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | attribute | meaning |
 /// |---|---|
 /// | `#[provider(id)]` | the aggregate's identity (`Provider::Id` is the field's type, `ID_FIELD` its name); exactly one per aggregate; combine it with a source, e.g. `#[provider(id, composite)]` or `#[provider(id, auto_key)]` |
-/// | `#[distributor(weights = [..], skew = .., mean = .., null_weight = ..)]` | on a reference: how targets are reused; on any other generated field: the value is drawn from a pool (reuse or create) with this distributor |
+/// | `#[distributor(weights = [..], skew = .., mean = .., null_weight = ..)]` | on a reference: how targets are reused or created; on a field with a generated value (none, `fake`, `with`, `sequence`): the value is drawn from a pool of the field's values (reuse one, or make one with the field's source) |
 ///
 /// Distributor parameters: `weights` — partition weights (not empty, none negative, not all
 /// zero); `skew` — power law, `>= 1` (1 is uniform); give either `weights` or `skew`, not both;
@@ -83,8 +83,18 @@ use syn::{DeriveInput, parse_macro_input};
 /// the uniform law, 50 otherwise). On an `Option<T>` field with a pooled value, the value
 /// source makes a `T` and `None` comes from `null_weight`.
 ///
-/// Every rule above is checked at compile time, each violation reported at the offending
-/// token, and all of them at once.
+/// `map` applies to `fake` and `sequence` values only.
+///
+/// # Errors
+///
+/// Attribute mistakes are compile errors at the offending token, all of them reported at once,
+/// each saying what to write instead: unknown or repeated keys, literals of the wrong type,
+/// `weights` empty, negative or all zero, `skew < 1`, `mean < 1`, `null_weight` outside
+/// `[0, 1]` or on a non-`Option` field, `weights` with `skew`, two value sources on a field, no
+/// or two identity fields on an aggregate, two `auto_key` fields, a `same(..)` source that is
+/// not an earlier field, generic structs, enums, unions and tuple structs. A type named in
+/// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
+/// type is not a component) is reported by the compiler at that type.
 #[proc_macro_derive(Provider, attributes(provider, reference, distributor, children))]
 pub fn derive_provider(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -92,15 +102,48 @@ pub fn derive_provider(input: TokenStream) -> TokenStream {
 }
 
 fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
-    let mut errors = darling::Error::accumulator();
+    let mut errors = Errors::default();
     let model = ast::Input::from_syn(input, &mut errors);
     if let Some(model) = &model {
         valid::check(model, &mut errors);
     }
     match (errors.finish(), model) {
         (Ok(()), Some(model)) => expand::expand(&model),
-        (Err(e), _) => e.write_errors(),
+        (Err(e), _) => e.to_compile_error(),
         // No model is only possible with an error.
         (Ok(()), None) => proc_macro2::TokenStream::new(),
+    }
+}
+
+/// Every error found, combined into one `syn::Error` (which keeps each error's first and last
+/// token, so a message underlines all of `null_weight = 0.2`, not only its first token).
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: impl Into<syn::Error>) {
+        let error = error.into();
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    /// The value, or `None` with the error recorded.
+    pub(crate) fn handle<T, E: Into<syn::Error>>(&mut self, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }

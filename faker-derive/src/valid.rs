@@ -1,16 +1,13 @@
 //! What the attributes mean together: every rule is checked and every violation reported, each
 //! at the token that breaks it, with what to write instead.
 
-use darling::Error;
-use darling::error::Accumulator;
-use proc_macro2::Span;
 use quote::ToTokens;
-use syn::spanned::Spanned;
 
+use crate::Errors;
 use crate::ast::{Field, Input};
-use crate::attr::{Build, ChildrenAttr, DistributorAttr, Kind, Num, SourceKind, WeightsList};
+use crate::attr::{At, Build, ChildrenAttr, DistributorAttr, Kind, Num, SourceKind, WeightsList};
 
-pub fn check(input: &Input, errors: &mut Accumulator) {
+pub fn check(input: &Input, errors: &mut Errors) {
     generics(input, errors);
     struct_attrs(input, errors);
     identity(input, errors);
@@ -28,15 +25,15 @@ pub fn check(input: &Input, errors: &mut Accumulator) {
     }
 }
 
-fn err(span: Span, message: impl std::fmt::Display) -> Error {
-    Error::custom(message).with_span(&span)
+fn err(tokens: &impl ToTokens, message: impl std::fmt::Display) -> syn::Error {
+    syn::Error::new_spanned(tokens, message)
 }
 
-fn generics(input: &Input, errors: &mut Accumulator) {
+fn generics(input: &Input, errors: &mut Errors) {
     let g = &input.generics;
     if !g.params.is_empty() {
         errors.push(err(
-            g.params.span(),
+            g,
             format!(
                 "generic structs are not supported by #[derive(Provider)]: remove the parameters of `{}` (use concrete types), or implement `Provider` by hand",
                 input.ident
@@ -44,36 +41,33 @@ fn generics(input: &Input, errors: &mut Accumulator) {
         ));
     } else if let Some(w) = &g.where_clause {
         errors.push(err(
-            w.where_token.span,
+            w,
             "generic structs are not supported by #[derive(Provider)]: remove the `where` clause",
         ));
     }
 }
 
-fn struct_attrs(input: &Input, errors: &mut Accumulator) {
+fn struct_attrs(input: &Input, errors: &mut Errors) {
     let a = &input.attrs;
     let kind = input.kind();
     if kind != Kind::Aggregate {
         let word = kind.word();
         if let Some(name) = &a.name {
-            errors.push(err(
-                name.span,
+            errors.push(name.at.error(
                 format!(
                     "`name` applies to aggregates, not to a #[provider({word})] component: remove it (a component is named by the field that holds it)"
                 ),
             ));
         }
         if let Some(table) = &a.table {
-            errors.push(err(
-                table.span,
+            errors.push(table.at.error(
                 format!(
                     "`table` applies to aggregates, not to a #[provider({word})] component: remove it (a component is stored with its aggregate)"
                 ),
             ));
         }
         for child in &input.children {
-            errors.push(err(
-                child.span,
+            errors.push(child.at.error(
                 format!(
                     "#[children(..)] applies to aggregates, not to a #[provider({word})] component: put it on the aggregate that holds this component"
                 ),
@@ -83,7 +77,7 @@ fn struct_attrs(input: &Input, errors: &mut Accumulator) {
     for s in [&a.name, &a.table].into_iter().flatten() {
         if s.value.value().trim().is_empty() {
             errors.push(err(
-                s.value.span(),
+                &s.value,
                 "this name is empty: write a name, e.g. `name = \"Book\"`, or remove the key",
             ));
         }
@@ -101,30 +95,29 @@ fn struct_attrs(input: &Input, errors: &mut Accumulator) {
             "give either `constructor` (a fn returning `Self`) or `factory` (a fn returning `Result<Self, E>`), not both"
                 .to_string()
         };
-        errors.push(err(extra.span, message));
+        errors.push(extra.at.error(message));
     }
 }
 
-fn identity(input: &Input, errors: &mut Accumulator) {
-    let ids: Vec<(&Field, Span)> = input
+fn identity(input: &Input, errors: &mut Errors) {
+    let ids: Vec<(&Field, &At)> = input
         .fields
         .iter()
-        .filter_map(|f| f.attrs.id.map(|s| (f, s)))
+        .filter_map(|f| f.attrs.id.as_ref().map(|s| (f, s)))
         .collect();
     match input.kind() {
         Kind::Aggregate => {
             if ids.is_empty() {
                 errors.push(err(
-                    input.ident.span(),
+                    &input.ident,
                     format!(
                         "the aggregate `{}` has no identity field: mark the field that holds its id with #[provider(id)], e.g. `#[provider(id)] id: {}Id` (or declare the struct #[provider(value)] if it is not an aggregate)",
                         input.ident, input.ident
                     ),
                 ));
             }
-            for (field, span) in ids.iter().skip(1) {
-                errors.push(err(
-                    *span,
+            for (field, at) in ids.iter().skip(1) {
+                errors.push(at.error(
                     format!(
                         "two identity fields: `{}` is already #[provider(id)], so `{}` cannot be; an aggregate has one id field (for a multi-part id use a composite type: `#[provider(id, composite)] id: {}Id`)",
                         ids[0].0.name, field.name, input.ident
@@ -133,9 +126,8 @@ fn identity(input: &Input, errors: &mut Accumulator) {
             }
         }
         kind => {
-            for (_, span) in ids {
-                errors.push(err(
-                    span,
+            for (_, at) in ids {
+                errors.push(at.error(
                     format!(
                         "#[provider(id)] applies to aggregates; a #[provider({})] component has no identity of its own: remove `id`",
                         kind.word()
@@ -146,8 +138,8 @@ fn identity(input: &Input, errors: &mut Accumulator) {
     }
 }
 
-fn auto_keys(input: &Input, errors: &mut Accumulator) {
-    let keys: Vec<(&Field, Span)> = input
+fn auto_keys(input: &Input, errors: &mut Errors) {
+    let keys: Vec<(&Field, &At)> = input
         .fields
         .iter()
         .flat_map(|f| {
@@ -155,12 +147,11 @@ fn auto_keys(input: &Input, errors: &mut Accumulator) {
                 .sources
                 .iter()
                 .filter(|s| matches!(s.value, SourceKind::AutoKey))
-                .map(move |s| (f, s.span))
+                .map(move |s| (f, &s.at))
         })
         .collect();
-    for (field, span) in keys.iter().skip(1) {
-        errors.push(err(
-            *span,
+    for (field, at) in keys.iter().skip(1) {
+        errors.push(at.error(
             format!(
                 "two repository-assigned keys: `{}` is already #[provider(auto_key)], so `{}` cannot be; a repository assigns one key per aggregate: give `{}` another value source",
                 keys[0].0.name, field.name, field.name
@@ -169,36 +160,35 @@ fn auto_keys(input: &Input, errors: &mut Accumulator) {
     }
 }
 
-fn sources(field: &Field, errors: &mut Accumulator) {
+fn sources(field: &Field, errors: &mut Errors) {
     let s = &field.attrs.sources;
-    let Some(first) = s.first() else { return };
-    for extra in s.iter().skip(1) {
-        let message = if matches!(first.value, SourceKind::Reference)
-            || matches!(extra.value, SourceKind::Reference)
+    if s.len() < 2 {
+        return;
+    }
+    if s.iter().any(|x| matches!(x.value, SourceKind::Reference)) {
+        for other in s
+            .iter()
+            .filter(|x| !matches!(x.value, SourceKind::Reference))
         {
-            let other = if matches!(first.value, SourceKind::Reference) {
-                &extra.value
-            } else {
-                &first.value
-            };
-            format!(
-                "`{}` has two value sources: a #[reference(..)] field takes its value (the referenced id) from the referenced aggregate; remove {}",
+            errors.push(other.at.error(format!(
+                "`{}` is a #[reference(..)] field: its value is the referenced id, so it takes no other value source; remove {}",
                 field.name,
-                other.written()
-            )
-        } else {
-            format!(
-                "`{}` has two value sources, {} and {}: a field takes its value from one; keep one of them",
-                field.name,
-                first.value.written(),
-                extra.value.written()
-            )
-        };
-        errors.push(err(extra.span, message));
+                other.value.written()
+            )));
+        }
+        return;
+    }
+    for extra in s.iter().skip(1) {
+        errors.push(extra.at.error(format!(
+            "`{}` has two value sources, {} and {}: a field takes its value from one; keep one of them",
+            field.name,
+            s[0].value.written(),
+            extra.value.written()
+        )));
     }
 }
 
-fn map(field: &Field, errors: &mut Accumulator) {
+fn map(field: &Field, errors: &mut Errors) {
     let Some(map) = &field.attrs.map else { return };
     let message = match field.attrs.sources.first().map(|s| &s.value) {
         Some(SourceKind::Fake(_) | SourceKind::Sequence | SourceKind::DistributorSequence) => return,
@@ -211,14 +201,13 @@ fn map(field: &Field, errors: &mut Accumulator) {
         ),
         None => "`map` needs a value to map: add `fake = ..` or `sequence`, e.g. `#[provider(fake = fake::faker::lorem::en::Sentence(3..5), map = BookTitle)]`".to_string(),
     };
-    errors.push(err(map.span, message));
+    errors.push(map.at.error(message));
 }
 
-fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
+fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Errors) {
     const ATTR: &str = "#[distributor(..)]";
-    if !d.has_parameters() && d.sequence.is_none() {
-        errors.push(err(
-            d.span,
+    if d.keys == 0 {
+        errors.push(d.at.error(
             "#[distributor()] is empty: give its parameters, e.g. `#[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50)]`, or remove it",
         ));
         return;
@@ -235,8 +224,7 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
                     | SourceKind::Skip
             )
         }) {
-            errors.push(err(
-                d.span,
+            errors.push(d.at.error(
                 format!(
                     "{ATTR} draws `{}` from a pool of generated values, which {} does not make: remove {ATTR}, or give the field a generated source (`fake = ..`, `with = ..`, `sequence`)",
                     field.name,
@@ -245,11 +233,10 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
             ));
         }
     }
-    law(ATTR, d.weights.as_ref(), d.skew, errors);
-    if let Some(mean) = d.mean {
+    law(ATTR, d.weights.as_ref(), d.skew.as_ref(), errors);
+    if let Some(mean) = &d.mean {
         if mean.value < 1.0 {
-            errors.push(err(
-                mean.span,
+            errors.push(mean.at.error(
                 format!(
                     "`mean` in {ATTR} must be >= 1 (the average number of uses of each value; `mean = 1` means unique values), got {}",
                     mean.value
@@ -260,8 +247,7 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
     if let Some(nw) = &d.null_weight {
         let q = nw.value.value;
         if !(0.0..=1.0).contains(&q) {
-            errors.push(err(
-                nw.value.span,
+            errors.push(nw.value.at.error(
                 format!(
                     "`null_weight` in {ATTR} is a probability and must lie in [0, 1], got {q}: write e.g. `null_weight = 0.1` for 10% nulls"
                 ),
@@ -269,8 +255,7 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
         }
         if field.option_inner.is_none() {
             let ty = field.ty.to_token_stream().to_string();
-            errors.push(err(
-                nw.span,
+            errors.push(nw.at.error(
                 format!(
                     "`null_weight` in {ATTR} needs an `Option` field, and `{}` is `{ty}`: change its type to `Option<{ty}>`, or remove `null_weight`",
                     field.name
@@ -281,11 +266,10 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Accumulator) {
 }
 
 /// `weights` and `skew`: each valid, and not both.
-fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mut Accumulator) {
+fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<&Num>, errors: &mut Errors) {
     if let Some(w) = weights {
         if w.values.is_empty() {
-            errors.push(err(
-                w.span,
+            errors.push(w.at.error(
                 format!(
                     "`weights` in {attr} must not be empty: give one weight per partition, e.g. `weights = [0.7, 0.2, 0.07, 0.03]`"
                 ),
@@ -295,8 +279,7 @@ fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mu
             for (index, n) in w.values.iter().enumerate() {
                 if n.value < 0.0 {
                     negative = true;
-                    errors.push(err(
-                        n.span,
+                    errors.push(n.at.error(
                         format!(
                             "`weights[{index}]` in {attr} is negative ({}): a weight is a share of the draws and must be >= 0",
                             n.value
@@ -305,8 +288,7 @@ fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mu
                 }
             }
             if !negative && w.values.iter().all(|n| n.value == 0.0) {
-                errors.push(err(
-                    w.span,
+                errors.push(w.at.error(
                     format!(
                         "`weights` in {attr} are all zero, so no partition could ever be drawn: make at least one positive, e.g. `weights = [0.7, 0.3]`"
                     ),
@@ -316,8 +298,7 @@ fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mu
     }
     if let Some(s) = skew {
         if s.value < 1.0 {
-            errors.push(err(
-                s.span,
+            errors.push(s.at.error(
                 format!(
                     "`skew` in {attr} must be >= 1 (1 is uniform, 2 is a moderate skew toward the oldest values), got {}",
                     s.value
@@ -325,8 +306,7 @@ fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mu
             ));
         }
         if weights.is_some() {
-            errors.push(err(
-                s.span,
+            errors.push(s.at.error(
                 format!(
                     "give either `weights` or `skew` in {attr}, not both: they are two different laws over the pool; keep `weights = [..]` (partitions) or `skew = ..` (a power law)"
                 ),
@@ -335,12 +315,11 @@ fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<Num>, errors: &mu
     }
 }
 
-fn children(input: &Input, c: &ChildrenAttr, errors: &mut Accumulator) {
+fn children(input: &Input, c: &ChildrenAttr, errors: &mut Errors) {
     const ATTR: &str = "#[children(..)]";
     let child = c.ty.to_token_stream().to_string();
     match &c.parent {
-        None => errors.push(err(
-            c.span,
+        None => errors.push(c.at.error(
             format!(
                 "{ATTR} needs `parent = \"..\"`: the field of `{child}` that holds the id of `{}`, e.g. `#[children({child}, parent = \"{}_id\", mean = 3.0)]`",
                 input.ident,
@@ -351,7 +330,7 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Accumulator) {
             let path = p.value.value();
             if path.is_empty() || path.split('.').any(|s| s.is_empty() || s.contains(char::is_whitespace)) {
                 errors.push(err(
-                    p.value.span(),
+                    &p.value,
                     format!(
                         "`parent` in {ATTR} must be a field path of `{child}` such as \"order_id\" or \"id.order_id\", got {path:?}"
                     ),
@@ -359,15 +338,13 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Accumulator) {
             }
         }
     }
-    match c.mean {
-        None => errors.push(err(
-            c.span,
+    match &c.mean {
+        None => errors.push(c.at.error(
             format!(
                 "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]`"
             ),
         )),
-        Some(m) if m.value < 0.0 => errors.push(err(
-            m.span,
+        Some(m) if m.value < 0.0 => errors.push(m.at.error(
             format!(
                 "`mean` in {ATTR} must be >= 0 (the average number of children per parent), got {}",
                 m.value
@@ -375,7 +352,7 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Accumulator) {
         )),
         Some(_) => {}
     }
-    law(ATTR, c.weights.as_ref(), c.skew, errors);
+    law(ATTR, c.weights.as_ref(), c.skew.as_ref(), errors);
 }
 
 fn snake(name: &str) -> String {
@@ -395,7 +372,7 @@ fn snake(name: &str) -> String {
 
 /// `same(in_reference = source)`: the source's first segment is a field declared before the
 /// reference field.
-fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Accumulator) {
+fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Errors) {
     let Some(r) = &field.reference else { return };
     let earlier: Vec<String> = input.fields[..index]
         .iter()
@@ -439,6 +416,6 @@ fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Accumula
                 )
             }
         };
-        errors.push(err(head.span(), message));
+        errors.push(err(head, message));
     }
 }

@@ -105,12 +105,28 @@ impl Book {
 #[tokio::test]
 async fn the_seed_bookstore_derived() {
     assert_eq!(<Book as ddd_faker::provider::Provider>::NAME, "Book");
-    assert_eq!(<Book as ddd_faker::provider::Provider>::TABLE, Some("books"));
-    assert_eq!(<Book as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id.book_id"));
-    assert_eq!(<Author as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id.author_id"));
-    assert_eq!(<Tenant as ddd_faker::provider::Provider>::auto_key().as_deref(), Some("id"));
+    assert_eq!(
+        <Book as ddd_faker::provider::Provider>::TABLE,
+        Some("books")
+    );
+    assert_eq!(
+        <Book as ddd_faker::provider::Provider>::auto_key().as_deref(),
+        Some("id.book_id")
+    );
+    assert_eq!(
+        <Author as ddd_faker::provider::Provider>::auto_key().as_deref(),
+        Some("id.author_id")
+    );
+    assert_eq!(
+        <Tenant as ddd_faker::provider::Provider>::auto_key().as_deref(),
+        Some("id")
+    );
     let schema = <Book as ddd_faker::provider::Provider>::schema();
-    let refs: Vec<&str> = schema.references().iter().map(|r| r.field.as_str()).collect();
+    let refs: Vec<&str> = schema
+        .references()
+        .iter()
+        .map(|r| r.field.as_str())
+        .collect();
     assert_eq!(refs, ["id.tenant_id", "author_id"]);
     assert_eq!(schema.references()[1].same[0].source, "id.tenant_id");
 
@@ -130,7 +146,11 @@ async fn the_seed_bookstore_derived() {
         // Keys were assigned by the repository (not the placeholder) and are unique.
         assert!(ids.insert(book.id));
     }
-    assert!(tenants.len() >= 20 && tenants.len() <= 80, "{} tenants", tenants.len());
+    assert!(
+        tenants.len() >= 20 && tenants.len() <= 80,
+        "{} tenants",
+        tenants.len()
+    );
     assert!(authors.iter().all(|a| !a.name.is_empty()));
     assert!(tenants.iter().all(|t| t.name.starts_with("Tenant ")));
 }
@@ -199,9 +219,16 @@ async fn every_value_source() {
         assert_eq!(p.cache, None);
     }
     let makers: HashSet<&str> = products.iter().map(|p| p.maker.as_str()).collect();
-    assert!(makers.len() < 250, "pooled with mean 3: {} makers", makers.len());
+    assert!(
+        makers.len() < 250,
+        "pooled with mean 3: {} makers",
+        makers.len()
+    );
     let nulls = products.iter().filter(|p| p.nickname.is_none()).count();
-    assert!((120..=280).contains(&nulls), "{nulls} nulls of 400 at null_weight 0.5");
+    assert!(
+        (120..=280).contains(&nulls),
+        "{nulls} nulls of 400 at null_weight 0.5"
+    );
     let batches: HashSet<u32> = products.iter().map(|p| p.batch).collect();
     assert!(batches.len() < 200 && batches.contains(&0), "{batches:?}");
     let schema = <Product as ddd_faker::provider::Provider>::schema();
@@ -224,12 +251,22 @@ pub struct Order {
 }
 
 #[derive(Debug, Clone, Serialize, Provider)]
-#[provider(entity)]
+#[provider(entity, constructor = Address::new)]
 pub struct Address {
     #[provider(fake = fake::faker::address::en::CityName())]
     city: String,
     #[provider(value = 1)]
     floor: u8,
+    /// Set by the constructor, which does not take it.
+    #[provider(skip)]
+    label: String,
+}
+
+impl Address {
+    fn new(city: String, floor: u8) -> Address {
+        let label = format!("{city}, floor {floor}");
+        Address { city, floor, label }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Provider)]
@@ -253,9 +290,17 @@ async fn optional_references_components_and_children() {
     let orders = faker.create_many::<Order>(200).await.expect("orders");
     let nulls = orders.iter().filter(|o| o.coupon_tenant.is_none()).count();
     assert!((60..=140).contains(&nulls), "{nulls} null coupons of 200");
-    assert!(orders.iter().all(|o| o.shipping.floor == 1 && !o.shipping.city.is_empty()));
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.shipping.floor == 1 && !o.shipping.city.is_empty())
+    );
     let lines = faker.in_memory::<Line>().expect("lines");
-    assert!(lines.len() > 400 && lines.len() < 800, "{} lines", lines.len());
+    assert!(
+        lines.len() > 400 && lines.len() < 800,
+        "{} lines",
+        lines.len()
+    );
     let order_ids: HashSet<u64> = orders.iter().map(|o| o.id).collect();
     assert!(lines.iter().all(|l| order_ids.contains(&l.order_id)));
 }
@@ -281,4 +326,23 @@ async fn a_factory_error_is_a_domain_error() {
     let e = faker.create::<Refused>().await.expect_err("refused");
     assert!(e.to_string().contains("never"), "{e}");
     assert_eq!(e.path, "Refused");
+}
+
+// ---------------------------------------------------------------- requirements reach derived fields
+
+#[tokio::test]
+async fn specifications_pin_derived_fields_by_path() {
+    let mut faker = Faker::new(5);
+    let tenant: Tenant = faker
+        .create_matching(serde_json::json!({"name": "Acme"}))
+        .await
+        .expect("tenant");
+    assert_eq!(tenant.name, "Acme");
+    // A field inside a component, by its dotted path.
+    let book: Book = faker
+        .create_matching(serde_json::json!({"id": {"tenant_id": tenant.id.0}}))
+        .await
+        .expect("book");
+    assert_eq!(book.id.tenant_id, tenant.id);
+    assert_eq!(book.author_id.tenant_id, tenant.id);
 }

@@ -1,0 +1,13 @@
+use ddd_faker::Provider;
+use serde::Serialize;
+
+#[derive(Clone, Serialize, Provider)]
+struct Tenant {
+    #[provider(id, sequence)]
+    id: u64,
+    #[provider(fake = fake::faker::name::en::Name())]
+    #[distributor(mean = 0.5)]
+    name: String,
+}
+
+fn main() {}
