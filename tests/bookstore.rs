@@ -2,6 +2,11 @@
 
 mod common;
 
+/// The example's domain, with `#[derive(Provider)]`.
+#[path = "../examples/bookstore/domain.rs"]
+#[allow(dead_code)]
+mod derived;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -286,4 +291,26 @@ fn progress_is_shown_only_when_asked_or_on_a_terminal() {
     ]));
     assert!(String::from_utf8_lossy(&dynamic.stderr).contains("dynamic mode"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_derived_bookstore_and_the_hand_written_one_give_the_same_dataset() {
+    use ddd_faker::provider::Faker;
+    async fn dump<B, A, T>(seed: u64) -> String
+    where
+        B: ddd_faker::provider::Provider,
+        A: ddd_faker::provider::Provider,
+        T: ddd_faker::provider::Provider,
+    {
+        let mut faker = Faker::new(seed);
+        faker.create_many::<B>(20_000).await.unwrap();
+        let b: Vec<&B> = faker.in_memory::<B>().unwrap().iter().collect();
+        let a: Vec<&A> = faker.in_memory::<A>().unwrap().iter().collect();
+        let t: Vec<&T> = faker.in_memory::<T>().unwrap().iter().collect();
+        serde_json::to_string(&(b, a, t)).unwrap()
+    }
+    let by_hand = dump::<Book, Author, Tenant>(7).await;
+    let derived = dump::<derived::Book, derived::Author, derived::Tenant>(7).await;
+    assert!(by_hand.len() > 1_000_000);
+    assert_eq!(by_hand, derived);
 }
