@@ -125,10 +125,6 @@ impl Author {
         }
         Ok(Author { id, name })
     }
-
-    pub fn id(&self) -> AuthorId {
-        self.id
-    }
 }
 
 impl Book {

@@ -10,6 +10,7 @@
 //! `--report-json PATH`, `--progress` / `--no-progress` (default: a bar when stderr is a
 //! terminal). At the end a report compares the configured distributions with the achieved ones.
 
+mod database;
 mod domain;
 mod report;
 
@@ -53,6 +54,13 @@ struct Args {
     /// Never show a progress bar (the final report is still printed on stderr).
     #[arg(long)]
     no_progress: bool,
+    /// Also store the dataset in PostgreSQL (application tables + faker's mirror). `--books` is
+    /// then the target size: a rerun tops the dataset up to N instead of starting over.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Schema for the application tables and the mirror (created if missing).
+    #[arg(long, default_value = "bookstore", requires = "database_url")]
+    schema: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,7 +83,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -107,6 +118,13 @@ async fn run(args: &Args) -> Result<(), String> {
         faker.add_sink(CsvFeed::create(&dir).map_err(|e| e.to_string())?);
     }
 
+    // With a database the dataset lives there: reload what a previous run stored and create
+    // only the books still missing.
+    let existing = match &args.database_url {
+        Some(url) => database::attach(&mut faker, url, &args.schema).await?,
+        None => 0,
+    };
+    let to_create = args.books.saturating_sub(existing);
     let progress = Progress::new(args);
     // Uses per referenced id, counted as books stream past (they are not kept).
     let mut books_per_tenant: HashMap<TenantId, u64> = HashMap::new();
@@ -122,11 +140,11 @@ async fn run(args: &Args) -> Result<(), String> {
     };
 
     let started = Instant::now();
-    if !args.dynamic {
+    if !args.dynamic && to_create > 0 {
         // Planned mode: the distributors of the book's references know N in advance.
-        faker.plan::<Book>(args.books).map_err(|e| e.to_string())?;
+        faker.plan::<Book>(to_create).map_err(|e| e.to_string())?;
     }
-    for i in 1..=args.books {
+    for i in 1..=to_create {
         let book: Book = faker.create().await.map_err(|e| e.to_string())?;
         count(book);
         if i % 1024 == 0 {
@@ -139,20 +157,19 @@ async fn run(args: &Args) -> Result<(), String> {
 
     let authors_per_tenant = {
         let mut m: HashMap<TenantId, u64> = HashMap::new();
-        if let Some(repo) = faker.in_memory::<Author>() {
-            for a in repo.iter() {
-                *m.entry(a.id().tenant_id).or_default() += 1;
-            }
+        for id in faker.pool::<Author>().into_iter().flat_map(|p| p.iter()) {
+            *m.entry(id.tenant_id).or_default() += 1;
         }
         m
     };
-    let tenants = faker.in_memory::<Tenant>().map_or(0, |r| r.len());
-    let authors = faker.in_memory::<Author>().map_or(0, |r| r.len());
+    // Every tenant and author is pooled (they are referenced), whatever their repository.
+    let tenants = faker.pool::<Tenant>().map_or(0, |p| p.len());
+    let authors = faker.pool::<Author>().map_or(0, |p| p.len());
     let report = report::Report::new(
         &faker,
         args,
         report::Counts {
-            books: args.books,
+            books: to_create,
             tenants: tenants as u64,
             authors: authors as u64,
             foreign_authors,

@@ -9,7 +9,10 @@
 
 pub mod ident;
 pub mod profile;
+pub mod repository;
+pub mod sql;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError};
 pub use profile::{ProfileError, profile_column, profile_sql};
+pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};

@@ -290,6 +290,14 @@ impl Faker {
         Ok(stored)
     }
 
+    /// Takes back an aggregate that is already stored (say, reloaded from a database mirror
+    /// when a run resumes): its id enters the pool and its state the mirror, but it is neither
+    /// inserted again nor written to the sinks.
+    pub fn restore<A: Provider>(&mut self, aggregate: &A) -> Result<(), FakerError> {
+        self.register::<A>()?;
+        self.remember(aggregate, A::NAME)
+    }
+
     /// The stored `A` with this id.
     pub async fn get<A: Provider>(&self, id: &A::Id) -> Result<Option<A>, FakerError> {
         match self.repository::<A>() {

@@ -1,0 +1,407 @@
+//! PostgreSQL repositories: the application's real tables and faker's own JSONB mirror.
+//!
+//! A [`PgRepository`] stores each aggregate in one transaction:
+//!
+//! 1. through a [`PgWriter`] into the **application's table** — [`Table`] maps the exported state
+//!    to columns and reads an auto-assigned key back with `RETURNING`; or plug in your own sqlx
+//!    repository by implementing [`PgWriter`];
+//! 2. into the **mirror** — faker's record of every generated aggregate, one table per type
+//!    (`value_id jsonb unique`, `value jsonb`, GIN `jsonb_path_ops`), which serves `get`,
+//!    `find(spec)` and reloading pools when a run resumes.
+//!
+//! Values always travel as bind parameters: a row is bound as one `jsonb` parameter and
+//! expanded by `jsonb_populate_record`, so PostgreSQL converts each field to its column's type.
+//! Names are [`Ident`]s, validated and quoted.
+
+use std::marker::PhantomData;
+
+use faker_core::provider::{JsonValue, Provider};
+use faker_core::repository::{BoxFuture, Repository, RepositoryError};
+use faker_core::spec::Query;
+use serde::de::DeserializeOwned;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
+use thiserror::Error;
+
+use crate::ident::{Ident, qualified};
+use crate::sql::Compiler;
+
+/// Writes an aggregate into the application's storage inside the repository's transaction.
+pub trait PgWriter: Send + Sync {
+    /// Writes `state` (the exported state of the aggregate). Returns the key the database
+    /// assigned, when it assigned one (`key_given` is false and the type has an auto key).
+    fn write<'c>(
+        &'c self,
+        conn: &'c mut PgConnection,
+        state: &'c JsonValue,
+        key_given: bool,
+    ) -> BoxFuture<'c, Result<Option<JsonValue>, sqlx::Error>>;
+}
+
+/// A repository-level error of faker-pg.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PgRepositoryError {
+    /// A column maps a path that the exported state does not have.
+    #[error("`{table}`: the exported state has no `{path}` for column `{column}`")]
+    MissingField {
+        table: String,
+        column: String,
+        path: String,
+    },
+    /// The database refused.
+    #[error("`{table}`: {source}")]
+    Database { table: String, source: sqlx::Error },
+    /// A stored state could not be read back as the aggregate.
+    #[error("`{table}`: stored value does not deserialize: {source}")]
+    Decode {
+        table: String,
+        source: serde_json::Error,
+    },
+    /// A specification could not be compiled to SQL.
+    #[error("`{table}`: {source}")]
+    Sql {
+        table: String,
+        source: crate::sql::SqlError,
+    },
+}
+
+fn storage(e: PgRepositoryError) -> RepositoryError {
+    RepositoryError::Storage(Box::new(e))
+}
+
+/// An application table: columns filled from paths of the exported state.
+///
+/// ```
+/// use faker_pg::repository::Table;
+/// let books = Table::new(Some("shop"), "books")?
+///     .column("tenant_id", "id.tenant_id")?
+///     .auto_key("book_id", "id.book_id")?
+///     .column("author_id", "author_id.author_id")?
+///     .column("title", "title")?;
+/// assert_eq!(books.name(), r#""shop"."books""#);
+/// # Ok::<(), faker_pg::IdentError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Table {
+    name: String,
+    columns: Vec<(Ident, String)>,
+    auto: Option<(Ident, String)>,
+}
+
+impl Table {
+    /// The table `schema.table` (validated, quoted).
+    pub fn new(schema: Option<&str>, table: &str) -> Result<Table, crate::IdentError> {
+        let schema = schema.map(Ident::new).transpose()?;
+        let table = Ident::new(table)?;
+        Ok(Table {
+            name: qualified(schema.as_ref(), &table),
+            columns: Vec::new(),
+            auto: None,
+        })
+    }
+
+    /// The quoted, qualified name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Maps `column` to the dotted `path` of the exported state.
+    pub fn column(mut self, column: &str, path: &str) -> Result<Table, crate::IdentError> {
+        self.columns.push((Ident::new(column)?, path.to_string()));
+        Ok(self)
+    }
+
+    /// Maps the auto-assigned key column (identity or serial) to `path`: left to the database
+    /// unless the key is given, and read back with `RETURNING`.
+    pub fn auto_key(mut self, column: &str, path: &str) -> Result<Table, crate::IdentError> {
+        self.auto = Some((Ident::new(column)?, path.to_string()));
+        Ok(self)
+    }
+
+    /// The row for `state`: `{column: value}` (with the auto key only when `with_key`).
+    pub fn row(&self, state: &JsonValue, with_key: bool) -> Result<JsonValue, PgRepositoryError> {
+        let mut row = serde_json::Map::new();
+        let auto = self.auto.iter().filter(|_| with_key);
+        for (column, path) in self.columns.iter().chain(auto) {
+            let value = path
+                .split('.')
+                .try_fold(state, |v, k| v.get(k))
+                .ok_or_else(|| PgRepositoryError::MissingField {
+                    table: self.name.clone(),
+                    column: column.as_str().to_string(),
+                    path: path.clone(),
+                })?;
+            row.insert(column.as_str().to_string(), value.clone());
+        }
+        Ok(JsonValue::Object(row))
+    }
+
+    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) [RETURNING key]`.
+    fn insert_sql(&self, with_key: bool) -> String {
+        let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
+        if let (true, Some((c, _))) = (with_key, &self.auto) {
+            columns.push(c.quoted());
+        }
+        let list = columns.join(", ");
+        let returning = match (&self.auto, with_key) {
+            (Some((c, _)), false) => format!(" RETURNING {}", c.quoted()),
+            _ => String::new(),
+        };
+        format!(
+            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1){returning}",
+            t = self.name
+        )
+    }
+}
+
+impl PgWriter for Table {
+    fn write<'c>(
+        &'c self,
+        conn: &'c mut PgConnection,
+        state: &'c JsonValue,
+        key_given: bool,
+    ) -> BoxFuture<'c, Result<Option<JsonValue>, sqlx::Error>> {
+        Box::pin(async move {
+            let with_key = key_given || self.auto.is_none();
+            let row = self
+                .row(state, with_key)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let sql = self.insert_sql(with_key);
+            let query = sqlx::query(AssertSqlSafe(sql)).bind(sqlx::types::Json(row));
+            if with_key {
+                query.execute(&mut *conn).await?;
+                Ok(None)
+            } else {
+                let returned = query.fetch_one(&mut *conn).await?;
+                let key: i64 = returned.try_get(0)?;
+                Ok(Some(JsonValue::from(key)))
+            }
+        })
+    }
+}
+
+/// faker's own record of generated aggregates of one type.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    name: String,
+}
+
+impl Mirror {
+    /// The mirror table `schema.faker_<table>`.
+    pub fn new(schema: Option<&str>, table: &str) -> Result<Mirror, crate::IdentError> {
+        let schema = schema.map(Ident::new).transpose()?;
+        let table = Ident::new(format!("faker_{table}"))?;
+        Ok(Mirror {
+            name: qualified(schema.as_ref(), &table),
+        })
+    }
+
+    /// The quoted, qualified name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates the table and its indexes if they do not exist.
+    pub async fn create(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let ddl = format!(
+            "CREATE TABLE IF NOT EXISTS {t} (
+                 position bigserial PRIMARY KEY,
+                 value_id jsonb NOT NULL UNIQUE,
+                 value jsonb NOT NULL
+             )",
+            t = self.name
+        );
+        sqlx::query(AssertSqlSafe(ddl)).execute(&mut *conn).await?;
+        // The index name is derived from the table name inside the same schema.
+        let index = format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (value jsonb_path_ops)",
+            Ident::new(format!("{}_value", self.bare()))
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+                .quoted(),
+            self.name
+        );
+        sqlx::query(AssertSqlSafe(index))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The unqualified table name (for naming its index).
+    fn bare(&self) -> String {
+        let last = self.name.rsplit('.').next().unwrap_or(&self.name);
+        last.trim_matches('"').replace("\"\"", "\"")
+    }
+
+    async fn insert(
+        &self,
+        conn: &mut PgConnection,
+        id: &JsonValue,
+        state: &JsonValue,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!(
+            "INSERT INTO {} (value_id, value) VALUES ($1, $2)",
+            self.name
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(sqlx::types::Json(id))
+            .bind(sqlx::types::Json(state))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Stores aggregates of `A` in the application's table (through a [`PgWriter`], optional) and
+/// in the [`Mirror`], in one transaction per aggregate.
+pub struct PgRepository<A, W = Table> {
+    pool: PgPool,
+    writer: Option<W>,
+    mirror: Mirror,
+    _aggregate: PhantomData<fn() -> A>,
+}
+
+impl<A, W> PgRepository<A, W>
+where
+    A: Provider + DeserializeOwned,
+    W: PgWriter,
+{
+    /// A repository writing through `writer` and recording in `mirror`.
+    pub fn new(pool: PgPool, writer: Option<W>, mirror: Mirror) -> Self {
+        PgRepository {
+            pool,
+            writer,
+            mirror,
+            _aggregate: PhantomData,
+        }
+    }
+
+    /// Every aggregate in the mirror, in insertion order (to reload pools when resuming).
+    pub async fn load_all(&self) -> Result<Vec<A>, RepositoryError> {
+        let sql = format!("SELECT value FROM {} ORDER BY position", self.mirror.name);
+        let rows: Vec<sqlx::types::Json<JsonValue>> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        rows.into_iter()
+            .map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
+            .collect()
+    }
+
+    /// Number of aggregates in the mirror.
+    pub async fn count(&self) -> Result<u64, RepositoryError> {
+        let sql = format!("SELECT count(*) FROM {}", self.mirror.name);
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn db(&self, source: sqlx::Error) -> RepositoryError {
+        storage(PgRepositoryError::Database {
+            table: self.mirror.name.clone(),
+            source,
+        })
+    }
+
+    fn decode(&self, source: serde_json::Error) -> RepositoryError {
+        storage(PgRepositoryError::Decode {
+            table: self.mirror.name.clone(),
+            source,
+        })
+    }
+
+    async fn store(&self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+        let export = |source| RepositoryError::Export {
+            aggregate: A::NAME,
+            source,
+        };
+        let state = serde_json::to_value(&aggregate).map_err(export)?;
+        let mut tx = self.pool.begin().await.map_err(|e| self.db(e))?;
+        if let Some(writer) = &self.writer {
+            let assigned = writer
+                .write(&mut tx, &state, key_given || A::auto_key().is_none())
+                .await
+                .map_err(|e| self.db(e))?;
+            if let Some(key) = assigned {
+                aggregate
+                    .assign_key(key.clone())
+                    .map_err(|reason| RepositoryError::AssignKey {
+                        aggregate: A::NAME,
+                        key,
+                        reason,
+                    })?;
+            }
+        }
+        let id = serde_json::to_value(aggregate.id()).map_err(export)?;
+        let state = serde_json::to_value(&aggregate).map_err(export)?;
+        self.mirror
+            .insert(&mut tx, &id, &state)
+            .await
+            .map_err(|e| self.db(e))?;
+        tx.commit().await.map_err(|e| self.db(e))?;
+        Ok(aggregate)
+    }
+}
+
+impl<A, W> Repository<A> for PgRepository<A, W>
+where
+    A: Provider + DeserializeOwned,
+    W: PgWriter + 'static,
+{
+    fn insert(
+        &mut self,
+        aggregate: A,
+        key_given: bool,
+    ) -> BoxFuture<'_, Result<A, RepositoryError>> {
+        Box::pin(self.store(aggregate, key_given))
+    }
+
+    fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
+        Box::pin(async move {
+            let id = serde_json::to_value(id).map_err(|source| RepositoryError::Export {
+                aggregate: A::NAME,
+                source,
+            })?;
+            let sql = format!("SELECT value FROM {} WHERE value_id = $1", self.mirror.name);
+            let row: Option<sqlx::types::Json<JsonValue>> = sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(sqlx::types::Json(id))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| self.db(e))?;
+            row.map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
+                .transpose()
+        })
+    }
+
+    fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
+        Box::pin(async move {
+            let compiled = Compiler::new().compile(query).map_err(|source| {
+                storage(PgRepositoryError::Sql {
+                    table: self.mirror.name.clone(),
+                    source,
+                })
+            })?;
+            let sql = format!(
+                "SELECT value FROM {} WHERE {} ORDER BY position",
+                self.mirror.name, compiled.sql
+            );
+            let rows: Vec<sqlx::types::Json<JsonValue>> = compiled
+                .bind_scalar(sqlx::query_scalar(AssertSqlSafe(sql)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.db(e))?;
+            rows.into_iter()
+                .map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
+                .collect()
+        })
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
