@@ -314,3 +314,202 @@ async fn the_derived_bookstore_and_the_hand_written_one_give_the_same_dataset() 
     assert!(by_hand.len() > 1_000_000);
     assert_eq!(by_hand, derived);
 }
+
+mod database {
+    //! `--database-url`: the dataset in PostgreSQL (the test server is required: these tests
+    //! fail, never skip, when it is unreachable).
+
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use serde_json::Value;
+    use sqlx::{AssertSqlSafe, PgPool};
+
+    use super::{lines, ok, out_dir, run};
+
+    fn url() -> String {
+        std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+    }
+
+    fn schema(name: &str) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        format!("bs_{name}_{}_{nanos}", std::process::id())
+    }
+
+    async fn pool() -> PgPool {
+        PgPool::connect(&url()).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is required at {} (scripts/test checks it): {e}",
+                url()
+            )
+        })
+    }
+
+    async fn json_rows(pool: &PgPool, sql: String) -> Vec<Value> {
+        let rows: Vec<sqlx::types::Json<Value>> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
+    #[tokio::test]
+    async fn rows_equal_the_feeds_and_keep_the_distributions() {
+        let pool = pool().await;
+        let s = schema("rows");
+        let dir = out_dir("db-rows");
+        ok(run(&[
+            "--books",
+            "10000",
+            "--seed",
+            "7",
+            "--out",
+            dir.to_str().unwrap(),
+            "--no-progress",
+            "--database-url",
+            &url(),
+            "--schema",
+            &s,
+        ]));
+        // Same ids, same values as the feeds written by the same run.
+        let books = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'book_id', book_id),
+                    'author_id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'title', title) FROM {s}.books ORDER BY book_id")).await;
+        let authors = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'name', name) FROM {s}.authors ORDER BY author_id")).await;
+        let tenants = json_rows(
+            &pool,
+            format!(
+                "SELECT json_build_object('id', id, 'name', name) FROM {s}.tenants ORDER BY id"
+            ),
+        )
+        .await;
+        assert_eq!(books, lines::<Value>(&dir.join("books.jsonl")));
+        assert_eq!(authors, lines::<Value>(&dir.join("authors.jsonl")));
+        assert_eq!(tenants, lines::<Value>(&dir.join("tenants.jsonl")));
+        // ...and the same dataset as the in-memory run of the same seed
+        let memory = out_dir("db-rows-memory");
+        ok(run(&[
+            "--books",
+            "10000",
+            "--seed",
+            "7",
+            "--out",
+            memory.to_str().unwrap(),
+            "--no-progress",
+        ]));
+        assert_eq!(lines::<Value>(&memory.join("books.jsonl")), books);
+        // The seed's SQL, made valid (PostgreSQL does not nest window functions): weights of
+        // tenants ranked by their number of books, and books per tenant.
+        let weights: Vec<f64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "WITH per_tenant AS (SELECT tenant_id, count(*) AS c FROM {s}.books GROUP BY tenant_id),
+                  tiled AS (SELECT c, ntile(4) OVER (ORDER BY c DESC) AS part FROM per_tenant)
+             SELECT (sum(c)::float8 / (SELECT sum(c) FROM per_tenant)) FROM tiled GROUP BY part ORDER BY part")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        for (got, want) in weights.iter().zip([0.7, 0.2, 0.07, 0.03]) {
+            assert!((got - want).abs() <= 0.03, "{weights:?}");
+        }
+        let mean: f64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*)::float8 / GREATEST(count(DISTINCT tenant_id), 1) FROM {s}.books"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!((mean - 50.0).abs() <= 2.5, "{mean}");
+        // Every foreign key holds (the schema enforces them; check the data is there too).
+        let orphans: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {s}.books b LEFT JOIN {s}.authors a USING (tenant_id, author_id)
+             WHERE a.author_id IS NULL"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(orphans, 0);
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        for d in [dir, memory] {
+            std::fs::remove_dir_all(d).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_killed_run_resumes_to_exactly_the_target() {
+        let pool = pool().await;
+        let s = schema("resume");
+        let dir = out_dir("db-resume");
+        let args = [
+            "--books",
+            "4000",
+            "--seed",
+            "5",
+            "--out",
+            dir.to_str().unwrap(),
+            "--no-progress",
+            "--database-url",
+            &url(),
+            "--schema",
+            &s,
+        ]
+        .map(str::to_string);
+        let mut child = Command::new(super::common::example("bookstore"))
+            .args(&args)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until part of the dataset is committed, then kill -9.
+        let count = |pool: PgPool, s: String| async move {
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) FROM {s}.books")))
+                .fetch_one(&pool)
+                .await
+                .unwrap_or(0)
+        };
+        let started = Instant::now();
+        while count(pool.clone(), s.clone()).await < 500 {
+            assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "finished before it could be killed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let before = count(pool.clone(), s.clone()).await;
+        assert!(before < 4000, "{before}");
+        // Rerun with the same arguments: tops up to the target, no duplicates, keys intact.
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(run(&args));
+        assert_eq!(count(pool.clone(), s.clone()).await, 4000);
+        let mirror: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {s}.faker_books"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(mirror, 4000, "the mirror and the table agree");
+        let foreign: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {s}.books b JOIN {s}.authors a USING (tenant_id, author_id)"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(foreign, 4000, "every book has its author in its own tenant");
+        // a third run has nothing to do
+        ok(run(&args));
+        assert_eq!(count(pool.clone(), s.clone()).await, 4000);
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
