@@ -5,20 +5,37 @@
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::repository::{Mirror, PgRepository, Table};
+use faker_pg::target::Target;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::domain::{Author, Book, Tenant};
 
 /// Creates the schema if needed, registers the PostgreSQL repositories, reloads tenants and
-/// authors into the Faker's pools, and returns the number of books already stored.
-pub async fn attach(faker: &mut Faker, url: &str, schema: &str) -> Result<u64, String> {
+/// authors into the Faker's pools, sets the target of `books` books, and returns how many are
+/// already stored.
+pub async fn attach(
+    faker: &mut Faker,
+    url: &str,
+    schema: &str,
+    books_goal: u64,
+) -> Result<u64, String> {
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .connect(url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     create_schema(&pool, schema).await?;
+    // The target row makes every process that generates into this schema stop at exactly
+    // `books_goal` books, however many run and however often they are restarted.
+    let target = Target::new(Some(schema), "books").map_err(|e| e.to_string())?;
+    let done = {
+        let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+        target
+            .ensure(&mut conn, books_goal)
+            .await
+            .map_err(|e| format!("cannot set the target: {e}"))?
+    };
 
     let s = Some(schema);
     let err = |e: faker_pg::IdentError| e.to_string();
@@ -56,12 +73,12 @@ pub async fn attach(faker: &mut Faker, url: &str, schema: &str) -> Result<u64, S
                 .map_err(err)?,
         ),
         Mirror::new(s, "books").map_err(err)?,
-    );
+    )
+    .with_target(target);
 
     // Resume: what earlier runs stored becomes reusable again.
     let stored_tenants = tenants.load_all().await.map_err(|e| e.to_string())?;
     let stored_authors = authors.load_all().await.map_err(|e| e.to_string())?;
-    let existing_books = books.count().await.map_err(|e| e.to_string())?;
 
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
     faker.set_repository::<Tenant>(tenants).map_err(late)?;
@@ -73,7 +90,7 @@ pub async fn attach(faker: &mut Faker, url: &str, schema: &str) -> Result<u64, S
     for a in &stored_authors {
         faker.restore(a).map_err(late)?;
     }
-    Ok(existing_books)
+    Ok(done)
 }
 
 /// The application's schema: tenants; authors keyed (tenant_id, author_id) with a foreign key to
@@ -105,19 +122,32 @@ async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
                  FOREIGN KEY (tenant_id, author_id) REFERENCES {s}.authors (tenant_id, author_id))"
         ),
     ];
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    // Processes started together would race on CREATE ... IF NOT EXISTS (it is not atomic in
+    // PostgreSQL): one transaction-scoped advisory lock lets one of them create, the others wait.
+    let fail = |e: sqlx::Error| format!("cannot create the schema: {e}");
+    let mut tx = pool.begin().await.map_err(fail)?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ddd-faker schema'))")
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
     for sql in statements {
         sqlx::query(AssertSqlSafe(sql))
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await
-            .map_err(|e| format!("cannot create the schema: {e}"))?;
+            .map_err(fail)?;
     }
     for table in ["tenants", "authors", "books"] {
         Mirror::new(Some(schema), table)
             .map_err(|e| e.to_string())?
-            .create(&mut conn)
+            .create(&mut tx)
             .await
             .map_err(|e| format!("cannot create the mirror of {table}: {e}"))?;
     }
-    Ok(())
+    // The target table too, under the same lock.
+    Target::new(Some(schema), "books")
+        .map_err(|e| e.to_string())?
+        .create_table(&mut tx)
+        .await
+        .map_err(fail)?;
+    tx.commit().await.map_err(fail)
 }

@@ -121,7 +121,7 @@ async fn run(args: &Args) -> Result<(), String> {
     // With a database the dataset lives there: reload what a previous run stored and create
     // only the books still missing.
     let existing = match &args.database_url {
-        Some(url) => database::attach(&mut faker, url, &args.schema).await?,
+        Some(url) => database::attach(&mut faker, url, &args.schema, args.books).await?,
         None => 0,
     };
     let to_create = args.books.saturating_sub(existing);
@@ -144,11 +144,18 @@ async fn run(args: &Args) -> Result<(), String> {
         // Planned mode: the distributors of the book's references know N in advance.
         faker.plan::<Book>(to_create).map_err(|e| e.to_string())?;
     }
-    for i in 1..=to_create {
-        let book: Book = faker.create().await.map_err(|e| e.to_string())?;
+    let mut created = 0u64;
+    while created < to_create {
+        let book: Book = match faker.create().await {
+            Ok(book) => book,
+            // Other processes filled the dataset up to the target meanwhile.
+            Err(e) if faker_pg::repository::is_target_reached(&e) => break,
+            Err(e) => return Err(e.to_string()),
+        };
         count(book);
-        if i % 1024 == 0 {
-            progress.at(i);
+        created += 1;
+        if created % 1024 == 0 {
+            progress.at(created);
         }
     }
     faker.finish().map_err(|e| e.to_string())?;
@@ -169,7 +176,7 @@ async fn run(args: &Args) -> Result<(), String> {
         &faker,
         args,
         report::Counts {
-            books: to_create,
+            books: created,
             tenants: tenants as u64,
             authors: authors as u64,
             foreign_authors,

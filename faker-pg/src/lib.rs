@@ -11,6 +11,7 @@ pub mod ident;
 pub mod profile;
 pub mod repository;
 pub mod sql;
+pub mod target;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError};

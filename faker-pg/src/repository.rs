@@ -15,7 +15,7 @@
 
 use std::marker::PhantomData;
 
-use faker_core::provider::{JsonValue, Provider};
+use faker_core::provider::{ErrorKind, FakerError, JsonValue, Provider};
 use faker_core::repository::{BoxFuture, Repository, RepositoryError};
 use faker_core::spec::Query;
 use serde::de::DeserializeOwned;
@@ -24,6 +24,7 @@ use thiserror::Error;
 
 use crate::ident::{Ident, qualified};
 use crate::sql::Compiler;
+use crate::target::Target;
 
 /// Writes an aggregate into the application's storage inside the repository's transaction.
 pub trait PgWriter: Send + Sync {
@@ -57,6 +58,10 @@ pub enum PgRepositoryError {
         table: String,
         source: serde_json::Error,
     },
+    /// The dataset already holds the target number of this aggregate (see
+    /// [`Target`](crate::target::Target)): nothing was stored.
+    #[error("`{table}`: the target size is reached")]
+    TargetReached { table: String },
     /// A specification could not be compiled to SQL.
     #[error("`{table}`: {source}")]
     Sql {
@@ -257,7 +262,20 @@ pub struct PgRepository<A, W = Table> {
     pool: PgPool,
     writer: Option<W>,
     mirror: Mirror,
+    target: Option<Target>,
     _aggregate: PhantomData<fn() -> A>,
+}
+
+/// True when `error` (from a `Faker` using a [`PgRepository`] with a target) says the target
+/// size is reached — the normal end of a cooperative run, not a failure.
+pub fn is_target_reached(error: &FakerError) -> bool {
+    match &error.kind {
+        ErrorKind::Repository(RepositoryError::Storage(inner)) => matches!(
+            inner.downcast_ref::<PgRepositoryError>(),
+            Some(PgRepositoryError::TargetReached { .. })
+        ),
+        _ => false,
+    }
 }
 
 impl<A, W> PgRepository<A, W>
@@ -271,8 +289,16 @@ where
             pool,
             writer,
             mirror,
+            target: None,
             _aggregate: PhantomData,
         }
+    }
+
+    /// Stores an aggregate only when it can claim one unit of `target` in the same
+    /// transaction; otherwise `insert` fails with [`PgRepositoryError::TargetReached`].
+    pub fn with_target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
     }
 
     /// Every aggregate in the mirror, in insertion order (to reload pools when resuming).
@@ -318,6 +344,14 @@ where
         };
         let state = serde_json::to_value(&aggregate).map_err(export)?;
         let mut tx = self.pool.begin().await.map_err(|e| self.db(e))?;
+        if let Some(target) = &self.target {
+            // First, so that concurrent writers queue here and never overshoot.
+            if target.claim(&mut tx, 1).await.map_err(|e| self.db(e))? == 0 {
+                return Err(storage(PgRepositoryError::TargetReached {
+                    table: self.mirror.name.clone(),
+                }));
+            }
+        }
         if let Some(writer) = &self.writer {
             let assigned = writer
                 .write(&mut tx, &state, key_given || A::auto_key().is_none())

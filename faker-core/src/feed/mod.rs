@@ -12,7 +12,7 @@
 //!   expression language reads a dot as attribute access), columns in alphabetical order, arrays
 //!   as JSON text, null as an empty cell.
 //!
-//! Files are written under temporary names (`.<name>.partial`) and renamed when the sink is
+//! Files are written under temporary names (`.<name>.<pid>.partial`) and renamed when the sink is
 //! finished, so a run that fails or is interrupted never leaves a file that looks complete.
 
 mod csv;
@@ -86,7 +86,8 @@ pub(crate) struct PartialFile {
 impl PartialFile {
     pub(crate) fn create(dir: &Path, name: &str) -> Result<PartialFile, FeedError> {
         let final_path = dir.join(name);
-        let partial = dir.join(format!(".{name}.partial"));
+        // The process id keeps two runs writing into one directory from sharing a temporary file.
+        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
         let file = File::create(&partial).map_err(|source| FeedError::Io {
             path: partial.clone(),
             source,
