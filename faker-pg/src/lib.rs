@@ -6,14 +6,24 @@
 //!   quartile `weights`, `skew`) off a live database with server-side aggregation, giving the same
 //!   [`Profile`] that [`faker_core::estimate`] computes from per-value counts. Point it at
 //!   production to choose distributor parameters, and at generated data to check them.
+//! * [`catalog`], [`report`], [`suggest`], [`compare`] — the `faker-pg` command line tool:
+//!   which columns of a schema to profile (foreign keys, low-cardinality columns), a column's
+//!   report with the suggested `#[distributor(..)]`, and a generated database checked against
+//!   production figure by figure.
 
+pub mod bulk;
+pub mod catalog;
+pub mod compare;
 pub mod ident;
 pub mod profile;
+pub mod report;
 pub mod repository;
 pub mod sql;
+pub mod suggest;
 pub mod target;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError};
 pub use profile::{ProfileError, profile_column, profile_sql};
+pub use profile::{ValueCount, ValueCounts, profile_columns, value_counts};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};

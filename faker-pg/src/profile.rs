@@ -17,6 +17,14 @@
 //!   count is equal).
 //!
 //! [`profile_sql`] gives the statement text, e.g. for users who want to run it by hand.
+//!
+//! [`profile_columns`] does the same for a *tuple* of columns (a composite foreign key such as
+//! `(tenant_id, author_id)`): one statement text serves both, grouping by every column; a row
+//! counts as null when any column of the tuple is null (then the key references nothing, as with
+//! `MATCH SIMPLE`). [`value_counts`] lists the most used values with their shares (the README's
+//! "fixed range" statement), for low-cardinality columns.
+
+use std::slice;
 
 use faker_core::estimate::{Profile, SkewFit};
 use sqlx::{AssertSqlSafe, PgConnection, Row};
@@ -46,25 +54,85 @@ pub enum ProfileError {
         /// The column asked for.
         column: Ident,
     },
+    /// No column was given (a tuple needs at least one).
+    #[error("no column given to profile in table {}", qualified(schema.as_ref(), table))]
+    NoColumns {
+        /// The schema asked for, if any.
+        schema: Option<Ident>,
+        /// The table asked for.
+        table: Ident,
+    },
     /// The database failed: connection lost, permission denied, a column type without equality
     /// (so it cannot be grouped), and so on.
     #[error("database error while profiling: {0}")]
     Database(#[from] sqlx::Error),
 }
 
-/// Checks that `table` exists and has `column`. Names travel as bind parameters: the quoted
-/// qualified name goes through `to_regclass`, which resolves it as the profiling statement will.
+/// Checks that `table` exists and has every column of `$2` (a `text[]`); `missing` lists the
+/// columns it lacks, in the order asked. Names travel as bind parameters: the quoted qualified name
+/// goes through `to_regclass`, which resolves it as the profiling statement will.
 const CATALOG_SQL: &str = "\
 SELECT c.oid IS NOT NULL AS table_found,
-       EXISTS (SELECT 1
-               FROM pg_catalog.pg_attribute AS a
-               WHERE a.attrelid = c.oid
-                 AND a.attname = $2
-                 AND a.attnum > 0
-                 AND NOT a.attisdropped) AS column_found
+       ARRAY(SELECT u.name
+             FROM unnest($2::text[]) WITH ORDINALITY AS u(name, i)
+             WHERE NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_attribute AS a
+                               WHERE a.attrelid = c.oid
+                                 AND a.attname = u.name
+                                 AND a.attnum > 0
+                                 AND NOT a.attisdropped)
+             ORDER BY u.i) AS missing
 FROM (SELECT to_regclass($1) AS oid) AS r
 LEFT JOIN pg_catalog.pg_class AS c
        ON c.oid = r.oid::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+
+/// `"a", "b"`: the columns as a `GROUP BY` list.
+fn column_list(columns: &[Ident]) -> String {
+    columns
+        .iter()
+        .map(Ident::quoted)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The aggregate counting the rows of a group where the value (every column of the tuple) is not
+/// null: `count("c")` for one column, a filtered `count(*)` for a tuple.
+fn non_null_count(columns: &[Ident]) -> String {
+    match columns {
+        [column] => format!("count({column})"),
+        _ => {
+            let all = columns
+                .iter()
+                .map(|c| format!("{c} IS NOT NULL"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            format!("count(*) FILTER (WHERE {all})")
+        }
+    }
+}
+
+/// The value of a group as text: `"c"::text`, or the row `ROW("a", "b")::text` (`(1,2)`).
+fn value_text(columns: &[Ident]) -> String {
+    match columns {
+        [column] => format!("{column}::text"),
+        _ => format!("ROW({})::text", column_list(columns)),
+    }
+}
+
+/// `c`, or `(a, b)` for a tuple: names as the catalog stores them, for people to read.
+pub fn columns_label(columns: &[Ident]) -> String {
+    match columns {
+        [column] => column.as_str().to_owned(),
+        _ => format!(
+            "({})",
+            columns
+                .iter()
+                .map(Ident::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
 
 /// The profiling statement for `column` of `table`: one result row with columns
 ///
@@ -82,14 +150,24 @@ LEFT JOIN pg_catalog.pg_class AS c
 /// `uuid`, `text`, …). Shares are left as integer sums so they can be divided exactly as
 /// [`Profile::from_counts`] divides them.
 pub fn profile_sql(schema: Option<&Ident>, table: &Ident, column: &Ident) -> String {
+    profile_columns_sql(schema, table, slice::from_ref(column))
+}
+
+/// The statement of [`profile_sql`] for a tuple of columns (one column gives exactly
+/// [`profile_sql`]'s text): groups by every column; the rows of a group count as uses when no
+/// column of the tuple is null, as nulls otherwise (several such groups may exist, e.g.
+/// `(1, NULL)` and `(NULL, NULL)`; their rows are all summed into `nulls`).
+pub fn profile_columns_sql(schema: Option<&Ident>, table: &Ident, columns: &[Ident]) -> String {
     let table = qualified(schema, table);
+    let group = column_list(columns);
+    let freq = non_null_count(columns);
     format!(
         "\
 WITH grouped AS (
-    -- One group per value, and one for NULL: the only group where count(column) is 0.
-    SELECT count(*) AS n, count({column}) AS freq
+    -- One group per value, and one per null pattern: the only groups where freq is 0.
+    SELECT count(*) AS n, {freq} AS freq
     FROM {table}
-    GROUP BY {column}
+    GROUP BY {group}
 ),
 ranked AS (
     -- Ties get arbitrary neighbouring ranks; they have equal counts, so no sum below depends on it.
@@ -168,9 +246,26 @@ pub async fn profile_column(
     table: &Ident,
     column: &Ident,
 ) -> Result<Profile, ProfileError> {
+    profile_columns(conn, schema, table, slice::from_ref(column)).await
+}
+
+/// Checks, with one catalog query, that `table` exists and has every column of `columns`.
+async fn check_catalog(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    columns: &[Ident],
+) -> Result<(), ProfileError> {
+    if columns.is_empty() {
+        return Err(ProfileError::NoColumns {
+            schema: schema.cloned(),
+            table: table.clone(),
+        });
+    }
+    let names: Vec<String> = columns.iter().map(|c| c.as_str().to_owned()).collect();
     let found = sqlx::query(CATALOG_SQL)
         .bind(qualified(schema, table))
-        .bind(column.as_str())
+        .bind(names)
         .fetch_one(&mut *conn)
         .await?;
     if !found.try_get::<bool, _>("table_found")? {
@@ -179,16 +274,41 @@ pub async fn profile_column(
             table: table.clone(),
         });
     }
-    if !found.try_get::<bool, _>("column_found")? {
+    let missing: Vec<String> = found.try_get("missing")?;
+    if let Some(name) = missing.into_iter().next() {
         return Err(ProfileError::ColumnNotFound {
             schema: schema.cloned(),
             table: table.clone(),
-            column: column.clone(),
+            // The name came from an `Ident`, so it is one.
+            column: columns
+                .iter()
+                .find(|c| c.as_str() == name)
+                .cloned()
+                .unwrap_or_else(|| columns[0].clone()),
         });
     }
+    Ok(())
+}
+
+/// [`profile_column`] for a tuple of columns, e.g. the two columns of a composite foreign key
+/// `(tenant_id, author_id)`: the values are the distinct tuples, and a row is null when any column
+/// of the tuple is null. The statistics are the same statement as for one column
+/// ([`profile_columns_sql`]), and the result equals [`Profile::from_counts`] over the per-tuple
+/// counts with those nulls.
+///
+/// # Errors
+///
+/// As [`profile_column`], plus [`ProfileError::NoColumns`] for an empty `columns`.
+pub async fn profile_columns(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    columns: &[Ident],
+) -> Result<Profile, ProfileError> {
+    check_catalog(&mut *conn, schema, table, columns).await?;
 
     // The text holds only quoted, validated identifiers; there are no values in it.
-    let row = sqlx::query(AssertSqlSafe(profile_sql(schema, table, column)))
+    let row = sqlx::query(AssertSqlSafe(profile_columns_sql(schema, table, columns)))
         .fetch_one(&mut *conn)
         .await?;
     let count = |name: &str| -> Result<u64, sqlx::Error> {
@@ -230,6 +350,127 @@ pub async fn profile_column(
             row.try_get::<Option<bool>, _>("flat")?.unwrap_or(false),
         ),
     })
+}
+
+/// One value of a column (or tuple) with its uses, as listed by [`value_counts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueCount {
+    /// The value as PostgreSQL writes it as text (`active`, `42`, a tuple as `(1,2)`).
+    pub value: String,
+    /// Rows holding the value.
+    pub count: u64,
+    /// `count` over all non-null rows, computed on the server.
+    pub share: f64,
+}
+
+/// The most used values of a column (or tuple), and the totals they are part of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueCounts {
+    /// All rows.
+    pub rows: u64,
+    /// Rows where the value (any column of a tuple) is null.
+    pub nulls: u64,
+    /// Distinct non-null values, all of them (also those beyond the list's limit).
+    pub distinct: u64,
+    /// The most used values, most used first (ties by value text), at most the limit asked for.
+    pub values: Vec<ValueCount>,
+}
+
+impl ValueCounts {
+    /// True when [`values`](ValueCounts::values) lists every distinct value.
+    pub fn is_complete(&self) -> bool {
+        self.values.len() as u64 == self.distinct
+    }
+
+    /// The column's profile, computed by [`Profile::from_counts`] from the listed counts; `None`
+    /// unless the list is complete. Equal to what [`profile_columns`] reads on the server.
+    pub fn profile(&self) -> Option<Profile> {
+        self.is_complete().then(|| {
+            let counts: Vec<u64> = self.values.iter().map(|v| v.count).collect();
+            Profile::from_counts(&counts, self.nulls)
+        })
+    }
+}
+
+/// The statement behind [`value_counts`]; `$1` is the list's limit (`bigint`). One row per listed
+/// value (`val`, `freq`, `share`), each also carrying the totals `total_rows`, `nulls` and
+/// `distinct_values`; a single row with null `val` when there is no value to list.
+///
+/// It is the README's "fixed range" statement (`GROUP BY` the column, shares of all non-null
+/// uses, most used first), with the totals added and the list capped.
+pub fn values_sql(schema: Option<&Ident>, table: &Ident, columns: &[Ident]) -> String {
+    let table = qualified(schema, table);
+    let group = column_list(columns);
+    let freq = non_null_count(columns);
+    let value = value_text(columns);
+    format!(
+        "\
+WITH grouped AS (
+    SELECT {value} AS val, count(*) AS n, {freq} AS freq
+    FROM {table}
+    GROUP BY {group}
+),
+totals AS (
+    SELECT coalesce(sum(n), 0)::bigint AS total_rows,
+           coalesce(sum(n) FILTER (WHERE freq = 0), 0)::bigint AS nulls,
+           count(*) FILTER (WHERE freq > 0) AS distinct_values
+    FROM grouped
+),
+listed AS (
+    SELECT val, freq, freq::float8 / sum(freq) OVER () AS share
+    FROM grouped
+    WHERE freq > 0
+    ORDER BY freq DESC, val
+    LIMIT $1
+)
+SELECT total_rows, nulls, distinct_values, val, freq, share
+FROM totals LEFT JOIN listed ON true
+ORDER BY freq DESC, val"
+    )
+}
+
+/// Lists the `limit` most used values of `columns` of `table` with their counts and shares of
+/// the non-null rows, plus the column's totals, in one aggregate query on the server (only the
+/// listed values travel to the client). With `limit >= distinct` the list is complete and
+/// [`ValueCounts::profile`] gives the whole profile without another scan.
+///
+/// # Errors
+///
+/// As [`profile_columns`].
+pub async fn value_counts(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    columns: &[Ident],
+    limit: u64,
+) -> Result<ValueCounts, ProfileError> {
+    check_catalog(&mut *conn, schema, table, columns).await?;
+    let rows = sqlx::query(AssertSqlSafe(values_sql(schema, table, columns)))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    let count = |row: &sqlx::postgres::PgRow, name: &str| -> Result<u64, sqlx::Error> {
+        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+    };
+    let mut out = ValueCounts {
+        rows: 0,
+        nulls: 0,
+        distinct: 0,
+        values: Vec::with_capacity(rows.len()),
+    };
+    for row in &rows {
+        out.rows = count(row, "total_rows")?;
+        out.nulls = count(row, "nulls")?;
+        out.distinct = count(row, "distinct_values")?;
+        if let Some(value) = row.try_get::<Option<String>, _>("val")? {
+            out.values.push(ValueCount {
+                value,
+                count: count(row, "freq")?,
+                share: row.try_get("share")?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn skew_fit(slope: Option<f64>, r2: Option<f64>, points: u64, flat: bool) -> Option<SkewFit> {

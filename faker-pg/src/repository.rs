@@ -157,6 +157,16 @@ impl Table {
             t = self.name
         )
     }
+
+    /// The mapped columns with their paths, in mapping order (bulk mode's `COPY` list).
+    pub(crate) fn mapped_columns(&self) -> &[(Ident, String)] {
+        &self.columns
+    }
+
+    /// The auto-assigned key column with its path, if mapped.
+    pub(crate) fn auto_column(&self) -> Option<&(Ident, String)> {
+        self.auto.as_ref()
+    }
 }
 
 impl PgWriter for Table {

@@ -1,0 +1,493 @@
+//! Checking a generated database against a production one: the same column profiled on both,
+//! figure by figure, each within a tolerance.
+//!
+//! Which figures are checked depends on the column ([`compare_reports`]):
+//!
+//! * a **foreign key**, or any column with more than `max_values` distinct values (its values are
+//!   ids, which differ between databases, so only their *distribution* can match): the four
+//!   quartile `weights` (absolute), `mean` (relative), `null_share` (absolute) and `skew`
+//!   (relative; only when both fits have `r² >= min_r2`, otherwise skipped: a skew read off data
+//!   that is not a power law means nothing);
+//! * a **low-cardinality column that is not a foreign key** (a status, a type, a country): its
+//!   values are the same in both databases, so each value's share is checked (absolute; a value
+//!   missing on one side has share 0) and `null_share`.
+//!
+//! `rows` and `distinct` are shown for information and never fail: a generated database is often
+//! smaller than production.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::report::ColumnReport;
+
+/// How far a target figure may be from the source figure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerances {
+    /// Quartile weights, absolute (default 0.03).
+    pub weights: f64,
+    /// Mean uses per value, relative (default 0.05, i.e. ±5%).
+    pub mean: f64,
+    /// Null share, absolute (default 0.01).
+    pub null_share: f64,
+    /// Skew, relative (default 0.10), checked only when both fits reach `min_r2`.
+    pub skew: f64,
+    /// Least r² of both fits for skew to be checked (default 0.9).
+    pub min_r2: f64,
+    /// Each value's share in a low-cardinality column, absolute (default 0.03).
+    pub values: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            weights: 0.03,
+            mean: 0.05,
+            null_share: 0.01,
+            skew: 0.10,
+            min_r2: 0.9,
+            values: 0.03,
+        }
+    }
+}
+
+impl Tolerances {
+    /// The keys [`Tolerances::set`] accepts.
+    pub const KEYS: &'static str = "weights, mean, null, skew, r2, values";
+
+    /// Applies `key=value[,key=value..]`, e.g. `weights=0.05,mean=10%`. Keys: `weights`, `mean`,
+    /// `null` (or `null_share`), `skew`, `r2` (or `min_r2`), `values`; a value ending in `%` is
+    /// divided by 100.
+    pub fn set(&mut self, spec: &str) -> Result<(), String> {
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`{item}`: expected key=value, keys: {}", Self::KEYS))?;
+            let value = value.trim();
+            let number = match value.strip_suffix('%') {
+                Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+                None => value.parse::<f64>(),
+            }
+            .map_err(|_| format!("`{item}`: `{value}` is not a number"))?;
+            if !number.is_finite() || number < 0.0 {
+                return Err(format!("`{item}`: a tolerance is a finite number >= 0"));
+            }
+            let slot = match key.trim() {
+                "weights" => &mut self.weights,
+                "mean" => &mut self.mean,
+                "null" | "null_share" | "null_weight" => &mut self.null_share,
+                "skew" => &mut self.skew,
+                "r2" | "min_r2" => &mut self.min_r2,
+                "values" => &mut self.values,
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a tolerance, keys: {}",
+                        Self::KEYS
+                    ));
+                }
+            };
+            *slot = number;
+        }
+        Ok(())
+    }
+}
+
+/// How a figure's tolerance is measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// `|target - source| <= t`.
+    Absolute(f64),
+    /// `|target - source| <= t * |source|`.
+    Relative(f64),
+}
+
+impl fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tolerance::Absolute(t) => write!(f, "±{t} abs"),
+            Tolerance::Relative(t) => write!(f, "±{}% rel", t * 100.0),
+        }
+    }
+}
+
+/// The outcome for one figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Within tolerance.
+    Pass,
+    /// Out of tolerance (or missing on one side).
+    Fail,
+    /// Not checked, and why.
+    Skip(String),
+    /// Shown for information, never checked.
+    Info,
+}
+
+impl Verdict {
+    fn word(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "ok",
+            Verdict::Fail => "FAIL",
+            Verdict::Skip(_) => "skipped",
+            Verdict::Info => "",
+        }
+    }
+}
+
+/// One figure, side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// E.g. `weights[1]`, `mean`, `share "active"`.
+    pub name: String,
+    /// The source's figure (`None`: the source lacks it, e.g. no skew fit).
+    pub source: Option<f64>,
+    /// The target's figure.
+    pub target: Option<f64>,
+    /// The tolerance it is checked with (`None` for information).
+    pub tolerance: Option<Tolerance>,
+    /// The outcome.
+    pub verdict: Verdict,
+}
+
+impl Figure {
+    /// `target - source` (absolute tolerance) or `(target - source) / source` (relative).
+    pub fn difference(&self) -> Option<f64> {
+        let (s, t) = (self.source?, self.target?);
+        if s == t {
+            return Some(0.0);
+        }
+        match self.tolerance {
+            Some(Tolerance::Relative(_)) if s != 0.0 => Some((t - s) / s.abs()),
+            Some(Tolerance::Relative(_)) => None,
+            _ => Some(t - s),
+        }
+    }
+}
+
+fn check(name: impl Into<String>, source: f64, target: f64, tolerance: Tolerance) -> Figure {
+    let pass = match tolerance {
+        // Equal figures pass, also two infinite skews.
+        _ if source == target => true,
+        Tolerance::Absolute(t) => (target - source).abs() <= t + 1e-12,
+        Tolerance::Relative(t) => (target - source).abs() <= t * source.abs() * (1.0 + 1e-12),
+    };
+    Figure {
+        name: name.into(),
+        source: Some(source),
+        target: Some(target),
+        tolerance: Some(tolerance),
+        verdict: if pass { Verdict::Pass } else { Verdict::Fail },
+    }
+}
+
+fn info(name: &str, source: u64, target: u64) -> Figure {
+    Figure {
+        name: name.to_owned(),
+        source: Some(source as f64),
+        target: Some(target as f64),
+        tolerance: None,
+        verdict: Verdict::Info,
+    }
+}
+
+/// Figures of `target` checked against `source` (the same column in two databases); see the
+/// module docs for which.
+pub fn compare_reports(
+    source: &ColumnReport,
+    target: &ColumnReport,
+    tol: &Tolerances,
+) -> Vec<Figure> {
+    let (s, t) = (&source.profile, &target.profile);
+    let mut figures = vec![
+        info("rows", s.rows, t.rows),
+        info("distinct", s.distinct, t.distinct),
+    ];
+    let by_value = source.subject.foreign_key.is_none() && source.values.is_some();
+    if by_value {
+        figures.push(check(
+            "null share",
+            s.null_share,
+            t.null_share,
+            Tolerance::Absolute(tol.null_share),
+        ));
+        let source_values = source.values.as_deref().unwrap_or_default();
+        match target.values.as_deref() {
+            Some(target_values) => {
+                let share_in = |list: &[crate::profile::ValueCount], value: &str| {
+                    list.iter()
+                        .find(|v| v.value == value)
+                        .map_or(0.0, |v| v.share)
+                };
+                let mut names: Vec<&str> = source_values.iter().map(|v| v.value.as_str()).collect();
+                for v in target_values {
+                    if !names.contains(&v.value.as_str()) {
+                        names.push(&v.value);
+                    }
+                }
+                for name in names {
+                    figures.push(check(
+                        format!("share {name:?}"),
+                        share_in(source_values, name),
+                        share_in(target_values, name),
+                        Tolerance::Absolute(tol.values),
+                    ));
+                }
+            }
+            None => figures.push(Figure {
+                name: "values".to_owned(),
+                source: Some(s.distinct as f64),
+                target: Some(t.distinct as f64),
+                tolerance: None,
+                verdict: Verdict::Fail,
+            }),
+        }
+        return figures;
+    }
+
+    for (i, (&a, &b)) in s.quartile_shares.iter().zip(&t.quartile_shares).enumerate() {
+        figures.push(check(
+            format!("weights[{}]", i + 1),
+            a,
+            b,
+            Tolerance::Absolute(tol.weights),
+        ));
+    }
+    figures.push(check(
+        "mean",
+        s.mean_uses,
+        t.mean_uses,
+        Tolerance::Relative(tol.mean),
+    ));
+    figures.push(check(
+        "null share",
+        s.null_share,
+        t.null_share,
+        Tolerance::Absolute(tol.null_share),
+    ));
+    let skew = match (s.skew, t.skew) {
+        (Some(a), Some(b)) if a.r2 >= tol.min_r2 && b.r2 >= tol.min_r2 => {
+            check("skew", a.skew, b.skew, Tolerance::Relative(tol.skew))
+        }
+        (a, b) => {
+            let why = match (a, b) {
+                (None, _) | (_, None) => "no fit on both sides".to_owned(),
+                (Some(a), Some(b)) => {
+                    format!("r² {:.3} / {:.3}, not both >= {}", a.r2, b.r2, tol.min_r2)
+                }
+            };
+            Figure {
+                name: "skew".to_owned(),
+                source: a.map(|f| f.skew),
+                target: b.map(|f| f.skew),
+                tolerance: Some(Tolerance::Relative(tol.skew)),
+                verdict: Verdict::Skip(why),
+            }
+        }
+    };
+    figures.push(skew);
+    figures
+}
+
+/// Whether any figure failed.
+pub fn failed(figures: &[Figure]) -> bool {
+    figures.iter().any(|f| f.verdict == Verdict::Fail)
+}
+
+fn number(x: Option<f64>, places: usize) -> String {
+    match x {
+        None => "-".to_owned(),
+        Some(x) if x.is_infinite() => "inf".to_owned(),
+        Some(x) => format!("{x:.places$}"),
+    }
+}
+
+/// The figures as a text table under `title` (ends with a newline).
+pub fn to_text(title: &str, figures: &[Figure]) -> String {
+    let mut out = format!(
+        "{title}\n  {:<22} {:>12} {:>12} {:>10}  {:<12} {}\n",
+        "figure", "source", "target", "diff", "tolerance", "verdict"
+    );
+    for f in figures {
+        let places = match f.name.as_str() {
+            _ if f.verdict == Verdict::Info => 0,
+            "mean" | "skew" => 3,
+            _ => 4,
+        };
+        let diff = match (f.difference(), f.tolerance) {
+            (Some(d), Some(Tolerance::Relative(_))) => format!("{:+.1}%", d * 100.0),
+            (Some(d), Some(Tolerance::Absolute(_))) => format!("{d:+.4}"),
+            _ => String::new(),
+        };
+        let tolerance = f.tolerance.map(|t| t.to_string()).unwrap_or_default();
+        let note = match &f.verdict {
+            Verdict::Skip(why) => format!(" ({why})"),
+            Verdict::Fail if f.name == "values" => {
+                " (target has more distinct values than the low-cardinality limit)".to_owned()
+            }
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {:<22} {:>12} {:>12} {:>10}  {:<12} {}{note}\n",
+            f.name,
+            number(f.source, places),
+            number(f.target, places),
+            diff,
+            tolerance,
+            f.verdict.word()
+        ));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct FigureJson<'a> {
+    figure: &'a str,
+    source: Option<f64>,
+    target: Option<f64>,
+    difference: Option<f64>,
+    tolerance: Option<f64>,
+    relative: Option<bool>,
+    verdict: &'static str,
+    note: Option<&'a str>,
+}
+
+/// The figures as one JSON object: `{"table", "column", "pass", "figures": [..]}`; infinite
+/// figures are null.
+pub fn to_json(table: &str, column: &str, figures: &[Figure]) -> Value {
+    let finite = |x: Option<f64>| x.filter(|x| x.is_finite());
+    let list: Vec<FigureJson<'_>> = figures
+        .iter()
+        .map(|f| FigureJson {
+            figure: &f.name,
+            source: finite(f.source),
+            target: finite(f.target),
+            difference: finite(f.difference()),
+            tolerance: f.tolerance.map(|t| match t {
+                Tolerance::Absolute(t) | Tolerance::Relative(t) => t,
+            }),
+            relative: f.tolerance.map(|t| matches!(t, Tolerance::Relative(_))),
+            verdict: match f.verdict {
+                Verdict::Pass => "pass",
+                Verdict::Fail => "fail",
+                Verdict::Skip(_) => "skip",
+                Verdict::Info => "info",
+            },
+            note: match &f.verdict {
+                Verdict::Skip(why) => Some(why.as_str()),
+                _ => None,
+            },
+        })
+        .collect();
+    serde_json::json!({
+        "table": table,
+        "column": column,
+        "pass": !failed(figures),
+        "figures": list,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Subject;
+    use crate::ident::Ident;
+    use crate::suggest::Rule;
+    use faker_core::estimate::Profile;
+
+    fn report(counts: &[u64], nulls: u64) -> ColumnReport {
+        let subject = Subject::new(
+            None,
+            Ident::new("t").unwrap(),
+            vec![Ident::new("c").unwrap()],
+        );
+        ColumnReport::new(
+            subject,
+            Profile::from_counts(counts, nulls),
+            None,
+            &Rule::default(),
+        )
+    }
+
+    #[test]
+    fn tolerances_parse() {
+        let mut t = Tolerances::default();
+        t.set("weights=0.05, mean=10%,null=0,skew=0.2,r2=0.8")
+            .unwrap();
+        assert_eq!(
+            (t.weights, t.mean, t.null_share, t.skew, t.min_r2),
+            (0.05, 0.1, 0.0, 0.2, 0.8)
+        );
+        assert!(t.set("weight=1").unwrap_err().contains("not a tolerance"));
+        assert!(t.set("mean").is_err());
+        assert!(t.set("mean=-1").is_err());
+        assert!(t.set("mean=x").is_err());
+    }
+
+    #[test]
+    fn figures_pass_and_fail() {
+        let power: Vec<u64> = (1..=400)
+            .map(|r| (1e5 * (r as f64).powf(-0.5)) as u64)
+            .collect();
+        let a = report(&power, 10);
+        let figures = compare_reports(&a, &a, &Tolerances::default());
+        assert!(!failed(&figures));
+        assert_eq!(figures.len(), 2 + 4 + 3);
+        assert!(
+            figures
+                .iter()
+                .any(|f| f.name == "skew" && f.verdict == Verdict::Pass)
+        );
+
+        let flatter: Vec<u64> = (1..=400)
+            .map(|r| (1e5 * (r as f64).powf(-0.3)) as u64)
+            .collect();
+        let b = report(&flatter, 10);
+        let figures = compare_reports(&a, &b, &Tolerances::default());
+        let fail: Vec<&str> = figures
+            .iter()
+            .filter(|f| f.verdict == Verdict::Fail)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert!(
+            fail.contains(&"weights[1]") && fail.contains(&"skew"),
+            "{fail:?}"
+        );
+        let text = to_text("t.c", &figures);
+        assert!(text.contains("FAIL"), "{text}");
+        assert_eq!(to_json("t", "c", &figures)["pass"], false);
+    }
+
+    #[test]
+    fn mean_is_relative_null_share_absolute() {
+        let f = check("mean", 50.0, 52.4, Tolerance::Relative(0.05));
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert!((f.difference().unwrap() - 0.048).abs() < 1e-12);
+        assert_eq!(
+            check("mean", 50.0, 52.6, Tolerance::Relative(0.05)).verdict,
+            Verdict::Fail
+        );
+        assert_eq!(
+            check("n", 0.02, 0.029, Tolerance::Absolute(0.01)).verdict,
+            Verdict::Pass
+        );
+        assert_eq!(
+            check("n", 0.02, 0.031, Tolerance::Absolute(0.01)).verdict,
+            Verdict::Fail
+        );
+        assert_eq!(
+            check(
+                "skew",
+                f64::INFINITY,
+                f64::INFINITY,
+                Tolerance::Relative(0.1)
+            )
+            .verdict,
+            Verdict::Pass
+        );
+        assert_eq!(
+            check("skew", 3.0, f64::INFINITY, Tolerance::Relative(0.1)).verdict,
+            Verdict::Fail
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! A column's profile, its value list and the suggested attribute, as the `faker-pg profile`
+//! command prints them (a text block, or one JSON object).
+//!
+//! [`profile_subject`] does the server work for one [`Subject`]: for a foreign key, or any
+//! column named explicitly, [`profile_columns`] (one aggregate query) and, when the column has at
+//! most `max_values` distinct values, [`value_counts`]; for a *candidate* column found by
+//! [`crate::catalog::plan_schema`], [`value_counts`] first, capped at `max_values`: that one
+//! query tells whether the column is low-cardinality and, when it is, holds every count, from
+//! which [`Profile::from_counts`] gives the profile (the same figures the SQL gives; the tests
+//! check both agree).
+
+use faker_core::estimate::Profile;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::catalog::Subject;
+use crate::profile::{ProfileError, ValueCount, profile_columns, value_counts};
+use crate::suggest::{Law, Rule, Suggestion, suggest};
+
+/// What [`profile_subject`] measures beyond the profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportOptions {
+    /// At most this many distinct values make a column low-cardinality (value list printed).
+    pub max_values: u64,
+    /// The suggestion rule.
+    pub rule: Rule,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            max_values: 100,
+            rule: Rule::default(),
+        }
+    }
+}
+
+/// Everything `faker-pg profile` reports about one column or tuple.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnReport {
+    /// What was profiled.
+    pub subject: Subject,
+    /// The figures.
+    pub profile: Profile,
+    /// Every value with its count and share, most used first, when there are at most
+    /// `max_values` of them.
+    pub values: Option<Vec<ValueCount>>,
+    /// The suggested attribute (`None` when there is no non-null value).
+    pub suggestion: Option<Suggestion>,
+}
+
+/// What [`profile_subject`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The column's report.
+    Report(Box<ColumnReport>),
+    /// A candidate column with more than `max_values` distinct values: not low-cardinality, and
+    /// not a foreign key, so not reported.
+    HighCardinality {
+        /// Distinct values counted.
+        distinct: u64,
+    },
+}
+
+/// Profiles `subject` on the server. A candidate (`candidate = true`: a column found by
+/// [`crate::catalog::plan_schema`] that is not a foreign key) is only reported when it has at most
+/// `max_values` distinct values; anything else is always reported.
+///
+/// # Errors
+///
+/// Those of [`profile_columns`] and [`value_counts`].
+pub async fn profile_subject(
+    conn: &mut PgConnection,
+    subject: &Subject,
+    candidate: bool,
+    options: &ReportOptions,
+) -> Result<Outcome, ProfileError> {
+    let schema = subject.schema.as_ref();
+    let (profile, values) = if candidate {
+        let counts = value_counts(
+            &mut *conn,
+            schema,
+            &subject.table,
+            &subject.columns,
+            options.max_values,
+        )
+        .await?;
+        match counts.profile() {
+            Some(profile) => (profile, Some(counts.values)),
+            None => {
+                return Ok(Outcome::HighCardinality {
+                    distinct: counts.distinct,
+                });
+            }
+        }
+    } else {
+        let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
+        let values = if profile.distinct > 0 && profile.distinct <= options.max_values {
+            let counts = value_counts(
+                &mut *conn,
+                schema,
+                &subject.table,
+                &subject.columns,
+                options.max_values,
+            )
+            .await?;
+            // A concurrent write may have changed the count in between: list only what is whole.
+            counts.is_complete().then_some(counts.values)
+        } else {
+            None
+        };
+        (profile, values)
+    };
+    Ok(Outcome::Report(Box::new(ColumnReport::new(
+        subject.clone(),
+        profile,
+        values,
+        &options.rule,
+    ))))
+}
+
+impl ColumnReport {
+    /// Assembles a report and its suggestion.
+    pub fn new(
+        subject: Subject,
+        profile: Profile,
+        values: Option<Vec<ValueCount>>,
+        rule: &Rule,
+    ) -> ColumnReport {
+        let shares: Option<Vec<f64>> = values.as_ref().map(|v| v.iter().map(|v| v.share).collect());
+        let suggestion = suggest(&profile, shares.as_deref(), rule);
+        ColumnReport {
+            subject,
+            profile,
+            values,
+            suggestion,
+        }
+    }
+
+    /// The report as one JSON object (see [`JSON_KEYS`]).
+    pub fn to_json(&self) -> Value {
+        let p = &self.profile;
+        let fit = p.skew;
+        let finite = |x: f64| x.is_finite().then_some(x);
+        let json = ColumnJson {
+            schema: self.subject.schema.as_ref().map(|s| s.as_str()),
+            table: self.subject.table.as_str(),
+            column: self.subject.column_label(),
+            columns: self.subject.columns.iter().map(|c| c.as_str()).collect(),
+            foreign_key: self.subject.foreign_key.as_ref().map(|k| ForeignKeyJson {
+                name: &k.name,
+                references: k.references(),
+            }),
+            rows: p.rows,
+            nulls: p.nulls,
+            distinct: p.distinct,
+            mean: p.mean_uses,
+            null_share: p.null_share,
+            weights: p.quartile_shares,
+            skew: fit.and_then(|f| finite(f.skew)),
+            // `+ 0.0` turns the -0 of a flat fit into 0.
+            alpha: fit.map(|f| f.alpha + 0.0),
+            r2: fit.map(|f| f.r2),
+            fit_points: fit.map(|f| f.points),
+            values: self.values.as_ref().map(|values| {
+                values
+                    .iter()
+                    .map(|v| ValueJson {
+                        value: &v.value,
+                        count: v.count,
+                        share: v.share,
+                    })
+                    .collect()
+            }),
+            suggestion: self.suggestion.as_ref().map(|s| SuggestionJson {
+                law: s.law.key(),
+                skew: match s.law {
+                    Law::Skew(k) => Some(k),
+                    _ => None,
+                },
+                weights: match &s.law {
+                    Law::Skew(_) => None,
+                    Law::QuartileWeights(w) => Some(w.to_vec()),
+                    Law::ValueWeights(w) => Some(w.clone()),
+                },
+                mean: s.mean,
+                null_weight: s.null_weight,
+                predicted_weights: s.predicted,
+                reason: &s.reason,
+                attribute: &s.attribute,
+            }),
+        };
+        serde_json::to_value(json).unwrap_or(Value::Null)
+    }
+
+    /// The report as a text block (several lines, ending with a newline).
+    pub fn to_text(&self) -> String {
+        let p = &self.profile;
+        let mut out = String::new();
+        let kind = match &self.subject.foreign_key {
+            Some(key) => format!("  (foreign key {} -> {})", key.name, key.references()),
+            None => String::new(),
+        };
+        out.push_str(&format!("{}{kind}\n", self.subject.label()));
+        let line = |out: &mut String, name: &str, value: String| {
+            out.push_str(&format!("  {name:<18} {value}\n"));
+        };
+        line(&mut out, "rows", p.rows.to_string());
+        line(&mut out, "nulls", p.nulls.to_string());
+        line(&mut out, "distinct", p.distinct.to_string());
+        line(
+            &mut out,
+            "mean",
+            format!("{:.2} uses per value", p.mean_uses),
+        );
+        line(&mut out, "null share", format!("{:.4}", p.null_share));
+        line(
+            &mut out,
+            "weights (ntile 4)",
+            p.quartile_shares
+                .iter()
+                .map(|w| format!("{w:.4}"))
+                .collect::<Vec<_>>()
+                .join("  "),
+        );
+        let skew = match p.skew {
+            Some(f) => format!(
+                "{}  (r² {:.4}, alpha {:.4}, {} ranks fitted, tail cut at 90%)",
+                if f.skew.is_finite() {
+                    format!("{:.3}", f.skew)
+                } else {
+                    "inf".to_owned()
+                },
+                f.r2,
+                f.alpha + 0.0,
+                f.points
+            ),
+            None => "-  (too few values to fit)".to_owned(),
+        };
+        line(&mut out, "skew", skew);
+        if let Some(s) = &self.suggestion
+            && let Some(pred) = s.predicted
+        {
+            line(
+                &mut out,
+                "skew predicts",
+                pred.iter()
+                    .map(|w| format!("{w:.4}"))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+        }
+        if let Some(values) = &self.values {
+            out.push_str(&format!(
+                "  values ({} distinct, most used first):\n",
+                values.len()
+            ));
+            for v in values {
+                out.push_str(&format!(
+                    "    {:>8.5}  {:>12}  {}\n",
+                    v.share, v.count, v.value
+                ));
+            }
+        }
+        match &self.suggestion {
+            Some(s) => {
+                out.push_str(&format!("  suggestion: {}\n", s.reason));
+                out.push_str(&format!("  {}\n", s.attribute));
+            }
+            None => out.push_str("  suggestion: none (no non-null value)\n"),
+        }
+        out
+    }
+}
+
+/// The keys every JSON object of `faker-pg profile --json` has (`values` only for
+/// low-cardinality columns; `skew`, `alpha`, `r2`, `fit_points` are null without a fit, `skew`
+/// also when the slope is steeper than any skew).
+pub const JSON_KEYS: &[&str] = &[
+    "schema",
+    "table",
+    "column",
+    "columns",
+    "foreign_key",
+    "rows",
+    "nulls",
+    "distinct",
+    "mean",
+    "null_share",
+    "weights",
+    "skew",
+    "alpha",
+    "r2",
+    "fit_points",
+    "suggestion",
+];
+
+#[derive(Serialize)]
+struct ColumnJson<'a> {
+    schema: Option<&'a str>,
+    table: &'a str,
+    column: String,
+    columns: Vec<&'a str>,
+    foreign_key: Option<ForeignKeyJson<'a>>,
+    rows: u64,
+    nulls: u64,
+    distinct: u64,
+    mean: f64,
+    null_share: f64,
+    weights: [f64; 4],
+    skew: Option<f64>,
+    alpha: Option<f64>,
+    r2: Option<f64>,
+    fit_points: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    values: Option<Vec<ValueJson<'a>>>,
+    suggestion: Option<SuggestionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ForeignKeyJson<'a> {
+    name: &'a str,
+    references: String,
+}
+
+#[derive(Serialize)]
+struct ValueJson<'a> {
+    value: &'a str,
+    count: u64,
+    share: f64,
+}
+
+#[derive(Serialize)]
+struct SuggestionJson<'a> {
+    law: &'static str,
+    skew: Option<f64>,
+    weights: Option<Vec<f64>>,
+    mean: f64,
+    null_weight: f64,
+    predicted_weights: Option<[f64; 4]>,
+    reason: &'a str,
+    attribute: &'a str,
+}
+
+/// `1.25 s`, for progress lines.
+pub fn seconds(d: std::time::Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}

@@ -1,0 +1,303 @@
+//! From a measured [`Profile`] to a ready-to-paste `#[distributor(..)]` attribute.
+//!
+//! The rule ([`suggest`]):
+//!
+//! 1. **Low-cardinality** (the whole value list is known, at most `max_values` values):
+//!    `weights` with one weight per value, most used first — exact, whatever the shape.
+//! 2. Otherwise **`skew`** when the log-log fit is good *and* the law it claims reproduces the
+//!    measured quartile weights: the fit exists (at least two ranks), its skew is finite, its
+//!    `r² >= min_r2` (default 0.9), and every quartile share the skew law predicts is within
+//!    `tolerance` (default 0.03, the quartile tolerance of `compare`) of the measured share.
+//!    The predicted shares are closed-form: the first fraction `x` of the values receives
+//!    `x^(1/skew)` of the uses ([`Skew::share_of_first`]), at the boundaries of the four
+//!    `ntile(4)` tiles of the measured `distinct` values ([`predicted_quartile_shares`]).
+//! 3. Otherwise **quartile `weights`** (always reproducible: they are what `compare` checks).
+//!
+//! `mean` is the measured uses per value, `null_weight` the null share (left out when there
+//! are no nulls, as it is only allowed on `Option` fields). The [`Suggestion::reason`] says which
+//! rule chose the law, with the numbers.
+
+use faker_core::Skew;
+use faker_core::estimate::Profile;
+
+/// Parameters of the rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// Least `r²` of the log-log fit for `skew` to be considered.
+    pub min_r2: f64,
+    /// Largest absolute difference between a predicted and a measured quartile share.
+    pub tolerance: f64,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Rule {
+            min_r2: 0.9,
+            tolerance: 0.03,
+        }
+    }
+}
+
+/// Which law the suggestion uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Law {
+    /// A power law.
+    Skew(f64),
+    /// Quartile weights (four numbers).
+    QuartileWeights([f64; 4]),
+    /// One weight per value, most used first.
+    ValueWeights(Vec<f64>),
+}
+
+impl Law {
+    /// `"skew"` or `"weights"`: the attribute key.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Law::Skew(_) => "skew",
+            Law::QuartileWeights(_) | Law::ValueWeights(_) => "weights",
+        }
+    }
+}
+
+/// A suggested `#[distributor(..)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The chosen law.
+    pub law: Law,
+    /// Uses per value.
+    pub mean: f64,
+    /// Null share (0 when the column has no nulls).
+    pub null_weight: f64,
+    /// The quartile shares the fitted skew predicts, when there is a finite fit.
+    pub predicted: Option<[f64; 4]>,
+    /// Why this law, for people to read.
+    pub reason: String,
+    /// The attribute, ready to paste.
+    pub attribute: String,
+}
+
+/// The shares of uses the four `ntile(4)` tiles of `distinct` values ranked by use receive under
+/// `skew`: tile `i` covers the fractions `x_{i-1}..x_i` of the values (tile sizes as `ntile` makes
+/// them, larger first), so it receives `x_i^(1/skew) - x_{i-1}^(1/skew)`.
+pub fn predicted_quartile_shares(skew: Skew, distinct: u64) -> [f64; 4] {
+    let mut shares = [0.0; 4];
+    if distinct == 0 {
+        return shares;
+    }
+    let (base, extra) = (distinct / 4, distinct % 4);
+    let mut end = 0u64;
+    let mut before = 0.0;
+    for (tile, share) in shares.iter_mut().enumerate() {
+        end += base + u64::from((tile as u64) < extra);
+        let now = skew.share_of_first(end as f64 / distinct as f64);
+        *share = now - before;
+        before = now;
+    }
+    shares
+}
+
+/// Chooses the law for `profile` (see the module docs); `value_shares` is the complete value
+/// list's shares (most used first) for a low-cardinality column, `None` otherwise. `None` when
+/// the column has no non-null value to describe.
+pub fn suggest(profile: &Profile, value_shares: Option<&[f64]>, rule: &Rule) -> Option<Suggestion> {
+    if profile.distinct == 0 {
+        return None;
+    }
+    let fit = profile.skew;
+    let predicted = fit
+        .and_then(|f| Skew::new(f.skew).ok())
+        .map(|s| predicted_quartile_shares(s, profile.distinct));
+    let deviation = predicted.map(|p| {
+        p.iter()
+            .zip(&profile.quartile_shares)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+    });
+
+    let (law, reason) = if let Some(shares) = value_shares {
+        (
+            Law::ValueWeights(shares.to_vec()),
+            format!(
+                "weights: {} distinct values (low cardinality), one weight per value, most used \
+                 first",
+                profile.distinct
+            ),
+        )
+    } else {
+        match (fit, deviation) {
+            (None, _) => (
+                Law::QuartileWeights(profile.quartile_shares),
+                "weights: too few values for a skew fit".to_owned(),
+            ),
+            (Some(f), None) => (
+                Law::QuartileWeights(profile.quartile_shares),
+                format!(
+                    "weights: the log-log slope {:.3} is steeper than any skew (skew = inf)",
+                    f.slope
+                ),
+            ),
+            (Some(f), Some(_)) if f.r2 < rule.min_r2 => (
+                Law::QuartileWeights(profile.quartile_shares),
+                format!(
+                    "weights: the skew fit is poor (r² {:.3} < {}), the data is not a power law",
+                    f.r2, rule.min_r2
+                ),
+            ),
+            (Some(f), Some(dev)) if dev > rule.tolerance => (
+                Law::QuartileWeights(profile.quartile_shares),
+                format!(
+                    "weights: skew {:.2} fits the ranks (r² {:.3}) but misses the quartile \
+                     weights by up to {dev:.3} (> {})",
+                    f.skew, f.r2, rule.tolerance
+                ),
+            ),
+            (Some(f), Some(dev)) => (
+                Law::Skew(f.skew),
+                format!(
+                    "skew: power law, r² {:.3} >= {} and the quartile weights it predicts are \
+                     within {dev:.3} (<= {}) of the measured ones",
+                    f.r2, rule.min_r2, rule.tolerance
+                ),
+            ),
+        }
+    };
+
+    let attribute = attribute(&law, profile.mean_uses, profile.null_share);
+    Some(Suggestion {
+        law,
+        mean: profile.mean_uses,
+        null_weight: profile.null_share,
+        predicted,
+        reason,
+        attribute,
+    })
+}
+
+/// `#[distributor(skew = 2.5, mean = 48.7, null_weight = 0.02)]`.
+pub fn attribute(law: &Law, mean: f64, null_weight: f64) -> String {
+    let law = match law {
+        Law::Skew(skew) => format!("skew = {}", decimals(*skew, 2)),
+        Law::QuartileWeights(w) => format!("weights = [{}]", weight_list(w)),
+        Law::ValueWeights(w) => format!("weights = [{}]", weight_list(w)),
+    };
+    let mut out = format!("#[distributor({law}, mean = {}", decimals(mean.max(1.0), 2));
+    if null_weight > 0.0 {
+        out.push_str(&format!(", null_weight = {}", significant(null_weight, 3)));
+    }
+    out.push_str(")]");
+    out
+}
+
+fn weight_list(weights: &[f64]) -> String {
+    weights
+        .iter()
+        .map(|&w| significant(w, 3))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `x` rounded to `places` decimals, trailing zeros dropped (`48.70` → `48.7`, `50.00` → `50`).
+pub fn decimals(x: f64, places: usize) -> String {
+    let text = format!("{x:.places$}");
+    trim_zeros(text)
+}
+
+/// `x` with `digits` significant digits in plain decimal notation (`0.000123`, `0.713`),
+/// trailing zeros dropped; 0 stays `0`.
+pub fn significant(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return decimals(x, 0);
+    }
+    let magnitude = x.abs().log10().floor() as i64;
+    let places = (digits as i64 - 1 - magnitude).max(0) as usize;
+    decimals(x, places)
+}
+
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_short() {
+        assert_eq!(decimals(48.7, 2), "48.7");
+        assert_eq!(decimals(50.0, 2), "50");
+        assert_eq!(significant(0.712_345, 3), "0.712");
+        assert_eq!(significant(0.000_123_45, 3), "0.000123");
+        assert_eq!(significant(0.03, 3), "0.03");
+        assert_eq!(significant(0.0, 3), "0");
+    }
+
+    #[test]
+    fn predicted_shares_follow_the_closed_form() {
+        let two = Skew::new(2.0).unwrap();
+        let p = predicted_quartile_shares(two, 400);
+        let want = [
+            0.5,
+            0.5f64.sqrt() - 0.5,
+            0.75f64.sqrt() - 0.5f64.sqrt(),
+            1.0 - 0.75f64.sqrt(),
+        ];
+        for (a, b) in p.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{p:?}");
+        }
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // ntile tiles: 3 values are tiles of one value each and an empty fourth
+        let p = predicted_quartile_shares(Skew::UNIFORM, 3);
+        assert!((p[0] - 1.0 / 3.0).abs() < 1e-12 && p[3] == 0.0, "{p:?}");
+    }
+
+    #[test]
+    fn power_law_gets_skew_partitions_get_weights() {
+        let power: Vec<u64> = (1..=2000)
+            .map(|r| (1e6 * (r as f64).powf(-0.5)).round() as u64)
+            .collect();
+        let s = suggest(&Profile::from_counts(&power, 0), None, &Rule::default()).unwrap();
+        assert!(
+            matches!(s.law, Law::Skew(k) if (k - 2.0).abs() < 0.01),
+            "{s:?}"
+        );
+        assert!(
+            s.attribute.starts_with("#[distributor(skew = 2, mean = "),
+            "{}",
+            s.attribute
+        );
+        assert!(!s.attribute.contains("null_weight"));
+
+        let w = [0.7, 0.2, 0.07, 0.03];
+        let parts: Vec<u64> = (0..2000)
+            .map(|i| (1e6 * w[i / 500] / 500.0) as u64)
+            .collect();
+        let s = suggest(&Profile::from_counts(&parts, 100), None, &Rule::default()).unwrap();
+        assert!(matches!(s.law, Law::QuartileWeights(_)), "{s:?}");
+        assert!(
+            s.attribute
+                .starts_with("#[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = ")
+        );
+        assert!(s.attribute.contains("null_weight = "), "{}", s.attribute);
+
+        let s = suggest(
+            &Profile::from_counts(&[6, 3, 1], 0),
+            Some(&[0.6, 0.3, 0.1]),
+            &Rule::default(),
+        )
+        .unwrap();
+        assert_eq!(s.law, Law::ValueWeights(vec![0.6, 0.3, 0.1]));
+        assert_eq!(
+            s.attribute,
+            "#[distributor(weights = [0.6, 0.3, 0.1], mean = 3.33)]"
+        );
+
+        assert_eq!(
+            suggest(&Profile::from_counts(&[], 4), None, &Rule::default()),
+            None
+        );
+    }
+}
