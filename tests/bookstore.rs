@@ -358,22 +358,36 @@ mod database {
 
     #[tokio::test]
     async fn rows_equal_the_feeds_and_keep_the_distributions() {
+        rows_equal_the_feeds(false).await;
+    }
+
+    #[tokio::test]
+    async fn bulk_rows_equal_the_feeds_and_keep_the_distributions() {
+        rows_equal_the_feeds(true).await;
+    }
+
+    async fn rows_equal_the_feeds(bulk: bool) {
         let pool = pool().await;
-        let s = schema("rows");
-        let dir = out_dir("db-rows");
-        ok(run(&[
+        let s = schema(if bulk { "bulk" } else { "rows" });
+        let dir = out_dir(if bulk { "db-bulk" } else { "db-rows" });
+        let u = url();
+        let mut args = vec![
             "--books",
             "10000",
             "--seed",
             "7",
-            "--out",
-            dir.to_str().unwrap(),
             "--no-progress",
             "--database-url",
-            &url(),
+            &u,
             "--schema",
             &s,
-        ]));
+            "--out",
+        ];
+        args.push(dir.to_str().unwrap());
+        if bulk {
+            args.push("--bulk");
+        }
+        ok(run(&args));
         // Same ids, same values as the feeds written by the same run.
         let books = json_rows(&pool, format!(
             "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'book_id', book_id),
@@ -393,7 +407,11 @@ mod database {
         assert_eq!(authors, lines::<Value>(&dir.join("authors.jsonl")));
         assert_eq!(tenants, lines::<Value>(&dir.join("tenants.jsonl")));
         // ...and the same dataset as the in-memory run of the same seed
-        let memory = out_dir("db-rows-memory");
+        let memory = out_dir(if bulk {
+            "db-bulk-memory"
+        } else {
+            "db-rows-memory"
+        });
         ok(run(&[
             "--books",
             "10000",
@@ -515,9 +533,23 @@ mod database {
 
     #[tokio::test]
     async fn two_processes_fill_one_database_to_exactly_the_target() {
+        two_processes(false).await;
+    }
+
+    #[tokio::test]
+    async fn two_bulk_processes_fill_one_database_to_exactly_the_target() {
+        two_processes(true).await;
+    }
+
+    async fn two_processes(bulk: bool) {
         let pool = pool().await;
-        let s = schema("two");
-        let dirs = [out_dir("db-two-a"), out_dir("db-two-b")];
+        let s = schema(if bulk { "two_bulk" } else { "two" });
+        let dirs = if bulk {
+            [out_dir("db-two-bulk-a"), out_dir("db-two-bulk-b")]
+        } else {
+            [out_dir("db-two-a"), out_dir("db-two-b")]
+        };
+        let u = url();
         let children: Vec<_> = dirs
             .iter()
             .map(|dir| {
@@ -528,13 +560,14 @@ mod database {
                         "--seed",
                         "9",
                         "--no-progress",
-                        "--out",
-                        dir.to_str().unwrap(),
                         "--database-url",
-                        &url(),
+                        &u,
                         "--schema",
                         &s,
+                        "--out",
                     ])
+                    .arg(dir)
+                    .args(bulk.then_some("--bulk"))
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()

@@ -4,24 +4,34 @@
 
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
+use faker_pg::bulk::{BulkOptions, BulkWriter};
 use faker_pg::repository::{Mirror, PgRepository, Table};
 use faker_pg::target::Target;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use crate::domain::{Author, Book, Tenant};
 
-/// Creates the schema if needed, registers the PostgreSQL repositories, reloads tenants and
-/// authors into the Faker's pools, sets the target of `books` books, and returns how many are
-/// already stored.
+/// How the bookstore writes to PostgreSQL.
+pub struct Attached {
+    /// Books already stored by earlier runs (or other processes).
+    pub done: u64,
+    /// The bulk writer, in `--bulk` mode: call [`BulkWriter::finish`] at the end.
+    pub bulk: Option<BulkWriter>,
+}
+
+/// Creates the schema if needed, registers the PostgreSQL repositories (per aggregate, or
+/// buffered `COPY` batches with `bulk`), reloads tenants and authors into the Faker's pools,
+/// and sets the target of `books_goal` books.
 pub async fn attach(
     faker: &mut Faker,
     url: &str,
     schema: &str,
     books_goal: u64,
-) -> Result<u64, String> {
+    bulk: bool,
+) -> Result<Attached, String> {
     let pool = PgPoolOptions::new()
-        .max_connections(2)
+        .max_connections(4)
         .connect(url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -39,58 +49,98 @@ pub async fn attach(
 
     let s = Some(schema);
     let err = |e: faker_pg::IdentError| e.to_string();
-    let tenants = PgRepository::<Tenant>::new(
-        pool.clone(),
-        Some(
-            Table::new(s, "tenants")
-                .map_err(err)?
-                .auto_key("id", "id")
-                .map_err(err)?
-                .column("name", "name")
-                .map_err(err)?,
-        ),
-        Mirror::new(s, "tenants").map_err(err)?,
-    );
-    let authors = PgRepository::<Author>::new(
-        pool.clone(),
-        Some(
-            Table::new(s, "authors")
-                .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-                .and_then(|t| t.auto_key("author_id", "id.author_id"))
-                .and_then(|t| t.column("name", "name"))
-                .map_err(err)?,
-        ),
-        Mirror::new(s, "authors").map_err(err)?,
-    );
-    let books = PgRepository::<Book>::new(
-        pool.clone(),
-        Some(
-            Table::new(s, "books")
-                .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-                .and_then(|t| t.auto_key("book_id", "id.book_id"))
-                .and_then(|t| t.column("author_id", "author_id.author_id"))
-                .and_then(|t| t.column("title", "title"))
-                .map_err(err)?,
-        ),
-        Mirror::new(s, "books").map_err(err)?,
-    )
-    .with_target(target);
+    let tenants = Table::new(s, "tenants")
+        .and_then(|t| t.auto_key("id", "id"))
+        .and_then(|t| t.column("name", "name"))
+        .map_err(err)?;
+    let authors = Table::new(s, "authors")
+        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+        .and_then(|t| t.auto_key("author_id", "id.author_id"))
+        .and_then(|t| t.column("name", "name"))
+        .map_err(err)?;
+    let books = Table::new(s, "books")
+        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+        .and_then(|t| t.auto_key("book_id", "id.book_id"))
+        .and_then(|t| t.column("author_id", "author_id.author_id"))
+        .and_then(|t| t.column("title", "title"))
+        .map_err(err)?;
+    let mirror = |table: &str| Mirror::new(s, table).map_err(err);
 
     // Resume: what earlier runs stored becomes reusable again.
-    let stored_tenants = tenants.load_all().await.map_err(|e| e.to_string())?;
-    let stored_authors = authors.load_all().await.map_err(|e| e.to_string())?;
+    let loader = |table: &str| -> Result<PgRepository<Tenant>, String> {
+        Ok(PgRepository::<Tenant>::new(
+            pool.clone(),
+            None,
+            mirror(table)?,
+        ))
+    };
+    let stored_tenants = loader("tenants")?
+        .load_all()
+        .await
+        .map_err(|e| e.to_string())?;
+    let stored_authors = PgRepository::<Author>::new(pool.clone(), None, mirror("authors")?)
+        .load_all()
+        .await
+        .map_err(|e| e.to_string())?;
 
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
-    faker.set_repository::<Tenant>(tenants).map_err(late)?;
-    faker.set_repository::<Author>(authors).map_err(late)?;
-    faker.set_repository::<Book>(books).map_err(late)?;
+    let writer = if bulk {
+        // Batches in dependency order (tenants, authors, books), keys reserved in blocks from
+        // the tables' sequences; the guard claims the target inside each batch's transaction.
+        let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
+        let bulk_err = |e: faker_pg::bulk::BulkError| e.to_string();
+        let t = writer
+            .repository::<Tenant>(tenants, mirror("tenants")?)
+            .await
+            .map_err(bulk_err)?;
+        let a = writer
+            .repository::<Author>(authors, mirror("authors")?)
+            .await
+            .map_err(bulk_err)?;
+        let b = writer
+            .repository::<Book>(books, mirror("books")?)
+            .await
+            .map_err(bulk_err)?;
+        writer
+            .set_guard(move |conn: &mut PgConnection, rows: u64| {
+                let target = target.clone();
+                Box::pin(async move { target.claim(conn, rows).await })
+                    as faker_pg::bulk::GuardFuture<'_>
+            })
+            .await;
+        faker.set_repository::<Tenant>(t).map_err(late)?;
+        faker.set_repository::<Author>(a).map_err(late)?;
+        faker.set_repository::<Book>(b).map_err(late)?;
+        Some(writer)
+    } else {
+        faker
+            .set_repository::<Tenant>(PgRepository::new(
+                pool.clone(),
+                Some(tenants),
+                mirror("tenants")?,
+            ))
+            .map_err(late)?;
+        faker
+            .set_repository::<Author>(PgRepository::new(
+                pool.clone(),
+                Some(authors),
+                mirror("authors")?,
+            ))
+            .map_err(late)?;
+        faker
+            .set_repository::<Book>(
+                PgRepository::new(pool.clone(), Some(books), mirror("books")?).with_target(target),
+            )
+            .map_err(late)?;
+        None
+    };
     for t in &stored_tenants {
         faker.restore(t).map_err(late)?;
     }
     for a in &stored_authors {
         faker.restore(a).map_err(late)?;
     }
-    Ok(done)
+    Ok(Attached { done, bulk: writer })
 }
 
 /// The application's schema: tenants; authors keyed (tenant_id, author_id) with a foreign key to

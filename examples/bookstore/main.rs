@@ -61,6 +61,10 @@ struct Args {
     /// Schema for the application tables and the mirror (created if missing).
     #[arg(long, default_value = "bookstore", requires = "database_url")]
     schema: String,
+    /// Write to PostgreSQL in COPY batches (keys reserved in blocks) instead of one
+    /// transaction per aggregate.
+    #[arg(long, requires = "database_url")]
+    bulk: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,10 +124,13 @@ async fn run(args: &Args) -> Result<(), String> {
 
     // With a database the dataset lives there: reload what a previous run stored and create
     // only the books still missing.
-    let existing = match &args.database_url {
-        Some(url) => database::attach(&mut faker, url, &args.schema, args.books).await?,
-        None => 0,
+    let attached = match &args.database_url {
+        Some(url) => {
+            Some(database::attach(&mut faker, url, &args.schema, args.books, args.bulk).await?)
+        }
+        None => None,
     };
+    let existing = attached.as_ref().map_or(0, |a| a.done);
     let to_create = args.books.saturating_sub(existing);
     let progress = Progress::new(args);
     // Uses per referenced id, counted as books stream past (they are not kept).
@@ -157,6 +164,12 @@ async fn run(args: &Args) -> Result<(), String> {
         if created % 1024 == 0 {
             progress.at(created);
         }
+    }
+    if let Some(writer) = attached.as_ref().and_then(|a| a.bulk.as_ref()) {
+        // The last batch; books beyond the shared target (other processes filled it) are
+        // dropped inside its transaction.
+        let written = writer.finish().await.map_err(|e| e.to_string())?;
+        created = created.saturating_sub(written.dropped);
     }
     faker.finish().map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();

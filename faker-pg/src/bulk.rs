@@ -210,6 +210,9 @@ impl Written {
 
 /// The guard of a batch: receives the batch's transaction and the number of buffered rows of
 /// the last registered table; returns how many of them may be written (see the module docs).
+/// The future a guard returns.
+pub type GuardFuture<'c> = BoxFuture<'c, Result<u64, sqlx::Error>>;
+
 pub type Guard<'g> = dyn for<'c> FnMut(&'c mut PgConnection, u64) -> BoxFuture<'c, Result<u64, sqlx::Error>>
     + Send
     + 'g;
