@@ -59,7 +59,7 @@ pub enum PgRepositoryError {
         source: serde_json::Error,
     },
     /// The dataset already holds the target number of this aggregate (see
-    /// [`Target`](crate::target::Target)): nothing was stored.
+    /// [`Target`]): nothing was stored.
     #[error("`{table}`: the target size is reached")]
     TargetReached { table: String },
     /// A specification could not be compiled to SQL.
