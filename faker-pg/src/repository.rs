@@ -28,6 +28,13 @@ use crate::target::Target;
 
 /// Writes an aggregate into the application's storage inside the repository's transaction.
 pub trait PgWriter: Send + Sync {
+    /// The writer as a plain [`Table`] mapping, which lets [`PgRepository`] store an aggregate
+    /// with a single statement (claim, application row and mirror row together). Custom
+    /// writers keep the default and are called inside an explicit transaction.
+    fn as_table(&self) -> Option<&Table> {
+        None
+    }
+
     /// Writes `state` (the exported state of the aggregate). Returns the key the database
     /// assigned, when it assigned one (`key_given` is false and the type has an auto key).
     fn write<'c>(
@@ -68,6 +75,14 @@ pub enum PgRepositoryError {
         table: String,
         source: crate::sql::SqlError,
     },
+}
+
+/// The auto-key column of `table`, as a `bigint` expression for `RETURNING`.
+fn table_key(table: &Table) -> String {
+    table.auto_column().map_or_else(
+        || "0".to_string(),
+        |(c, _)| format!("{}::bigint", c.quoted()),
+    )
 }
 
 fn storage(e: PgRepositoryError) -> RepositoryError {
@@ -141,6 +156,20 @@ impl Table {
         Ok(JsonValue::Object(row))
     }
 
+    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) WHERE EXISTS
+    /// (SELECT 1 FROM claim)`, for the one-statement store (no `RETURNING`: the caller adds it).
+    fn insert_from_claim(&self, with_key: bool) -> String {
+        let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
+        if let (true, Some((c, _))) = (with_key, &self.auto) {
+            columns.push(c.quoted());
+        }
+        let list = columns.join(", ");
+        format!(
+            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1::jsonb) WHERE EXISTS (SELECT 1 FROM claim)",
+            t = self.name
+        )
+    }
+
     /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) [RETURNING key]`.
     fn insert_sql(&self, with_key: bool) -> String {
         let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
@@ -170,6 +199,10 @@ impl Table {
 }
 
 impl PgWriter for Table {
+    fn as_table(&self) -> Option<&Table> {
+        Some(self)
+    }
+
     fn write<'c>(
         &'c self,
         conn: &'c mut PgConnection,
@@ -347,7 +380,119 @@ where
         })
     }
 
-    async fn store(&self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+    async fn store(&self, aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+        match self.writer.as_ref().and_then(|w| w.as_table()) {
+            Some(table) => {
+                self.store_in_one_statement(table, aggregate, key_given)
+                    .await
+            }
+            None => self.store_in_transaction(aggregate, key_given).await,
+        }
+    }
+
+    /// One statement — one round trip, one implicit transaction: the target claim, the
+    /// application row (its key assigned by the database) and the mirror row (with that key
+    /// written into the id and the state on the server) are data-modifying CTEs of one query.
+    /// Per-aggregate runs are bound by statement round trips, not by the work in them.
+    async fn store_in_one_statement(
+        &self,
+        table: &Table,
+        mut aggregate: A,
+        key_given: bool,
+    ) -> Result<A, RepositoryError> {
+        let export = |source| RepositoryError::Export {
+            aggregate: A::NAME,
+            source,
+        };
+        let auto = A::auto_key().filter(|_| !key_given && table.auto_column().is_some());
+        let state = serde_json::to_value(&aggregate).map_err(export)?;
+        let id = serde_json::to_value(aggregate.id()).map_err(export)?;
+        let row = table.row(&state, auto.is_none()).map_err(storage)?;
+        // Where the assigned key goes: its path in the state, and in the id (relative to it).
+        let state_path: Vec<String> = auto
+            .as_deref()
+            .map(|p| p.split('.').map(str::to_string).collect())
+            .unwrap_or_default();
+        let id_path: Option<Vec<String>> = match auto.as_deref() {
+            Some(p) if p == A::ID_FIELD => Some(Vec::new()),
+            Some(p) => p
+                .strip_prefix(A::ID_FIELD)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .map(|rest| rest.split('.').map(str::to_string).collect()),
+            None => None,
+        };
+        let (claim, target_name) = match &self.target {
+            Some(t) => (
+                format!(
+                    "UPDATE {t} SET done = done + 1 WHERE name = $6 AND done < goal RETURNING 1",
+                    t = t.table()
+                ),
+                t.name().to_string(),
+            ),
+            None => (
+                "SELECT 1 WHERE $6::text IS NOT NULL".to_string(),
+                String::new(),
+            ),
+        };
+        let (returning, id_expr, state_expr) = match (&auto, &id_path) {
+            (None, _) => ("0::bigint".to_string(), "$2::jsonb", "$3::jsonb"),
+            (Some(_), Some(path)) if path.is_empty() => (
+                table_key(table),
+                "to_jsonb(app.k)",
+                "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
+            ),
+            (Some(_), Some(_)) => (
+                table_key(table),
+                "jsonb_set($2::jsonb, $5::text[], to_jsonb(app.k))",
+                "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
+            ),
+            (Some(_), None) => (
+                table_key(table),
+                "$2::jsonb",
+                "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
+            ),
+        };
+        let sql = format!(
+            "WITH claim AS ({claim}),
+                  app AS ({insert} RETURNING {returning} AS k),
+                  mirror AS (INSERT INTO {mirror} (value_id, value) SELECT {id_expr}, {state_expr} FROM app)
+             SELECT k FROM app",
+            insert = table.insert_from_claim(auto.is_none()),
+            mirror = self.mirror.name,
+        );
+        let key: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(sqlx::types::Json(row))
+            .bind(sqlx::types::Json(id))
+            .bind(sqlx::types::Json(state))
+            .bind(state_path)
+            .bind(id_path.unwrap_or_default())
+            .bind(target_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        let Some(key) = key else {
+            return Err(storage(PgRepositoryError::TargetReached {
+                table: self.mirror.name.clone(),
+            }));
+        };
+        if auto.is_some() {
+            let key = JsonValue::from(key);
+            aggregate
+                .assign_key(key.clone())
+                .map_err(|reason| RepositoryError::AssignKey {
+                    aggregate: A::NAME,
+                    key,
+                    reason,
+                })?;
+        }
+        Ok(aggregate)
+    }
+
+    async fn store_in_transaction(
+        &self,
+        mut aggregate: A,
+        key_given: bool,
+    ) -> Result<A, RepositoryError> {
         let export = |source| RepositoryError::Export {
             aggregate: A::NAME,
             source,

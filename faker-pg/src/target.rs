@@ -73,4 +73,14 @@ impl Target {
             .await?;
         Ok(granted.map_or(0, |g| u64::try_from(g).unwrap_or(0)))
     }
+
+    /// The quoted, qualified name of the target table.
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The target's name (its row).
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
 }
