@@ -27,3 +27,22 @@ pub use ident::{Ident, IdentError};
 pub use profile::{ProfileError, profile_column, profile_sql};
 pub use profile::{ValueCount, ValueCounts, profile_columns, value_counts};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};
+
+/// A connection URL without its password (`postgres://user:***@host/db`), for messages.
+pub fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if scheme + 3 < at => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -159,32 +159,34 @@ impl Table {
     /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) WHERE EXISTS
     /// (SELECT 1 FROM claim)`, for the one-statement store (no `RETURNING`: the caller adds it).
     fn insert_from_claim(&self, with_key: bool) -> String {
+        format!(
+            "{} WHERE EXISTS (SELECT 1 FROM claim)",
+            self.insert_select(with_key)
+        )
+    }
+
+    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1)`: the row is
+    /// one `jsonb` parameter, converted to the columns' types by PostgreSQL.
+    fn insert_select(&self, with_key: bool) -> String {
         let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
         if let (true, Some((c, _))) = (with_key, &self.auto) {
             columns.push(c.quoted());
         }
         let list = columns.join(", ");
         format!(
-            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1::jsonb) WHERE EXISTS (SELECT 1 FROM claim)",
+            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1::jsonb)",
             t = self.name
         )
     }
 
     /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) [RETURNING key]`.
     fn insert_sql(&self, with_key: bool) -> String {
-        let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
-        if let (true, Some((c, _))) = (with_key, &self.auto) {
-            columns.push(c.quoted());
+        match (&self.auto, with_key) {
+            (Some((c, _)), false) => {
+                format!("{} RETURNING {}", self.insert_select(false), c.quoted())
+            }
+            _ => self.insert_select(with_key),
         }
-        let list = columns.join(", ");
-        let returning = match (&self.auto, with_key) {
-            (Some((c, _)), false) => format!(" RETURNING {}", c.quoted()),
-            _ => String::new(),
-        };
-        format!(
-            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1){returning}",
-            t = self.name
-        )
     }
 
     /// The mapped columns with their paths, in mapping order (bulk mode's `COPY` list).

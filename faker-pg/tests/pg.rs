@@ -24,31 +24,12 @@ fn database_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
 }
 
-/// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if scheme + 3 < at => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &userinfo[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 fn no_server(err: sqlx::Error) -> ! {
     panic!(
         "cannot connect to PostgreSQL at {} ({err}).\n\
          faker-pg's tests need a PostgreSQL 15+ server: start one (scripts/test starts the local \
          cluster) or point DATABASE_URL at one.",
-        redacted(&database_url())
+        faker_pg::redacted_url(&database_url())
     )
 }
 

@@ -179,25 +179,6 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if scheme + 3 < at => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &userinfo[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 /// The server's own message for database errors, the error's text otherwise.
 fn sql_message(err: &sqlx::Error) -> String {
     match err {
@@ -223,7 +204,7 @@ async fn connect(url: &str, role: &str) -> Result<PgConnection, Failure> {
     let fail = |err: sqlx::Error| {
         Failure(format!(
             "cannot connect to {role}{}: {}",
-            redacted(url),
+            faker_pg::redacted_url(url),
             sql_message(&err)
         ))
     };
