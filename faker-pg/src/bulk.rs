@@ -77,6 +77,7 @@ use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use crate::shared::Publication;
 use crate::repository::{Mirror, Table};
 use crate::sql::Compiler;
 
@@ -553,6 +554,18 @@ async fn write_batch(
             .rows
             .push((meta.table.name().to_string(), rows.len() as u64));
     }
+    // Last, so that the pool counters stay locked only until the commit right after.
+    for (meta, rows) in batch.iter() {
+        if let Some(publication) = &meta.publication {
+            publication
+                .publish(&mut tx, &rows.ids())
+                .await
+                .map_err(|source| BulkError::Database {
+                    table: meta.table.name().to_string(),
+                    source,
+                })?;
+        }
+    }
     tx.commit().await.map_err(|source| BulkError::Database {
         table: names(batch),
         source,
@@ -569,6 +582,8 @@ struct Meta {
     columns: Vec<(String, String, Vec<String>)>,
     copy_rows: String,
     copy_mirror: String,
+    /// The shared pool log this table's aggregates are published in, if any.
+    publication: Option<Publication>,
 }
 
 impl Meta {
@@ -601,6 +616,7 @@ impl Meta {
             columns,
             copy_rows,
             copy_mirror,
+            publication: None,
         }
     }
 
@@ -707,6 +723,14 @@ struct Rows {
 impl Rows {
     fn len(&self) -> usize {
         self.row_ends.len()
+    }
+
+    /// The ids of the rows as JSON texts (their CSV quoting undone).
+    fn ids(&self) -> Vec<String> {
+        self.mirror_index
+            .iter()
+            .map(|r| String::from_utf8_lossy(&unescape(&self.mirror_rows[r.id.0..r.id.1])).into_owned())
+            .collect()
     }
 
     fn is_empty(&self) -> bool {
@@ -906,6 +930,20 @@ impl<A> BulkRepository<A>
 where
     A: Provider + DeserializeOwned,
 {
+    /// Also publishes this table's aggregates in a shared pool's log, inside each batch's
+    /// transaction (see [`crate::shared`]).
+    pub async fn publish_to(self, publication: Publication) -> Self {
+        {
+            let mut inner = self.writer.inner.lock().await;
+            if let Some(buffer) = inner.tables.get_mut(self.index) {
+                let mut meta = Meta::new(buffer.meta.table.clone(), buffer.meta.mirror.clone());
+                meta.publication = Some(publication);
+                buffer.meta = Arc::new(meta);
+            }
+        }
+        self
+    }
+
     /// The writer this repository buffers into.
     pub fn writer(&self) -> &BulkWriter {
         &self.writer

@@ -6,6 +6,8 @@
 //!   quartile `weights`, `skew`) off a live database with server-side aggregation, giving the same
 //!   [`Profile`] that [`faker_core::estimate`] computes from per-value counts. Point it at
 //!   production to choose distributor parameters, and at generated data to check them.
+//! * [`shared`] — pools shared live by every generator writing into one database: a pool log
+//!   with dense positions, plan slots claimed in the database, liveness by advisory locks.
 //! * [`catalog`], [`report`], [`suggest`], [`compare`] — the `faker-pg` command line tool:
 //!   which columns of a schema to profile (foreign keys, low-cardinality columns), a column's
 //!   report with the suggested `#[distributor(..)]`, and a generated database checked against
@@ -18,6 +20,7 @@ pub mod ident;
 pub mod profile;
 pub mod report;
 pub mod repository;
+pub mod shared;
 pub mod sql;
 pub mod suggest;
 pub mod target;

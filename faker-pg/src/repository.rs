@@ -23,6 +23,7 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 use thiserror::Error;
 
 use crate::ident::{Ident, qualified};
+use crate::shared::Publication;
 use crate::sql::Compiler;
 use crate::target::Target;
 
@@ -308,6 +309,7 @@ pub struct PgRepository<A, W = Table> {
     writer: Option<W>,
     mirror: Mirror,
     target: Option<Target>,
+    publication: Option<Publication>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -335,6 +337,7 @@ where
             writer,
             mirror,
             target: None,
+            publication: None,
             _aggregate: PhantomData,
         }
     }
@@ -343,6 +346,13 @@ where
     /// transaction; otherwise `insert` fails with [`PgRepositoryError::TargetReached`].
     pub fn with_target(mut self, target: Target) -> Self {
         self.target = Some(target);
+        self
+    }
+
+    /// Also publishes every stored aggregate in a shared pool's log, in the same transaction
+    /// (see [`crate::shared`]).
+    pub fn publish_to(mut self, publication: Publication) -> Self {
+        self.publication = Some(publication);
         self
     }
 
@@ -454,21 +464,34 @@ where
                 "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
             ),
         };
+        let publish = self
+            .publication
+            .as_ref()
+            .map(|p| p.ctes("app", id_expr, 7))
+            .unwrap_or_default();
         let sql = format!(
             "WITH claim AS ({claim}),
                   app AS ({insert} RETURNING {returning} AS k),
                   mirror AS (INSERT INTO {mirror} (value_id, value) SELECT {id_expr}, {state_expr} FROM app)
+                  {publish}
              SELECT k FROM app",
             insert = table.insert_from_claim(auto.is_none()),
             mirror = self.mirror.name,
         );
-        let key: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+        let pool_name = self.publication.as_ref().map(|p| p.pool().to_string());
+        let query = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(sqlx::types::Json(row))
             .bind(sqlx::types::Json(id))
             .bind(sqlx::types::Json(state))
             .bind(state_path)
             .bind(id_path.unwrap_or_default())
-            .bind(target_name)
+            .bind(target_name);
+        // `$7` only exists when publishing (an unused parameter would have no type).
+        let query = match pool_name {
+            Some(name) => query.bind(name),
+            None => query,
+        };
+        let key: Option<i64> = query
             .fetch_optional(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
@@ -530,6 +553,12 @@ where
             .insert(&mut tx, &id, &state)
             .await
             .map_err(|e| self.db(e))?;
+        if let Some(publication) = &self.publication {
+            publication
+                .publish(&mut tx, &[id.to_string()])
+                .await
+                .map_err(|e| self.db(e))?;
+        }
         tx.commit().await.map_err(|e| self.db(e))?;
         Ok(aggregate)
     }

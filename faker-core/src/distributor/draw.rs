@@ -51,7 +51,8 @@ impl Ticket {
         Ticket { slot: Some(slot) }
     }
 
-    pub(crate) fn slot(self) -> Option<u32> {
+    /// The planned slot this ticket creates a value for (`None` in dynamic mode).
+    pub fn slot(self) -> Option<u32> {
         self.slot
     }
 }

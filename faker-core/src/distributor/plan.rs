@@ -56,6 +56,9 @@ pub(crate) struct Plan {
     bound: Vec<u64>,
     /// No pool position below this is free (unbound).
     next_free: usize,
+    /// Whether an empty slot may take a pool value no slot holds yet. Off when the slots are
+    /// shared with other generators: a value unbound *here* may be bound to a slot elsewhere.
+    absorb: bool,
 }
 
 impl Plan {
@@ -74,7 +77,14 @@ impl Plan {
             slots: vec![EMPTY; slots],
             bound: Vec::new(),
             next_free: 0,
+            absorb: true,
         })
+    }
+
+    /// Never binds an empty slot to an existing value: every first hit of a slot asks for
+    /// creation (the caller resolves it against the shared slot table).
+    pub(crate) fn without_absorbing(&mut self) {
+        self.absorb = false;
     }
 
     /// Number of slots `D`.
@@ -92,6 +102,9 @@ impl Plan {
         let held = self.slots[slot];
         if held != EMPTY {
             return PlannedDraw::Bound(held as usize);
+        }
+        if !self.absorb {
+            return PlannedDraw::Create(Ticket::for_slot(slot as u32));
         }
         while self.next_free < pool_len && self.is_bound(self.next_free) {
             self.next_free += 1;

@@ -121,6 +121,17 @@ impl Strategy {
         }
     }
 
+    /// Shares the plan's slots with other generators: an empty slot is never bound to a value
+    /// already in the pool, every first hit of a slot becomes a [`Draw::Create`] whose
+    /// [`Ticket::slot`] the caller resolves against the shared slot table (see
+    /// [`crate::repository::SharedPool`]). Call it after [`Plannable::plan`]; a no-op in
+    /// dynamic mode.
+    pub fn share_slots(&mut self) {
+        if let Some(plan) = &mut self.plan {
+            plan.without_absorbing();
+        }
+    }
+
     /// The number of distinct values a planned strategy aims at (`draws / mean`).
     pub fn planned_values(&self) -> Option<f64> {
         self.budget.map(|b| b.values)

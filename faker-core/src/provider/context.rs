@@ -413,6 +413,11 @@ impl<'f> Cx<'f> {
         });
 
         let target = TypeId::of::<T>();
+        let shared = self.faker.shares.contains_key(&target);
+        if shared {
+            let path = self.field_path(field);
+            self.faker.catch_up::<T>(&path).await?;
+        }
         let draw = {
             let faker = &mut *self.faker;
             let Some(state) = faker.types.get_mut(&self.ty) else {
@@ -438,13 +443,36 @@ impl<'f> Cx<'f> {
             }
             Draw::Create(ticket) => {
                 let path = self.field_path(field);
+                // A planned slot of a shared pool: another generator may hold its value.
+                let shared_slot = match ticket.slot() {
+                    Some(slot) if shared => Some((self.plan_key(index, field), slot)),
+                    _ => None,
+                };
+                if let Some((plan, slot)) = &shared_slot {
+                    if let Some(id) = self.faker.claim_slot::<T>(plan, *slot, &path).await? {
+                        let faker = &mut *self.faker;
+                        let Some(state) = faker.types.get_mut(&self.ty) else {
+                            unreachable!("types are registered before use")
+                        };
+                        state.references[index].distributor.fulfil(
+                            pool_mut::<T>(&mut faker.pools),
+                            ticket,
+                            id.clone(),
+                        );
+                        self.record(field, &id)?;
+                        return Ok(Some(id));
+                    }
+                }
                 let requirements = match requirement {
                     Some((query, origin)) => {
                         Requirements::one(on_target(&query, T::ID_FIELD), origin)
                     }
                     None => Requirements::none(),
                 };
-                let created: T = self.faker.create_with::<T>(requirements, path).await?;
+                let created: T = self
+                    .faker
+                    .create_with::<T>(requirements, path.clone())
+                    .await?;
                 let id = created.id();
                 let faker = &mut *self.faker;
                 let Some(state) = faker.types.get_mut(&self.ty) else {
@@ -455,11 +483,28 @@ impl<'f> Cx<'f> {
                     ticket,
                     id.clone(),
                 );
+                if let Some((plan, slot)) = &shared_slot {
+                    self.faker.bind_slot::<T>(plan, *slot, &id, &path).await?;
+                }
                 id
             }
         };
         self.record(field, &id)?;
         Ok(Some(id))
+    }
+
+    /// The key of a planned reference's slots in a shared store: the referencing type, the
+    /// field and the number of slots, so that only generators with the same plan share them.
+    fn plan_key(&self, index: usize, field: &str) -> String {
+        let Some(state) = self.faker.types.get(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        let slots = state.references[index]
+            .distributor
+            .inner()
+            .planned_slots()
+            .unwrap_or(0);
+        format!("{}.{field}/{slots}", state.name)
     }
 
     /// Where the constraint `c` of reference `index` comes from, for messages.

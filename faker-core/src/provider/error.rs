@@ -90,6 +90,11 @@ pub enum ErrorKind {
     #[error("no `{aggregate}` with id {id}")]
     NotFound { aggregate: &'static str, id: Value },
 
+    /// [`Faker::share_pool`](super::Faker::share_pool) came after a reference to the type
+    /// was planned.
+    #[error("the pool of `{aggregate}` is shared after a reference to it was planned: share it first")]
+    LateShare { aggregate: &'static str },
+
     /// The repository failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),

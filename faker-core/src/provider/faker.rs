@@ -12,7 +12,7 @@ use super::requirement::Requirements;
 use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
 use crate::distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use crate::feed::{Record, Sink, table_name};
-use crate::repository::{BoxFuture, InMemoryRepository, Repository};
+use crate::repository::{BoxFuture, InMemoryRepository, Repository, SharedPool, SlotClaim};
 use crate::rng::{FakerRng, seeded};
 use crate::spec::Query;
 
@@ -35,6 +35,8 @@ pub struct Faker {
     repositories: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     /// `Pool<T>` per pooled value field.
     pub(crate) value_pools: HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>,
+    /// `Box<dyn SharedPool<A>>` per aggregate type whose pool is shared.
+    pub(crate) shares: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     /// Where every stored aggregate is also written.
     sinks: Vec<Box<dyn Sink>>,
     /// Command-log position of the next stored aggregate.
@@ -94,6 +96,7 @@ impl Faker {
             links: HashMap::default(),
             repositories: HashMap::default(),
             value_pools: HashMap::default(),
+            shares: HashMap::default(),
             sinks: Vec::new(),
             seq: 0,
             json: Vec::new(),
@@ -151,6 +154,93 @@ impl Faker {
         Ok(self)
     }
 
+    /// Shares the pool of `A` with other generators through `shared` (see
+    /// [`crate::repository::SharedPool`]): values they add become reusable here, and planned
+    /// references to `A` bind their slots in the shared store. Call it before planning, and
+    /// before restoring or creating anything that references `A`.
+    pub fn share_pool<A: Provider>(
+        &mut self,
+        shared: impl SharedPool<A> + 'static,
+    ) -> Result<&mut Self, FakerError> {
+        let planned = self.types.values().any(|t| {
+            t.references
+                .iter()
+                .any(|r| r.decl.target_type == TypeId::of::<A>() && r.distributor.is_planned())
+        });
+        if planned {
+            return Err(FakerError::new(
+                A::NAME,
+                ErrorKind::LateShare { aggregate: A::NAME },
+            ));
+        }
+        let boxed: Box<dyn SharedPool<A>> = Box::new(shared);
+        self.shares.insert(TypeId::of::<A>(), Box::new(boxed));
+        Ok(self)
+    }
+
+    fn shared_mut<A: Provider>(&mut self) -> Option<&mut Box<dyn SharedPool<A>>> {
+        self.shares
+            .get_mut(&TypeId::of::<A>())
+            .and_then(|s| s.downcast_mut::<Box<dyn SharedPool<A>>>())
+    }
+
+    /// Takes in what other generators added to `A`'s shared pool (nothing when it is not
+    /// shared).
+    pub(crate) async fn catch_up<A: Provider>(&mut self, path: &str) -> Result<(), FakerError> {
+        let Some(shared) = self.shared_mut::<A>() else {
+            return Ok(());
+        };
+        let added = shared
+            .catch_up()
+            .await
+            .map_err(|e| FakerError::new(path, e.into()))?;
+        for aggregate in &added {
+            self.remember(aggregate, path)?;
+        }
+        Ok(())
+    }
+
+    /// Claims `slot` of the shared plan `plan` of `A` (see [`SharedPool::claim`]); a bound
+    /// aggregate is taken in like a restored one.
+    pub(crate) async fn claim_slot<A: Provider>(
+        &mut self,
+        plan: &str,
+        slot: u32,
+        path: &str,
+    ) -> Result<Option<A::Id>, FakerError> {
+        let Some(shared) = self.shared_mut::<A>() else {
+            return Ok(None);
+        };
+        match shared
+            .claim(plan, slot)
+            .await
+            .map_err(|e| FakerError::new(path, e.into()))?
+        {
+            SlotClaim::Create => Ok(None),
+            SlotClaim::Bound(aggregate) => {
+                self.remember(&aggregate, path)?;
+                Ok(Some(aggregate.id()))
+            }
+        }
+    }
+
+    /// Binds a slot this generator claimed to the aggregate it created.
+    pub(crate) async fn bind_slot<A: Provider>(
+        &mut self,
+        plan: &str,
+        slot: u32,
+        id: &A::Id,
+        path: &str,
+    ) -> Result<(), FakerError> {
+        if let Some(shared) = self.shared_mut::<A>() {
+            shared
+                .bind(plan, slot, id)
+                .await
+                .map_err(|e| FakerError::new(path, e.into()))?;
+        }
+        Ok(())
+    }
+
     /// The generator, for code that needs randomness next to the Faker (same stream).
     pub fn rng(&mut self) -> &mut FakerRng {
         &mut self.rng
@@ -189,11 +279,17 @@ impl Faker {
     /// Plans the distributors of `A`'s references and pooled values for `n` aggregates.
     pub fn plan<A: Provider>(&mut self, n: u64) -> Result<(), FakerError> {
         self.register::<A>()?;
-        let state = self.type_state_mut(TypeId::of::<A>());
+        let shares = &self.shares;
+        let Some(state) = self.types.get_mut(&TypeId::of::<A>()) else {
+            unreachable!("registered above")
+        };
         for r in &mut state.references {
             r.distributor
                 .plan(n)
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
+            if shares.contains_key(&r.decl.target_type) {
+                r.distributor.inner_mut().share_slots();
+            }
         }
         for (field, d) in &mut state.values {
             d.plan(n)
