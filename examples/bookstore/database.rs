@@ -6,8 +6,9 @@ use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::bulk::{BulkOptions, BulkWriter};
 use faker_pg::repository::{Mirror, PgRepository, Table};
+use faker_pg::shared::PgShare;
 use faker_pg::target::Target;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use crate::domain::{Author, Book, Tenant};
@@ -18,11 +19,58 @@ pub struct Attached {
     pub done: u64,
     /// The bulk writer, in `--bulk` mode: call [`BulkWriter::finish`] at the end.
     pub bulk: Option<BulkWriter>,
+    /// In `--bulk` mode: books are leased from the target before they are generated.
+    pub lease: Option<Lease>,
+    /// Our membership in the shared pools (its session proves we are alive).
+    _share: PgShare,
+}
+
+/// Books leased from the shared target, so that processes buffering their books never
+/// generate more than the target together (see `faker_pg::target`).
+pub struct Lease {
+    pool: PgPool,
+    target: Target,
+    owner: i64,
+    credit: u64,
+}
+
+/// Books leased at a time: small enough that processes finish together, large enough that
+/// leasing costs nothing next to generating.
+const LEASE_BLOCK: u64 = 1_000;
+
+impl Lease {
+    /// Takes one book off the lease, leasing a block when it is used up. False when the
+    /// target leaves nothing more to generate.
+    pub async fn take_one(&mut self) -> Result<bool, String> {
+        if self.credit == 0 {
+            let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
+            self.credit = self
+                .target
+                .lease(&mut conn, self.owner, LEASE_BLOCK)
+                .await
+                .map_err(|e| format!("cannot lease books from the target: {e}"))?;
+            if self.credit == 0 {
+                return Ok(false);
+            }
+        }
+        self.credit -= 1;
+        Ok(true)
+    }
+
+    /// Gives back what is left of the lease.
+    pub async fn release(&self) -> Result<(), String> {
+        let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
+        self.target
+            .release(&mut conn, self.owner)
+            .await
+            .map_err(|e| format!("cannot release the lease: {e}"))
+    }
 }
 
 /// Creates the schema if needed, registers the PostgreSQL repositories (per aggregate, or
-/// buffered `COPY` batches with `bulk`), reloads tenants and authors into the Faker's pools,
-/// and sets the target of `books_goal` books.
+/// buffered `COPY` batches with `bulk`), shares the tenant and author pools with every other
+/// process on this schema (which also reloads what earlier runs stored), and sets the target
+/// of `books_goal` books.
 pub async fn attach(
     faker: &mut Faker,
     url: &str,
@@ -66,81 +114,106 @@ pub async fn attach(
         .map_err(err)?;
     let mirror = |table: &str| Mirror::new(s, table).map_err(err);
 
-    // Resume: what earlier runs stored becomes reusable again.
-    let loader = |table: &str| -> Result<PgRepository<Tenant>, String> {
-        Ok(PgRepository::<Tenant>::new(
-            pool.clone(),
-            None,
-            mirror(table)?,
-        ))
-    };
-    let stored_tenants = loader("tenants")?
-        .load_all()
+    // Tenants and authors live in pools shared by every process generating into this schema:
+    // what one stores becomes reusable by all (and, on a rerun, what earlier runs stored), and
+    // planned references claim their slots in the database, so all processes follow one plan.
+    let share = PgShare::join(pool.clone(), s)
         .await
-        .map_err(|e| e.to_string())?;
-    let stored_authors = PgRepository::<Author>::new(pool.clone(), None, mirror("authors")?)
-        .load_all()
+        .map_err(|e| format!("cannot join the shared pools: {e}"))?;
+    let shared_err = |e: faker_pg::shared::SharedError| e.to_string();
+    let tenant_pool = share.publication("tenants").await.map_err(shared_err)?;
+    let author_pool = share.publication("authors").await.map_err(shared_err)?;
+    let shared_tenants = share
+        .pool::<Tenant>("tenants", &mirror("tenants")?)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(shared_err)?;
+    let shared_authors = share
+        .pool::<Author>("authors", &mirror("authors")?)
+        .await
+        .map_err(shared_err)?;
 
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
+    let mut lease = None;
     let writer = if bulk {
-        // Batches in dependency order (tenants, authors, books), keys reserved in blocks from
-        // the tables' sequences; the guard claims the target inside each batch's transaction.
+        // Books in COPY batches (keys reserved in blocks from the table's sequence; the guard
+        // claims them against our lease inside each batch's transaction). Tenants and authors,
+        // which other processes may be waiting to reuse, are committed one by one right away,
+        // asynchronously: a batch committed later flushes the WAL up to its own commit, which
+        // covers theirs, so a crash can never leave a book without its author.
         let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
         let bulk_err = |e: faker_pg::bulk::BulkError| e.to_string();
-        let t = writer
-            .repository::<Tenant>(tenants, mirror("tenants")?)
+        let quick = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(
+                url.parse::<PgConnectOptions>()
+                    .map_err(|e| format!("invalid database URL: {e}"))?
+                    .options([("synchronous_commit", "off")]),
+            )
             .await
-            .map_err(bulk_err)?;
-        let a = writer
-            .repository::<Author>(authors, mirror("authors")?)
-            .await
-            .map_err(bulk_err)?;
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
         let b = writer
             .repository::<Book>(books, mirror("books")?)
             .await
             .map_err(bulk_err)?;
+        let owner = share.token();
+        let guard_target = target.clone();
         writer
             .set_guard(move |conn: &mut PgConnection, rows: u64| {
-                let target = target.clone();
-                Box::pin(async move { target.claim(conn, rows).await })
+                let target = guard_target.clone();
+                Box::pin(async move { target.claim_leased(conn, owner, rows).await })
                     as faker_pg::bulk::GuardFuture<'_>
             })
             .await;
-        faker.set_repository::<Tenant>(t).map_err(late)?;
-        faker.set_repository::<Author>(a).map_err(late)?;
+        faker
+            .set_repository::<Tenant>(
+                PgRepository::new(quick.clone(), Some(tenants), mirror("tenants")?)
+                    .publish_to(tenant_pool),
+            )
+            .map_err(late)?;
+        faker
+            .set_repository::<Author>(
+                PgRepository::new(quick, Some(authors), mirror("authors")?)
+                    .publish_to(author_pool),
+            )
+            .map_err(late)?;
         faker.set_repository::<Book>(b).map_err(late)?;
+        faker.share_pool::<Tenant>(shared_tenants).map_err(late)?;
+        faker.share_pool::<Author>(shared_authors).map_err(late)?;
+        lease = Some(Lease {
+            pool: pool.clone(),
+            target: target.clone(),
+            owner,
+            credit: 0,
+        });
         Some(writer)
     } else {
         faker
-            .set_repository::<Tenant>(PgRepository::new(
-                pool.clone(),
-                Some(tenants),
-                mirror("tenants")?,
-            ))
+            .set_repository::<Tenant>(
+                PgRepository::new(pool.clone(), Some(tenants), mirror("tenants")?)
+                    .publish_to(tenant_pool),
+            )
             .map_err(late)?;
         faker
-            .set_repository::<Author>(PgRepository::new(
-                pool.clone(),
-                Some(authors),
-                mirror("authors")?,
-            ))
+            .set_repository::<Author>(
+                PgRepository::new(pool.clone(), Some(authors), mirror("authors")?)
+                    .publish_to(author_pool),
+            )
             .map_err(late)?;
         faker
             .set_repository::<Book>(
                 PgRepository::new(pool.clone(), Some(books), mirror("books")?).with_target(target),
             )
             .map_err(late)?;
+        faker.share_pool::<Tenant>(shared_tenants).map_err(late)?;
+        faker.share_pool::<Author>(shared_authors).map_err(late)?;
         None
     };
-    for t in &stored_tenants {
-        faker.restore(t).map_err(late)?;
-    }
-    for a in &stored_authors {
-        faker.restore(a).map_err(late)?;
-    }
-    Ok(Attached { done, bulk: writer })
+    Ok(Attached {
+        done,
+        bulk: writer,
+        lease,
+        _share: share,
+    })
 }
 
 /// The application's schema: tenants; authors keyed (tenant_id, author_id) with a foreign key to

@@ -124,7 +124,7 @@ async fn run(args: &Args) -> Result<(), String> {
 
     // With a database the dataset lives there: reload what a previous run stored and create
     // only the books still missing.
-    let attached = match &args.database_url {
+    let mut attached = match &args.database_url {
         Some(url) => {
             Some(database::attach(&mut faker, url, &args.schema, args.books, args.bulk).await?)
         }
@@ -148,11 +148,19 @@ async fn run(args: &Args) -> Result<(), String> {
 
     let started = Instant::now();
     if !args.dynamic && to_create > 0 {
-        // Planned mode: the distributors of the book's references know N in advance.
-        faker.plan::<Book>(to_create).map_err(|e| e.to_string())?;
+        // Planned mode: the distributors of the book's references know N in advance. On a
+        // database the plan is for the whole target, whatever is done already: its slots are
+        // shared with earlier runs and other processes, so together they follow one plan.
+        faker.plan::<Book>(args.books).map_err(|e| e.to_string())?;
     }
     let mut created = 0u64;
+    let mut lease = attached.as_mut().and_then(|a| a.lease.take());
     while created < to_create {
+        if let Some(lease) = &mut lease {
+            if !lease.take_one().await? {
+                break; // other processes generate the rest
+            }
+        }
         let book: Book = match faker.create().await {
             Ok(book) => book,
             // Other processes filled the dataset up to the target meanwhile.
@@ -170,6 +178,9 @@ async fn run(args: &Args) -> Result<(), String> {
         // dropped inside its transaction.
         let written = writer.finish().await.map_err(|e| e.to_string())?;
         created = created.saturating_sub(written.dropped);
+    }
+    if let Some(lease) = &lease {
+        lease.release().await?;
     }
     faker.finish().map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();

@@ -47,6 +47,10 @@
 //!   ones) are dropped with their mirror rows, and their keys become gaps. It is not called
 //!   when the batch holds no row of that table. Only the last table can be limited, because
 //!   nothing registered before it may reference it. An error of the guard fails the batch.
+//!   Once a guard has refused rows, storing another row of the last table fails with
+//!   [`BulkError::Refused`] (the target is reached: stop generating).
+//! * **publishing** ([`BulkRepository::publish_to`]): the ids of a shared pool's table are
+//!   appended to its log after every copy, just before the commit (see [`crate::shared`]).
 //!
 //! `get` and `find` wait for the batch in flight, then answer from the rows buffered for the
 //! next batch (in memory) and from the mirror table (committed batches): a `get` scans the
@@ -144,6 +148,10 @@ pub enum BulkError {
     /// The task writing a batch in the background panicked or was cancelled.
     #[error("`{table}`: the background batch did not complete: {reason}")]
     Background { table: String, reason: String },
+    /// A batch's guard granted fewer rows than were buffered (say, other processes reached the
+    /// shared target): the guarded table accepts no more rows.
+    #[error("`{table}`: the batch guard accepts no more rows (the target is reached)")]
+    Refused { table: String },
     /// An earlier batch failed: the writer accepts nothing more.
     #[error("an earlier batch failed, the writer accepts nothing more: {reason}")]
     Failed { reason: String },
@@ -164,6 +172,10 @@ pub struct BulkOptions {
     /// Write automatic batches in a spawned task while generation goes on (at most one in
     /// flight). Default true. When false, the insert that fills a batch writes it.
     pub background: bool,
+    /// Also start a batch once its oldest row has waited this long. Default none. Set it when
+    /// the tables publish to shared pools ([`crate::shared`]): other processes can reuse a
+    /// value only once its batch commits, and a planned slot they need may be waiting in ours.
+    pub max_delay: Option<std::time::Duration>,
 }
 
 impl Default for BulkOptions {
@@ -172,6 +184,7 @@ impl Default for BulkOptions {
             batch_rows: 100_000,
             key_block: 1_000,
             background: true,
+            max_delay: None,
         }
     }
 }
@@ -230,11 +243,15 @@ struct Inner {
     tables: Vec<Buffer>,
     /// Application rows buffered in all tables.
     buffered: usize,
+    /// When the oldest buffered row was buffered.
+    oldest: Option<std::time::Instant>,
     /// The writer's guard (inside the background task while a batch is in flight).
     guard: Option<Box<Guard<'static>>>,
     totals: Written,
     /// Why the writer stopped, after a failed batch.
     failed: Option<String>,
+    /// A guard refused rows: the guarded (last) table takes no more.
+    refused: bool,
     /// The batch being written in the background.
     in_flight: Option<JoinHandle<Flight>>,
     /// Emptied buffers of the last batch, per table, to be reused.
@@ -259,12 +276,15 @@ impl BulkWriter {
                     batch_rows: options.batch_rows.max(1),
                     key_block: options.key_block.max(1),
                     background: options.background,
+                    max_delay: options.max_delay,
                 },
                 tables: Vec::new(),
                 buffered: 0,
+                oldest: None,
                 guard: None,
                 totals: Written::default(),
                 failed: None,
+                refused: false,
                 in_flight: None,
                 spare: Vec::new(),
             })),
@@ -407,6 +427,7 @@ impl Inner {
         match result {
             Ok(written) => {
                 self.totals.add(&written);
+                self.refused |= written.dropped > 0;
                 Ok(written)
             }
             Err(e) => {
@@ -443,6 +464,7 @@ impl Inner {
     /// Takes the buffered rows out as a batch, leaving (reused) empty buffers.
     fn take_batch(&mut self) -> Vec<(Arc<Meta>, Rows)> {
         self.buffered = 0;
+        self.oldest = None;
         let spare = &mut self.spare;
         self.tables
             .iter_mut()
@@ -956,6 +978,11 @@ where
         if inner.in_flight.as_ref().is_some_and(|h| h.is_finished()) {
             inner.settle().await.map_err(storage)?;
         }
+        if inner.refused && self.index + 1 == inner.tables.len() {
+            return Err(storage(BulkError::Refused {
+                table: inner.tables[self.index].name(),
+            }));
+        }
         let Inner {
             pool,
             options,
@@ -985,7 +1012,12 @@ where
             .push(&mut buffer.rows, &state, &aggregate.id())
             .map_err(storage)?;
         inner.buffered += 1;
-        if inner.buffered >= inner.options.batch_rows {
+        let oldest = *inner.oldest.get_or_insert_with(std::time::Instant::now);
+        let overdue = inner
+            .options
+            .max_delay
+            .is_some_and(|delay| oldest.elapsed() >= delay);
+        if inner.buffered >= inner.options.batch_rows || overdue {
             if inner.options.background {
                 inner.start().await.map_err(storage)?;
             } else {

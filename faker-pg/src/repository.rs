@@ -313,14 +313,20 @@ pub struct PgRepository<A, W = Table> {
     _aggregate: PhantomData<fn() -> A>,
 }
 
-/// True when `error` (from a `Faker` using a [`PgRepository`] with a target) says the target
+/// True when `error` (from a `Faker` using a [`PgRepository`] with a target, or a
+/// [`BulkRepository`](crate::bulk::BulkRepository) whose guard refused rows) says the target
 /// size is reached — the normal end of a cooperative run, not a failure.
 pub fn is_target_reached(error: &FakerError) -> bool {
     match &error.kind {
-        ErrorKind::Repository(RepositoryError::Storage(inner)) => matches!(
-            inner.downcast_ref::<PgRepositoryError>(),
-            Some(PgRepositoryError::TargetReached { .. })
-        ),
+        ErrorKind::Repository(RepositoryError::Storage(inner)) => {
+            matches!(
+                inner.downcast_ref::<PgRepositoryError>(),
+                Some(PgRepositoryError::TargetReached { .. })
+            ) || matches!(
+                inner.downcast_ref::<crate::bulk::BulkError>(),
+                Some(crate::bulk::BulkError::Refused { .. })
+            )
+        }
         _ => false,
     }
 }

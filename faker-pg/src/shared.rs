@@ -164,13 +164,31 @@ pub struct PgShare {
     _alive: Arc<Mutex<PgConnection>>,
 }
 
-/// The advisory lock namespace of liveness tokens (`pg_advisory_lock(bigint)` keys).
+/// Takes the liveness lock of a token (a `pg_advisory_lock(bigint)` key).
 const LOCK_SQL: &str = "SELECT pg_advisory_lock($1)";
+
+/// An SQL boolean: whether the generator with token `owner` (an SQL expression) is alive,
+/// i.e. some session of this database holds its liveness lock. A `bigint` advisory key shows
+/// in `pg_locks` split into `classid` (high half) and `objid` (low half), `objsubid` 1.
+pub(crate) fn alive_sql(owner: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND l.classid = (({owner} >> 32) & 4294967295)::oid
+                   AND l.objid = ({owner} & 4294967295)::oid)"
+    )
+}
 
 impl PgShare {
     /// Joins the shared pools of `schema`: creates the tables if needed (under a transaction
     /// advisory lock, so generators starting together do not race) and takes a liveness lock
     /// on a dedicated connection of `pool`.
+    ///
+    /// The shared pools' own statements (slot claims, catch-up) run on a small pool of their
+    /// own with `synchronous_commit = off`: a slot row commits without waiting for the disk,
+    /// and stays consistent after a crash, because anything that depends on it (the row of a
+    /// reference to the slot's value) commits later and its commit flushes the WAL up to it.
     pub async fn join(pool: PgPool, schema: Option<&str>) -> Result<PgShare, SharedError> {
         let tables = Tables::new(schema).map_err(|e| SharedError::Database {
             pool: String::new(),
@@ -180,6 +198,12 @@ impl PgShare {
             pool: String::new(),
             source,
         };
+        let options = (*pool.connect_options()).clone();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.options([("synchronous_commit", "off")]))
+            .await
+            .map_err(db)?;
         let mut tx = pool.begin().await.map_err(db)?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ddd-faker shared pools'))")
             .execute(&mut *tx)
@@ -197,7 +221,13 @@ impl PgShare {
             ),
             format!(
                 "CREATE TABLE IF NOT EXISTS {} (plan text NOT NULL, slot integer NOT NULL,
-                     owner bigint NOT NULL, value_id jsonb, PRIMARY KEY (plan, slot))",
+                     owner bigint NOT NULL, value_id jsonb, wanted boolean NOT NULL DEFAULT false,
+                     PRIMARY KEY (plan, slot))",
+                tables.slot
+            ),
+            // Owners look for slots others wait for on every catch-up: keep that lookup O(1).
+            format!(
+                "CREATE INDEX IF NOT EXISTS faker_slot_wanted ON {} (owner) WHERE wanted",
                 tables.slot
             ),
         ] {
@@ -315,9 +345,10 @@ where
         self
     }
 
-    /// Flushes `writer` before waiting for a slot: in bulk mode this generator's own values
-    /// are committed only with its batches, and another generator may be waiting for them
-    /// while we wait for its.
+    /// This generator buffers its values in `writer` (bulk mode), so they are committed only
+    /// with its batches: flush it when another generator waits for one of our slots (seen on
+    /// catch-up, so within [`catch_up_every`](Self::catch_up_every)), and before we wait for
+    /// another's (which may be waiting for ours).
     pub fn flush_before_waiting(mut self, writer: BulkWriter) -> Self {
         self.flush = Some(writer);
         self
@@ -392,6 +423,32 @@ where
         }
     }
 
+    /// When other generators wait for values of slots we own, commits what we buffered.
+    async fn serve_waiters(&mut self) -> Result<(), SharedError> {
+        let Some(writer) = &self.flush else {
+            return Ok(()); // without a buffering writer our values are committed at once
+        };
+        let sql = format!(
+            "UPDATE {} SET wanted = false WHERE owner = $1 AND wanted RETURNING 1",
+            self.tables.slot
+        );
+        let served: Vec<i32> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(self.token)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        if !served.is_empty() {
+            writer
+                .flush()
+                .await
+                .map_err(|source| SharedError::Flush {
+                    pool: self.name.clone(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
     async fn claim_slot(&mut self, plan: &str, slot: u32) -> Result<SlotClaim<A>, SharedError> {
         let slot_no = i32::try_from(slot).unwrap_or(i32::MAX);
         let take = format!(
@@ -412,11 +469,7 @@ where
         // Held: the value once it is committed (in the log), and whether the owner lives.
         let read = format!(
             "SELECT s.owner, s.value_id IS NOT NULL, m.value,
-                    EXISTS (SELECT 1 FROM pg_locks l
-                            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                              AND l.classid = ((s.owner >> 32) & 4294967295)::oid
-                              AND l.objid = (s.owner & 4294967295)::oid)
+                    {alive}
              FROM {slot} s
              LEFT JOIN {log} p ON p.pool = $3 AND p.value_id = s.value_id
              LEFT JOIN {mirror} m ON m.value_id = p.value_id
@@ -424,6 +477,7 @@ where
             slot = self.tables.slot,
             log = self.tables.log,
             mirror = self.mirror,
+            alive = alive_sql("s.owner"),
         );
         let take_over = format!(
             "UPDATE {} SET owner = $3, value_id = NULL WHERE plan = $1 AND slot = $2 AND owner = $4
@@ -470,6 +524,17 @@ where
             // A live generator (maybe we, in bulk mode) has not committed the value yet.
             if !flushed {
                 flushed = true;
+                // Ask the owner to commit what it buffered (it looks on every catch-up).
+                let want = format!(
+                    "UPDATE {} SET wanted = true WHERE plan = $1 AND slot = $2 AND NOT wanted",
+                    self.tables.slot
+                );
+                sqlx::query(AssertSqlSafe(want))
+                    .bind(plan)
+                    .bind(slot_no)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| self.db(e))?;
                 if let Some(writer) = &self.flush {
                     writer
                         .flush()
@@ -534,6 +599,7 @@ where
                 return Ok(Vec::new());
             }
             let added = self.read_log().await.map_err(storage)?;
+            self.serve_waiters().await.map_err(storage)?;
             self.last = Some(Instant::now());
             Ok(added)
         })
