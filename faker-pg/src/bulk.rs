@@ -81,8 +81,8 @@ use thiserror::Error;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::shared::Publication;
 use crate::repository::{Mirror, Table};
+use crate::shared::Publication;
 use crate::sql::Compiler;
 
 /// A bulk-mode error, naming the table concerned.
@@ -751,7 +751,9 @@ impl Rows {
     fn ids(&self) -> Vec<String> {
         self.mirror_index
             .iter()
-            .map(|r| String::from_utf8_lossy(&unescape(&self.mirror_rows[r.id.0..r.id.1])).into_owned())
+            .map(|r| {
+                String::from_utf8_lossy(&unescape(&self.mirror_rows[r.id.0..r.id.1])).into_owned()
+            })
             .collect()
     }
 

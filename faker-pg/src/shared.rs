@@ -132,7 +132,11 @@ impl Publication {
 
     /// Publishes `ids` (JSON texts) in order, inside the caller's transaction. The counter row
     /// stays locked until that transaction ends: call it last, just before the commit.
-    pub async fn publish(&self, conn: &mut PgConnection, ids: &[String]) -> Result<(), sqlx::Error> {
+    pub async fn publish(
+        &self,
+        conn: &mut PgConnection,
+        ids: &[String],
+    ) -> Result<(), sqlx::Error> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -438,13 +442,10 @@ where
             .await
             .map_err(|e| self.db(e))?;
         if !served.is_empty() {
-            writer
-                .flush()
-                .await
-                .map_err(|source| SharedError::Flush {
-                    pool: self.name.clone(),
-                    source,
-                })?;
+            writer.flush().await.map_err(|source| SharedError::Flush {
+                pool: self.name.clone(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -536,13 +537,10 @@ where
                     .await
                     .map_err(|e| self.db(e))?;
                 if let Some(writer) = &self.flush {
-                    writer
-                        .flush()
-                        .await
-                        .map_err(|source| SharedError::Flush {
-                            pool: self.name.clone(),
-                            source,
-                        })?;
+                    writer.flush().await.map_err(|source| SharedError::Flush {
+                        pool: self.name.clone(),
+                        source,
+                    })?;
                     continue;
                 }
             }
