@@ -172,8 +172,7 @@ pub async fn attach(
             .map_err(late)?;
         faker
             .set_repository::<Author>(
-                PgRepository::new(quick, Some(authors), mirror("authors")?)
-                    .publish_to(author_pool),
+                PgRepository::new(quick, Some(authors), mirror("authors")?).publish_to(author_pool),
             )
             .map_err(late)?;
         faker.set_repository::<Book>(b).map_err(late)?;
@@ -273,4 +272,54 @@ async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
         .await
         .map_err(fail)?;
     tx.commit().await.map_err(fail)
+}
+
+/// The dataset in the database as a whole (after `--workers`): counts, the tenant rule, and the
+/// seed's distribution of books over tenants, by SQL.
+pub async fn summary(url: &str, schema: &str) -> Result<String, String> {
+    let fail = |e: sqlx::Error| format!("cannot read the dataset back: {e}");
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .map_err(fail)?;
+    let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
+    let one = |sql: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+        }
+    };
+    let books = one(format!("SELECT count(*) FROM {s}.books")).await.map_err(fail)?;
+    let tenants = one(format!("SELECT count(*) FROM {s}.tenants")).await.map_err(fail)?;
+    let authors = one(format!("SELECT count(*) FROM {s}.authors")).await.map_err(fail)?;
+    let used = one(format!("SELECT count(DISTINCT tenant_id) FROM {s}.books"))
+        .await
+        .map_err(fail)?;
+    let foreign = one(format!(
+        "SELECT count(*) FROM {s}.books b JOIN {s}.authors a USING (tenant_id, author_id)"
+    ))
+    .await
+    .map_err(fail)?;
+    let weights: Vec<f64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "WITH per_tenant AS (SELECT tenant_id, count(*) AS c FROM {s}.books GROUP BY tenant_id),
+              tiled AS (SELECT c, ntile(4) OVER (ORDER BY c DESC) AS part FROM per_tenant)
+         SELECT sum(c)::float8 / (SELECT sum(c) FROM per_tenant) FROM tiled GROUP BY part ORDER BY part"
+    )))
+    .fetch_all(&pool)
+    .await
+    .map_err(fail)?;
+    let weights = weights
+        .iter()
+        .map(|w| format!("{w:.3}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(format!(
+        "dataset: {books} books, {tenants} tenants ({used} with books), {authors} authors\n\
+         books per tenant: mean {:.2}, quartile weights {weights} (configured 0.70 0.20 0.07 0.03, mean 50)\n\
+         books whose author is in their tenant: {foreign} of {books}\n",
+        books as f64 / used.max(1) as f64
+    ))
 }

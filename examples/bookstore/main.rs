@@ -8,7 +8,8 @@
 //! Options: `--books N` (10 000), `--seed S` (42), `--out DIR` (`target/bookstore`),
 //! `--format jsonl|csv|both` (jsonl), `--dynamic` (dynamic instead of planned distributors),
 //! `--report-json PATH`, `--progress` / `--no-progress` (default: a bar when stderr is a
-//! terminal). At the end a report compares the configured distributions with the achieved ones.
+//! terminal); with a database, `--database-url URL [--schema NAME] [--bulk] [--workers K]`. At
+//! the end a report compares the configured distributions with the achieved ones.
 
 mod database;
 mod domain;
@@ -27,7 +28,7 @@ use domain::{Author, AuthorId, Book, Tenant, TenantId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Generate the seed's bookstore as feeds.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "bookstore")]
 struct Args {
     /// Number of books (>= 1).
@@ -65,6 +66,14 @@ struct Args {
     /// transaction per aggregate.
     #[arg(long, requires = "database_url")]
     bulk: bool,
+    /// Generator threads sharing the database's pools and target (each with its own
+    /// connections, seed and feeds under `OUT/worker-K`). Worker 0 uses `--seed` itself.
+    #[arg(long, default_value_t = 1, requires = "database_url",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// Set for the threads of `--workers`: no report, no progress, a summary instead.
+    #[arg(skip)]
+    worker: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,7 +106,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(&args)) {
+    let outcome = if args.workers > 1 {
+        run_workers(&args, &runtime)
+    } else {
+        runtime.block_on(run(&args)).map(|_| ())
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -106,7 +120,59 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: &Args) -> Result<(), String> {
+/// `--workers K`: K threads, each a whole generator with its own runtime, connections and seed,
+/// cooperating through the database (shared pools, the target and its leases). Then the
+/// dataset as a whole is checked with SQL.
+fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), String> {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..args.workers)
+        .map(|w| {
+            let mut worker = args.clone();
+            worker.worker = Some(w);
+            worker.workers = 1;
+            worker.report_json = None;
+            worker.out = args.out.join(format!("worker-{w}"));
+            // Worker 0 keeps the seed (one worker on a fresh database = the single run);
+            // the others get well-separated streams.
+            worker.seed = args
+                .seed
+                .wrapping_add(u64::from(w).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                runtime.block_on(run(&worker))
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut failures = Vec::new();
+    for (w, handle) in handles.into_iter().enumerate() {
+        match handle.join() {
+            Ok(Ok(n)) => created += n,
+            Ok(Err(e)) => failures.push(format!("worker {w}: {e}")),
+            Err(_) => failures.push(format!("worker {w} panicked")),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures.join("; "));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} workers: {created} books in {seconds:.1} s ({:.0} books/s)",
+        args.workers,
+        created as f64 / seconds.max(1e-9)
+    );
+    let url = args.database_url.as_deref().unwrap_or_default();
+    let summary = runtime.block_on(database::summary(url, &args.schema))?;
+    eprint!("{summary}");
+    Ok(())
+}
+
+/// Generates the books (or, on a database, what is missing of them); returns how many this
+/// run stored.
+async fn run(args: &Args) -> Result<u64, String> {
     if args.books == 0 {
         return Err("`--books` must be at least 1".into());
     }
@@ -132,7 +198,11 @@ async fn run(args: &Args) -> Result<(), String> {
     };
     let existing = attached.as_ref().map_or(0, |a| a.done);
     let to_create = args.books.saturating_sub(existing);
-    let progress = Progress::new(args);
+    let progress = if args.worker.is_some() {
+        Progress::Off
+    } else {
+        Progress::new(args)
+    };
     // Uses per referenced id, counted as books stream past (they are not kept).
     let mut books_per_tenant: HashMap<TenantId, u64> = HashMap::new();
     let mut books_per_author: HashMap<AuthorId, u64> = HashMap::new();
@@ -186,6 +256,13 @@ async fn run(args: &Args) -> Result<(), String> {
     let seconds = started.elapsed().as_secs_f64();
     progress.done();
 
+    if let Some(w) = args.worker {
+        eprintln!(
+            "worker {w}: {created} books in {seconds:.1} s ({:.0} books/s)",
+            created as f64 / seconds.max(1e-9)
+        );
+        return Ok(created);
+    }
     let authors_per_tenant = {
         let mut m: HashMap<TenantId, u64> = HashMap::new();
         for id in faker.pool::<Author>().into_iter().flat_map(|p| p.iter()) {
@@ -222,7 +299,7 @@ async fn run(args: &Args) -> Result<(), String> {
     if let Some(path) = &args.report_json {
         report.write_json(path)?;
     }
-    Ok(())
+    Ok(created)
 }
 
 /// Progress on stderr: an indicatif bar (rate, ETA) on a terminal; plain lines every 10% when

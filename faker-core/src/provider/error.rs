@@ -92,7 +92,9 @@ pub enum ErrorKind {
 
     /// [`Faker::share_pool`](super::Faker::share_pool) came after a reference to the type
     /// was planned.
-    #[error("the pool of `{aggregate}` is shared after a reference to it was planned: share it first")]
+    #[error(
+        "the pool of `{aggregate}` is shared after a reference to it was planned: share it first"
+    )]
     LateShare { aggregate: &'static str },
 
     /// The repository failed.
