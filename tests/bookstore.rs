@@ -618,6 +618,31 @@ mod database {
             .await,
             one(format!("SELECT count(*) FROM {s}.authors")).await
         );
+        // One plan over shared pools: the dataset has the tenants of one 3 000-book plan
+        // (N / mean = 60 expected; two private plans would make ~120) and both processes'
+        // books land on tenants the other one created.
+        let with_books = one(format!("SELECT count(DISTINCT tenant_id) FROM {s}.books")).await;
+        assert!((48..=72).contains(&with_books), "{with_books} tenants");
+        let tenants_of = |dir: &std::path::Path| -> std::collections::HashSet<i64> {
+            lines::<Value>(&dir.join("books.jsonl"))
+                .iter()
+                .map(|b| b["id"]["tenant_id"].as_i64().unwrap())
+                .collect()
+        };
+        let created_by = |dir: &std::path::Path| -> std::collections::HashSet<i64> {
+            lines::<Value>(&dir.join("tenants.jsonl"))
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect()
+        };
+        assert!(
+            !tenants_of(dirs[0].as_path()).is_disjoint(&created_by(dirs[1].as_path())),
+            "the first process reused tenants of the second"
+        );
+        assert!(
+            !tenants_of(dirs[1].as_path()).is_disjoint(&created_by(dirs[0].as_path())),
+            "the second process reused tenants of the first"
+        );
         sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
             .execute(&pool)
             .await
@@ -625,5 +650,64 @@ mod database {
         for dir in dirs {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    #[tokio::test]
+    async fn workers_fill_one_database_with_the_seed_distributions() {
+        let pool = pool().await;
+        let s = schema("workers");
+        let dir = out_dir("db-workers");
+        let u = url();
+        let out = ok(run(&[
+            "--books",
+            "10000",
+            "--seed",
+            "3",
+            "--no-progress",
+            "--database-url",
+            &u,
+            "--schema",
+            &s,
+            "--bulk",
+            "--workers",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ]));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("2 workers: 10000 books"), "{stderr}");
+        assert!(
+            stderr.contains("books whose author is in their tenant: 10000 of 10000"),
+            "{stderr}"
+        );
+        // Each worker wrote its own feeds, and together exactly the target.
+        let books: usize = (0..2)
+            .map(|w| lines::<Value>(&dir.join(format!("worker-{w}/books.jsonl"))).len())
+            .sum();
+        assert_eq!(books, 10_000);
+        let weights: Vec<f64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "WITH per_tenant AS (SELECT tenant_id, count(*) AS c FROM {s}.books GROUP BY tenant_id),
+                  tiled AS (SELECT c, ntile(4) OVER (ORDER BY c DESC) AS part FROM per_tenant)
+             SELECT (sum(c)::float8 / (SELECT sum(c) FROM per_tenant)) FROM tiled GROUP BY part ORDER BY part")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        // 10 000 books over ~200 tenants: a quarter's share varies by about 0.01 between
+        // seeds (single-process runs); 0.03 is the issue's tolerance.
+        for (got, want) in weights.iter().zip([0.7, 0.2, 0.07, 0.03]) {
+            assert!((got - want).abs() <= 0.03, "{weights:?}");
+        }
+        let with_books: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(DISTINCT tenant_id) FROM {s}.books"
+        )))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!((180..=220).contains(&with_books), "{with_books} tenants");
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

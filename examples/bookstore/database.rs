@@ -292,9 +292,15 @@ pub async fn summary(url: &str, schema: &str) -> Result<String, String> {
                 .await
         }
     };
-    let books = one(format!("SELECT count(*) FROM {s}.books")).await.map_err(fail)?;
-    let tenants = one(format!("SELECT count(*) FROM {s}.tenants")).await.map_err(fail)?;
-    let authors = one(format!("SELECT count(*) FROM {s}.authors")).await.map_err(fail)?;
+    let books = one(format!("SELECT count(*) FROM {s}.books"))
+        .await
+        .map_err(fail)?;
+    let tenants = one(format!("SELECT count(*) FROM {s}.tenants"))
+        .await
+        .map_err(fail)?;
+    let authors = one(format!("SELECT count(*) FROM {s}.authors"))
+        .await
+        .map_err(fail)?;
     let used = one(format!("SELECT count(DISTINCT tenant_id) FROM {s}.books"))
         .await
         .map_err(fail)?;
