@@ -5,7 +5,7 @@
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::bulk::{BulkOptions, BulkWriter};
-use faker_pg::repository::{Mirror, PgRepository, Table};
+use faker_pg::repository::{Mirror, PgRepository, Table, WriteBehind};
 use faker_pg::shared::PgShare;
 use faker_pg::target::Target;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -19,6 +19,8 @@ pub struct Attached {
     pub done: u64,
     /// The bulk writer, in `--bulk` mode: call [`BulkWriter::finish`] at the end.
     pub bulk: Option<BulkWriter>,
+    /// Per aggregate: the books' write-behind, to finish at the end.
+    pub behind: Option<WriteBehind>,
     /// In `--bulk` mode: books are leased from the target before they are generated.
     pub lease: Option<Lease>,
     /// Our membership in the shared pools (its session proves we are alive).
@@ -34,6 +36,9 @@ pub struct Lease {
     credit: u64,
 }
 
+/// Book transactions in flight per process (per-aggregate mode).
+const WRITE_BEHIND: usize = 4;
+
 /// Books leased at a time: small enough that processes finish together, large enough that
 /// leasing costs nothing next to generating.
 const LEASE_BLOCK: u64 = 1_000;
@@ -46,7 +51,7 @@ impl Lease {
             let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
             self.credit = self
                 .target
-                .lease(&mut conn, self.owner, LEASE_BLOCK)
+                .lease(&mut conn, self.owner, 0, LEASE_BLOCK)
                 .await
                 .map_err(|e| format!("cannot lease books from the target: {e}"))?;
             if self.credit == 0 {
@@ -78,8 +83,9 @@ pub async fn attach(
     books_goal: u64,
     bulk: bool,
 ) -> Result<Attached, String> {
+    // Room for the books written behind, plus tenants, authors and reads.
     let pool = PgPoolOptions::new()
-        .max_connections(4)
+        .max_connections(WRITE_BEHIND as u32 + 2)
         .connect(url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -134,6 +140,7 @@ pub async fn attach(
 
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
     let mut lease = None;
+    let mut behind = None;
     let writer = if bulk {
         // Books in COPY batches (keys reserved in blocks from the table's sequence; the guard
         // claims them against our lease inside each batch's transaction). Tenants and authors,
@@ -160,7 +167,7 @@ pub async fn attach(
         writer
             .set_guard(move |conn: &mut PgConnection, rows: u64| {
                 let target = guard_target.clone();
-                Box::pin(async move { target.claim_leased(conn, owner, rows).await })
+                Box::pin(async move { target.claim_leased(conn, owner, 0, rows).await })
                     as faker_pg::bulk::GuardFuture<'_>
             })
             .await;
@@ -198,11 +205,13 @@ pub async fn attach(
                     .publish_to(author_pool),
             )
             .map_err(late)?;
-        faker
-            .set_repository::<Book>(
-                PgRepository::new(pool.clone(), Some(books), mirror("books")?).with_target(target),
-            )
-            .map_err(late)?;
+        // Books are the leaves (nothing references them): written behind, several
+        // transactions in flight, so commits share their disk flushes.
+        let books = PgRepository::new(pool.clone(), Some(books), mirror("books")?)
+            .with_target(target, share.token())
+            .behind(WRITE_BEHIND);
+        behind = books.write_behind();
+        faker.set_repository::<Book>(books).map_err(late)?;
         faker.share_pool::<Tenant>(shared_tenants).map_err(late)?;
         faker.share_pool::<Author>(shared_authors).map_err(late)?;
         None
@@ -210,6 +219,7 @@ pub async fn attach(
     Ok(Attached {
         done,
         bulk: writer,
+        behind,
         lease,
         _share: share,
     })

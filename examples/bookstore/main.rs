@@ -249,6 +249,12 @@ async fn run(args: &Args) -> Result<u64, String> {
         let written = writer.finish().await.map_err(|e| e.to_string())?;
         created = created.saturating_sub(written.dropped);
     }
+    if let Some(behind) = attached.as_ref().and_then(|a| a.behind.as_ref()) {
+        // The books still in flight; those refused because other processes reached the
+        // target meanwhile are not in the database.
+        let totals = behind.finish().await.map_err(|e| e.to_string())?;
+        created = created.saturating_sub(totals.refused);
+    }
     if let Some(lease) = &lease {
         lease.release().await?;
     }

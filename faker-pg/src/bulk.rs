@@ -377,7 +377,11 @@ impl BulkWriter {
 
 /// `pg_get_serial_sequence` of the column (names travel as bind parameters), refusing
 /// `GENERATED ALWAYS` identity columns.
-async fn resolve_sequence(pool: &PgPool, table: &str, column: &str) -> Result<String, BulkError> {
+pub(crate) async fn resolve_sequence(
+    pool: &PgPool,
+    table: &str,
+    column: &str,
+) -> Result<String, BulkError> {
     let db = |source| BulkError::Database {
         table: table.to_string(),
         source,

@@ -24,6 +24,7 @@ pub mod shared;
 pub mod sql;
 pub mod suggest;
 pub mod target;
+pub mod write_behind;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError};

@@ -14,6 +14,7 @@
 //! Names are [`Ident`]s, validated and quoted.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use faker_core::provider::{ErrorKind, FakerError, JsonValue, Provider};
 use faker_core::repository::{BoxFuture, Repository, RepositoryError};
@@ -25,7 +26,9 @@ use thiserror::Error;
 use crate::ident::{Ident, qualified};
 use crate::shared::Publication;
 use crate::sql::Compiler;
-use crate::target::Target;
+use crate::target::{Credits, Target};
+use crate::write_behind::Behind;
+pub use crate::write_behind::WriteBehind;
 
 /// Writes an aggregate into the application's storage inside the repository's transaction.
 pub trait PgWriter: Send + Sync {
@@ -76,6 +79,13 @@ pub enum PgRepositoryError {
         table: String,
         source: crate::sql::SqlError,
     },
+    /// Write-behind mode reserves auto keys from a [`Table`]'s sequence; a custom
+    /// [`PgWriter`] has none.
+    #[error("`{table}`: write-behind with auto keys needs a `Table` writer")]
+    BehindNeedsTable { table: String },
+    /// A background store of write-behind mode did not complete.
+    #[error("`{table}`: a background store did not complete: {reason}")]
+    Background { table: String, reason: String },
 }
 
 /// The auto-key column of `table`, as a `bigint` expression for `RETURNING`.
@@ -302,14 +312,25 @@ impl Mirror {
     }
 }
 
+/// A target with this writer's leases of it.
+#[derive(Clone)]
+struct Leased {
+    target: Target,
+    owner: i64,
+    credits: Arc<tokio::sync::Mutex<Credits>>,
+}
+
 /// Stores aggregates of `A` in the application's table (through a [`PgWriter`], optional) and
 /// in the [`Mirror`], in one transaction per aggregate.
 pub struct PgRepository<A, W = Table> {
     pool: PgPool,
-    writer: Option<W>,
+    writer: Option<Arc<W>>,
     mirror: Mirror,
-    target: Option<Target>,
+    /// The target and this writer's leases of it.
+    target: Option<Leased>,
     publication: Option<Publication>,
+    /// Write-behind mode: stores run in the background, a bounded number at a time.
+    behind: Option<Arc<tokio::sync::Mutex<Behind>>>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -340,19 +361,144 @@ where
     pub fn new(pool: PgPool, writer: Option<W>, mirror: Mirror) -> Self {
         PgRepository {
             pool,
-            writer,
+            writer: writer.map(Arc::new),
             mirror,
             target: None,
             publication: None,
+            behind: None,
             _aggregate: PhantomData,
         }
     }
 
-    /// Stores an aggregate only when it can claim one unit of `target` in the same
-    /// transaction; otherwise `insert` fails with [`PgRepositoryError::TargetReached`].
-    pub fn with_target(mut self, target: Target) -> Self {
-        self.target = Some(target);
+    /// Write-behind: `insert` hands each aggregate to a background task and returns at once,
+    /// with up to `depth` stores in flight on the pool's connections (each still one
+    /// transaction per aggregate; concurrent commits share their disk flushes). Auto-assigned
+    /// keys are reserved in blocks from the table's sequence first, so the returned aggregate
+    /// carries its real key. A failed store is reported by a later `insert` or by
+    /// [`WriteBehind::finish`] (take the handle with [`PgRepository::write_behind`] before
+    /// giving the repository to the Faker, and finish it at the end).
+    ///
+    /// Only for aggregates that nothing created later references (the leaves, like books):
+    /// a row still in flight is not committed yet, so a foreign key to it could fail, and
+    /// `get`/`find` do not see it.
+    pub fn behind(mut self, depth: usize) -> Self {
+        self.behind = Some(Arc::new(tokio::sync::Mutex::new(Behind::new(depth))));
         self
+    }
+
+    /// The handle of write-behind mode (see [`PgRepository::behind`]).
+    pub fn write_behind(&self) -> Option<WriteBehind> {
+        self.behind.clone().map(|inner| WriteBehind {
+            inner,
+            leases: self
+                .target
+                .as_ref()
+                .map(|l| (self.pool.clone(), l.credits.clone())),
+        })
+    }
+
+    /// Gives back what is left of this writer's leases of the target (at the end of a run;
+    /// [`WriteBehind::finish`] does it too). Leases of a process that exits are freed anyway.
+    pub async fn release_target(&self) -> Result<(), RepositoryError> {
+        if let Some(leased) = &self.target {
+            leased
+                .credits
+                .lock()
+                .await
+                .release(&self.pool)
+                .await
+                .map_err(|e| self.db(e))?;
+        }
+        Ok(())
+    }
+
+    /// A copy sharing the connections and the configuration, for a background store.
+    fn snapshot(&self) -> Self {
+        PgRepository {
+            pool: self.pool.clone(),
+            writer: self.writer.clone(),
+            mirror: self.mirror.clone(),
+            target: self.target.clone(),
+            publication: self.publication.clone(),
+            behind: None,
+            _aggregate: PhantomData,
+        }
+    }
+
+    /// Write-behind `insert`: reports finished stores, waits for room, reserves the key and
+    /// starts the store in the background.
+    async fn store_behind(
+        &self,
+        behind: &tokio::sync::Mutex<Behind>,
+        mut aggregate: A,
+        key_given: bool,
+    ) -> Result<A, RepositoryError>
+    where
+        W: 'static,
+    {
+        let mut behind = behind.lock().await;
+        behind.settle_finished()?;
+        behind.make_room().await?;
+        // Each transaction in flight claims against its own lease slot when it can.
+        let slot = self.take_credit(behind.next_slot()).await?;
+        let key_given = match (key_given, A::auto_key(), self.writer.as_deref()) {
+            (false, Some(_), Some(writer)) => {
+                let table = writer.as_table().ok_or_else(|| {
+                    storage(PgRepositoryError::BehindNeedsTable {
+                        table: self.mirror.name.clone(),
+                    })
+                })?;
+                let key = behind.next_key(&self.pool, table).await?;
+                aggregate
+                    .assign_key(JsonValue::from(key))
+                    .map_err(|reason| RepositoryError::AssignKey {
+                        aggregate: A::NAME,
+                        key: JsonValue::from(key),
+                        reason,
+                    })?;
+                true
+            }
+            (given, _, _) => given,
+        };
+        let repo = self.snapshot();
+        let stored = aggregate.clone();
+        behind
+            .tasks
+            .spawn(async move { repo.store(stored, key_given, slot).await.map(|_| ()) });
+        Ok(aggregate)
+    }
+
+    /// Stores an aggregate only within `target`: each aggregate's transaction claims one unit
+    /// of a block that generator `owner` (its [`PgShare::token`](crate::shared::PgShare::token))
+    /// leased from the target; when the goal leaves nothing more, `insert` fails with
+    /// [`PgRepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
+    /// against different lease rows, so they do not wait for each other (see [`Target`]).
+    pub fn with_target(mut self, target: Target, owner: i64) -> Self {
+        self.target = Some(Leased {
+            credits: Arc::new(tokio::sync::Mutex::new(Credits::new(target.clone(), owner))),
+            target,
+            owner,
+        });
+        self
+    }
+
+    /// Takes one unit of the target for the next store, preferably in lease slot `slot`.
+    async fn take_credit(&self, slot: usize) -> Result<i32, RepositoryError> {
+        let Some(leased) = &self.target else {
+            return Ok(0);
+        };
+        leased
+            .credits
+            .lock()
+            .await
+            .take(&self.pool, slot)
+            .await
+            .map_err(|e| self.db(e))?
+            .ok_or_else(|| {
+                storage(PgRepositoryError::TargetReached {
+                    table: self.mirror.name.clone(),
+                })
+            })
     }
 
     /// Also publishes every stored aggregate in a shared pool's log, in the same transaction
@@ -398,13 +544,14 @@ where
         })
     }
 
-    async fn store(&self, aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
-        match self.writer.as_ref().and_then(|w| w.as_table()) {
+    /// Stores one aggregate, its target claim (if any) against lease slot `slot`.
+    async fn store(&self, aggregate: A, key_given: bool, slot: i32) -> Result<A, RepositoryError> {
+        match self.writer.as_deref().and_then(|w| w.as_table()) {
             Some(table) => {
-                self.store_in_one_statement(table, aggregate, key_given)
+                self.store_in_one_statement(table, aggregate, key_given, slot)
                     .await
             }
-            None => self.store_in_transaction(aggregate, key_given).await,
+            None => self.store_in_transaction(aggregate, key_given, slot).await,
         }
     }
 
@@ -417,6 +564,7 @@ where
         table: &Table,
         mut aggregate: A,
         key_given: bool,
+        slot: i32,
     ) -> Result<A, RepositoryError> {
         let export = |source| RepositoryError::Export {
             aggregate: A::NAME,
@@ -439,17 +587,20 @@ where
                 .map(|rest| rest.split('.').map(str::to_string).collect()),
             None => None,
         };
-        let (claim, target_name) = match &self.target {
-            Some(t) => (
-                format!(
-                    "UPDATE {t} SET done = done + 1 WHERE name = $6 AND done < goal RETURNING 1",
-                    t = t.table()
-                ),
-                t.name().to_string(),
+        // Parameters: $1 row, $2 id, $3 state, $4 state path, $5 id path, $6 target name,
+        // then the lease ($7 owner, $8 slot) with a target, then the pool name if publishing.
+        let (claim, target_name, lease, publish_param) = match &self.target {
+            Some(leased) => (
+                leased.target.claim_one_leased_sql(6, 7, 8),
+                leased.target.name().to_string(),
+                Some((leased.owner, slot)),
+                9,
             ),
             None => (
                 "SELECT 1 WHERE $6::text IS NOT NULL".to_string(),
                 String::new(),
+                None,
+                7,
             ),
         };
         let (returning, id_expr, state_expr) = match (&auto, &id_path) {
@@ -473,7 +624,7 @@ where
         let publish = self
             .publication
             .as_ref()
-            .map(|p| p.ctes("app", id_expr, 7))
+            .map(|p| p.ctes("app", id_expr, publish_param))
             .unwrap_or_default();
         let sql = format!(
             "WITH claim AS ({claim}),
@@ -492,7 +643,11 @@ where
             .bind(state_path)
             .bind(id_path.unwrap_or_default())
             .bind(target_name);
-        // `$7` only exists when publishing (an unused parameter would have no type).
+        let query = match lease {
+            Some((owner, slot)) => query.bind(owner).bind(slot),
+            None => query,
+        };
+        // The pool name only exists when publishing (an unused parameter would have no type).
         let query = match pool_name {
             Some(name) => query.bind(name),
             None => query,
@@ -523,6 +678,7 @@ where
         &self,
         mut aggregate: A,
         key_given: bool,
+        slot: i32,
     ) -> Result<A, RepositoryError> {
         let export = |source| RepositoryError::Export {
             aggregate: A::NAME,
@@ -530,9 +686,13 @@ where
         };
         let state = serde_json::to_value(&aggregate).map_err(export)?;
         let mut tx = self.pool.begin().await.map_err(|e| self.db(e))?;
-        if let Some(target) = &self.target {
-            // First, so that concurrent writers queue here and never overshoot.
-            if target.claim(&mut tx, 1).await.map_err(|e| self.db(e))? == 0 {
+        if let Some(leased) = &self.target {
+            let claimed = leased
+                .target
+                .claim_leased(&mut tx, leased.owner, slot, 1)
+                .await
+                .map_err(|e| self.db(e))?;
+            if claimed == 0 {
                 return Err(storage(PgRepositoryError::TargetReached {
                     table: self.mirror.name.clone(),
                 }));
@@ -580,7 +740,15 @@ where
         aggregate: A,
         key_given: bool,
     ) -> BoxFuture<'_, Result<A, RepositoryError>> {
-        Box::pin(self.store(aggregate, key_given))
+        Box::pin(async move {
+            match self.behind.clone() {
+                Some(behind) => self.store_behind(&behind, aggregate, key_given).await,
+                None => {
+                    let slot = self.take_credit(0).await?;
+                    self.store(aggregate, key_given, slot).await
+                }
+            }
+        })
     }
 
     fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {

@@ -2148,6 +2148,71 @@ mod bulk {
     }
 
     #[tokio::test]
+    async fn write_behind_keeps_transactions_in_flight_and_stops_at_the_target() {
+        in_schema("write_behind", |mut conn, schema| async move {
+            create_tables(&mut conn, &schema).await;
+            let s = Some(schema.as_str());
+            let target = faker_pg::target::Target::new(s, "parents").unwrap();
+            target.ensure(&mut conn, 50).await.unwrap();
+            let share = faker_pg::shared::PgShare::join(pool().await, s)
+                .await
+                .unwrap();
+            let mut repo: faker_pg::repository::PgRepository<Parent> =
+                faker_pg::repository::PgRepository::new(
+                    pool().await,
+                    Some(parents_table(&schema)),
+                    mirror(&schema, "parents"),
+                )
+                .with_target(target.clone(), share.token())
+                .behind(3);
+            let behind = repo.write_behind().unwrap();
+            // Keys are reserved before the insert returns: the returned parents carry them.
+            let mut returned = Vec::new();
+            let stop = loop {
+                match repo.insert(parent("p"), false).await {
+                    Ok(p) => returned.push(p.id),
+                    Err(e) => break e,
+                }
+                assert!(returned.len() <= 50, "the target stops the writer");
+            };
+            assert!(
+                stop.to_string().contains("target size is reached"),
+                "{stop}"
+            );
+            let totals = behind.finish().await.unwrap();
+            assert_eq!(totals.stored, 50);
+            assert_eq!(returned.len() as u64, totals.stored + totals.refused);
+            let mut stored: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT id FROM {schema}.parents ORDER BY id"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut mirrored: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT (value->>'id')::bigint FROM {schema}.faker_parents ORDER BY 1"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            stored.sort_unstable();
+            mirrored.sort_unstable();
+            assert_eq!(stored, mirrored, "every row with its mirror row");
+            assert_eq!(stored.len(), 50);
+            assert!(stored.iter().all(|id| returned.contains(id)));
+            // Done is exact and nothing stays leased.
+            assert_eq!(target.ensure(&mut conn, 50).await.unwrap(), 50);
+            let leased: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT coalesce(sum(rows), 0)::bigint FROM {schema}.faker_target_lease"
+            )))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(leased, 0);
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn the_guard_limits_the_rows_of_the_last_table_inside_the_transaction() {
         in_schema("bulk_guard", |mut conn, schema| async move {
             create_tables(&mut conn, &schema).await;
@@ -3965,22 +4030,25 @@ mod shared {
             assert_eq!(target.ensure(&mut conn, 100).await.unwrap(), 0);
             let a = PgShare::join(pool().await, s).await.unwrap();
             let b = PgShare::join(pool().await, s).await.unwrap();
-            assert_eq!(target.lease(&mut conn, a.token(), 60).await.unwrap(), 60);
-            assert_eq!(target.lease(&mut conn, b.token(), 60).await.unwrap(), 40);
-            assert_eq!(target.lease(&mut conn, b.token(), 60).await.unwrap(), 0);
+            assert_eq!(target.lease(&mut conn, a.token(), 0, 60).await.unwrap(), 60);
+            assert_eq!(target.lease(&mut conn, b.token(), 0, 60).await.unwrap(), 40);
+            assert_eq!(target.lease(&mut conn, b.token(), 0, 60).await.unwrap(), 0);
             // Committing against a lease moves it to `done`.
             let mut tx = conn.begin().await.unwrap();
             assert_eq!(
-                target.claim_leased(&mut tx, b.token(), 30).await.unwrap(),
+                target
+                    .claim_leased(&mut tx, b.token(), 0, 30)
+                    .await
+                    .unwrap(),
                 30
             );
             tx.commit().await.unwrap();
-            assert_eq!(target.lease(&mut conn, b.token(), 60).await.unwrap(), 0);
+            assert_eq!(target.lease(&mut conn, b.token(), 0, 60).await.unwrap(), 0);
             // A dies with 60 leased and nothing committed: its lease is free again.
             drop(a);
             let started = std::time::Instant::now();
             let granted = loop {
-                let granted = target.lease(&mut conn, b.token(), 100).await.unwrap();
+                let granted = target.lease(&mut conn, b.token(), 0, 100).await.unwrap();
                 if granted > 0 || started.elapsed() > Duration::from_secs(10) {
                     break granted;
                 }
@@ -3988,7 +4056,10 @@ mod shared {
             };
             assert_eq!(granted, 60);
             target.release(&mut conn, b.token()).await.unwrap();
-            assert_eq!(target.lease(&mut conn, b.token(), 1_000).await.unwrap(), 70);
+            assert_eq!(
+                target.lease(&mut conn, b.token(), 0, 1_000).await.unwrap(),
+                70
+            );
         })
         .await;
     }

@@ -1,0 +1,202 @@
+//! Write-behind for [`PgRepository`](crate::repository::PgRepository): stores run in background
+//! tasks, a bounded number at a time, so that one generator keeps several transactions in
+//! flight (see [`PgRepository::behind`](crate::repository::PgRepository::behind)).
+//!
+//! Why: per-aggregate mode commits one transaction per aggregate, and a lone generator waits
+//! for each commit's round trip and disk flush before it builds the next aggregate. With `depth`
+//! stores in flight on as many connections the generator no longer waits, and PostgreSQL
+//! flushes concurrent commits together (group commit). Each aggregate is still written
+//! atomically with its mirror row and its target claim.
+
+use faker_core::repository::RepositoryError;
+use sqlx::PgPool;
+use tokio::task::{JoinError, JoinSet};
+
+use crate::repository::{PgRepositoryError, Table};
+use crate::target::Credits;
+
+/// Keys reserved from a sequence at a time.
+const KEY_BLOCK: i64 = 1_000;
+
+/// The state of write-behind mode, shared by the repository and its [`WriteBehind`] handle.
+pub(crate) struct Behind {
+    depth: usize,
+    pub(crate) tasks: JoinSet<Result<(), RepositoryError>>,
+    /// The auto-key column's sequence, once resolved.
+    sequence: Option<String>,
+    /// Reserved keys, largest first.
+    keys: Vec<i64>,
+    /// Stores completed.
+    stored: u64,
+    /// Stores refused because the target was reached.
+    refused: u64,
+    /// Round-robin position over the lease slots.
+    turn: usize,
+}
+
+fn storage(e: PgRepositoryError) -> RepositoryError {
+    RepositoryError::Storage(Box::new(e))
+}
+
+fn is_refusal(e: &RepositoryError) -> bool {
+    matches!(e, RepositoryError::Storage(inner)
+        if matches!(inner.downcast_ref::<PgRepositoryError>(), Some(PgRepositoryError::TargetReached { .. })))
+}
+
+impl Behind {
+    pub(crate) fn new(depth: usize) -> Behind {
+        Behind {
+            depth: depth.max(1),
+            tasks: JoinSet::new(),
+            sequence: None,
+            keys: Vec::new(),
+            stored: 0,
+            refused: 0,
+            turn: 0,
+        }
+    }
+
+    /// The lease slot for the next store: one per transaction in flight.
+    pub(crate) fn next_slot(&mut self) -> usize {
+        self.turn = (self.turn + 1) % self.depth;
+        self.turn
+    }
+
+    /// Accounts for one finished store; its error, if any, is the caller's.
+    fn settle(
+        &mut self,
+        result: Result<Result<(), RepositoryError>, JoinError>,
+    ) -> Result<(), RepositoryError> {
+        match result {
+            Ok(Ok(())) => {
+                self.stored += 1;
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                if is_refusal(&e) {
+                    self.refused += 1;
+                }
+                Err(e)
+            }
+            Err(e) => Err(storage(PgRepositoryError::Background {
+                table: String::new(),
+                reason: e.to_string(),
+            })),
+        }
+    }
+
+    /// Reports the stores that finished meanwhile (the first error).
+    pub(crate) fn settle_finished(&mut self) -> Result<(), RepositoryError> {
+        while let Some(result) = self.tasks.try_join_next() {
+            self.settle(result)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until fewer than `depth` stores are in flight.
+    pub(crate) async fn make_room(&mut self) -> Result<(), RepositoryError> {
+        while self.tasks.len() >= self.depth {
+            if let Some(result) = self.tasks.join_next().await {
+                self.settle(result)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next reserved key of `table`'s auto-key column, reserving a block when needed.
+    pub(crate) async fn next_key(
+        &mut self,
+        pool: &PgPool,
+        table: &Table,
+    ) -> Result<i64, RepositoryError> {
+        if let Some(key) = self.keys.pop() {
+            return Ok(key);
+        }
+        let db = |source| {
+            storage(PgRepositoryError::Database {
+                table: table.name().to_string(),
+                source,
+            })
+        };
+        let sequence = match &self.sequence {
+            Some(s) => s.clone(),
+            None => {
+                let column = table
+                    .auto_column()
+                    .map(|(c, _)| c.as_str().to_string())
+                    .unwrap_or_default();
+                let s = crate::bulk::resolve_sequence(pool, table.name(), &column)
+                    .await
+                    .map_err(|e| RepositoryError::Storage(Box::new(e)))?;
+                self.sequence = Some(s.clone());
+                s
+            }
+        };
+        let mut keys: Vec<i64> =
+            sqlx::query_scalar("SELECT nextval($1::regclass) FROM generate_series(1, $2)")
+                .bind(&sequence)
+                .bind(KEY_BLOCK)
+                .fetch_all(pool)
+                .await
+                .map_err(db)?;
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let key = keys.pop().ok_or_else(|| {
+            db(sqlx::Error::Protocol(format!(
+                "sequence {sequence} returned no key"
+            )))
+        })?;
+        self.keys = keys;
+        Ok(key)
+    }
+}
+
+/// What write-behind mode stored, once finished.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BehindTotals {
+    /// Aggregates stored.
+    pub stored: u64,
+    /// Aggregates handed to `insert` but refused because the target was reached (other
+    /// processes filled it meanwhile): they are not in the database.
+    pub refused: u64,
+}
+
+/// A handle on a write-behind repository: [`WriteBehind::finish`] waits for the stores in
+/// flight.
+#[derive(Clone)]
+pub struct WriteBehind {
+    pub(crate) inner: std::sync::Arc<tokio::sync::Mutex<Behind>>,
+    /// The repository's leases of its target, given back by `finish`.
+    pub(crate) leases: Option<(PgPool, std::sync::Arc<tokio::sync::Mutex<Credits>>)>,
+}
+
+impl WriteBehind {
+    /// Waits for every store in flight and gives back what is left of the leases of the
+    /// target. Refusals because the target was reached are counted, not errors; any other
+    /// failure is returned (after all stores have ended).
+    pub async fn finish(&self) -> Result<BehindTotals, RepositoryError> {
+        let mut behind = self.inner.lock().await;
+        let mut first_error = None;
+        while let Some(result) = behind.tasks.join_next().await {
+            if let Err(e) = behind.settle(result) {
+                if !is_refusal(&e) && first_error.is_none() {
+                    first_error = Some(e);
+                }
+            }
+        }
+        if let (None, Some((pool, credits))) = (&first_error, &self.leases) {
+            credits.lock().await.release(pool).await.map_err(|source| {
+                storage(PgRepositoryError::Database {
+                    table: String::new(),
+                    source,
+                })
+            })?;
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(BehindTotals {
+                stored: behind.stored,
+                refused: behind.refused,
+            }),
+        }
+    }
+}
