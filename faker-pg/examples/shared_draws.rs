@@ -39,7 +39,10 @@ const BUDGET: Duration = Duration::from_secs(2);
 async fn main() -> Result<(), Box<dyn Error>> {
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    let pool = PgPoolOptions::new().max_connections(3).connect(&url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(3)
+        .connect(&url)
+        .await?;
     let schema = format!("shared_draws_{}", std::process::id());
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&pool)
@@ -60,9 +63,14 @@ async fn run(pool: &PgPool, schema: &str) -> Result<(), Box<dyn Error>> {
     let laws = [
         ("uniform", Law::Uniform),
         ("skew 2", Law::from(Skew::new(2.0)?)),
-        ("weights [0.7,0.2,0.07,0.03]", Law::from(Weights::new(vec![0.7, 0.2, 0.07, 0.03])?)),
+        (
+            "weights [0.7,0.2,0.07,0.03]",
+            Law::from(Weights::new(vec![0.7, 0.2, 0.07, 0.03])?),
+        ),
     ];
-    println!("| pool | law | indexed draws/s | original draws/s | indexed / original | replica catch-up values/s | replica draws/s |");
+    println!(
+        "| pool | law | indexed draws/s | original draws/s | indexed / original | replica catch-up values/s | replica draws/s |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for n in [1_000u64, 1_000_000] {
         let name = format!("tenants_{n}");
@@ -74,7 +82,10 @@ async fn run(pool: &PgPool, schema: &str) -> Result<(), Box<dyn Error>> {
         let started = Instant::now();
         let replica = shared.catch_up().await?;
         let catch_up = replica.len() as f64 / started.elapsed().as_secs_f64();
-        let ids: Vec<_> = replica.iter().map(|t| faker_core::provider::Provider::id(t)).collect();
+        let ids: Vec<_> = replica
+            .iter()
+            .map(|t| faker_core::provider::Provider::id(t))
+            .collect();
         let shared_ref = &shared;
         let name_ref = name.as_str();
         for (label, law) in &laws {

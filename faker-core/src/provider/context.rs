@@ -344,11 +344,18 @@ impl<'f> Cx<'f> {
         // this field, then the declared constraints. Origins are only spelled out when needed
         // (a diamond, or a target to create), not on every draw.
         let user = self.requirements.at(field, || self.field_path(field))?;
-        let mut requirement = user.as_ref().map(|r| r.query.clone());
         let constraints = self.faker.type_state_mut(self.ty).references[index]
             .decl
             .same
             .len();
+        if user.is_none() && constraints == 1 {
+            // The common case (the tenant rule): one equality on a part of the target's id.
+            // Draw through its partition directly, without building a query per draw.
+            if let Some(id) = self.single_equality::<T>(field, index).await? {
+                return Ok(id);
+            }
+        }
+        let mut requirement = user.as_ref().map(|r| r.query.clone());
         for c in 0..constraints {
             let Some(state) = self.faker.types.get(&self.ty) else {
                 unreachable!("types are registered before use")
@@ -491,6 +498,112 @@ impl<'f> Cx<'f> {
         };
         self.record(field, &id)?;
         Ok(Some(id))
+    }
+
+    /// A draw for a reference whose only requirement is one `same(..)` constraint on a part of
+    /// the target's id with a scalar value: the partition group is computed directly. Returns
+    /// `None` when the constraint does not have that shape (the general path handles it), or
+    /// when the draw says create (the general path builds the requirement and creates; the
+    /// draw was made with the same filter, so the outcome is the same as without this path).
+    async fn single_equality<T: Provider>(
+        &mut self,
+        field: &str,
+        index: usize,
+    ) -> Result<Option<Option<T::Id>>, FakerError> {
+        let Some(state) = self.faker.types.get(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        let same = &state.references[index].decl.same[0];
+        if same.in_reference.is_empty() {
+            return Ok(None); // the whole id: the general path reuses it without a draw
+        }
+        let Some((_, value)) = self.recorded.iter().find(|(f, _)| *f == same.source) else {
+            return Ok(None); // the general path reports the missing source
+        };
+        if value.is_object() || value.is_array() || value.as_number().is_some_and(|n| n.is_f64()) {
+            return Ok(None);
+        }
+        let by = format!("{}.{}", T::ID_FIELD, same.in_reference);
+        let group = Value::Array(vec![value.clone()]).to_string();
+        let paths = vec![by.split('.').map(str::to_string).collect()];
+        let target = TypeId::of::<T>();
+        if self.faker.shares.contains_key(&target) {
+            let path = self.field_path(field);
+            self.faker.catch_up::<T>(&path).await?;
+        }
+        let draw = {
+            let faker = &mut *self.faker;
+            let Some(state) = faker.types.get_mut(&self.ty) else {
+                unreachable!("types are registered before use")
+            };
+            let filter = EqualityFilter::<T::Id> {
+                equalities: Equalities { paths, by, group },
+                mirror: faker.mirrors.get(&target),
+                _id: PhantomData,
+            };
+            state.references[index].distributor.draw_matching_position(
+                pool_mut::<T>(&mut faker.pools),
+                &filter,
+                &mut faker.rng,
+            )
+        };
+        match draw {
+            Draw::Reuse(position) => {
+                let id = pool_mut::<T>(&mut self.faker.pools)[position].clone();
+                self.record(field, &id)?;
+                Ok(Some(Some(id)))
+            }
+            Draw::Null => {
+                self.record(field, &Value::Null)?;
+                Ok(Some(None))
+            }
+            Draw::Create(ticket) => {
+                let id = self.create_for::<T>(field, index, ticket).await?;
+                self.record(field, &id)?;
+                Ok(Some(Some(id)))
+            }
+        }
+    }
+
+    /// Creates the target of a single-equality draw (see [`Cx::single_equality`]) with the
+    /// constraint as its requirement, and fulfils the draw's ticket with it.
+    async fn create_for<T: Provider>(
+        &mut self,
+        field: &str,
+        index: usize,
+        ticket: crate::distributor::Ticket,
+    ) -> Result<T::Id, FakerError> {
+        let Some(state) = self.faker.types.get(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        let same = &state.references[index].decl.same[0];
+        let value = self
+            .recorded
+            .iter()
+            .find(|(f, _)| *f == same.source)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Null);
+        let query = fields_at(&same.in_reference, Query::Eq(value));
+        let origin = self.origin(None, index, 1, field);
+        let path = self.field_path(field);
+        let created: T = self
+            .faker
+            .create_with::<T>(
+                Requirements::one(on_target(&query, T::ID_FIELD), origin),
+                path,
+            )
+            .await?;
+        let id = created.id();
+        let faker = &mut *self.faker;
+        let Some(state) = faker.types.get_mut(&self.ty) else {
+            unreachable!("types are registered before use")
+        };
+        state.references[index].distributor.fulfil(
+            pool_mut::<T>(&mut faker.pools),
+            ticket,
+            id.clone(),
+        );
+        Ok(id)
     }
 
     /// The key of a planned reference's slots in a shared store: the referencing type, the
@@ -739,6 +852,37 @@ impl<I: Serialize> StateFilter<'_, I> {
     fn state(&self, id: &I) -> Option<&Value> {
         let key = canonical(id).ok()?;
         self.mirror?.get(&key)
+    }
+}
+
+/// The pool filter of a single equality on the target's state (see [`Cx::single_equality`]):
+/// the same partition and groups as a [`StateFilter`] of the equivalent query.
+struct EqualityFilter<'a, I> {
+    equalities: Equalities,
+    mirror: Option<&'a Mirror>,
+    _id: PhantomData<fn(&I)>,
+}
+
+impl<I: Serialize> Filter<I> for EqualityFilter<'_, I> {
+    fn key(&self) -> &str {
+        ""
+    }
+
+    fn matches(&self, id: &I) -> bool {
+        self.group_of(id)
+            .is_some_and(|g| g == self.equalities.group)
+    }
+
+    fn partition(&self) -> Option<Partition<'_>> {
+        Some(Partition {
+            by: &self.equalities.by,
+            group: &self.equalities.group,
+        })
+    }
+
+    fn group_of(&self, id: &I) -> Option<String> {
+        let key = canonical(id).ok()?;
+        Some(self.equalities.group_of(self.mirror?.get(&key)?))
     }
 }
 
