@@ -215,7 +215,7 @@ impl Provider for Customer {
         })
     }
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
-        let id = cx.sequence("id")? + 1;
+        let id = cx.sequence("id").await? + 1;
         let city = cx.value("city", |rng, _| {
             ["Moscow", "Kazan", "Omsk"][rand::RngExt::random_range(rng, 0..3)].to_string()
         })?;
@@ -250,7 +250,7 @@ impl Provider for Order {
             .children::<OrderLine>("order_id", PoissonCount::new(3.0).unwrap())
     }
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
-        let id = cx.sequence("id")? + 1;
+        let id = cx.sequence("id").await? + 1;
         let customer_id = cx.optional_reference::<Customer>("customer_id").await?;
         let note = cx.pooled_value("note", |_, n| format!("note {n}"))?;
         Ok(Order {
@@ -271,7 +271,7 @@ impl Provider for OrderLine {
         Schema::new().reference::<Order>("order_id", DistributorConfig::default())
     }
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
-        let id = cx.sequence("id")? + 1;
+        let id = cx.sequence("id").await? + 1;
         let order_id = cx.reference::<Order>("order_id").await?;
         let quantity = cx.value("quantity", |rng, _| rand::RngExt::random_range(rng, 1..10))?;
         Ok(OrderLine {

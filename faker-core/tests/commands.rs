@@ -103,7 +103,7 @@ impl Provider for Tag {
         self.id
     }
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
-        let id = cx.sequence("id")?;
+        let id = cx.sequence("id").await?;
         let label = cx.value("label", |_, n| format!("tag-{n}"))?;
         Ok(Tag { id, label })
     }

@@ -365,7 +365,7 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
             let convert = sequence_conversion(f, n, located(value, span), span);
             quote_spanned! {span=>
                 {
-                    let #value: u64 = #cx.sequence(#name)?;
+                    let #value: u64 = #cx.sequence(#name).await?;
                     #convert
                 }
             }

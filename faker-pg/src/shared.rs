@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use faker_core::provider::{JsonValue, Provider};
-use faker_core::repository::{BoxFuture, RepositoryError, SharedPool, SlotClaim};
+use faker_core::repository::{BoxFuture, RepositoryError, SharedPool, SharedSequences, SlotClaim};
 use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use thiserror::Error;
@@ -618,5 +618,118 @@ where
         id: &'a A::Id,
     ) -> BoxFuture<'a, Result<(), RepositoryError>> {
         Box::pin(async move { self.bind_slot(plan, slot, id).await.map_err(storage) })
+    }
+}
+
+/// Sequence numbers shared by every generator on a schema: one PostgreSQL sequence per
+/// sequence key (`Book.id/` — type, field, scope), created on first use as
+/// `<schema>.faker_seq_<hash of the key>` with the key as its comment. The sequence's increment
+/// is the block size: one `nextval` reserves a whole block for one generator, so numbers are
+/// distinct across processes and a block costs one round trip. Give it to
+/// [`Faker::share_sequences`](faker_core::provider::Faker::share_sequences).
+pub struct PgSequences {
+    pool: PgPool,
+    schema: Option<Ident>,
+    block: u64,
+    /// Resolved sequence names and increments, per key.
+    known: std::collections::HashMap<String, (String, u64)>,
+}
+
+impl PgSequences {
+    /// Sequences in `schema`, reserved `block` numbers at a time (a sequence keeps the block
+    /// size it was created with).
+    pub fn new(pool: PgPool, schema: Option<&str>, block: u64) -> Result<PgSequences, IdentError> {
+        Ok(PgSequences {
+            pool,
+            schema: schema.map(Ident::new).transpose()?,
+            block: block.max(1),
+            known: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The sequence of `key`, created if needed, and its increment.
+    async fn sequence(&mut self, key: &str) -> Result<(String, u64), SharedError> {
+        if let Some(known) = self.known.get(key) {
+            return Ok(known.clone());
+        }
+        let db = |source| SharedError::Database {
+            pool: key.to_string(),
+            source,
+        };
+        let bare = Ident::new(format!("faker_seq_{:016x}", fnv1a(key)))
+            .map_err(|e| db(sqlx::Error::Protocol(e.to_string())))?;
+        let name = qualified(self.schema.as_ref(), &bare);
+        let increment = i64::try_from(self.block).unwrap_or(i64::MAX);
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // CREATE SEQUENCE IF NOT EXISTS races between sessions: serialise on the name.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&name)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE SEQUENCE IF NOT EXISTS {name} AS bigint MINVALUE 0 START 0 INCREMENT {increment}"
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        // The key as the sequence's comment, for whoever lists the schema. COMMENT takes no
+        // bind parameters: the key travels as a setting and is quoted by `format(%L)`.
+        sqlx::query("SELECT set_config('faker.key', $1, true)")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "DO $$ BEGIN EXECUTE format('COMMENT ON SEQUENCE {} IS %L', current_setting('faker.key')); END $$",
+            name.replace('\'', "''")
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let actual: i64 = sqlx::query_scalar(
+            "SELECT increment_by FROM pg_sequences WHERE schemaname = $1 AND sequencename = $2",
+        )
+        .bind(match &self.schema {
+            Some(s) => s.as_str().to_string(),
+            None => "public".to_string(),
+        })
+        .bind(bare.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let found = (name, u64::try_from(actual).unwrap_or(1).max(1));
+        self.known.insert(key.to_string(), found.clone());
+        Ok(found)
+    }
+}
+
+/// FNV-1a, 64 bits: a stable name for a sequence key (identifiers are limited to 63 bytes).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl SharedSequences for PgSequences {
+    fn reserve<'a>(
+        &'a mut self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<(u64, u64), RepositoryError>> {
+        Box::pin(async move {
+            let (name, block) = self.sequence(key).await.map_err(storage)?;
+            let first: i64 = sqlx::query_scalar("SELECT nextval($1::regclass)")
+                .bind(&name)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|source| {
+                    storage(SharedError::Database {
+                        pool: key.to_string(),
+                        source,
+                    })
+                })?;
+            Ok((u64::try_from(first).unwrap_or(0), block))
+        })
     }
 }

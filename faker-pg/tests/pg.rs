@@ -4063,4 +4063,61 @@ mod shared {
         })
         .await;
     }
+
+    /// A ticket numbered by a sequence.
+    #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    struct Numbered {
+        id: u64,
+    }
+
+    impl Provider for Numbered {
+        type Id = u64;
+        const NAME: &'static str = "Numbered";
+        fn id(&self) -> u64 {
+            self.id
+        }
+        async fn populate(
+            cx: &mut faker_core::provider::Cx<'_>,
+        ) -> Result<Self, faker_core::provider::FakerError> {
+            Ok(Numbered {
+                id: cx.sequence("id").await?,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn sequences_are_distinct_across_generators() {
+        super::in_schema("shared_seq", |mut conn, schema| async move {
+            let s = Some(schema.as_str());
+            let mut a = Faker::new(1);
+            a.share_sequences(faker_pg::shared::PgSequences::new(pool().await, s, 10).unwrap());
+            let mut b = Faker::new(2);
+            b.share_sequences(faker_pg::shared::PgSequences::new(pool().await, s, 10).unwrap());
+            let mut numbers = Vec::new();
+            for _ in 0..5 {
+                for _ in 0..7 {
+                    numbers.push(a.create::<Numbered>().await.unwrap().id);
+                }
+                for _ in 0..7 {
+                    numbers.push(b.create::<Numbered>().await.unwrap().id);
+                }
+            }
+            // Blocks of 10: A holds 0..10, B 10..20, and so on; never a number twice.
+            assert_eq!(&numbers[..7], &[0, 1, 2, 3, 4, 5, 6]);
+            assert_eq!(&numbers[7..14], &[10, 11, 12, 13, 14, 15, 16]);
+            let distinct: HashSet<u64> = numbers.iter().copied().collect();
+            assert_eq!(distinct.len(), numbers.len());
+            // One sequence, named by the key's hash, with the key as its comment.
+            let comment: String = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT obj_description(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = '{}' AND c.relkind = 'S'",
+                schema.as_str()
+            )))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(comment, "Numbered.id/");
+        })
+        .await;
+    }
 }

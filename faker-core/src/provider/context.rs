@@ -209,16 +209,29 @@ impl<'f> Cx<'f> {
     }
 
     /// The next number of a sequence (0, 1, 2, ...) of this field.
-    pub fn sequence(&mut self, field: &str) -> Result<u64, FakerError> {
-        self.sequence_in(field, "")
+    pub async fn sequence(&mut self, field: &str) -> Result<u64, FakerError> {
+        self.sequence_in(field, "").await
     }
 
     /// The next number of the sequence of this field within `scope` (each scope counts from 0).
-    pub fn sequence_in(&mut self, field: &str, scope: &str) -> Result<u64, FakerError> {
+    /// With [`Faker::share_sequences`](super::Faker::share_sequences) the numbers come from the
+    /// shared sequences, distinct across generators.
+    pub async fn sequence_in(&mut self, field: &str, scope: &str) -> Result<u64, FakerError> {
         let full = self.full(field);
         let field: &str = &full;
         if let Some(v) = self.requirements.pinned(field, || self.field_path(field))? {
             return self.pinned(field, &v);
+        }
+        if self.faker.sequences.is_some() {
+            let key = format!(
+                "{}.{field}/{scope}",
+                self.faker.type_state_mut(self.ty).name
+            );
+            let path = self.field_path(field);
+            if let Some(n) = self.faker.next_shared(&key, &path).await? {
+                self.record(field, &n)?;
+                return Ok(n);
+            }
         }
         let state = self.faker.type_state_mut(self.ty);
         let counter = state

@@ -12,7 +12,9 @@ use super::requirement::Requirements;
 use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
 use crate::distributor::{Distributor, DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use crate::feed::{Record, Sink, table_name};
-use crate::repository::{BoxFuture, InMemoryRepository, Repository, SharedPool, SlotClaim};
+use crate::repository::{
+    BoxFuture, InMemoryRepository, Repository, SharedPool, SharedSequences, SlotClaim,
+};
 use crate::rng::{FakerRng, seeded};
 use crate::spec::Query;
 
@@ -37,6 +39,9 @@ pub struct Faker {
     pub(crate) value_pools: HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>,
     /// `Box<dyn SharedPool<A>>` per aggregate type whose pool is shared.
     pub(crate) shares: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    /// Where sequence numbers come from when they are shared, and this generator's reserved
+    /// blocks (next, end) per sequence key.
+    pub(crate) sequences: Option<(Box<dyn SharedSequences>, SequenceBlocks)>,
     /// Where every stored aggregate is also written.
     sinks: Vec<Box<dyn Sink>>,
     /// Command-log position of the next stored aggregate.
@@ -48,6 +53,9 @@ pub struct Faker {
 }
 
 pub(crate) type Mirror = HashMap<String, Value>;
+
+/// Reserved blocks of shared sequences: `(next, end)` per sequence key.
+pub(crate) type SequenceBlocks = HashMap<String, (u64, u64)>;
 
 pub(crate) type CreateChildren =
     for<'a> fn(&'a mut Faker, Value, String, String) -> BoxFuture<'a, Result<(), FakerError>>;
@@ -97,6 +105,7 @@ impl Faker {
             repositories: HashMap::default(),
             value_pools: HashMap::default(),
             shares: HashMap::default(),
+            sequences: None,
             sinks: Vec::new(),
             seq: 0,
             json: Vec::new(),
@@ -176,6 +185,37 @@ impl Faker {
         let boxed: Box<dyn SharedPool<A>> = Box::new(shared);
         self.shares.insert(TypeId::of::<A>(), Box::new(boxed));
         Ok(self)
+    }
+
+    /// Takes sequence numbers (`Cx::sequence`) from `sequences`, shared with other
+    /// generators, instead of counting locally: numbers stay distinct across processes (each
+    /// reserves blocks), though not in creation order across them.
+    pub fn share_sequences(&mut self, sequences: impl SharedSequences + 'static) -> &mut Self {
+        self.sequences = Some((Box::new(sequences), HashMap::default()));
+        self
+    }
+
+    /// The next number of the shared sequence `key`, reserving a block when needed.
+    pub(crate) async fn next_shared(
+        &mut self,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<u64>, FakerError> {
+        let Some((source, blocks)) = &mut self.sequences else {
+            return Ok(None);
+        };
+        if let Some((next, end)) = blocks.get_mut(key) {
+            if *next < *end {
+                *next += 1;
+                return Ok(Some(*next - 1));
+            }
+        }
+        let (first, len) = source
+            .reserve(key)
+            .await
+            .map_err(|e| FakerError::new(path, e.into()))?;
+        blocks.insert(key.to_string(), (first + 1, first + len.max(1)));
+        Ok(Some(first))
     }
 
     fn shared_mut<A: Provider>(&mut self) -> Option<&mut Box<dyn SharedPool<A>>> {

@@ -27,7 +27,7 @@ use super::faker::Faker;
 /// #     const NAME: &'static str = "Tenant";
 /// #     fn id(&self) -> u64 { self.id }
 /// #     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
-/// #         Ok(Tenant { id: cx.sequence("id")? })
+/// #         Ok(Tenant { id: cx.sequence("id").await? })
 /// #     }
 /// # }
 /// # #[derive(Clone, serde::Serialize)] struct Author { id: (u64, u64) }

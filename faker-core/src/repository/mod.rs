@@ -7,10 +7,10 @@
 //! (`Box<dyn Repository<A>>`) and still do asynchronous I/O.
 
 mod memory;
-mod shared;
+pub mod shared;
 
 pub use memory::InMemoryRepository;
-pub use shared::{SharedPool, SlotClaim};
+pub use shared::{SharedPool, SharedSequences, SlotClaim};
 
 use std::future::Future;
 use std::pin::Pin;

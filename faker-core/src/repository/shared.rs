@@ -59,3 +59,16 @@ pub trait SharedPool<A: Provider>: Send + Sync {
         id: &'a A::Id,
     ) -> BoxFuture<'a, Result<(), RepositoryError>>;
 }
+
+/// Sequence numbers shared with other generators: every generator drawing from one sequence
+/// gets distinct numbers (see [`Faker::share_sequences`](crate::provider::Faker::share_sequences)).
+///
+/// `faker-pg` implements it with PostgreSQL sequences (`faker_pg::shared::PgSequences`).
+pub trait SharedSequences: Send + Sync {
+    /// Reserves a block of consecutive numbers of sequence `key` (created on first use,
+    /// counting from 0) for this generator alone; returns its first number and its length.
+    fn reserve<'a>(
+        &'a mut self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<(u64, u64), RepositoryError>>;
+}
