@@ -84,7 +84,7 @@ async fn run(pool: &PgPool, schema: &str) -> Result<(), Box<dyn Error>> {
         let catch_up = replica.len() as f64 / started.elapsed().as_secs_f64();
         let ids: Vec<_> = replica
             .iter()
-            .map(|t| faker_core::provider::Provider::id(t))
+            .map(faker_core::provider::Provider::id)
             .collect();
         let shared_ref = &shared;
         let name_ref = name.as_str();
