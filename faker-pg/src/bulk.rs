@@ -1001,13 +1001,7 @@ where
                 .next_key(pool, options.key_block)
                 .await
                 .map_err(storage)?;
-            aggregate
-                .assign_key(JsonValue::from(key))
-                .map_err(|reason| RepositoryError::AssignKey {
-                    aggregate: A::NAME,
-                    key: JsonValue::from(key),
-                    reason,
-                })?;
+            crate::repository::assign_key(&mut aggregate, key)?;
         }
         let state = serde_json::to_value(&aggregate).map_err(|source| RepositoryError::Export {
             aggregate: A::NAME,

@@ -96,6 +96,17 @@ fn table_key(table: &Table) -> String {
     )
 }
 
+/// Writes a key reserved from a sequence into the aggregate.
+pub(crate) fn assign_key<A: Provider>(aggregate: &mut A, key: i64) -> Result<(), RepositoryError> {
+    aggregate
+        .assign_key(JsonValue::from(key))
+        .map_err(|reason| RepositoryError::AssignKey {
+            aggregate: A::NAME,
+            key: JsonValue::from(key),
+            reason,
+        })
+}
+
 fn storage(e: PgRepositoryError) -> RepositoryError {
     RepositoryError::Storage(Box::new(e))
 }
@@ -449,13 +460,7 @@ where
                     })
                 })?;
                 let key = behind.next_key(&self.pool, table).await?;
-                aggregate
-                    .assign_key(JsonValue::from(key))
-                    .map_err(|reason| RepositoryError::AssignKey {
-                        aggregate: A::NAME,
-                        key: JsonValue::from(key),
-                        reason,
-                    })?;
+                assign_key(&mut aggregate, key)?;
                 true
             }
             (given, _, _) => given,

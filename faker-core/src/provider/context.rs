@@ -17,7 +17,7 @@ use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::faker::{Faker, Mirror, pool_mut};
 use super::requirement::{Requirements, determined};
-use crate::distributor::{Draw, Filter, ManyToOne, Partition, Pool};
+use crate::distributor::{Draw, Filter, ManyToOne, Partition, Pool, Ticket};
 use crate::rng::FakerRng;
 use crate::spec::{Query, Resolved, Resolver};
 
@@ -470,15 +470,7 @@ impl<'f> Cx<'f> {
                 };
                 if let Some((plan, slot)) = &shared_slot {
                     if let Some(id) = self.faker.claim_slot::<T>(plan, *slot, &path).await? {
-                        let faker = &mut *self.faker;
-                        let Some(state) = faker.types.get_mut(&self.ty) else {
-                            unreachable!("types are registered before use")
-                        };
-                        state.references[index].distributor.fulfil(
-                            pool_mut::<T>(&mut faker.pools),
-                            ticket,
-                            id.clone(),
-                        );
+                        self.fulfil::<T>(index, ticket, id.clone());
                         self.record(field, &id)?;
                         return Ok(Some(id));
                     }
@@ -494,15 +486,7 @@ impl<'f> Cx<'f> {
                     .create_with::<T>(requirements, path.clone())
                     .await?;
                 let id = created.id();
-                let faker = &mut *self.faker;
-                let Some(state) = faker.types.get_mut(&self.ty) else {
-                    unreachable!("types are registered before use")
-                };
-                state.references[index].distributor.fulfil(
-                    pool_mut::<T>(&mut faker.pools),
-                    ticket,
-                    id.clone(),
-                );
+                self.fulfil::<T>(index, ticket, id.clone());
                 if let Some((plan, slot)) = &shared_slot {
                     self.faker.bind_slot::<T>(plan, *slot, &id, &path).await?;
                 }
@@ -584,7 +568,7 @@ impl<'f> Cx<'f> {
         &mut self,
         field: &str,
         index: usize,
-        ticket: crate::distributor::Ticket,
+        ticket: Ticket,
     ) -> Result<T::Id, FakerError> {
         let Some(state) = self.faker.types.get(&self.ty) else {
             unreachable!("types are registered before use")
@@ -607,16 +591,19 @@ impl<'f> Cx<'f> {
             )
             .await?;
         let id = created.id();
+        self.fulfil::<T>(index, ticket, id.clone());
+        Ok(id)
+    }
+
+    /// Hands the value made or found for `ticket` back to reference `index`'s distributor.
+    fn fulfil<T: Provider>(&mut self, index: usize, ticket: Ticket, id: T::Id) {
         let faker = &mut *self.faker;
         let Some(state) = faker.types.get_mut(&self.ty) else {
             unreachable!("types are registered before use")
         };
-        state.references[index].distributor.fulfil(
-            pool_mut::<T>(&mut faker.pools),
-            ticket,
-            id.clone(),
-        );
-        Ok(id)
+        state.references[index]
+            .distributor
+            .fulfil(pool_mut::<T>(&mut faker.pools), ticket, id);
     }
 
     /// The key of a planned reference's slots in a shared store: the referencing type, the
