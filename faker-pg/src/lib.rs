@@ -6,8 +6,16 @@
 //!   quartile `weights`, `skew`) off a live database with server-side aggregation, giving the same
 //!   [`Profile`] that [`faker_core::estimate`] computes from per-value counts. Point it at
 //!   production to choose distributor parameters, and at generated data to check them.
+//! * [`sql`] — the specification DSL compiled to a `WHERE` clause over JSONB, bind parameters
+//!   only, agreeing with the in-memory evaluator (property-tested on a live server).
+//! * [`repository`] — [`repository::PgRepository`]: the application's table and faker's JSONB
+//!   mirror in one statement per aggregate, optionally written behind ([`write_behind`]);
+//!   [`bulk`] — `COPY` batches with keys reserved in blocks.
 //! * [`shared`] — pools shared live by every generator writing into one database: a pool log
-//!   with dense positions, plan slots claimed in the database, liveness by advisory locks.
+//!   with dense positions, plan slots claimed in the database, liveness by advisory locks, and
+//!   shared sequences.
+//! * [`target`] — the dataset's target size, claimed per aggregate or leased in blocks, so that
+//!   reruns and cooperating processes stop at exactly the goal.
 //! * [`catalog`], [`report`], [`suggest`], [`compare`] — the `faker-pg` command line tool:
 //!   which columns of a schema to profile (foreign keys, low-cardinality columns), a column's
 //!   report with the suggested `#[distributor(..)]`, and a generated database checked against
