@@ -222,7 +222,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
         batch_rows: usize::try_from(arg(1, defaults.batch_rows as u64)?)?,
         key_block: u32::try_from(arg(2, u64::from(defaults.key_block))?)?,
         background: args.get(3).is_none_or(|a| a != "foreground"),
-        ..defaults
     };
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());

@@ -172,10 +172,6 @@ pub struct BulkOptions {
     /// Write automatic batches in a spawned task while generation goes on (at most one in
     /// flight). Default true. When false, the insert that fills a batch writes it.
     pub background: bool,
-    /// Also start a batch once its oldest row has waited this long. Default none. Set it when
-    /// the tables publish to shared pools ([`crate::shared`]): other processes can reuse a
-    /// value only once its batch commits, and a planned slot they need may be waiting in ours.
-    pub max_delay: Option<std::time::Duration>,
 }
 
 impl Default for BulkOptions {
@@ -184,7 +180,6 @@ impl Default for BulkOptions {
             batch_rows: 100_000,
             key_block: 1_000,
             background: true,
-            max_delay: None,
         }
     }
 }
@@ -243,8 +238,6 @@ struct Inner {
     tables: Vec<Buffer>,
     /// Application rows buffered in all tables.
     buffered: usize,
-    /// When the oldest buffered row was buffered.
-    oldest: Option<std::time::Instant>,
     /// The writer's guard (inside the background task while a batch is in flight).
     guard: Option<Box<Guard<'static>>>,
     totals: Written,
@@ -276,11 +269,9 @@ impl BulkWriter {
                     batch_rows: options.batch_rows.max(1),
                     key_block: options.key_block.max(1),
                     background: options.background,
-                    max_delay: options.max_delay,
                 },
                 tables: Vec::new(),
                 buffered: 0,
-                oldest: None,
                 guard: None,
                 totals: Written::default(),
                 failed: None,
@@ -468,7 +459,6 @@ impl Inner {
     /// Takes the buffered rows out as a batch, leaving (reused) empty buffers.
     fn take_batch(&mut self) -> Vec<(Arc<Meta>, Rows)> {
         self.buffered = 0;
-        self.oldest = None;
         let spare = &mut self.spare;
         self.tables
             .iter_mut()
@@ -845,17 +835,12 @@ impl Buffer {
                 column: column(),
             });
         };
-        let mut keys: Vec<i64> =
-            sqlx::query_scalar("SELECT nextval($1::regclass) FROM generate_series(1, $2)")
-                .bind(sequence)
-                .bind(i64::from(block))
-                .fetch_all(pool)
-                .await
-                .map_err(|source| BulkError::Database {
-                    table: self.name(),
-                    source,
-                })?;
-        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let mut keys = reserve_keys(pool, sequence, i64::from(block))
+            .await
+            .map_err(|source| BulkError::Database {
+                table: self.name(),
+                source,
+            })?;
         let key = keys.pop().ok_or_else(|| BulkError::NoKey {
             table: self.name(),
             column: column(),
@@ -863,6 +848,22 @@ impl Buffer {
         self.keys = keys;
         Ok(key)
     }
+}
+
+/// Reserves `block` keys from `sequence`, largest first (so that `pop` takes the smallest).
+pub(crate) async fn reserve_keys(
+    pool: &PgPool,
+    sequence: &str,
+    block: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut keys: Vec<i64> =
+        sqlx::query_scalar("SELECT nextval($1::regclass) FROM generate_series(1, $2)")
+            .bind(sequence)
+            .bind(block)
+            .fetch_all(pool)
+            .await?;
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(keys)
 }
 
 async fn copy_in(conn: &mut PgConnection, statement: &str, data: &[u8]) -> sqlx::Result<()> {
@@ -1012,12 +1013,7 @@ where
             .push(&mut buffer.rows, &state, &aggregate.id())
             .map_err(storage)?;
         inner.buffered += 1;
-        let oldest = *inner.oldest.get_or_insert_with(std::time::Instant::now);
-        let overdue = inner
-            .options
-            .max_delay
-            .is_some_and(|delay| oldest.elapsed() >= delay);
-        if inner.buffered >= inner.options.batch_rows || overdue {
+        if inner.buffered >= inner.options.batch_rows {
             if inner.options.background {
                 inner.start().await.map_err(storage)?;
             } else {

@@ -489,18 +489,20 @@ where
         let mut pause = Duration::from_millis(2);
         let mut flushed = false;
         loop {
-            let row: Option<(i64, bool, Option<sqlx::types::Json<JsonValue>>, bool)> =
-                sqlx::query_as(AssertSqlSafe(read.as_str()))
-                    .bind(plan)
-                    .bind(slot_no)
-                    .bind(&self.name)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(|e| self.db(e))?;
-            let Some((owner, has_value, value, alive)) = row else {
-                // Cannot happen (rows are never deleted), but a retry of the insert is right.
-                return Box::pin(self.claim_slot(plan, slot)).await;
-            };
+            // The row exists: the insert above conflicted with it, and slot rows are never
+            // deleted.
+            let (owner, has_value, value, alive): (
+                i64,
+                bool,
+                Option<sqlx::types::Json<JsonValue>>,
+                bool,
+            ) = sqlx::query_as(AssertSqlSafe(read.as_str()))
+                .bind(plan)
+                .bind(slot_no)
+                .bind(&self.name)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.db(e))?;
             if let Some(value) = value {
                 return Ok(SlotClaim::Bound(self.decode(value.0)?));
             }

@@ -132,14 +132,9 @@ impl Behind {
                 s
             }
         };
-        let mut keys: Vec<i64> =
-            sqlx::query_scalar("SELECT nextval($1::regclass) FROM generate_series(1, $2)")
-                .bind(&sequence)
-                .bind(KEY_BLOCK)
-                .fetch_all(pool)
-                .await
-                .map_err(db)?;
-        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let mut keys = crate::bulk::reserve_keys(pool, &sequence, KEY_BLOCK)
+            .await
+            .map_err(db)?;
         let key = keys.pop().ok_or_else(|| {
             db(sqlx::Error::Protocol(format!(
                 "sequence {sequence} returned no key"

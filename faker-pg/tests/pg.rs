@@ -1885,7 +1885,6 @@ mod bulk {
                 batch_rows: 701,
                 key_block: 97,
                 background,
-                ..BulkOptions::default()
             };
             let (writer, parents, children) = writer(&schema, options).await;
             let mut faker = Faker::new(SEED);
@@ -2107,7 +2106,6 @@ mod bulk {
                 batch_rows: 4,
                 key_block: 10,
                 background: true,
-                ..BulkOptions::default()
             };
             let (writer, mut parents, mut children) = writer(&schema, options).await;
             // Batch 1 (4 rows) commits in the background.

@@ -433,11 +433,7 @@ impl<'f> Cx<'f> {
         });
 
         let target = TypeId::of::<T>();
-        let shared = self.faker.shares.contains_key(&target);
-        if shared {
-            let path = self.field_path(field);
-            self.faker.catch_up::<T>(&path).await?;
-        }
+        let shared = self.catch_up::<T>(field).await?;
         let draw = {
             let faker = &mut *self.faker;
             let Some(state) = faker.types.get_mut(&self.ty) else {
@@ -497,6 +493,17 @@ impl<'f> Cx<'f> {
         Ok(Some(id))
     }
 
+    /// Before a draw on `T`'s pool: takes in what other generators added, when the pool is
+    /// shared. Returns whether it is.
+    async fn catch_up<T: Provider>(&mut self, field: &str) -> Result<bool, FakerError> {
+        if !self.faker.shares.contains_key(&TypeId::of::<T>()) {
+            return Ok(false);
+        }
+        let path = self.field_path(field);
+        self.faker.catch_up::<T>(&path).await?;
+        Ok(true)
+    }
+
     /// A draw for a reference whose only requirement is one `same(..)` constraint on a part of
     /// the target's id with a scalar value: the partition group is computed directly. Returns
     /// `None` when the constraint does not have that shape (the general path handles it), or
@@ -524,20 +531,16 @@ impl<'f> Cx<'f> {
         let group = Value::Array(vec![value.clone()]).to_string();
         let paths = vec![by.split('.').map(str::to_string).collect()];
         let target = TypeId::of::<T>();
-        if self.faker.shares.contains_key(&target) {
-            let path = self.field_path(field);
-            self.faker.catch_up::<T>(&path).await?;
-        }
+        self.catch_up::<T>(field).await?;
         let draw = {
             let faker = &mut *self.faker;
             let Some(state) = faker.types.get_mut(&self.ty) else {
                 unreachable!("types are registered before use")
             };
-            let filter = EqualityFilter::<T::Id> {
-                equalities: Equalities { paths, by, group },
-                mirror: faker.mirrors.get(&target),
-                _id: PhantomData,
-            };
+            let filter = StateFilter::<T::Id>::equal(
+                Equalities { paths, by, group },
+                faker.mirrors.get(&target),
+            );
             state.references[index].distributor.draw_matching_position(
                 pool_mut::<T>(&mut faker.pools),
                 &filter,
@@ -730,7 +733,8 @@ pub(crate) fn canonical<I: Serialize>(id: &I) -> Result<String, serde_json::Erro
 /// A pool filter that matches a target's exported state (from the mirror) against a query.
 pub(crate) struct StateFilter<'a, I> {
     key: String,
-    query: &'a Query,
+    /// `None` for a filter made from its equalities alone (see [`StateFilter::equal`]).
+    query: Option<&'a Query>,
     mirror: Option<&'a Mirror>,
     resolver: Option<EngineResolver<'a>>,
     /// For a query made only of equalities on fields: the fields, and the partition it selects.
@@ -811,7 +815,7 @@ impl<'a, I> StateFilter<'a, I> {
                 Some(_) => String::new(),
                 None => query.key(),
             },
-            query,
+            query: Some(query),
             mirror: mirrors.get(&ty),
             // Only `$rel` needs a resolver.
             resolver: query
@@ -823,15 +827,36 @@ impl<'a, I> StateFilter<'a, I> {
     }
 }
 
+impl<'a, I> StateFilter<'a, I> {
+    /// The filter of one set of equalities, without a query (the same partition and groups as
+    /// the filter of the equivalent query).
+    fn equal(equalities: Equalities, mirror: Option<&'a Mirror>) -> Self {
+        StateFilter {
+            key: String::new(),
+            query: None,
+            mirror,
+            resolver: None,
+            equalities: Some(equalities),
+            _id: PhantomData,
+        }
+    }
+}
+
 impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
     fn key(&self) -> &str {
         &self.key
     }
 
     fn matches(&self, id: &I) -> bool {
+        let Some(query) = self.query else {
+            return match &self.equalities {
+                Some(e) => Filter::<I>::group_of(self, id).is_some_and(|g| g == e.group),
+                None => false,
+            };
+        };
         self.state(id).is_some_and(|state| match &self.resolver {
-            Some(resolver) => self.query.matches_with(state, resolver),
-            None => self.query.matches(state),
+            Some(resolver) => query.matches_with(state, resolver),
+            None => query.matches(state),
         })
     }
 
@@ -852,37 +877,6 @@ impl<I: Serialize> StateFilter<'_, I> {
     fn state(&self, id: &I) -> Option<&Value> {
         let key = canonical(id).ok()?;
         self.mirror?.get(&key)
-    }
-}
-
-/// The pool filter of a single equality on the target's state (see [`Cx::single_equality`]):
-/// the same partition and groups as a [`StateFilter`] of the equivalent query.
-struct EqualityFilter<'a, I> {
-    equalities: Equalities,
-    mirror: Option<&'a Mirror>,
-    _id: PhantomData<fn(&I)>,
-}
-
-impl<I: Serialize> Filter<I> for EqualityFilter<'_, I> {
-    fn key(&self) -> &str {
-        ""
-    }
-
-    fn matches(&self, id: &I) -> bool {
-        self.group_of(id)
-            .is_some_and(|g| g == self.equalities.group)
-    }
-
-    fn partition(&self) -> Option<Partition<'_>> {
-        Some(Partition {
-            by: &self.equalities.by,
-            group: &self.equalities.group,
-        })
-    }
-
-    fn group_of(&self, id: &I) -> Option<String> {
-        let key = canonical(id).ok()?;
-        Some(self.equalities.group_of(self.mirror?.get(&key)?))
     }
 }
 
