@@ -132,6 +132,6 @@
 //!         Book::new(id, author_id, title).map_err(|e| cx.domain_error(e))
 //!     }
 //!     fn auto_key() -> Option<String> { /* "id.book_id", from BookId */ }
-//!     fn assign_key(&mut self, key: JsonValue) -> Result<(), String> { /* into self.id */ }
+//!     fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> { /* into self.id */ }
 //! }
 //! ```

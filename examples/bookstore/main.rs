@@ -234,7 +234,7 @@ async fn run(args: &Args) -> Result<u64, String> {
         let book: Book = match faker.create().await {
             Ok(book) => book,
             // Other processes filled the dataset up to the target meanwhile.
-            Err(e) if faker_pg::repository::is_target_reached(&e) => break,
+            Err(e) if e.is_target_reached() => break,
             Err(e) => return Err(e.to_string()),
         };
         count(book);

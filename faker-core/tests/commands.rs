@@ -9,7 +9,9 @@ use faker_core::command::{
     handler_fn,
 };
 use faker_core::distributor::DistributorConfig;
-use faker_core::provider::{Cx, ErrorKind, Faker, FakerError, JsonValue, Provider, Schema};
+use faker_core::provider::{
+    Cx, ErrorKind, Faker, FakerError, JsonValue, KeyError, Provider, Schema,
+};
 use faker_core::repository::{BoxFuture, RepositoryError};
 use serde::Serialize;
 
@@ -37,9 +39,8 @@ struct Tag {
     label: String,
 }
 
-fn int_key(key: &JsonValue) -> Result<i64, String> {
-    key.as_i64()
-        .ok_or_else(|| format!("expected an integer id, got {key}"))
+fn int_key(key: &JsonValue) -> Result<i64, KeyError> {
+    KeyError::decode("id", key.clone())
 }
 
 impl Provider for Tenant {
@@ -56,7 +57,7 @@ impl Provider for Tenant {
         let name = cx.value("name", |_, n| format!("Tenant {n}"))?;
         Ok(Tenant { id, name })
     }
-    fn assign_key(&mut self, key: JsonValue) -> Result<(), String> {
+    fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> {
         self.id = int_key(&key)?;
         Ok(())
     }
@@ -90,7 +91,7 @@ impl Provider for Member {
             email,
         })
     }
-    fn assign_key(&mut self, key: JsonValue) -> Result<(), String> {
+    fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> {
         self.id = int_key(&key)?;
         Ok(())
     }
@@ -320,7 +321,7 @@ async fn null_where_an_id_is_needed_is_an_error() -> Result<(), FakerError> {
     assert!(
         error
             .to_string()
-            .contains("`CreateTenant` #0 returned no id"),
+            .contains("`CreateTenant` #0 returned no key"),
         "{error}"
     );
     // An id the aggregate cannot take is an error too.
@@ -331,9 +332,21 @@ async fn null_where_an_id_is_needed_is_an_error() -> Result<(), FakerError> {
         panic!("a string id for an integer key is refused")
     };
     assert!(
-        error.to_string().contains("expected an integer id"),
+        matches!(
+            &error.kind,
+            ErrorKind::Repository(RepositoryError::AssignKey {
+                source: KeyError::Mismatch { field, .. },
+                ..
+            }) if field == "id"
+        ),
         "{error}"
     );
+    // The cause is reachable through `source()`, down to the JSON error.
+    let mut cause: &dyn std::error::Error = &error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    assert!(cause.is::<serde_json::Error>(), "root cause: {cause}");
     Ok(())
 }
 

@@ -433,9 +433,7 @@ fn null_for_required(f: &Field, n: &Names) -> TokenStream {
 /// `auto_key()` and `assign_key`: a direct `#[provider(auto_key)]` field, else the first
 /// composite field whose component has one.
 fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
-    let Names {
-        key, inner, error, ..
-    } = n;
+    let Names { key, inner, .. } = n;
     let direct = input
         .fields
         .iter()
@@ -450,10 +448,8 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
             fn assign_key(
                 &mut self,
                 #key: ::ddd_faker::provider::JsonValue,
-            ) -> ::core::result::Result<(), ::std::string::String> {
-                self.#ident = ::ddd_faker::__private::serde_json::from_value(#key).map_err(|#error| {
-                    ::std::format!("cannot write the assigned key into `{}`: {}", #name, #error)
-                })?;
+            ) -> ::core::result::Result<(), ::ddd_faker::provider::KeyError> {
+                self.#ident = ::ddd_faker::provider::KeyError::decode(#name, #key)?;
                 ::core::result::Result::Ok(())
             }
         });
@@ -497,12 +493,12 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
         fn assign_key(
             &mut self,
             #key: ::ddd_faker::provider::JsonValue,
-        ) -> ::core::result::Result<(), ::std::string::String> {
+        ) -> ::core::result::Result<(), ::ddd_faker::provider::KeyError> {
             #(#assign)*
-            ::core::result::Result::Err(::std::format!(
-                "`{}` has no auto-assigned key (got {})",
-                #what, #key
-            ))
+            let _ = #key;
+            ::core::result::Result::Err(::ddd_faker::provider::KeyError::NoAutoKey {
+                owner: ::std::string::String::from(#what),
+            })
         }
     })
 }

@@ -48,7 +48,7 @@
 //!   when the batch holds no row of that table. Only the last table can be limited, because
 //!   nothing registered before it may reference it. An error of the guard fails the batch.
 //!   Once a guard has refused rows, storing another row of the last table fails with
-//!   [`BulkError::Refused`] (the target is reached: stop generating).
+//!   [`RepositoryError::Refused`] (the target is reached: stop generating).
 //! * **publishing** ([`BulkRepository::publish_to`]): the ids of a shared pool's table are
 //!   appended to its log after every copy, just before the commit (see [`crate::shared`]).
 //!
@@ -148,10 +148,6 @@ pub enum BulkError {
     /// The task writing a batch in the background panicked or was cancelled.
     #[error("`{table}`: the background batch did not complete: {reason}")]
     Background { table: String, reason: String },
-    /// A batch's guard granted fewer rows than were buffered (say, other processes reached the
-    /// shared target): the guarded table accepts no more rows.
-    #[error("`{table}`: the batch guard accepts no more rows (the target is reached)")]
-    Refused { table: String },
     /// An earlier batch failed: the writer accepts nothing more.
     #[error("an earlier batch failed, the writer accepts nothing more: {reason}")]
     Failed { reason: String },
@@ -986,9 +982,9 @@ where
             inner.settle().await.map_err(storage)?;
         }
         if inner.refused && self.index + 1 == inner.tables.len() {
-            return Err(storage(BulkError::Refused {
+            return Err(RepositoryError::Refused {
                 table: inner.tables[self.index].name(),
-            }));
+            });
         }
         let Inner {
             pool,

@@ -16,7 +16,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use faker_core::provider::{ErrorKind, FakerError, JsonValue, Provider};
+use faker_core::provider::{JsonValue, Provider};
 use faker_core::repository::{BoxFuture, Repository, RepositoryError};
 use faker_core::spec::Query;
 use serde::de::DeserializeOwned;
@@ -69,10 +69,6 @@ pub enum PgRepositoryError {
         table: String,
         source: serde_json::Error,
     },
-    /// The dataset already holds the target number of this aggregate (see
-    /// [`Target`]): nothing was stored.
-    #[error("`{table}`: the target size is reached")]
-    TargetReached { table: String },
     /// A specification could not be compiled to SQL.
     #[error("`{table}`: {source}")]
     Sql {
@@ -100,10 +96,10 @@ fn table_key(table: &Table) -> String {
 pub(crate) fn assign_key<A: Provider>(aggregate: &mut A, key: i64) -> Result<(), RepositoryError> {
     aggregate
         .assign_key(JsonValue::from(key))
-        .map_err(|reason| RepositoryError::AssignKey {
+        .map_err(|source| RepositoryError::AssignKey {
             aggregate: A::NAME,
             key: JsonValue::from(key),
-            reason,
+            source,
         })
 }
 
@@ -345,24 +341,6 @@ pub struct PgRepository<A, W = Table> {
     _aggregate: PhantomData<fn() -> A>,
 }
 
-/// True when `error` (from a `Faker` using a [`PgRepository`] with a target, or a
-/// [`BulkRepository`](crate::bulk::BulkRepository) whose guard refused rows) says the target
-/// size is reached — the normal end of a cooperative run, not a failure.
-pub fn is_target_reached(error: &FakerError) -> bool {
-    match &error.kind {
-        ErrorKind::Repository(RepositoryError::Storage(inner)) => {
-            matches!(
-                inner.downcast_ref::<PgRepositoryError>(),
-                Some(PgRepositoryError::TargetReached { .. })
-            ) || matches!(
-                inner.downcast_ref::<crate::bulk::BulkError>(),
-                Some(crate::bulk::BulkError::Refused { .. })
-            )
-        }
-        _ => false,
-    }
-}
-
 impl<A, W> PgRepository<A, W>
 where
     A: Provider + DeserializeOwned,
@@ -476,7 +454,7 @@ where
     /// Stores an aggregate only within `target`: each aggregate's transaction claims one unit
     /// of a block that generator `owner` (its [`PgShare::token`](crate::shared::PgShare::token))
     /// leased from the target; when the goal leaves nothing more, `insert` fails with
-    /// [`PgRepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
+    /// [`RepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
     /// against different lease rows, so they do not wait for each other (see [`Target`]).
     pub fn with_target(mut self, target: Target, owner: i64) -> Self {
         self.target = Some(Leased {
@@ -499,10 +477,8 @@ where
             .take(&self.pool, slot)
             .await
             .map_err(|e| self.db(e))?
-            .ok_or_else(|| {
-                storage(PgRepositoryError::TargetReached {
-                    table: self.mirror.name.clone(),
-                })
+            .ok_or_else(|| RepositoryError::TargetReached {
+                table: self.mirror.name.clone(),
             })
     }
 
@@ -662,18 +638,18 @@ where
             .await
             .map_err(|e| self.db(e))?;
         let Some(key) = key else {
-            return Err(storage(PgRepositoryError::TargetReached {
+            return Err(RepositoryError::TargetReached {
                 table: self.mirror.name.clone(),
-            }));
+            });
         };
         if auto.is_some() {
             let key = JsonValue::from(key);
             aggregate
                 .assign_key(key.clone())
-                .map_err(|reason| RepositoryError::AssignKey {
+                .map_err(|source| RepositoryError::AssignKey {
                     aggregate: A::NAME,
                     key,
-                    reason,
+                    source,
                 })?;
         }
         Ok(aggregate)
@@ -698,9 +674,9 @@ where
                 .await
                 .map_err(|e| self.db(e))?;
             if claimed == 0 {
-                return Err(storage(PgRepositoryError::TargetReached {
+                return Err(RepositoryError::TargetReached {
                     table: self.mirror.name.clone(),
-                }));
+                });
             }
         }
         if let Some(writer) = &self.writer {
@@ -711,10 +687,10 @@ where
             if let Some(key) = assigned {
                 aggregate
                     .assign_key(key.clone())
-                    .map_err(|reason| RepositoryError::AssignKey {
+                    .map_err(|source| RepositoryError::AssignKey {
                         aggregate: A::NAME,
                         key,
-                        reason,
+                        source,
                     })?;
             }
         }

@@ -39,8 +39,7 @@ fn storage(e: PgRepositoryError) -> RepositoryError {
 }
 
 fn is_refusal(e: &RepositoryError) -> bool {
-    matches!(e, RepositoryError::Storage(inner)
-        if matches!(inner.downcast_ref::<PgRepositoryError>(), Some(PgRepositoryError::TargetReached { .. })))
+    matches!(e, RepositoryError::TargetReached { .. })
 }
 
 impl Behind {

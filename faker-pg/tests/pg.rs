@@ -1626,7 +1626,7 @@ mod spec_sql {
 /// Bulk mode (`faker_pg::bulk`): `COPY` batches, keys reserved from the sequences.
 mod bulk {
     use faker_core::distributor::DistributorConfig;
-    use faker_core::provider::{Cx, Faker, FakerError, Provider, Schema};
+    use faker_core::provider::{Cx, Faker, FakerError, KeyError, Provider, Schema};
     use faker_core::repository::{Repository, RepositoryError};
     use faker_core::spec::Query;
     use faker_pg::bulk::{BulkError, BulkOptions, BulkRepository, BulkWriter, Written};
@@ -1655,9 +1655,8 @@ mod bulk {
         tags: Value,
     }
 
-    fn key(k: &Value) -> Result<i64, String> {
-        k.as_i64()
-            .ok_or_else(|| format!("expected an integer key, got {k}"))
+    fn key(k: &Value) -> Result<i64, KeyError> {
+        KeyError::decode("id", k.clone())
     }
 
     /// Strings CSV must keep apart: empty vs NULL, quotes, delimiters, newlines, the `\.`
@@ -1692,7 +1691,7 @@ mod bulk {
             })?;
             Ok(Parent { id, name })
         }
-        fn assign_key(&mut self, k: Value) -> Result<(), String> {
+        fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
             self.id = key(&k)?;
             Ok(())
         }
@@ -1738,7 +1737,7 @@ mod bulk {
                 tags,
             })
         }
-        fn assign_key(&mut self, k: Value) -> Result<(), String> {
+        fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
             self.id = key(&k)?;
             Ok(())
         }
@@ -2265,10 +2264,7 @@ mod bulk {
             // Refused once: the last table takes no more rows (the target is reached), the
             // others still do.
             let err = children.insert(child(p1.id), false).await.unwrap_err();
-            assert!(
-                matches!(bulk_error(&err), BulkError::Refused { .. }),
-                "{err}"
-            );
+            assert!(matches!(err, RepositoryError::Refused { .. }), "{err}");
             writer.finish().await.unwrap();
 
             // A guard set on the writer gates automatic batches and `finish`; a batch without

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use ddd_faker::distributor::DistributorConfig;
-use ddd_faker::provider::{Cx, FakerError, Provider, Schema};
+use ddd_faker::provider::{Cx, FakerError, KeyError, Provider, Schema};
 use fake::Fake;
 use fake::faker::lorem::en::Words;
 use fake::faker::name::en::{FirstName, LastName};
@@ -123,9 +123,8 @@ impl Book {
 
 // ---------------------------------------------------------------- providers, by hand
 
-fn key(key: &Value) -> Result<i64, String> {
-    key.as_i64()
-        .ok_or_else(|| format!("expected an integer key, got {key}"))
+fn key(key: &Value) -> Result<i64, KeyError> {
+    KeyError::decode("id", key.clone())
 }
 
 pub fn weights_mean_50() -> DistributorConfig {
@@ -155,7 +154,7 @@ impl Provider for Tenant {
         Tenant::new(id, name).map_err(|e| cx.domain_error(e))
     }
 
-    fn assign_key(&mut self, k: Value) -> Result<(), String> {
+    fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
         self.id = TenantId(key(&k)?);
         Ok(())
     }
@@ -201,7 +200,7 @@ impl Provider for Author {
         .map_err(|e| cx.domain_error(e))
     }
 
-    fn assign_key(&mut self, k: Value) -> Result<(), String> {
+    fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
         self.id.author_id = InternalAuthorId(key(&k)?);
         Ok(())
     }
@@ -236,7 +235,7 @@ impl Provider for Book {
         Book::new(BookId { tenant_id, book_id }, author_id, title).map_err(|e| cx.domain_error(e))
     }
 
-    fn assign_key(&mut self, k: Value) -> Result<(), String> {
+    fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
         self.id.book_id = InternalBookId(key(&k)?);
         Ok(())
     }

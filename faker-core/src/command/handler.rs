@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Command, CommandError, CommandFailed, OwnedCommand};
-use crate::provider::{JsonValue, Provider};
+use crate::provider::{JsonValue, KeyError, Provider};
 use crate::repository::{BoxFuture, InMemoryRepository, Repository, RepositoryError};
 use crate::spec::Query;
 
@@ -166,19 +166,17 @@ impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
                 return Err(RepositoryError::AssignKey {
                     aggregate: A::NAME,
                     key: id,
-                    reason: format!(
-                        "command `{}` #{seq} returned no id, and `{}` has an auto-assigned key",
-                        self.name,
-                        A::NAME
-                    ),
+                    source: KeyError::Missing {
+                        from: format!("command `{}` #{seq}", self.name),
+                    },
                 });
             }
             aggregate
                 .assign_key(id.clone())
-                .map_err(|reason| RepositoryError::AssignKey {
+                .map_err(|source| RepositoryError::AssignKey {
                     aggregate: A::NAME,
                     key: id,
-                    reason,
+                    source,
                 })?;
         }
         // The key is set now (by the Faker or by the application): the inner repository only

@@ -46,7 +46,7 @@
 //! use std::sync::{Arc, Mutex};
 //!
 //! use faker_core::command::{CommandRepository, OwnedCommand, handler_fn};
-//! use faker_core::provider::{Cx, Faker, FakerError, JsonValue, Provider};
+//! use faker_core::provider::{Cx, Faker, FakerError, JsonValue, KeyError, Provider};
 //!
 //! #[derive(Clone, serde::Serialize)]
 //! struct Tenant {
@@ -68,8 +68,8 @@
 //!         let name = cx.value("name", |_, n| format!("Tenant {n}"))?;
 //!         Ok(Tenant { id, name })
 //!     }
-//!     fn assign_key(&mut self, key: JsonValue) -> Result<(), String> {
-//!         self.id = key.as_i64().ok_or(format!("not an integer id: {key}"))?;
+//!     fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> {
+//!         self.id = KeyError::decode("id", key)?;
 //!         Ok(())
 //!     }
 //! }
@@ -249,7 +249,7 @@ pub struct CommandInfo<'a> {
 pub enum CommandError {
     /// The application refused the command or failed while handling it.
     #[error("{0}")]
-    Handler(Box<dyn StdError + Send + Sync>),
+    Handler(#[source] Box<dyn StdError + Send + Sync>),
     /// The HTTP exchange failed (see [`HttpError`]).
     #[cfg(feature = "http")]
     #[error(transparent)]

@@ -9,12 +9,17 @@ use crate::spec::{MergeConflict, SpecError};
 
 /// An error while generating an aggregate, at a provider path such as
 /// `Book.author_id.id.tenant_id`.
+///
+/// `Display` gives the whole story (`path: what happened: cause`), so `to_string()` is enough
+/// for a message; [`std::error::Error::source`] walks the same causes one by one, down to the
+/// I/O or database error, for reporters that print chains or callers that inspect them.
 #[derive(Debug, Error)]
 #[error("{path}: {kind}")]
 pub struct FakerError {
     /// Where it happened: the aggregate, then the fields and references followed from it.
     pub path: String,
     /// What happened.
+    #[source]
     pub kind: ErrorKind,
 }
 
@@ -24,6 +29,57 @@ impl FakerError {
             path: path.into(),
             kind,
         }
+    }
+
+    /// True when the error says the dataset's target size is reached (by this generator or by
+    /// cooperating ones) — the normal end of a cooperative run, not a failure. See
+    /// [`RepositoryError::TargetReached`] and [`RepositoryError::Refused`].
+    pub fn is_target_reached(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Repository(
+                RepositoryError::TargetReached { .. } | RepositoryError::Refused { .. }
+            )
+        )
+    }
+}
+
+/// Why a key the repository assigned could not be written into an aggregate
+/// ([`Provider::assign_key`](super::Provider::assign_key)).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The type (or component) has no auto-assigned key.
+    #[error("`{owner}` has no auto-assigned key")]
+    NoAutoKey {
+        /// The aggregate or component, as the user wrote it.
+        owner: String,
+    },
+    /// The storage returned no key where one is needed.
+    #[error("{from} returned no key")]
+    Missing {
+        /// What should have returned it (a command, a statement).
+        from: String,
+    },
+    /// The key does not deserialise into the field that holds it.
+    #[error("the key does not fit `{field}`: {source}")]
+    Mismatch {
+        /// The field (path in the exported state) that holds the key.
+        field: String,
+        /// Why it does not fit.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl KeyError {
+    /// Reads `key` as the type of `field` — what a hand-written
+    /// [`Provider::assign_key`](super::Provider::assign_key) usually does.
+    pub fn decode<T: serde::de::DeserializeOwned>(field: &str, key: Value) -> Result<T, KeyError> {
+        serde_json::from_value(key).map_err(|source| KeyError::Mismatch {
+            field: field.to_string(),
+            source,
+        })
     }
 }
 
@@ -84,7 +140,7 @@ pub enum ErrorKind {
 
     /// A value could not be exported to JSON.
     #[error("cannot export to JSON: {0}")]
-    Export(serde_json::Error),
+    Export(#[source] serde_json::Error),
 
     /// The aggregate was expected in its repository and is not there.
     #[error("no `{aggregate}` with id {id}")]

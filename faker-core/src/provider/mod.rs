@@ -27,7 +27,7 @@ mod requirement;
 mod schema;
 
 pub use context::Cx;
-pub use error::{ErrorKind, FakerError};
+pub use error::{ErrorKind, FakerError, KeyError};
 pub use faker::Faker;
 pub use schema::{ChildrenDecl, CountConfig, ReferenceDecl, Same, Schema, ValueDecl};
 
@@ -82,11 +82,11 @@ pub trait Provider: Serialize + Clone + Send + Sync + Sized + 'static {
 
     /// Writes a key assigned by the repository into the aggregate (see [`Self::auto_key`]).
     /// The default refuses: override it when `AUTO_KEY` is set.
-    fn assign_key(&mut self, key: Value) -> Result<(), String> {
-        Err(format!(
-            "`{}` has no auto-assigned key (got {key})",
-            Self::NAME
-        ))
+    fn assign_key(&mut self, key: Value) -> Result<(), KeyError> {
+        let _ = key;
+        Err(KeyError::NoAutoKey {
+            owner: Self::NAME.to_string(),
+        })
     }
 }
 
@@ -114,9 +114,10 @@ pub trait Component: Sized + Send {
     }
 
     /// Writes a repository-assigned key into the component.
-    fn assign_key(&mut self, key: Value) -> Result<(), String> {
-        Err(format!(
-            "this component has no auto-assigned key (got {key})"
-        ))
+    fn assign_key(&mut self, key: Value) -> Result<(), KeyError> {
+        let _ = key;
+        Err(KeyError::NoAutoKey {
+            owner: std::any::type_name::<Self>().to_string(),
+        })
     }
 }

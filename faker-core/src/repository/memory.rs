@@ -83,10 +83,10 @@ impl<A: Provider> InMemoryRepository<A> {
                 let key = Value::from(self.next_key);
                 aggregate
                     .assign_key(key.clone())
-                    .map_err(|reason| RepositoryError::AssignKey {
+                    .map_err(|source| RepositoryError::AssignKey {
                         aggregate: A::NAME,
                         key,
-                        reason,
+                        source,
                     })?;
                 self.next_key += 1;
             }

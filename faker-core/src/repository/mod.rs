@@ -18,7 +18,7 @@ use std::pin::Pin;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::provider::Provider;
+use crate::provider::{KeyError, Provider};
 use crate::spec::Query;
 
 /// A boxed, sendable future, as repository methods return.
@@ -63,13 +63,29 @@ pub enum RepositoryError {
         source: serde_json::Error,
     },
     /// The assigned key could not be written into the aggregate.
-    #[error("cannot assign key {key} to `{aggregate}`: {reason}")]
+    #[error("cannot assign key {key} to `{aggregate}`: {source}")]
     AssignKey {
         aggregate: &'static str,
         key: Value,
-        reason: String,
+        #[source]
+        source: KeyError,
+    },
+    /// The dataset's target size is reached (by this generator or by cooperating ones): the
+    /// repository stores no more aggregates. The normal end of a cooperative run; the
+    /// aggregate was not stored.
+    #[error("`{table}`: the target size is reached")]
+    TargetReached {
+        /// The table (or collection) whose target is reached.
+        table: String,
+    },
+    /// A batch guard refused the aggregate: the table accepts no more rows (say, cooperating
+    /// processes reached the shared target meanwhile). The aggregate was not stored.
+    #[error("`{table}`: the batch guard accepts no more rows (the target is reached)")]
+    Refused {
+        /// The guarded table.
+        table: String,
     },
     /// Anything the storage itself reports (I/O, database, HTTP).
     #[error("{0}")]
-    Storage(Box<dyn std::error::Error + Send + Sync>),
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
