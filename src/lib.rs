@@ -10,6 +10,10 @@
 //! [dependencies]
 //! ddd-faker = { version = "0.1", features = ["pg"] }
 //! ```
+//!
+//! Modules of this package: everything of [`faker_core`] at the root (`distributor`, `count`,
+//! `law`, `estimate`, `provider`, `repository`, `spec`, `feed`, `command`, `rng`, `error`),
+//! [`derive_provider`] (a worked example of the derive), and `pg` (feature `pg`).
 
 pub use faker_core::*;
 

@@ -1,6 +1,10 @@
 //! The out-of-process command sink: commands posted to the running application over HTTP.
 //! The behaviour is documented on [`HttpCommands`] (this module is private; its items are
 //! re-exported by [`crate::command`]).
+//!
+//! One unit although it is long: the client, its retry loop and the errors it reports share one
+//! contract (an idempotency key per command, resent unchanged on every attempt, never after a
+//! delivered answer), and reading them side by side is how that contract is checked.
 
 use std::fmt;
 use std::sync::Arc;
