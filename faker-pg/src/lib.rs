@@ -8,7 +8,7 @@
 //!   production to choose distributor parameters, and at generated data to check them.
 //! * [`sql`] — the specification DSL compiled to a `WHERE` clause over JSONB, bind parameters
 //!   only, agreeing with the in-memory evaluator (property-tested on a live server).
-//! * [`write`] — the write side: [`write::Table`] and [`write::Mirror`] (the application's table
+//! * [`write`](mod@write) — the write side: [`write::Table`] and [`write::Mirror`] (the application's table
 //!   and faker's JSONB mirror), keys reserved from sequences ([`write::keys`]),
 //!   [`write::PgRepository`] (one statement per aggregate, optionally written behind) and
 //!   [`write::bulk`] (`COPY` batches).

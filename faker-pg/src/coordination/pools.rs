@@ -17,7 +17,7 @@
 //!   then reuse it. An owner is a live session holding an advisory lock named by its token;
 //!   when it dies (`kill -9`) its unfinished slots are taken over.
 //!
-//! Writers publish into the log through a [`Publication`](crate::coordination::log::Publication):
+//! Writers publish into the log through a [`Publication`]:
 //! [`PgRepository::publish_to`](crate::write::repository::PgRepository::publish_to) (inside its
 //! one statement or transaction) and
 //! [`BulkRepository::publish_to`](crate::write::bulk::BulkRepository::publish_to) (inside each
@@ -157,7 +157,7 @@ impl PgShare {
     }
 
     /// The shared pool `name` of `A`s, whose states are read from the mirror table `mirror`
-    /// ([`Mirror::name`](crate::write::table::Mirror::name)). Give it to
+    /// ([`Mirror::name`](crate::write::mirror::Mirror::name)). Give it to
     /// [`Faker::share_pool`](faker_core::provider::Faker::share_pool).
     pub async fn pool<A>(
         &self,

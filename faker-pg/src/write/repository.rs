@@ -246,7 +246,8 @@ where
     }
 
     /// Stores an aggregate only within `target`: each aggregate's transaction claims one unit
-    /// of a block that generator `owner` (its [`PgShare::token`](crate::shared::PgShare::token))
+    /// of a block that generator `owner` (its
+    /// [`PgShare::token`](crate::coordination::pools::PgShare::token))
     /// leased from the target; when the goal leaves nothing more, `insert` fails with
     /// [`RepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
     /// against different lease rows, so they do not wait for each other (see [`Target`]).
@@ -387,14 +388,11 @@ where
             .unwrap_or_default();
         let sql = format!(
             "WITH claim AS ({claim}),
-                  app AS ({insert} RETURNING {returning} AS k),
+                  app AS ({insert} WHERE EXISTS (SELECT 1 FROM claim) RETURNING {returning} AS k),
                   mirror AS ({mirror} SELECT {id_expr}, {state_expr} FROM app)
                   {publish}
              SELECT k FROM app",
-            insert = format!(
-                "{} WHERE EXISTS (SELECT 1 FROM claim)",
-                table.insert_select(auto.is_none())
-            ),
+            insert = table.insert_select(auto.is_none()),
             mirror = self.mirror.insert_into(),
         );
         let pool_name = self.publication.as_ref().map(|p| p.pool().to_string());
