@@ -113,7 +113,6 @@ impl PgWriter for Table {
 }
 
 /// A target with this writer's leases of it.
-#[derive(Clone)]
 struct Leased {
     target: Target,
     owner: i64,
@@ -125,10 +124,11 @@ struct Leased {
 pub struct PgRepository<A, W = Table> {
     pool: PgPool,
     writer: Option<Arc<W>>,
-    mirror: Mirror,
+    // Behind `Arc`s: write-behind copies the configuration for every background store.
+    mirror: Arc<Mirror>,
     /// The target and this writer's leases of it.
-    target: Option<Leased>,
-    publication: Option<Publication>,
+    target: Option<Arc<Leased>>,
+    publication: Option<Arc<Publication>>,
     /// Write-behind mode: stores run in the background, a bounded number at a time.
     behind: Option<Arc<tokio::sync::Mutex<Behind>>>,
     _aggregate: PhantomData<fn() -> A>,
@@ -144,7 +144,7 @@ where
         PgRepository {
             pool,
             writer: writer.map(Arc::new),
-            mirror,
+            mirror: Arc::new(mirror),
             target: None,
             publication: None,
             behind: None,
@@ -252,11 +252,11 @@ where
     /// [`RepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
     /// against different lease rows, so they do not wait for each other (see [`Target`]).
     pub fn with_target(mut self, target: Target, owner: i64) -> Self {
-        self.target = Some(Leased {
+        self.target = Some(Arc::new(Leased {
             credits: Arc::new(tokio::sync::Mutex::new(Credits::new(target.clone(), owner))),
             target,
             owner,
-        });
+        }));
         self
     }
 
@@ -278,7 +278,7 @@ where
     /// Also publishes every stored aggregate in a shared pool's log, in the same transaction
     /// (see [`crate::coordination::pools`]).
     pub fn publish_to(mut self, publication: Publication) -> Self {
-        self.publication = Some(publication);
+        self.publication = Some(Arc::new(publication));
         self
     }
 
