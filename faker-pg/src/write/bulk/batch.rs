@@ -259,11 +259,8 @@ fn recycle(batch: Vec<(Arc<Meta>, Rows)>) -> Vec<Rows> {
 }
 
 /// The tables of a batch, for errors about its transaction.
-fn names<'m>(metas: impl Iterator<Item = &'m Arc<Meta>>) -> String {
-    metas
-        .map(|m| m.table.name().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn names<'m>(metas: impl Iterator<Item = &'m Arc<Meta>>) -> Vec<QualifiedName> {
+    metas.map(|m| m.table.name().clone()).collect()
 }
 
 /// One transaction: every table in order, the guard just before the last one.

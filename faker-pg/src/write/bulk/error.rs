@@ -21,10 +21,11 @@ pub enum BulkError {
         #[source]
         source: sqlx::Error,
     },
-    /// The batch's transaction could not begin or commit; `tables` lists the batch's tables.
-    #[error("{tables}: {source}")]
+    /// The batch's transaction could not begin or commit.
+    #[error("{}: {source}", list(.tables))]
     Transaction {
-        tables: String,
+        /// The batch's tables.
+        tables: Vec<QualifiedName>,
         #[source]
         source: sqlx::Error,
     },
@@ -60,9 +61,10 @@ pub enum BulkError {
         source: sqlx::Error,
     },
     /// The task writing a batch in the background panicked or was cancelled.
-    #[error("{tables}: the background batch did not complete: {source}")]
+    #[error("{}: the background batch did not complete: {source}", list(.tables))]
     Background {
-        tables: String,
+        /// The batch's tables.
+        tables: Vec<QualifiedName>,
         #[source]
         source: JoinError,
     },
@@ -71,6 +73,15 @@ pub enum BulkError {
     /// cloned to every later caller).
     #[error("an earlier batch failed, the writer accepts nothing more: {reason}")]
     Failed { reason: String },
+}
+
+/// `"a"."t", "a"."u"`, for messages.
+fn list(tables: &[QualifiedName]) -> String {
+    tables
+        .iter()
+        .map(QualifiedName::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl From<BulkError> for RepositoryError {
