@@ -4,10 +4,9 @@
 
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
-use faker_pg::bulk::{BulkOptions, BulkWriter};
-use faker_pg::repository::{Mirror, PgRepository, Table, WriteBehind};
-use faker_pg::shared::PgShare;
-use faker_pg::target::Target;
+use faker_pg::coordination::{PgShare, SharedError, Target};
+use faker_pg::write::bulk::{BulkError, BulkOptions, BulkWriter, GuardFuture};
+use faker_pg::write::{Mirror, PgRepository, Table, WriteBehind};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
@@ -28,7 +27,7 @@ pub struct Attached {
 }
 
 /// Books leased from the shared target, so that processes buffering their books never
-/// generate more than the target together (see `faker_pg::target`).
+/// generate more than the target together (see `faker_pg::coordination::target`).
 pub struct Lease {
     pool: PgPool,
     target: Target,
@@ -126,15 +125,15 @@ pub async fn attach(
     let share = PgShare::join(pool.clone(), s)
         .await
         .map_err(|e| format!("cannot join the shared pools: {e}"))?;
-    let shared_err = |e: faker_pg::shared::SharedError| e.to_string();
+    let shared_err = |e: SharedError| e.to_string();
     let tenant_pool = share.publication("tenants").await.map_err(shared_err)?;
     let author_pool = share.publication("authors").await.map_err(shared_err)?;
     let shared_tenants = share
-        .pool::<Tenant>("tenants", &mirror("tenants")?)
+        .pool::<Tenant>("tenants", mirror("tenants")?.name())
         .await
         .map_err(shared_err)?;
     let shared_authors = share
-        .pool::<Author>("authors", &mirror("authors")?)
+        .pool::<Author>("authors", mirror("authors")?.name())
         .await
         .map_err(shared_err)?;
 
@@ -148,7 +147,7 @@ pub async fn attach(
         // asynchronously: a batch committed later flushes the WAL up to its own commit, which
         // covers theirs, so a crash can never leave a book without its author.
         let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
-        let bulk_err = |e: faker_pg::bulk::BulkError| e.to_string();
+        let bulk_err = |e: BulkError| e.to_string();
         let quick = PgPoolOptions::new()
             .max_connections(2)
             .connect_with(
@@ -168,7 +167,7 @@ pub async fn attach(
             .set_guard(move |conn: &mut PgConnection, rows: u64| {
                 let target = guard_target.clone();
                 Box::pin(async move { target.claim_leased(conn, owner, 0, rows).await })
-                    as faker_pg::bulk::GuardFuture<'_>
+                    as GuardFuture<'_>
             })
             .await;
         faker

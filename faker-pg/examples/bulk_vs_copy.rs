@@ -29,8 +29,8 @@ use std::time::Instant;
 
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
-use faker_pg::bulk::{BulkOptions, BulkWriter};
-use faker_pg::repository::{Mirror, Table};
+use faker_pg::write::bulk::{BulkOptions, BulkWriter};
+use faker_pg::write::{Mirror, Table};
 use futures_util::StreamExt;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};

@@ -1,4 +1,4 @@
-//! Draws per second from a pool shared in PostgreSQL (`faker_pg::shared`), per law, on pools of
+//! Draws per second from a pool shared in PostgreSQL (`faker_pg::coordination::pools`), per law, on pools of
 //! 10^3 and 10^6 values, against the Python original's way measured in the same run.
 //!
 //! * **indexed**: the law picks a position, one primary-key lookup reads it
@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use faker_core::repository::SharedPool;
 use faker_core::rng::seeded;
 use faker_core::{Law, Skew, Weights};
-use faker_pg::repository::Mirror;
-use faker_pg::shared::PgShare;
+use faker_pg::coordination::PgShare;
+use faker_pg::write::Mirror;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 
@@ -76,7 +76,7 @@ async fn run(pool: &PgPool, schema: &str) -> Result<(), Box<dyn Error>> {
         let name = format!("tenants_{n}");
         share.publication(&name).await?;
         fill(pool, schema, &mirror, &name, n).await?;
-        let mut shared = share.pool::<Tenant>(&name, &mirror).await?;
+        let mut shared = share.pool::<Tenant>(&name, mirror.name()).await?;
         assert_eq!(shared.size().await?, n);
         // The replica: one catch-up of the whole log, then in-memory draws.
         let started = Instant::now();

@@ -1,10 +1,14 @@
-//! Validated SQL identifiers.
+//! Validated SQL identifiers, qualified names and the one string literal faker-pg writes.
 //!
 //! Values always travel to PostgreSQL as bind parameters, but table, schema and column names cannot
 //! be bound: they have to be part of the statement text. [`Ident`] is the only way `faker-pg` puts a
 //! name into SQL. It checks the name once, when it is built, and always writes it as a quoted
 //! identifier (`"name"`, with every embedded `"` doubled), so no name can end the identifier early
-//! and inject SQL.
+//! and inject SQL. A [`QualifiedName`] (`schema.name`) keeps its two parts as [`Ident`]s until it
+//! is written, so nothing ever has to take a quoted name apart again.
+//!
+//! The one statement that takes neither parameters nor names is `COMMENT ON .. IS '..'`:
+//! [`string_literal`] writes its text as an escape-string literal.
 //!
 //! Quoting makes names case-sensitive. PostgreSQL folds *unquoted* names to lower case, so a table
 //! created with `CREATE TABLE Orders` is called `orders`, and that is the name to pass here.
@@ -18,6 +22,10 @@
 //!
 //! let schema: Ident = "sales".parse()?;
 //! assert_eq!(qualified(Some(&schema), &table), r#""sales"."order items""#);
+//!
+//! let name = faker_pg::ident::QualifiedName::parse(Some("sales"), "order items")?;
+//! assert_eq!(name.to_string(), r#""sales"."order items""#);
+//! assert_eq!(name.name().as_str(), "order items");
 //!
 //! assert_eq!(Ident::new(""), Err(IdentError::Empty));
 //! # Ok::<(), IdentError>(())
@@ -138,10 +146,93 @@ impl TryFrom<String> for Ident {
 
 /// `"schema"."name"`, or `"name"` alone (resolved through the `search_path`) without a schema.
 pub fn qualified(schema: Option<&Ident>, name: &Ident) -> String {
-    match schema {
-        Some(schema) => format!("{schema}.{name}"),
-        None => name.to_string(),
+    QualifiedName::new(schema.cloned(), name.clone()).to_string()
+}
+
+/// A possibly schema-qualified name (of a table, a sequence, an index), kept as its two
+/// [`Ident`]s. [`Display`](fmt::Display) writes it quoted: `"schema"."name"`, or `"name"` alone
+/// (resolved through the `search_path`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QualifiedName {
+    schema: Option<Ident>,
+    name: Ident,
+}
+
+impl QualifiedName {
+    /// `name` in `schema` (or on the `search_path`).
+    pub fn new(schema: Option<Ident>, name: Ident) -> QualifiedName {
+        QualifiedName { schema, name }
     }
+
+    /// Validates both parts (see [`Ident::new`]).
+    pub fn parse(schema: Option<&str>, name: &str) -> Result<QualifiedName, IdentError> {
+        Ok(QualifiedName {
+            schema: schema.map(Ident::new).transpose()?,
+            name: Ident::new(name)?,
+        })
+    }
+
+    /// The schema, when the name is qualified.
+    pub fn schema(&self) -> Option<&Ident> {
+        self.schema.as_ref()
+    }
+
+    /// The unqualified name.
+    pub fn name(&self) -> &Ident {
+        &self.name
+    }
+
+    /// Another object of the same schema (a table's mirror, a table's index).
+    pub fn sibling(&self, name: Ident) -> QualifiedName {
+        QualifiedName {
+            schema: self.schema.clone(),
+            name,
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    /// Writes the quoted, qualified form, ready to be put into SQL.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(schema) = &self.schema {
+            write!(f, "{schema}.")?;
+        }
+        write!(f, "{}", self.name)
+    }
+}
+
+/// Why a text cannot be written as an SQL string literal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiteralError {
+    /// PostgreSQL text cannot hold a NUL character.
+    #[error("SQL string literal contains a NUL character at byte {at}")]
+    Nul {
+        /// Byte offset of the first NUL.
+        at: usize,
+    },
+}
+
+/// `text` as an SQL escape-string literal, `E'..'`, with every `\` and `'` doubled.
+///
+/// Only for statements that take no bind parameters (`COMMENT ON .. IS`). The `E` form reads the
+/// same whatever `standard_conforming_strings` says, unlike a plain `'..'` in which a backslash
+/// is an escape when that setting is off.
+pub fn string_literal(text: &str) -> Result<String, LiteralError> {
+    if let Some(at) = text.bytes().position(|b| b == 0) {
+        return Err(LiteralError::Nul { at });
+    }
+    let mut out = String::with_capacity(text.len() + 3);
+    out.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -204,6 +295,32 @@ mod tests {
             assert!(!inner.replace("\"\"", "").contains('"'));
             assert_eq!(inner.replace("\"\"", "\""), name);
         }
+    }
+
+    #[test]
+    fn qualified_names_keep_their_parts() {
+        let name = QualifiedName::parse(Some(r#"s"$%'"#), "t.u").unwrap();
+        assert_eq!(name.to_string(), r#""s""$%'"."t.u""#);
+        assert_eq!(name.schema().map(Ident::as_str), Some(r#"s"$%'"#));
+        assert_eq!(name.name().as_str(), "t.u");
+        let index = name.sibling(Ident::new("t_value").unwrap());
+        assert_eq!(index.to_string(), r#""s""$%'"."t_value""#);
+        assert_eq!(
+            QualifiedName::parse(None, "t").unwrap().to_string(),
+            r#""t""#
+        );
+        assert_eq!(QualifiedName::parse(Some(""), "t"), Err(IdentError::Empty));
+    }
+
+    #[test]
+    fn string_literals_double_quotes_and_backslashes() {
+        let lit = |s: &str| string_literal(s).unwrap();
+        assert_eq!(lit("Book.id/"), "E'Book.id/'");
+        assert_eq!(lit("it's"), "E'it''s'");
+        assert_eq!(lit(r"a\b"), r"E'a\\b'");
+        assert_eq!(lit(r"\'; DROP TABLE t; --"), r"E'\\''; DROP TABLE t; --'");
+        assert_eq!(lit(""), "E''");
+        assert_eq!(string_literal("a\0b"), Err(LiteralError::Nul { at: 1 }));
     }
 
     #[test]

@@ -8,34 +8,57 @@
 //!   production to choose distributor parameters, and at generated data to check them.
 //! * [`sql`] — the specification DSL compiled to a `WHERE` clause over JSONB, bind parameters
 //!   only, agreeing with the in-memory evaluator (property-tested on a live server).
-//! * [`repository`] — [`repository::PgRepository`]: the application's table and faker's JSONB
-//!   mirror in one statement per aggregate, optionally written behind ([`write_behind`]);
-//!   [`bulk`] — `COPY` batches with keys reserved in blocks.
-//! * [`shared`] — pools shared live by every generator writing into one database: a pool log
-//!   with dense positions, plan slots claimed in the database, liveness by advisory locks, and
-//!   shared sequences.
-//! * [`target`] — the dataset's target size, claimed per aggregate or leased in blocks, so that
-//!   reruns and cooperating processes stop at exactly the goal.
+//! * [`write`](mod@write) — the write side: [`write::Table`] and [`write::Mirror`] (the
+//!   application's table and faker's JSONB mirror, and the one path that reads mirrors back),
+//!   keys reserved from sequences ([`write::keys`]), [`write::PgRepository`] (one statement per
+//!   aggregate, optionally written behind, [`write::write_behind`]) and [`write::bulk`] (`COPY`
+//!   batches).
+//! * [`coordination`] — what cooperating generators share in the database: pools with a dense
+//!   log and plan slots ([`coordination::pools`]), publication into that log
+//!   ([`coordination::log`]), shared sequences ([`coordination::sequences`]), the dataset's
+//!   target size ([`coordination::target`]) and liveness by advisory locks.
 //! * [`catalog`], [`report`], [`suggest`], [`compare`] — the `faker-pg` command line tool:
 //!   which columns of a schema to profile (foreign keys, low-cardinality columns), a column's
 //!   report with the suggested `#[distributor(..)]`, and a generated database checked against
 //!   production figure by figure.
+//!
+//! # Imports between the modules
+//!
+//! One way, no loop (each arrow: "imports from"):
+//!
+//! ```text
+//! write::bulk::repository → write::bulk::{writer, batch, buffer, error}, write::{keys, mirror,
+//!                            table}, coordination::log
+//! write::bulk::writer     → write::bulk::{batch, error}, coordination::pools (the Flush trait)
+//! write::bulk::batch      → write::bulk::{buffer, error}, write::keys
+//! write::bulk::buffer     → write::bulk::error, write::{table, mirror}, coordination::log
+//! write::bulk::error      → write::{keys, table}
+//! write::repository       → write::{write_behind, keys, mirror, table}, coordination::{log, target}
+//! write::write_behind     → write::{keys, table}, coordination::target
+//! write::keys             → write::table
+//! write::mirror           → sql
+//! coordination::pools     → coordination::{log, liveness, error}
+//! coordination::sequences → coordination::error
+//! coordination::target    → coordination::liveness
+//! sql                     → ident
+//! ```
+//!
+//! with [`ident`] a leaf that any of them may import. Nothing in [`coordination`] imports from
+//! [`write`](mod@write): a shared pool flushes a bulk writer through the
+//! [`Flush`](coordination::Flush) trait and reads mirrors by their [`QualifiedName`].
 
-pub mod bulk;
 pub mod catalog;
 pub mod compare;
+pub mod coordination;
 pub mod ident;
 pub mod profile;
 pub mod report;
-pub mod repository;
-pub mod shared;
 pub mod sql;
 pub mod suggest;
-pub mod target;
-pub mod write_behind;
+pub mod write;
 
 pub use faker_core::estimate::{Profile, SkewFit};
-pub use ident::{Ident, IdentError};
+pub use ident::{Ident, IdentError, QualifiedName};
 pub use profile::{ProfileError, profile_column, profile_sql};
 pub use profile::{ValueCount, ValueCounts, profile_columns, value_counts};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};

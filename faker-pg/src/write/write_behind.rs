@@ -1,6 +1,9 @@
-//! Write-behind for [`PgRepository`](crate::repository::PgRepository): stores run in background
-//! tasks, a bounded number at a time, so that one generator keeps several transactions in
-//! flight (see [`PgRepository::behind`](crate::repository::PgRepository::behind)).
+//! Write-behind for [`PgRepository`](crate::write::repository::PgRepository): stores run in
+//! background tasks, a bounded number at a time, so that one generator keeps several
+//! transactions in flight (see
+//! [`PgRepository::behind`](crate::write::repository::PgRepository::behind)). Auto-assigned keys
+//! are reserved ahead ([`crate::write::keys`]), so `insert` returns the aggregate with its key
+//! before its store commits.
 //!
 //! Why: per-aggregate mode commits one transaction per aggregate, and a lone generator waits
 //! for each commit's round trip and disk flush before it builds the next aggregate. With `depth`
@@ -12,30 +15,49 @@ use faker_core::repository::RepositoryError;
 use sqlx::PgPool;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::repository::{PgRepositoryError, Table};
-use crate::target::Credits;
+use crate::coordination::target::Credits;
+use crate::write::keys::ReservedKeys;
+use crate::write::table::Table;
 
 /// Keys reserved from a sequence at a time.
-const KEY_BLOCK: i64 = 1_000;
+const KEY_BLOCK: u32 = 1_000;
+
+/// An error of write-behind mode itself (a store's own error is the repository's).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BehindError {
+    /// A background store panicked or was cancelled.
+    #[error("a background store did not complete: {source}")]
+    Background {
+        #[source]
+        source: JoinError,
+    },
+    /// What was left of the target's leases could not be given back.
+    #[error("cannot give back the target's leases: {source}")]
+    Release {
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl From<BehindError> for RepositoryError {
+    fn from(e: BehindError) -> RepositoryError {
+        RepositoryError::Storage(Box::new(e))
+    }
+}
 
 /// The state of write-behind mode, shared by the repository and its [`WriteBehind`] handle.
 pub(crate) struct Behind {
     depth: usize,
     pub(crate) tasks: JoinSet<Result<(), RepositoryError>>,
-    /// The auto-key column's sequence, once resolved.
-    sequence: Option<String>,
-    /// Reserved keys, largest first.
-    keys: Vec<i64>,
+    /// The auto-key column's reserved keys, once its sequence is resolved.
+    keys: Option<ReservedKeys>,
     /// Stores completed.
     stored: u64,
     /// Stores refused because the target was reached.
     refused: u64,
     /// Round-robin position over the lease slots.
     turn: usize,
-}
-
-fn storage(e: PgRepositoryError) -> RepositoryError {
-    RepositoryError::Storage(Box::new(e))
 }
 
 fn is_refusal(e: &RepositoryError) -> bool {
@@ -47,8 +69,7 @@ impl Behind {
         Behind {
             depth: depth.max(1),
             tasks: JoinSet::new(),
-            sequence: None,
-            keys: Vec::new(),
+            keys: None,
             stored: 0,
             refused: 0,
             turn: 0,
@@ -77,10 +98,7 @@ impl Behind {
                 }
                 Err(e)
             }
-            Err(e) => Err(storage(PgRepositoryError::Background {
-                table: String::new(),
-                reason: e.to_string(),
-            })),
+            Err(source) => Err(BehindError::Background { source }.into()),
         }
     }
 
@@ -102,45 +120,17 @@ impl Behind {
         Ok(())
     }
 
-    /// The next reserved key of `table`'s auto-key column, reserving a block when needed.
+    /// The next reserved key of `table`'s auto-key column (its sequence resolved on first use).
     pub(crate) async fn next_key(
         &mut self,
         pool: &PgPool,
         table: &Table,
     ) -> Result<i64, RepositoryError> {
-        if let Some(key) = self.keys.pop() {
-            return Ok(key);
-        }
-        let db = |source| {
-            storage(PgRepositoryError::Database {
-                table: table.name().to_string(),
-                source,
-            })
+        let keys = match self.keys.take() {
+            Some(keys) => keys,
+            None => ReservedKeys::resolve(pool, table, KEY_BLOCK).await?,
         };
-        let sequence = match &self.sequence {
-            Some(s) => s.clone(),
-            None => {
-                let column = table
-                    .auto_column()
-                    .map(|(c, _)| c.as_str().to_string())
-                    .unwrap_or_default();
-                let s = crate::bulk::resolve_sequence(pool, table.name(), &column)
-                    .await
-                    .map_err(|e| RepositoryError::Storage(Box::new(e)))?;
-                self.sequence = Some(s.clone());
-                s
-            }
-        };
-        let mut keys = crate::bulk::reserve_keys(pool, &sequence, KEY_BLOCK)
-            .await
-            .map_err(db)?;
-        let key = keys.pop().ok_or_else(|| {
-            db(sqlx::Error::Protocol(format!(
-                "sequence {sequence} returned no key"
-            )))
-        })?;
-        self.keys = keys;
-        Ok(key)
+        Ok(self.keys.insert(keys).next(pool).await?)
     }
 }
 
@@ -178,12 +168,12 @@ impl WriteBehind {
             }
         }
         if let (None, Some((pool, credits))) = (&first_error, &self.leases) {
-            credits.lock().await.release(pool).await.map_err(|source| {
-                storage(PgRepositoryError::Database {
-                    table: String::new(),
-                    source,
-                })
-            })?;
+            credits
+                .lock()
+                .await
+                .release(pool)
+                .await
+                .map_err(|source| BehindError::Release { source })?;
         }
         match first_error {
             Some(e) => Err(e),

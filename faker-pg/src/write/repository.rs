@@ -1,17 +1,21 @@
-//! PostgreSQL repositories: the application's real tables and faker's own JSONB mirror.
+//! [`PgRepository`]: per-aggregate storage in the application's real table and faker's JSONB
+//! mirror, one transaction per aggregate.
 //!
 //! A [`PgRepository`] stores each aggregate in one transaction:
 //!
 //! 1. through a [`PgWriter`] into the **application's table** — [`Table`] maps the exported state
 //!    to columns and reads an auto-assigned key back with `RETURNING`; or plug in your own sqlx
 //!    repository by implementing [`PgWriter`];
-//! 2. into the **mirror** — faker's record of every generated aggregate, one table per type
-//!    (`value_id jsonb unique`, `value jsonb`, GIN `jsonb_path_ops`), which serves `get`,
-//!    `find(spec)` and reloading pools when a run resumes.
+//! 2. into the **mirror** ([`Mirror`]) — faker's record of every generated aggregate, which
+//!    serves `get`, `find(spec)` and reloading pools when a run resumes.
+//!
+//! Optionally in the same statement or transaction: a claim against the dataset's [`Target`]
+//! and the publication of the aggregate in a shared pool's log ([`Publication`]). With
+//! [`PgRepository::behind`] the stores run in the background ([`crate::write::write_behind`]).
 //!
 //! Values always travel as bind parameters: a row is bound as one `jsonb` parameter and
 //! expanded by `jsonb_populate_record`, so PostgreSQL converts each field to its column's type.
-//! Names are [`Ident`]s, validated and quoted.
+//! Names are [`Ident`](crate::ident::Ident)s, validated and quoted.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -23,12 +27,13 @@ use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
 use thiserror::Error;
 
-use crate::ident::{Ident, qualified};
-use crate::shared::Publication;
-use crate::sql::Compiler;
-use crate::target::{Credits, Target};
-use crate::write_behind::Behind;
-pub use crate::write_behind::WriteBehind;
+use crate::coordination::log::Publication;
+use crate::coordination::target::{Credits, Target};
+use crate::ident::QualifiedName;
+use crate::write::keys::assign_key;
+use crate::write::mirror::Mirror;
+use crate::write::table::{MissingField, Table, export};
+use crate::write::write_behind::{Behind, WriteBehind};
 
 /// Writes an aggregate into the application's storage inside the repository's transaction.
 pub trait PgWriter: Send + Sync {
@@ -49,172 +54,31 @@ pub trait PgWriter: Send + Sync {
     ) -> BoxFuture<'c, Result<Option<JsonValue>, sqlx::Error>>;
 }
 
-/// A repository-level error of faker-pg.
+/// A write error of a [`PgRepository`] (reads fail with a
+/// [`MirrorError`](crate::write::mirror::MirrorError), key reservations with a
+/// [`SequenceError`](crate::write::keys::SequenceError)).
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PgRepositoryError {
     /// A column maps a path that the exported state does not have.
-    #[error("`{table}`: the exported state has no `{path}` for column `{column}`")]
-    MissingField {
-        table: String,
-        column: String,
-        path: String,
-    },
+    #[error(transparent)]
+    MissingField(#[from] MissingField),
     /// The database refused.
     #[error("`{table}`: {source}")]
-    Database { table: String, source: sqlx::Error },
-    /// A stored state could not be read back as the aggregate.
-    #[error("`{table}`: stored value does not deserialize: {source}")]
-    Decode {
-        table: String,
-        source: serde_json::Error,
-    },
-    /// A specification could not be compiled to SQL.
-    #[error("`{table}`: {source}")]
-    Sql {
-        table: String,
-        source: crate::sql::SqlError,
+    Database {
+        table: QualifiedName,
+        #[source]
+        source: sqlx::Error,
     },
     /// Write-behind mode reserves auto keys from a [`Table`]'s sequence; a custom
     /// [`PgWriter`] has none.
     #[error("`{table}`: write-behind with auto keys needs a `Table` writer")]
-    BehindNeedsTable { table: String },
-    /// A background store of write-behind mode did not complete.
-    #[error("`{table}`: a background store did not complete: {reason}")]
-    Background { table: String, reason: String },
+    BehindNeedsTable { table: QualifiedName },
 }
 
-/// The auto-key column of `table`, as a `bigint` expression for `RETURNING`.
-fn table_key(table: &Table) -> String {
-    table.auto_column().map_or_else(
-        || "0".to_string(),
-        |(c, _)| format!("{}::bigint", c.quoted()),
-    )
-}
-
-/// Writes a key reserved from a sequence into the aggregate.
-pub(crate) fn assign_key<A: Provider>(aggregate: &mut A, key: i64) -> Result<(), RepositoryError> {
-    aggregate
-        .assign_key(JsonValue::from(key))
-        .map_err(|source| RepositoryError::AssignKey {
-            aggregate: A::NAME,
-            key: JsonValue::from(key),
-            source,
-        })
-}
-
-fn storage(e: PgRepositoryError) -> RepositoryError {
-    RepositoryError::Storage(Box::new(e))
-}
-
-/// An application table: columns filled from paths of the exported state.
-///
-/// ```
-/// use faker_pg::repository::Table;
-/// let books = Table::new(Some("shop"), "books")?
-///     .column("tenant_id", "id.tenant_id")?
-///     .auto_key("book_id", "id.book_id")?
-///     .column("author_id", "author_id.author_id")?
-///     .column("title", "title")?;
-/// assert_eq!(books.name(), r#""shop"."books""#);
-/// # Ok::<(), faker_pg::IdentError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Table {
-    name: String,
-    columns: Vec<(Ident, String)>,
-    auto: Option<(Ident, String)>,
-}
-
-impl Table {
-    /// The table `schema.table` (validated, quoted).
-    pub fn new(schema: Option<&str>, table: &str) -> Result<Table, crate::IdentError> {
-        let schema = schema.map(Ident::new).transpose()?;
-        let table = Ident::new(table)?;
-        Ok(Table {
-            name: qualified(schema.as_ref(), &table),
-            columns: Vec::new(),
-            auto: None,
-        })
-    }
-
-    /// The quoted, qualified name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Maps `column` to the dotted `path` of the exported state.
-    pub fn column(mut self, column: &str, path: &str) -> Result<Table, crate::IdentError> {
-        self.columns.push((Ident::new(column)?, path.to_string()));
-        Ok(self)
-    }
-
-    /// Maps the auto-assigned key column (identity or serial) to `path`: left to the database
-    /// unless the key is given, and read back with `RETURNING`.
-    pub fn auto_key(mut self, column: &str, path: &str) -> Result<Table, crate::IdentError> {
-        self.auto = Some((Ident::new(column)?, path.to_string()));
-        Ok(self)
-    }
-
-    /// The row for `state`: `{column: value}` (with the auto key only when `with_key`).
-    pub fn row(&self, state: &JsonValue, with_key: bool) -> Result<JsonValue, PgRepositoryError> {
-        let mut row = serde_json::Map::new();
-        let auto = self.auto.iter().filter(|_| with_key);
-        for (column, path) in self.columns.iter().chain(auto) {
-            let value = path
-                .split('.')
-                .try_fold(state, |v, k| v.get(k))
-                .ok_or_else(|| PgRepositoryError::MissingField {
-                    table: self.name.clone(),
-                    column: column.as_str().to_string(),
-                    path: path.clone(),
-                })?;
-            row.insert(column.as_str().to_string(), value.clone());
-        }
-        Ok(JsonValue::Object(row))
-    }
-
-    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) WHERE EXISTS
-    /// (SELECT 1 FROM claim)`, for the one-statement store (no `RETURNING`: the caller adds it).
-    fn insert_from_claim(&self, with_key: bool) -> String {
-        format!(
-            "{} WHERE EXISTS (SELECT 1 FROM claim)",
-            self.insert_select(with_key)
-        )
-    }
-
-    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1)`: the row is
-    /// one `jsonb` parameter, converted to the columns' types by PostgreSQL.
-    fn insert_select(&self, with_key: bool) -> String {
-        let mut columns: Vec<String> = self.columns.iter().map(|(c, _)| c.quoted()).collect();
-        if let (true, Some((c, _))) = (with_key, &self.auto) {
-            columns.push(c.quoted());
-        }
-        let list = columns.join(", ");
-        format!(
-            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1::jsonb)",
-            t = self.name
-        )
-    }
-
-    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) [RETURNING key]`.
-    fn insert_sql(&self, with_key: bool) -> String {
-        match (&self.auto, with_key) {
-            (Some((c, _)), false) => {
-                format!("{} RETURNING {}", self.insert_select(false), c.quoted())
-            }
-            _ => self.insert_select(with_key),
-        }
-    }
-
-    /// The mapped columns with their paths, in mapping order (bulk mode's `COPY` list).
-    pub(crate) fn mapped_columns(&self) -> &[(Ident, String)] {
-        &self.columns
-    }
-
-    /// The auto-assigned key column with its path, if mapped.
-    pub(crate) fn auto_column(&self) -> Option<&(Ident, String)> {
-        self.auto.as_ref()
+impl From<PgRepositoryError> for RepositoryError {
+    fn from(e: PgRepositoryError) -> RepositoryError {
+        RepositoryError::Storage(Box::new(e))
     }
 }
 
@@ -230,7 +94,7 @@ impl PgWriter for Table {
         key_given: bool,
     ) -> BoxFuture<'c, Result<Option<JsonValue>, sqlx::Error>> {
         Box::pin(async move {
-            let with_key = key_given || self.auto.is_none();
+            let with_key = key_given || self.auto_column().is_none();
             let row = self
                 .row(state, with_key)
                 .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
@@ -248,79 +112,7 @@ impl PgWriter for Table {
     }
 }
 
-/// faker's own record of generated aggregates of one type.
-#[derive(Debug, Clone)]
-pub struct Mirror {
-    name: String,
-}
-
-impl Mirror {
-    /// The mirror table `schema.faker_<table>`.
-    pub fn new(schema: Option<&str>, table: &str) -> Result<Mirror, crate::IdentError> {
-        let schema = schema.map(Ident::new).transpose()?;
-        let table = Ident::new(format!("faker_{table}"))?;
-        Ok(Mirror {
-            name: qualified(schema.as_ref(), &table),
-        })
-    }
-
-    /// The quoted, qualified name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Creates the table and its indexes if they do not exist.
-    pub async fn create(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        let ddl = format!(
-            "CREATE TABLE IF NOT EXISTS {t} (
-                 position bigserial PRIMARY KEY,
-                 value_id jsonb NOT NULL UNIQUE,
-                 value jsonb NOT NULL
-             )",
-            t = self.name
-        );
-        sqlx::query(AssertSqlSafe(ddl)).execute(&mut *conn).await?;
-        // The index name is derived from the table name inside the same schema.
-        let index = format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (value jsonb_path_ops)",
-            Ident::new(format!("{}_value", self.bare()))
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-                .quoted(),
-            self.name
-        );
-        sqlx::query(AssertSqlSafe(index))
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
-    /// The unqualified table name (for naming its index).
-    fn bare(&self) -> String {
-        let last = self.name.rsplit('.').next().unwrap_or(&self.name);
-        last.trim_matches('"').replace("\"\"", "\"")
-    }
-
-    async fn insert(
-        &self,
-        conn: &mut PgConnection,
-        id: &JsonValue,
-        state: &JsonValue,
-    ) -> Result<(), sqlx::Error> {
-        let sql = format!(
-            "INSERT INTO {} (value_id, value) VALUES ($1, $2)",
-            self.name
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(sqlx::types::Json(id))
-            .bind(sqlx::types::Json(state))
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-}
-
 /// A target with this writer's leases of it.
-#[derive(Clone)]
 struct Leased {
     target: Target,
     owner: i64,
@@ -332,10 +124,11 @@ struct Leased {
 pub struct PgRepository<A, W = Table> {
     pool: PgPool,
     writer: Option<Arc<W>>,
-    mirror: Mirror,
+    // Behind `Arc`s: write-behind copies the configuration for every background store.
+    mirror: Arc<Mirror>,
     /// The target and this writer's leases of it.
-    target: Option<Leased>,
-    publication: Option<Publication>,
+    target: Option<Arc<Leased>>,
+    publication: Option<Arc<Publication>>,
     /// Write-behind mode: stores run in the background, a bounded number at a time.
     behind: Option<Arc<tokio::sync::Mutex<Behind>>>,
     _aggregate: PhantomData<fn() -> A>,
@@ -351,7 +144,7 @@ where
         PgRepository {
             pool,
             writer: writer.map(Arc::new),
-            mirror,
+            mirror: Arc::new(mirror),
             target: None,
             publication: None,
             behind: None,
@@ -432,13 +225,14 @@ where
         let slot = self.take_credit(behind.next_slot()).await?;
         let key_given = match (key_given, A::auto_key(), self.writer.as_deref()) {
             (false, Some(_), Some(writer)) => {
-                let table = writer.as_table().ok_or_else(|| {
-                    storage(PgRepositoryError::BehindNeedsTable {
-                        table: self.mirror.name.clone(),
-                    })
-                })?;
+                let table =
+                    writer
+                        .as_table()
+                        .ok_or_else(|| PgRepositoryError::BehindNeedsTable {
+                            table: self.mirror.name().clone(),
+                        })?;
                 let key = behind.next_key(&self.pool, table).await?;
-                assign_key(&mut aggregate, key)?;
+                assign_key(&mut aggregate, JsonValue::from(key))?;
                 true
             }
             (given, _, _) => given,
@@ -452,16 +246,17 @@ where
     }
 
     /// Stores an aggregate only within `target`: each aggregate's transaction claims one unit
-    /// of a block that generator `owner` (its [`PgShare::token`](crate::shared::PgShare::token))
+    /// of a block that generator `owner` (its
+    /// [`PgShare::token`](crate::coordination::pools::PgShare::token))
     /// leased from the target; when the goal leaves nothing more, `insert` fails with
     /// [`RepositoryError::TargetReached`]. Concurrent transactions (write-behind) claim
     /// against different lease rows, so they do not wait for each other (see [`Target`]).
     pub fn with_target(mut self, target: Target, owner: i64) -> Self {
-        self.target = Some(Leased {
+        self.target = Some(Arc::new(Leased {
             credits: Arc::new(tokio::sync::Mutex::new(Credits::new(target.clone(), owner))),
             target,
             owner,
-        });
+        }));
         self
     }
 
@@ -477,52 +272,38 @@ where
             .take(&self.pool, slot)
             .await
             .map_err(|e| self.db(e))?
-            .ok_or_else(|| RepositoryError::TargetReached {
-                table: self.mirror.name.clone(),
-            })
+            .ok_or_else(|| self.target_reached())
     }
 
     /// Also publishes every stored aggregate in a shared pool's log, in the same transaction
-    /// (see [`crate::shared`]).
+    /// (see [`crate::coordination::pools`]).
     pub fn publish_to(mut self, publication: Publication) -> Self {
-        self.publication = Some(publication);
+        self.publication = Some(Arc::new(publication));
         self
     }
 
     /// Every aggregate in the mirror, in insertion order (to reload pools when resuming).
     pub async fn load_all(&self) -> Result<Vec<A>, RepositoryError> {
-        let sql = format!("SELECT value FROM {} ORDER BY position", self.mirror.name);
-        let rows: Vec<sqlx::types::Json<JsonValue>> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.db(e))?;
-        rows.into_iter()
-            .map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
-            .collect()
+        Ok(self.mirror.load_all(&self.pool).await?)
     }
 
     /// Number of aggregates in the mirror.
     pub async fn count(&self) -> Result<u64, RepositoryError> {
-        let sql = format!("SELECT count(*) FROM {}", self.mirror.name);
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.db(e))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        Ok(self.mirror.count(&self.pool).await?)
     }
 
     fn db(&self, source: sqlx::Error) -> RepositoryError {
-        storage(PgRepositoryError::Database {
-            table: self.mirror.name.clone(),
+        PgRepositoryError::Database {
+            table: self.mirror.name().clone(),
             source,
-        })
+        }
+        .into()
     }
 
-    fn decode(&self, source: serde_json::Error) -> RepositoryError {
-        storage(PgRepositoryError::Decode {
-            table: self.mirror.name.clone(),
-            source,
-        })
+    fn target_reached(&self) -> RepositoryError {
+        RepositoryError::TargetReached {
+            table: self.mirror.name().to_string(),
+        }
     }
 
     /// Stores one aggregate, its target claim (if any) against lease slot `slot`.
@@ -547,14 +328,12 @@ where
         key_given: bool,
         slot: i32,
     ) -> Result<A, RepositoryError> {
-        let export = |source| RepositoryError::Export {
-            aggregate: A::NAME,
-            source,
-        };
         let auto = A::auto_key().filter(|_| !key_given && table.auto_column().is_some());
-        let state = serde_json::to_value(&aggregate).map_err(export)?;
-        let id = serde_json::to_value(aggregate.id()).map_err(export)?;
-        let row = table.row(&state, auto.is_none()).map_err(storage)?;
+        let state = export::<A>(&aggregate)?;
+        let id = export::<A>(&aggregate.id())?;
+        let row = table
+            .row(&state, auto.is_none())
+            .map_err(PgRepositoryError::from)?;
         // Where the assigned key goes: its path in the state, and in the id (relative to it).
         let state_path: Vec<String> = auto
             .as_deref()
@@ -587,17 +366,17 @@ where
         let (returning, id_expr, state_expr) = match (&auto, &id_path) {
             (None, _) => ("0::bigint".to_string(), "$2::jsonb", "$3::jsonb"),
             (Some(_), Some(path)) if path.is_empty() => (
-                table_key(table),
+                table.key_sql(),
                 "to_jsonb(app.k)",
                 "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
             ),
             (Some(_), Some(_)) => (
-                table_key(table),
+                table.key_sql(),
                 "jsonb_set($2::jsonb, $5::text[], to_jsonb(app.k))",
                 "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
             ),
             (Some(_), None) => (
-                table_key(table),
+                table.key_sql(),
                 "$2::jsonb",
                 "jsonb_set($3::jsonb, $4::text[], to_jsonb(app.k))",
             ),
@@ -609,12 +388,12 @@ where
             .unwrap_or_default();
         let sql = format!(
             "WITH claim AS ({claim}),
-                  app AS ({insert} RETURNING {returning} AS k),
-                  mirror AS (INSERT INTO {mirror} (value_id, value) SELECT {id_expr}, {state_expr} FROM app)
+                  app AS ({insert} WHERE EXISTS (SELECT 1 FROM claim) RETURNING {returning} AS k),
+                  mirror AS ({mirror} SELECT {id_expr}, {state_expr} FROM app)
                   {publish}
              SELECT k FROM app",
-            insert = table.insert_from_claim(auto.is_none()),
-            mirror = self.mirror.name,
+            insert = table.insert_select(auto.is_none()),
+            mirror = self.mirror.insert_into(),
         );
         let pool_name = self.publication.as_ref().map(|p| p.pool().to_string());
         let query = sqlx::query_scalar(AssertSqlSafe(sql))
@@ -638,19 +417,10 @@ where
             .await
             .map_err(|e| self.db(e))?;
         let Some(key) = key else {
-            return Err(RepositoryError::TargetReached {
-                table: self.mirror.name.clone(),
-            });
+            return Err(self.target_reached());
         };
         if auto.is_some() {
-            let key = JsonValue::from(key);
-            aggregate
-                .assign_key(key.clone())
-                .map_err(|source| RepositoryError::AssignKey {
-                    aggregate: A::NAME,
-                    key,
-                    source,
-                })?;
+            assign_key(&mut aggregate, JsonValue::from(key))?;
         }
         Ok(aggregate)
     }
@@ -661,11 +431,7 @@ where
         key_given: bool,
         slot: i32,
     ) -> Result<A, RepositoryError> {
-        let export = |source| RepositoryError::Export {
-            aggregate: A::NAME,
-            source,
-        };
-        let state = serde_json::to_value(&aggregate).map_err(export)?;
+        let state = export::<A>(&aggregate)?;
         let mut tx = self.pool.begin().await.map_err(|e| self.db(e))?;
         if let Some(leased) = &self.target {
             let claimed = leased
@@ -674,9 +440,7 @@ where
                 .await
                 .map_err(|e| self.db(e))?;
             if claimed == 0 {
-                return Err(RepositoryError::TargetReached {
-                    table: self.mirror.name.clone(),
-                });
+                return Err(self.target_reached());
             }
         }
         if let Some(writer) = &self.writer {
@@ -685,21 +449,20 @@ where
                 .await
                 .map_err(|e| self.db(e))?;
             if let Some(key) = assigned {
-                aggregate
-                    .assign_key(key.clone())
-                    .map_err(|source| RepositoryError::AssignKey {
-                        aggregate: A::NAME,
-                        key,
-                        source,
-                    })?;
+                assign_key(&mut aggregate, key)?;
             }
         }
-        let id = serde_json::to_value(aggregate.id()).map_err(export)?;
-        let state = serde_json::to_value(&aggregate).map_err(export)?;
-        self.mirror
-            .insert(&mut tx, &id, &state)
-            .await
-            .map_err(|e| self.db(e))?;
+        let id = export::<A>(&aggregate.id())?;
+        let state = export::<A>(&aggregate)?;
+        sqlx::query(AssertSqlSafe(format!(
+            "{} VALUES ($1, $2)",
+            self.mirror.insert_into()
+        )))
+        .bind(sqlx::types::Json(&id))
+        .bind(sqlx::types::Json(state))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db(e))?;
         if let Some(publication) = &self.publication {
             publication
                 .publish(&mut tx, &[id.to_string()])
@@ -734,42 +497,13 @@ where
 
     fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
         Box::pin(async move {
-            let id = serde_json::to_value(id).map_err(|source| RepositoryError::Export {
-                aggregate: A::NAME,
-                source,
-            })?;
-            let sql = format!("SELECT value FROM {} WHERE value_id = $1", self.mirror.name);
-            let row: Option<sqlx::types::Json<JsonValue>> = sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(sqlx::types::Json(id))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|e| self.db(e))?;
-            row.map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
-                .transpose()
+            let id = export::<A>(id)?;
+            Ok(self.mirror.get(&self.pool, &id).await?)
         })
     }
 
     fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
-        Box::pin(async move {
-            let compiled = Compiler::new().compile(query).map_err(|source| {
-                storage(PgRepositoryError::Sql {
-                    table: self.mirror.name.clone(),
-                    source,
-                })
-            })?;
-            let sql = format!(
-                "SELECT value FROM {} WHERE {} ORDER BY position",
-                self.mirror.name, compiled.sql
-            );
-            let rows: Vec<sqlx::types::Json<JsonValue>> = compiled
-                .bind_scalar(sqlx::query_scalar(AssertSqlSafe(sql)))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| self.db(e))?;
-            rows.into_iter()
-                .map(|v| serde_json::from_value(v.0).map_err(|e| self.decode(e)))
-                .collect()
-        })
+        Box::pin(async move { Ok(self.mirror.find(&self.pool, query).await?) })
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -17,11 +17,14 @@
 //!   then reuse it. An owner is a live session holding an advisory lock named by its token;
 //!   when it dies (`kill -9`) its unfinished slots are taken over.
 //!
-//! Writers publish into the log: [`PgRepository::publish_to`](crate::repository::PgRepository::publish_to)
-//! (inside its one statement or transaction) and
-//! [`BulkRepository::publish_to`](crate::bulk::BulkRepository::publish_to) (inside each batch's
-//! transaction, just before the commit). So a value is in the log exactly when it is committed
-//! and every foreign key to it holds.
+//! Writers publish into the log through a [`Publication`]:
+//! [`PgRepository::publish_to`](crate::write::repository::PgRepository::publish_to) (inside its
+//! one statement or transaction) and
+//! [`BulkRepository::publish_to`](crate::write::bulk::BulkRepository::publish_to) (inside each
+//! batch's transaction, just before the commit). So a value is in the log exactly when it is
+//! committed and every foreign key to it holds. A generator that buffers its values (bulk mode)
+//! hands its writer to [`PgSharedPool::flush_before_waiting`] as a [`Flush`]: this module knows
+//! nothing of the writers.
 //!
 //! Unique values are never duplicated: `value_id` is unique per pool, and the application's own
 //! keys come from its sequences.
@@ -31,130 +34,26 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use faker_core::provider::{JsonValue, Provider};
-use faker_core::repository::{BoxFuture, RepositoryError, SharedPool, SharedSequences, SlotClaim};
+use faker_core::repository::{BoxFuture, RepositoryError, SharedPool, SlotClaim};
 use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
-use thiserror::Error;
 use tokio::sync::Mutex;
 
-use crate::bulk::BulkWriter;
-use crate::ident::{Ident, IdentError, qualified};
-use crate::repository::Mirror;
-
-/// An error of the shared pools.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum SharedError {
-    /// The database refused.
-    #[error("shared pool `{pool}`: {source}")]
-    Database { pool: String, source: sqlx::Error },
-    /// A stored value does not read back as the aggregate.
-    #[error("shared pool `{pool}`: stored value does not deserialize: {source}")]
-    Decode {
-        pool: String,
-        source: serde_json::Error,
-    },
-    /// Another live generator held a slot without committing its value for too long.
-    #[error(
-        "shared pool `{pool}`: slot {slot} of `{plan}` is held by generator {owner} for more than {waited:?} without a committed value"
-    )]
-    SlotTimeout {
-        pool: String,
-        plan: String,
-        slot: u32,
-        owner: i64,
-        waited: Duration,
-    },
-    /// A slot this generator owned was taken over (it was believed dead).
-    #[error("shared pool `{pool}`: slot {slot} of `{plan}` was taken over by another generator")]
-    SlotLost {
-        pool: String,
-        plan: String,
-        slot: u32,
-    },
-    /// Our own bulk writer failed while we flushed it before waiting for a slot.
-    #[error("shared pool `{pool}`: {source}")]
-    Flush {
-        pool: String,
-        source: crate::bulk::BulkError,
-    },
-}
+use crate::coordination::error::SharedError;
+use crate::coordination::liveness::{alive_sql, hold};
+use crate::coordination::log::{Publication, SharedTables};
+use crate::ident::QualifiedName;
 
 fn storage(e: SharedError) -> RepositoryError {
     RepositoryError::Storage(Box::new(e))
 }
 
-/// Names of the shared tables of one schema.
-#[derive(Debug, Clone)]
-struct Tables {
-    log: String,
-    size: String,
-    slot: String,
-}
-
-impl Tables {
-    fn new(schema: Option<&str>) -> Result<Tables, IdentError> {
-        let schema = schema.map(Ident::new).transpose()?;
-        let name = |t: &str| Ident::new(t).map(|t| qualified(schema.as_ref(), &t));
-        Ok(Tables {
-            log: name("faker_pool")?,
-            size: name("faker_pool_size")?,
-            slot: name("faker_slot")?,
-        })
-    }
-}
-
-/// Writes into a pool log: what a repository needs to publish the aggregates it stores.
-#[derive(Debug, Clone)]
-pub struct Publication {
-    tables: Tables,
-    pool: String,
-}
-
-impl Publication {
-    /// The pool's name.
-    pub fn pool(&self) -> &str {
-        &self.pool
-    }
-
-    /// Data-modifying CTEs that publish the id `id_expr` (an SQL expression over the CTE
-    /// `source`), with the pool name bound as parameter `$param`. They start with a comma, to
-    /// follow the caller's own CTEs.
-    pub(crate) fn ctes(&self, source: &str, id_expr: &str, param: usize) -> String {
-        format!(
-            ", pool_position AS (UPDATE {size} SET size = size + 1 WHERE pool = ${param} RETURNING size - 1 AS p),
-               pool_log AS (INSERT INTO {log} (pool, position, value_id)
-                            SELECT ${param}, pool_position.p, {id_expr} FROM pool_position, {source})",
-            size = self.tables.size,
-            log = self.tables.log,
-        )
-    }
-
-    /// Publishes `ids` (JSON texts) in order, inside the caller's transaction. The counter row
-    /// stays locked until that transaction ends: call it last, just before the commit.
-    pub async fn publish(
-        &self,
-        conn: &mut PgConnection,
-        ids: &[String],
-    ) -> Result<(), sqlx::Error> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "WITH n AS (UPDATE {size} SET size = size + cardinality($2::text[]) WHERE pool = $1
-                        RETURNING size - cardinality($2::text[]) AS first)
-             INSERT INTO {log} (pool, position, value_id)
-             SELECT $1, n.first + u.o - 1, u.v::jsonb FROM n, unnest($2::text[]) WITH ORDINALITY AS u(v, o)",
-            size = self.tables.size,
-            log = self.tables.log,
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(&self.pool)
-            .bind(ids)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
+/// A writer that buffers the values it stores (bulk mode) and can be told to commit them now,
+/// because another generator waits for one of them. Implemented by
+/// [`BulkWriter`](crate::write::bulk::BulkWriter).
+pub trait Flush: Send + Sync {
+    /// Commits what is buffered.
+    fn flush(&self) -> BoxFuture<'_, Result<(), Box<dyn std::error::Error + Send + Sync>>>;
 }
 
 /// This generator's membership in the shared pools of one schema: a token, and the session
@@ -162,26 +61,10 @@ impl Publication {
 /// the membership.
 pub struct PgShare {
     pool: PgPool,
-    tables: Tables,
+    tables: SharedTables,
     token: i64,
     /// The session holding the liveness lock; never used again, only kept open.
     _alive: Arc<Mutex<PgConnection>>,
-}
-
-/// Takes the liveness lock of a token (a `pg_advisory_lock(bigint)` key).
-const LOCK_SQL: &str = "SELECT pg_advisory_lock($1)";
-
-/// An SQL boolean: whether the generator with token `owner` (an SQL expression) is alive,
-/// i.e. some session of this database holds its liveness lock. A `bigint` advisory key shows
-/// in `pg_locks` split into `classid` (high half) and `objid` (low half), `objsubid` 1.
-pub(crate) fn alive_sql(owner: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM pg_locks l
-                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                   AND l.classid = (({owner} >> 32) & 4294967295)::oid
-                   AND l.objid = ({owner} & 4294967295)::oid)"
-    )
 }
 
 impl PgShare {
@@ -194,9 +77,9 @@ impl PgShare {
     /// and stays consistent after a crash, because anything that depends on it (the row of a
     /// reference to the slot's value) commits later and its commit flushes the WAL up to it.
     pub async fn join(pool: PgPool, schema: Option<&str>) -> Result<PgShare, SharedError> {
-        let tables = Tables::new(schema).map_err(|e| SharedError::Database {
+        let tables = SharedTables::new(schema).map_err(|source| SharedError::Ident {
             pool: String::new(),
-            source: sqlx::Error::Protocol(e.to_string()),
+            source,
         })?;
         let db = |source| SharedError::Database {
             pool: String::new(),
@@ -241,18 +124,7 @@ impl PgShare {
                 .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
-        let mut alive = pool.acquire().await.map_err(db)?.detach();
-        // A random token: backend pids are reused, and a live session with a dead owner's pid
-        // would make its slots look held forever.
-        let token: i64 = sqlx::query_scalar("SELECT (random() * 9.2e18)::bigint")
-            .fetch_one(&mut alive)
-            .await
-            .map_err(db)?;
-        sqlx::query(LOCK_SQL)
-            .bind(token)
-            .execute(&mut alive)
-            .await
-            .map_err(db)?;
+        let (token, alive) = hold(&pool).await.map_err(db)?;
         Ok(PgShare {
             pool,
             tables,
@@ -281,15 +153,17 @@ impl PgShare {
                 pool: name.to_string(),
                 source,
             })?;
-        Ok(Publication {
-            tables: self.tables.clone(),
-            pool: name.to_string(),
-        })
+        Ok(Publication::new(self.tables.clone(), name))
     }
 
-    /// The shared pool `name` of `A`s, whose states are read from `mirror`. Give it to
+    /// The shared pool `name` of `A`s, whose states are read from the mirror table `mirror`
+    /// ([`Mirror::name`](crate::write::mirror::Mirror::name)). Give it to
     /// [`Faker::share_pool`](faker_core::provider::Faker::share_pool).
-    pub async fn pool<A>(&self, name: &str, mirror: &Mirror) -> Result<PgSharedPool<A>, SharedError>
+    pub async fn pool<A>(
+        &self,
+        name: &str,
+        mirror: &QualifiedName,
+    ) -> Result<PgSharedPool<A>, SharedError>
     where
         A: Provider + DeserializeOwned,
     {
@@ -298,7 +172,7 @@ impl PgShare {
             pool: self.pool.clone(),
             tables: self.tables.clone(),
             name: name.to_string(),
-            mirror: mirror.name().to_string(),
+            mirror: mirror.clone(),
             token: self.token,
             cursor: 0,
             last: None,
@@ -314,16 +188,16 @@ impl PgShare {
 /// One shared pool, as a [`SharedPool`] for the Faker; see the [module docs](self).
 pub struct PgSharedPool<A> {
     pool: PgPool,
-    tables: Tables,
+    tables: SharedTables,
     name: String,
-    mirror: String,
+    mirror: QualifiedName,
     token: i64,
     /// Log positions below this are already handed to the Faker.
     cursor: i64,
     last: Option<Instant>,
     interval: Duration,
     wait_limit: Duration,
-    flush: Option<BulkWriter>,
+    flush: Option<Arc<dyn Flush>>,
     _alive: Arc<Mutex<PgConnection>>,
     _aggregate: PhantomData<fn() -> A>,
 }
@@ -353,8 +227,8 @@ where
     /// with its batches: flush it when another generator waits for one of our slots (seen on
     /// catch-up, so within [`catch_up_every`](Self::catch_up_every)), and before we wait for
     /// another's (which may be waiting for ours).
-    pub fn flush_before_waiting(mut self, writer: BulkWriter) -> Self {
-        self.flush = Some(writer);
+    pub fn flush_before_waiting(mut self, writer: impl Flush + 'static) -> Self {
+        self.flush = Some(Arc::new(writer));
         self
     }
 
@@ -620,118 +494,5 @@ where
         id: &'a A::Id,
     ) -> BoxFuture<'a, Result<(), RepositoryError>> {
         Box::pin(async move { self.bind_slot(plan, slot, id).await.map_err(storage) })
-    }
-}
-
-/// Sequence numbers shared by every generator on a schema: one PostgreSQL sequence per
-/// sequence key (`Book.id/` — type, field, scope), created on first use as
-/// `<schema>.faker_seq_<hash of the key>` with the key as its comment. The sequence's increment
-/// is the block size: one `nextval` reserves a whole block for one generator, so numbers are
-/// distinct across processes and a block costs one round trip. Give it to
-/// [`Faker::share_sequences`](faker_core::provider::Faker::share_sequences).
-pub struct PgSequences {
-    pool: PgPool,
-    schema: Option<Ident>,
-    block: u64,
-    /// Resolved sequence names and increments, per key.
-    known: std::collections::HashMap<String, (String, u64)>,
-}
-
-impl PgSequences {
-    /// Sequences in `schema`, reserved `block` numbers at a time (a sequence keeps the block
-    /// size it was created with).
-    pub fn new(pool: PgPool, schema: Option<&str>, block: u64) -> Result<PgSequences, IdentError> {
-        Ok(PgSequences {
-            pool,
-            schema: schema.map(Ident::new).transpose()?,
-            block: block.max(1),
-            known: std::collections::HashMap::new(),
-        })
-    }
-
-    /// The sequence of `key`, created if needed, and its increment.
-    async fn sequence(&mut self, key: &str) -> Result<(String, u64), SharedError> {
-        if let Some(known) = self.known.get(key) {
-            return Ok(known.clone());
-        }
-        let db = |source| SharedError::Database {
-            pool: key.to_string(),
-            source,
-        };
-        let bare = Ident::new(format!("faker_seq_{:016x}", fnv1a(key)))
-            .map_err(|e| db(sqlx::Error::Protocol(e.to_string())))?;
-        let name = qualified(self.schema.as_ref(), &bare);
-        let increment = i64::try_from(self.block).unwrap_or(i64::MAX);
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        // CREATE SEQUENCE IF NOT EXISTS races between sessions: serialise on the name.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(&name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query(AssertSqlSafe(format!(
-            "CREATE SEQUENCE IF NOT EXISTS {name} AS bigint MINVALUE 0 START 0 INCREMENT {increment}"
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        // The key as the sequence's comment, for whoever lists the schema. COMMENT takes no
-        // bind parameters: the key travels as a setting and is quoted by `format(%L)`.
-        sqlx::query("SELECT set_config('faker.key', $1, true)")
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query(AssertSqlSafe(format!(
-            "DO $$ BEGIN EXECUTE format('COMMENT ON SEQUENCE {} IS %L', current_setting('faker.key')); END $$",
-            name.replace('\'', "''")
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        let actual: i64 = sqlx::query_scalar(
-            "SELECT increment_by FROM pg_sequences WHERE schemaname = $1 AND sequencename = $2",
-        )
-        .bind(match &self.schema {
-            Some(s) => s.as_str().to_string(),
-            None => "public".to_string(),
-        })
-        .bind(bare.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        let found = (name, u64::try_from(actual).unwrap_or(1).max(1));
-        self.known.insert(key.to_string(), found.clone());
-        Ok(found)
-    }
-}
-
-/// FNV-1a, 64 bits: a stable name for a sequence key (identifiers are limited to 63 bytes).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-impl SharedSequences for PgSequences {
-    fn reserve<'a>(
-        &'a mut self,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<(u64, u64), RepositoryError>> {
-        Box::pin(async move {
-            let (name, block) = self.sequence(key).await.map_err(storage)?;
-            let first: i64 = sqlx::query_scalar("SELECT nextval($1::regclass)")
-                .bind(&name)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|source| {
-                    storage(SharedError::Database {
-                        pool: key.to_string(),
-                        source,
-                    })
-                })?;
-            Ok((u64::try_from(first).unwrap_or(0), block))
-        })
     }
 }

@@ -16,20 +16,20 @@
 //! unit from `rows` (leased) to `done` (committed) — no row shared between concurrent
 //! transactions. What is done is `faker_target.done` plus every lease's `done`, all committed
 //! with the aggregates. A lease belongs to a generator token
-//! ([`crate::shared::PgShare::token`]) and dies with its session: the next `lease` frees the
+//! ([`PgShare::token`](crate::coordination::pools::PgShare::token)) and dies with its session: the next `lease` frees the
 //! `rows` of dead generators (their `done` stays), so a killed process never blocks the others
 //! and what it did not commit is generated again.
 
 use sqlx::{AssertSqlSafe, PgConnection};
 
-use crate::ident::{Ident, IdentError, qualified};
-use crate::shared::alive_sql;
+use crate::coordination::liveness::alive_sql;
+use crate::ident::{Ident, IdentError, QualifiedName};
 
 /// The target row of one kind of aggregate (e.g. `books`).
 #[derive(Debug, Clone)]
 pub struct Target {
-    table: String,
-    leases: String,
+    table: QualifiedName,
+    leases: QualifiedName,
     name: String,
 }
 
@@ -38,8 +38,8 @@ impl Target {
     pub fn new(schema: Option<&str>, name: &str) -> Result<Target, IdentError> {
         let schema = schema.map(Ident::new).transpose()?;
         Ok(Target {
-            table: qualified(schema.as_ref(), &Ident::new("faker_target")?),
-            leases: qualified(schema.as_ref(), &Ident::new("faker_target_lease")?),
+            table: QualifiedName::new(schema.clone(), Ident::new("faker_target")?),
+            leases: QualifiedName::new(schema, Ident::new("faker_target_lease")?),
             name: name.to_string(),
         })
     }

@@ -1,0 +1,279 @@
+//! Buffers and encoding: a table's rows and mirror rows as CSV bytes, ready for `COPY`, and the
+//! byte ranges that let `get`/`find` and the publication read them back without parsing.
+
+use std::borrow::Cow;
+use std::io;
+
+use faker_core::provider::JsonValue;
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::coordination::log::Publication;
+use crate::write::bulk::error::BulkError;
+use crate::write::mirror::Mirror;
+use crate::write::table::Table;
+
+/// What does not change for a registered table: its names, columns and `COPY` statements.
+pub(crate) struct Meta {
+    pub(crate) table: Table,
+    pub(crate) mirror: Mirror,
+    copy_rows: String,
+    copy_mirror: String,
+    /// The shared pool log this table's aggregates are published in, if any.
+    pub(crate) publication: Option<Publication>,
+}
+
+impl Meta {
+    pub(crate) fn new(table: Table, mirror: Mirror, publication: Option<Publication>) -> Meta {
+        Meta {
+            copy_rows: table.copy_sql(),
+            copy_mirror: mirror.copy_sql(),
+            table,
+            mirror,
+            publication,
+        }
+    }
+
+    /// `COPY` of the rows, then of the mirror rows.
+    pub(crate) async fn copy(&self, conn: &mut PgConnection, rows: &Rows) -> Result<(), BulkError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        copy_in(conn, &self.copy_rows, &rows.rows)
+            .await
+            .map_err(|source| BulkError::Database {
+                table: self.table.name().clone(),
+                source,
+            })?;
+        copy_in(conn, &self.copy_mirror, &rows.mirror_rows)
+            .await
+            .map_err(|source| BulkError::Database {
+                table: self.mirror.name().clone(),
+                source,
+            })
+    }
+
+    /// Appends the row and the mirror row of `state` to `rows` (nothing when it fails).
+    pub(crate) fn push(
+        &self,
+        rows: &mut Rows,
+        state: &JsonValue,
+        id: &impl Serialize,
+    ) -> Result<(), BulkError> {
+        let (row_len, mirror_len) = (rows.rows.len(), rows.mirror_rows.len());
+        let result = self.encode(rows, state, id);
+        if result.is_err() {
+            rows.rows.truncate(row_len);
+            rows.mirror_rows.truncate(mirror_len);
+        }
+        result
+    }
+
+    fn encode(
+        &self,
+        rows: &mut Rows,
+        state: &JsonValue,
+        id: &impl Serialize,
+    ) -> Result<(), BulkError> {
+        let encode = |source| BulkError::Encode {
+            table: self.table.name().clone(),
+            source,
+        };
+        let out = &mut rows.rows;
+        for (i, column) in self.table.written_columns(true).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let value = self.table.value(column, state)?;
+            push_field(out, value).map_err(encode)?;
+        }
+        out.push(b'\n');
+        let row_end = out.len();
+
+        let out = &mut rows.mirror_rows;
+        out.push(b'"');
+        let id_start = out.len();
+        serde_json::to_writer(Escaped(out), id).map_err(encode)?;
+        let id_end = out.len();
+        out.extend_from_slice(b"\",\"");
+        let value_start = out.len();
+        serde_json::to_writer(Escaped(out), state).map_err(encode)?;
+        let value_end = out.len();
+        out.extend_from_slice(b"\"\n");
+
+        rows.row_ends.push(row_end);
+        rows.mirror_index.push(MirrorRow {
+            id: (id_start, id_end),
+            value: (value_start, value_end),
+        });
+        Ok(())
+    }
+}
+
+/// Byte ranges, in the mirror buffer, of one row's escaped id and state (inside the quotes).
+#[derive(Debug, Clone, Copy)]
+struct MirrorRow {
+    id: (usize, usize),
+    value: (usize, usize),
+}
+
+/// Buffered CSV rows of one table and of its mirror.
+#[derive(Default)]
+pub(crate) struct Rows {
+    rows: Vec<u8>,
+    /// Where each application row ends.
+    row_ends: Vec<usize>,
+    mirror_rows: Vec<u8>,
+    mirror_index: Vec<MirrorRow>,
+}
+
+impl Rows {
+    pub(crate) fn len(&self) -> usize {
+        self.row_ends.len()
+    }
+
+    /// The ids of the rows as JSON texts (their CSV quoting undone).
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.mirror_index
+            .iter()
+            .map(|r| {
+                String::from_utf8_lossy(&unescape(&self.mirror_rows[r.id.0..r.id.1])).into_owned()
+            })
+            .collect()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.row_ends.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rows.clear();
+        self.row_ends.clear();
+        self.mirror_rows.clear();
+        self.mirror_index.clear();
+    }
+
+    /// Keeps the first `n` rows.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        let (rows_end, mirror_end) = match n.checked_sub(1) {
+            None => (0, 0),
+            // closing quote and newline after the last kept state
+            Some(last) => (self.row_ends[last], self.mirror_index[last].value.1 + 2),
+        };
+        self.rows.truncate(rows_end);
+        self.row_ends.truncate(n);
+        self.mirror_rows.truncate(mirror_end);
+        self.mirror_index.truncate(n);
+    }
+
+    /// The buffered state (as JSON text) whose id is `id`.
+    pub(crate) fn pending(&self, id: &EscapedId) -> Option<Cow<'_, [u8]>> {
+        self.mirror_index
+            .iter()
+            .find(|r| self.mirror_rows[r.id.0..r.id.1] == id.0[..])
+            .map(|r| unescape(&self.mirror_rows[r.value.0..r.value.1]))
+    }
+
+    /// Every buffered state (as JSON text), in insertion order.
+    pub(crate) fn pending_states(&self) -> impl Iterator<Item = Cow<'_, [u8]>> {
+        self.mirror_index
+            .iter()
+            .map(|r| unescape(&self.mirror_rows[r.value.0..r.value.1]))
+    }
+}
+
+/// An id encoded as the buffers hold it, to look it up among the buffered rows.
+pub(crate) struct EscapedId(Vec<u8>);
+
+impl EscapedId {
+    pub(crate) fn new(id: &impl Serialize) -> Result<EscapedId, serde_json::Error> {
+        let mut out = Vec::new();
+        serde_json::to_writer(Escaped(&mut out), id)?;
+        Ok(EscapedId(out))
+    }
+}
+
+async fn copy_in(conn: &mut PgConnection, statement: &str, data: &[u8]) -> sqlx::Result<()> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    // On an error `copy` is dropped, which aborts the COPY; the transaction then rolls back.
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// One CSV field for PostgreSQL: strings always quoted (an empty string is `""`), `null` an
+/// empty unquoted field (SQL `NULL`), numbers and booleans as JSON text, objects and arrays as
+/// quoted JSON text.
+///
+/// (Hand-written rather than through the `csv` crate: its quoting style is chosen per writer,
+/// and PostgreSQL needs quoted `""` and unquoted empty fields in one record.)
+fn push_field(out: &mut Vec<u8>, value: &JsonValue) -> Result<(), serde_json::Error> {
+    match value {
+        JsonValue::Null => {}
+        JsonValue::Bool(true) => out.extend_from_slice(b"true"),
+        JsonValue::Bool(false) => out.extend_from_slice(b"false"),
+        JsonValue::Number(n) => serde_json::to_writer(&mut *out, n)?,
+        JsonValue::String(s) => {
+            out.push(b'"');
+            escape_into(out, s.as_bytes());
+            out.push(b'"');
+        }
+        JsonValue::Array(_) | JsonValue::Object(_) => {
+            out.push(b'"');
+            serde_json::to_writer(Escaped(&mut *out), value)?;
+            out.push(b'"');
+        }
+    }
+    Ok(())
+}
+
+/// Appends `bytes` with every `"` doubled (the inside of a quoted CSV field).
+fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut rest = bytes;
+    while let Some(i) = rest.iter().position(|&b| b == b'"') {
+        out.extend_from_slice(&rest[..=i]);
+        out.push(b'"');
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+/// The inside of a quoted CSV field, back to its text.
+fn unescape(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if !bytes.contains(&b'"') {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut quote = false;
+    for &b in bytes {
+        if b == b'"' && quote {
+            quote = false;
+            continue;
+        }
+        quote = b == b'"';
+        out.push(b);
+    }
+    Cow::Owned(out)
+}
+
+/// A writer that escapes what it is given as the inside of a quoted CSV field.
+struct Escaped<'a>(&'a mut Vec<u8>);
+
+impl io::Write for Escaped<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        escape_into(self.0, buf);
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        escape_into(self.0, buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

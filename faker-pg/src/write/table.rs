@@ -1,0 +1,181 @@
+//! [`Table`]: an application table, its columns filled from paths of an aggregate's exported
+//! state, and the SQL that writes one row into it. Shared by the per-aggregate repository
+//! (`INSERT .. jsonb_populate_record`) and bulk mode (`COPY`), which read columns the same way.
+
+use faker_core::provider::{JsonValue, Provider};
+use faker_core::repository::RepositoryError;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::ident::{Ident, IdentError, QualifiedName};
+
+/// The exported state (or id) of an aggregate of `A` as JSON, the form columns are read from.
+pub(crate) fn export<A: Provider>(value: &impl Serialize) -> Result<JsonValue, RepositoryError> {
+    serde_json::to_value(value).map_err(|source| RepositoryError::Export {
+        aggregate: A::NAME,
+        source,
+    })
+}
+
+/// A column maps a path that the exported state does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("`{table}`: the exported state has no `{path}` for column {column}")]
+pub struct MissingField {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: Ident,
+    /// The dotted path the column maps.
+    pub path: String,
+}
+
+/// A column of a [`Table`] and the dotted path of the exported state it is filled from.
+#[derive(Debug, Clone)]
+pub(crate) struct Column {
+    pub(crate) name: Ident,
+    pub(crate) path: String,
+    /// `path` split at its dots, once.
+    segments: Vec<String>,
+}
+
+impl Column {
+    fn new(name: &str, path: &str) -> Result<Column, IdentError> {
+        Ok(Column {
+            name: Ident::new(name)?,
+            path: path.to_string(),
+            segments: path.split('.').map(str::to_string).collect(),
+        })
+    }
+
+    /// The column's value in `state`, if the state has its path.
+    pub(crate) fn value_in<'s>(&self, state: &'s JsonValue) -> Option<&'s JsonValue> {
+        self.segments
+            .iter()
+            .try_fold(state, |v, k| v.get(k.as_str()))
+    }
+}
+
+/// An application table: columns filled from paths of the exported state.
+///
+/// ```
+/// use faker_pg::write::Table;
+/// let books = Table::new(Some("shop"), "books")?
+///     .column("tenant_id", "id.tenant_id")?
+///     .auto_key("book_id", "id.book_id")?
+///     .column("author_id", "author_id.author_id")?
+///     .column("title", "title")?;
+/// assert_eq!(books.name().to_string(), r#""shop"."books""#);
+/// # Ok::<(), faker_pg::IdentError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Table {
+    name: QualifiedName,
+    columns: Vec<Column>,
+    auto: Option<Column>,
+}
+
+impl Table {
+    /// The table `schema.table` (validated).
+    pub fn new(schema: Option<&str>, table: &str) -> Result<Table, IdentError> {
+        Ok(Table {
+            name: QualifiedName::parse(schema, table)?,
+            columns: Vec::new(),
+            auto: None,
+        })
+    }
+
+    /// The qualified name (its `Display` is the quoted SQL form).
+    pub fn name(&self) -> &QualifiedName {
+        &self.name
+    }
+
+    /// Maps `column` to the dotted `path` of the exported state.
+    pub fn column(mut self, column: &str, path: &str) -> Result<Table, IdentError> {
+        self.columns.push(Column::new(column, path)?);
+        Ok(self)
+    }
+
+    /// Maps the auto-assigned key column (identity or serial) to `path`: left to the database
+    /// unless the key is given, and read back with `RETURNING`.
+    pub fn auto_key(mut self, column: &str, path: &str) -> Result<Table, IdentError> {
+        self.auto = Some(Column::new(column, path)?);
+        Ok(self)
+    }
+
+    /// The value of `column` in `state`.
+    pub(crate) fn value<'s>(
+        &self,
+        column: &Column,
+        state: &'s JsonValue,
+    ) -> Result<&'s JsonValue, MissingField> {
+        column.value_in(state).ok_or_else(|| MissingField {
+            table: self.name.clone(),
+            column: column.name.clone(),
+            path: column.path.clone(),
+        })
+    }
+
+    /// The row for `state`: `{column: value}` (with the auto key only when `with_key`).
+    pub fn row(&self, state: &JsonValue, with_key: bool) -> Result<JsonValue, MissingField> {
+        let mut row = serde_json::Map::new();
+        for column in self.written_columns(with_key) {
+            let value = self.value(column, state)?;
+            row.insert(column.name.as_str().to_string(), value.clone());
+        }
+        Ok(JsonValue::Object(row))
+    }
+
+    /// The columns a row is written with: the mapped ones in mapping order, then the auto key
+    /// when `with_key` (bulk mode's `COPY` list, with the key always given).
+    pub(crate) fn written_columns(&self, with_key: bool) -> impl Iterator<Item = &Column> {
+        self.columns
+            .iter()
+            .chain(self.auto.iter().filter(move |_| with_key))
+    }
+
+    /// The auto-assigned key column, if mapped.
+    pub(crate) fn auto_column(&self) -> Option<&Column> {
+        self.auto.as_ref()
+    }
+
+    /// The auto-key column as a `bigint` expression for `RETURNING` (`0` without one).
+    pub(crate) fn key_sql(&self) -> String {
+        self.auto
+            .as_ref()
+            .map_or_else(|| "0".to_string(), |c| format!("{}::bigint", c.name))
+    }
+
+    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1)`: the row is
+    /// one `jsonb` parameter, converted to the columns' types by PostgreSQL.
+    pub(crate) fn insert_select(&self, with_key: bool) -> String {
+        let list = self
+            .written_columns(with_key)
+            .map(|c| c.name.quoted())
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "INSERT INTO {t} ({list}) SELECT {list} FROM jsonb_populate_record(NULL::{t}, $1::jsonb)",
+            t = self.name
+        )
+    }
+
+    /// `INSERT INTO t (cols) SELECT cols FROM jsonb_populate_record(NULL::t, $1) [RETURNING key]`.
+    pub(crate) fn insert_sql(&self, with_key: bool) -> String {
+        match (&self.auto, with_key) {
+            (Some(c), false) => {
+                format!("{} RETURNING {}", self.insert_select(false), c.name)
+            }
+            _ => self.insert_select(with_key),
+        }
+    }
+
+    /// `COPY t (cols) FROM STDIN (FORMAT csv)`, every column including the auto key.
+    pub(crate) fn copy_sql(&self) -> String {
+        let list = self
+            .written_columns(true)
+            .map(|c| c.name.quoted())
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("COPY {} ({list}) FROM STDIN (FORMAT csv)", self.name)
+    }
+}
