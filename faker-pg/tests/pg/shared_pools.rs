@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use faker_core::provider::{Faker, Provider};
 use faker_core::repository::{SharedPool, SlotClaim};
+use faker_fixtures::bookstore::{Author, Book, Tenant, TenantId};
 use faker_pg::Ident;
 use faker_pg::repository::{Mirror, PgRepository, Table};
 use faker_pg::shared::{PgShare, SharedError};
@@ -13,7 +14,6 @@ use faker_pg::target::Target;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::domain::{Author, Book, Tenant, TenantId};
 use crate::support::*;
 
 /// The bookstore's tables (with their foreign keys) and mirrors in `schema`.
