@@ -5,11 +5,6 @@
 //!
 //! `cargo bench --bench bookstore` (numbers and machine in BENCHMARKS.md).
 
-#[path = "../tests/common/bookstore.rs"]
-#[allow(dead_code)]
-mod bookstore;
-
-use bookstore::Book;
 use ddd_faker::provider::Faker;
 use ddd_faker::rng::seeded;
 use divan::counter::ItemsCount;
@@ -17,6 +12,7 @@ use divan::{Bencher, black_box};
 use fake::Fake;
 use fake::faker::lorem::en::Words;
 use fake::faker::name::en::{FirstName, LastName};
+use faker_fixtures::by_hand::Book;
 
 fn main() {
     divan::main();

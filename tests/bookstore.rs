@@ -3,16 +3,14 @@
 mod common;
 
 /// The example's domain, with `#[derive(Provider)]`.
-#[path = "../examples/bookstore/domain.rs"]
-#[allow(dead_code)]
-mod derived;
+use faker_fixtures::bookstore as derived;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::bookstore::{Author, AuthorId, Book, Tenant, TenantId};
 use ddd_faker::estimate::Profile;
+use faker_fixtures::by_hand::{Author, AuthorId, Book, Tenant, TenantId};
 use serde_json::Value;
 
 fn out_dir(name: &str) -> PathBuf {

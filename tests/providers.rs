@@ -7,13 +7,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::bookstore::{Author, Book, Tenant, TenantId};
 use ddd_faker::PoissonCount;
 use ddd_faker::distributor::DistributorConfig;
 use ddd_faker::estimate::Profile;
 use ddd_faker::provider::{Cx, ErrorKind, Faker, FakerError, Provider, Schema};
 use ddd_faker::repository::{BoxFuture, InMemoryRepository, Repository, RepositoryError};
 use ddd_faker::spec::Query;
+use faker_fixtures::by_hand::{Author, Book, Tenant, TenantId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

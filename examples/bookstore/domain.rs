@@ -6,8 +6,8 @@
 //! repository (auto-increment). The domain's own constructors keep the invariants: a book whose
 //! author belongs to another tenant cannot be built.
 //!
-//! The same types with hand-written providers live in `tests/common/bookstore.rs`; a test checks
-//! that both give the same dataset for the same seed.
+//! The same types with hand-written providers live in `faker-fixtures/src/by_hand.rs`; a test
+//! checks that both give the same dataset for the same seed.
 
 use std::fmt;
 

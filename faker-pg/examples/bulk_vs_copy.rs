@@ -20,22 +20,17 @@
 //! `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`); both schemas are
 //! dropped at the end.
 
-#[path = "../../examples/bookstore/domain.rs"]
-#[allow(dead_code)]
-mod domain;
-
 use std::error::Error;
 use std::time::Instant;
 
 use ddd_faker::provider::Faker;
+use faker_fixtures::bookstore::{Author, Book, Tenant};
 use faker_pg::Ident;
 use faker_pg::write::bulk::{BulkOptions, BulkWriter};
 use faker_pg::write::{Mirror, Table};
 use futures_util::StreamExt;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
-
-use domain::{Author, Book, Tenant};
 
 const SEED: u64 = 7;
 

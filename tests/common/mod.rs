@@ -1,7 +1,6 @@
-//! Shared helpers for the workspace-level tests.
+//! Shared helpers for the workspace-level tests (the bookstore providers are in the
+//! `faker-fixtures` crate).
 #![allow(dead_code)]
-
-pub mod bookstore;
 
 use ddd_faker::distributor::{DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use ddd_faker::estimate::Profile;

@@ -28,8 +28,3 @@ mod profile;
 mod shared_pools;
 mod spec_sql;
 mod support;
-
-// The bookstore example's derived domain, shared with the shared-pool tests.
-#[path = "../../../examples/bookstore/domain.rs"]
-#[allow(dead_code)]
-mod domain;

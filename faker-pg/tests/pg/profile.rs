@@ -1,5 +1,9 @@
 //! Column and tuple profiles computed by the server (`profile_column`, `profile_columns`,
 //! `value_counts`) equal faker-core's Rust estimators on known distributions.
+//!
+//! One unit because every test asks the same question (does the server's profile equal the Rust
+//! one for these counts?) with the same helpers; the tuple tests extend the single-column ones to
+//! composite keys.
 
 use faker_pg::ident::qualified;
 use faker_pg::profile::{profile_columns_sql, values_sql};

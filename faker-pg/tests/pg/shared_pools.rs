@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use faker_core::provider::{Faker, Provider};
 use faker_core::repository::{SharedPool, SlotClaim};
+use faker_fixtures::bookstore::{Author, Book, Tenant, TenantId};
 use faker_pg::Ident;
 use faker_pg::coordination::{PgShare, SharedError, Target};
 use faker_pg::write::{Mirror, PgRepository, Table};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::domain::{Author, Book, Tenant, TenantId};
 use crate::support::*;
 
 /// The bookstore's tables (with their foreign keys) and mirrors in `schema`.

@@ -1,0 +1,376 @@
+//! Out of process: `HttpCommands` against the test server of [`crate::http_server`]: ids,
+//! retries with the same key, timeouts, errors, the in-flight limit, payload routes.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use faker_core::command::{
+    BodyFormat, CommandError, HttpCommands, HttpError, HttpErrorKind, HttpRepository,
+};
+use faker_core::provider::{Faker, FakerError};
+
+use crate::fixtures::*;
+use crate::http_server::*;
+
+// ---------------------------------------------------------------------------- helpers
+
+fn client(server: &TestServer) -> HttpCommands {
+    let built = HttpCommands::builder(&server.base())
+        .no_proxy()
+        .retries(3)
+        .backoff(Duration::from_millis(10), Duration::from_millis(80))
+        .timeout(Duration::from_secs(5))
+        .build();
+    match built {
+        Ok(c) => c,
+        Err(e) => panic!("client: {e}"),
+    }
+}
+
+/// The `HttpError` inside a Faker error.
+fn http_failure(error: &FakerError) -> &HttpError {
+    match &command_failure(error).source {
+        CommandError::Http(e) => e,
+        other => panic!("not an HTTP error: {other}"),
+    }
+}
+
+// ------------------------------------------------------------------------------ tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_flow_into_aggregates_pools_and_references() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    let client = client(&server);
+    let mut faker = Faker::new(11);
+    faker.set_repository::<Tenant>(HttpRepository::new(client.clone()))?;
+    faker.set_repository::<Member>(HttpRepository::new(client.clone()))?;
+    let members = faker.create_many::<Member>(30).await?;
+
+    let created = server.created();
+    let tenants: Vec<&Created> = created
+        .iter()
+        .filter(|c| c.path == "/commands/CreateTenant")
+        .collect();
+    let server_members: Vec<&Created> = created
+        .iter()
+        .filter(|c| c.path == "/commands/CreateMember")
+        .collect();
+    assert_eq!(server_members.len(), 30);
+    assert_eq!(tenants.len() + server_members.len(), created.len());
+    // The envelope: seq per repository, the command's name, the exported state.
+    for (i, c) in tenants.iter().enumerate() {
+        assert_eq!(c.body["seq"], i as u64);
+        assert_eq!(c.body["command"], "CreateTenant");
+        assert_eq!(c.body["payload"]["id"], 0, "the placeholder key");
+        assert!(c.key.starts_with(client.run_id()), "{}", c.key);
+        assert!(c.key.ends_with(&format!("-Tenant-{i}")), "{}", c.key);
+    }
+    // The server's ids are the aggregates' ids and the pool's; references reuse them.
+    let tenant_ids: Vec<i64> = tenants.iter().map(|c| c.id).collect();
+    let pool: Vec<i64> = faker
+        .pool::<Tenant>()
+        .map(|p| p.iter().copied().collect())
+        .unwrap_or_default();
+    assert_eq!(pool, tenant_ids);
+    assert!(tenant_ids.iter().all(|&id| id >= 1000));
+    for (m, c) in members.iter().zip(&server_members) {
+        assert_eq!(m.id, c.id);
+        assert!(tenant_ids.contains(&m.tenant_id), "{m:?}");
+        assert_eq!(c.body["payload"]["tenant_id"], m.tenant_id);
+    }
+    let reused = members.len() - tenant_ids.len();
+    assert!(reused > 0, "mean 4: tenants are reused");
+    let stored = faker.get::<Member>(&members[3].id).await?;
+    assert_eq!(stored.map(|m| m.email), Some(members[3].email.clone()));
+    // Each command once; every key distinct.
+    assert_eq!(server.requests().len(), created.len());
+    server.assert_no_duplicates();
+    assert_eq!(client.in_flight(), 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_is_retried_with_the_same_key_and_creates_once() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.fail("Tenant", 1, [Fault::Status(503), Fault::Status(503)]);
+    let mut faker = Faker::new(1);
+    faker.set_repository::<Tenant>(HttpRepository::new(client(&server)))?;
+    let tenants = faker.create_many::<Tenant>(3).await?;
+
+    let attempts = server.attempts_per_key();
+    let created = server.created();
+    assert_eq!(created.len(), 3);
+    assert_eq!(attempts[&created[1].key], 3, "two 503s, then success");
+    assert_eq!(attempts[&created[0].key], 1);
+    let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
+    assert_eq!(ids, created.iter().map(|c| c.id).collect::<Vec<_>>());
+    // The retries carried the very same body.
+    let bodies: HashSet<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.key == created[1].key)
+        .map(|r| r.body.to_string())
+        .collect();
+    assert_eq!(bodies.len(), 1);
+    server.assert_no_duplicates();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_are_retried_without_duplicates() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    // seq 0: dropped before the application did anything;
+    // seq 2: the application created it, and the answer was lost.
+    server.fail("Tenant", 0, [Fault::Drop]);
+    server.fail("Tenant", 2, [Fault::CreateThenDrop]);
+    let mut faker = Faker::new(2);
+    faker.set_repository::<Tenant>(HttpRepository::new(client(&server)))?;
+    let tenants = faker.create_many::<Tenant>(4).await?;
+
+    let created = server.created();
+    assert_eq!(created.len(), 4, "one creation per command");
+    let attempts = server.attempts_per_key();
+    assert_eq!(attempts[&created[0].key], 2);
+    assert_eq!(attempts[&created[2].key], 2, "same key seen twice");
+    // The repeat got the first execution's id, not a new one.
+    let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
+    assert_eq!(ids, created.iter().map(|c| c.id).collect::<Vec<_>>());
+    server.assert_no_duplicates();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_is_retried_and_deduplicated_by_key() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.fail(
+        "Tenant",
+        1,
+        [Fault::CreateThenStall(Duration::from_millis(1500))],
+    );
+    let client = HttpCommands::builder(&server.base())
+        .no_proxy()
+        .timeout(Duration::from_millis(300))
+        .backoff(Duration::from_millis(10), Duration::from_millis(10))
+        .build()
+        .expect("a valid client");
+    let mut faker = Faker::new(2);
+    faker.set_repository::<Tenant>(HttpRepository::new(client))?;
+    let tenants = faker.create_many::<Tenant>(2).await?;
+    let created = server.created();
+    assert_eq!(created.len(), 2);
+    assert_eq!(server.attempts_per_key()[&created[1].key], 2);
+    assert_eq!(tenants[1].id, created[1].id);
+    server.assert_no_duplicates();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_fails_at_once_naming_the_command_and_url() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.fail("Tenant", 1, [Fault::Status(400)]);
+    let mut faker = Faker::new(2);
+    faker.set_repository::<Tenant>(HttpRepository::new(client(&server)))?;
+    let Err(error) = faker.create_many::<Tenant>(3).await else {
+        panic!("400 is an error")
+    };
+    let failed = command_failure(&error);
+    assert_eq!((failed.command.as_str(), failed.seq), ("CreateTenant", 1));
+    let http = http_failure(&error);
+    assert_eq!(http.attempts, 1);
+    assert_eq!(http.command, "CreateTenant");
+    let url = format!("{}/commands/CreateTenant", server.base());
+    assert_eq!(http.url, url);
+    assert!(
+        matches!(&http.kind, HttpErrorKind::Status { status: 400, body, .. } if body.contains("injected"))
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("`CreateTenant` #1")
+            && message.contains(&url)
+            && message.contains("400 Bad Request"),
+        "{message}"
+    );
+    // Sent once, never retried, nothing created for it.
+    assert_eq!(server.attempts_per_key()[&http.idempotency_key], 1);
+    assert_eq!(server.created().len(), 1);
+    server.assert_no_duplicates();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2xx_is_never_resent_even_when_unusable() -> Result<(), FakerError> {
+    for fault in [Fault::NoId, Fault::Truncated] {
+        let server = TestServer::start().await;
+        server.fail("Tenant", 0, [fault.clone()]);
+        let mut faker = Faker::new(2);
+        faker.set_repository::<Tenant>(HttpRepository::new(client(&server)))?;
+        let Err(error) = faker.create::<Tenant>().await else {
+            panic!("{fault:?}: the id is missing")
+        };
+        let http = http_failure(&error);
+        assert_eq!(http.attempts, 1, "{fault:?}");
+        match (&fault, &http.kind) {
+            (Fault::NoId, HttpErrorKind::MissingId { pointer, .. }) => {
+                assert_eq!(pointer, "/id")
+            }
+            (Fault::Truncated, HttpErrorKind::Body(_)) => {}
+            (f, kind) => panic!("{f:?} gave {kind}"),
+        }
+        assert_eq!(server.requests().len(), 1, "{fault:?}: sent once");
+        assert_eq!(server.created().len(), 1);
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_are_bounded_and_back_off() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.with(|s| s.always = Some(Fault::Status(503)));
+    let client = HttpCommands::builder(&server.base())
+        .no_proxy()
+        .retries(2)
+        .backoff(Duration::from_millis(40), Duration::from_secs(1))
+        .build()
+        .expect("a valid client");
+    let mut faker = Faker::new(2);
+    faker.set_repository::<Tenant>(HttpRepository::new(client))?;
+    let started = Instant::now();
+    let Err(error) = faker.create::<Tenant>().await else {
+        panic!("503 forever")
+    };
+    let elapsed = started.elapsed();
+    let http = http_failure(&error);
+    assert_eq!(http.attempts, 3, "one attempt and two retries");
+    assert!(matches!(
+        http.kind,
+        HttpErrorKind::Status { status: 503, .. }
+    ));
+    assert_eq!(server.requests().len(), 3);
+    assert!(server.created().is_empty());
+    assert!(
+        elapsed >= Duration::from_millis(120),
+        "40 + 80 ms of backoff: {elapsed:?}"
+    );
+    assert!(error.to_string().contains("3 attempts"), "{error}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_application_is_a_transport_error() -> Result<(), FakerError> {
+    // A port nobody listens on.
+    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    let client = HttpCommands::builder(&format!("http://{addr}"))
+        .no_proxy()
+        .retries(1)
+        .backoff(Duration::from_millis(5), Duration::from_millis(5))
+        .build()
+        .expect("a valid client");
+    let mut faker = Faker::new(2);
+    faker.set_repository::<Tenant>(HttpRepository::new(client))?;
+    let Err(error) = faker.create::<Tenant>().await else {
+        panic!("nobody listens")
+    };
+    let http = http_failure(&error);
+    assert_eq!(http.attempts, 2);
+    assert!(matches!(&http.kind, HttpErrorKind::Transport(e) if e.is_connect()));
+    assert!(error.to_string().contains(&addr.to_string()), "{error}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_limit_on_requests_in_flight_holds_across_fakers() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.with(|s| s.delay = Duration::from_millis(30));
+    let client = HttpCommands::builder(&server.base())
+        .no_proxy()
+        .max_in_flight(3)
+        .build()
+        .expect("a valid client");
+    let mut workers = Vec::new();
+    for worker in 0..6u64 {
+        let client = client.clone();
+        workers.push(tokio::spawn(async move {
+            let mut faker = Faker::new(worker);
+            faker.set_repository::<Tenant>(HttpRepository::new(client.clone()))?;
+            faker.set_repository::<Member>(HttpRepository::new(client))?;
+            faker.create_many::<Member>(4).await
+        }));
+    }
+    let mut members = 0;
+    for w in workers {
+        match w.await {
+            Ok(result) => members += result?.len(),
+            Err(e) => panic!("worker: {e}"),
+        }
+    }
+    assert_eq!(members, 24);
+    let max = server.with(|s| s.max_in_flight);
+    assert!(max <= 3, "at most 3 in flight, saw {max}");
+    assert!(max >= 2, "the workers did overlap (saw {max})");
+    // Same seq in every worker, yet every key distinct: one creation each.
+    let created = server.created();
+    assert_eq!(server.requests().len(), created.len());
+    server.assert_no_duplicates();
+    assert_eq!(client.in_flight(), 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payload_bodies_routes_and_id_pointers() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.with(|s| s.answer = |id| serde_json::json!({ "data": { "id": id } }));
+    let client = HttpCommands::builder(&server.base())
+        .no_proxy()
+        .route({
+            let base = server.base();
+            move |c| format!("{base}/api/{}/{}", c.table, c.seq)
+        })
+        .body(BodyFormat::Payload)
+        .id_pointer("/data/id")
+        .run_id("rerun-7")
+        .build()
+        .expect("a valid client");
+    let mut faker = Faker::new(4);
+    faker.set_repository::<Tenant>(HttpRepository::new(client.clone()))?;
+    faker.set_repository::<Tag>(HttpRepository::new(client))?;
+    let tenants = faker.create_many::<Tenant>(2).await?;
+    let tags = faker.create_many::<Tag>(2).await?;
+
+    let created = server.created();
+    let paths: Vec<&str> = created.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/tenants/0",
+            "/api/tenants/1",
+            "/api/tags/0",
+            "/api/tags/1"
+        ]
+    );
+    // The body is the exported state alone.
+    assert_eq!(
+        created[1].body,
+        serde_json::json!({ "id": 0, "name": "Tenant 1" })
+    );
+    assert_eq!(tenants[1].id, created[1].id);
+    assert!(created.iter().all(|c| c.key.starts_with("rerun-7-")));
+    // Tags keep their generated ids whatever the answer holds.
+    assert_eq!(tags.iter().map(|t| t.id).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(created[3].body["label"], "tag-1");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_ids_need_no_id_in_the_answer() -> Result<(), FakerError> {
+    let server = TestServer::start().await;
+    server.with(|s| s.always = Some(Fault::NoId));
+    let mut faker = Faker::new(4);
+    faker.set_repository::<Tag>(HttpRepository::new(client(&server)))?;
+    let tags = faker.create_many::<Tag>(3).await?;
+    assert_eq!(tags.iter().map(|t| t.id).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(server.created().len(), 3);
+    Ok(())
+}

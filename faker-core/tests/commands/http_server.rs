@@ -1,0 +1,335 @@
+//! The out-of-process application: a tiny HTTP/1.1 server on the loopback interface that
+//! records every request, creates aggregates idempotently by key, and injects faults (statuses,
+//! dropped connections, stalls, unusable answers) per command attempt.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use faker_core::provider::JsonValue;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+// --------------------------------------------------------------- the test application
+
+/// What the server does with one attempt of a command instead of answering normally.
+#[derive(Clone, Debug)]
+pub(crate) enum Fault {
+    /// Answer this status, create nothing.
+    Status(u16),
+    /// Close the connection without answering, create nothing.
+    Drop,
+    /// Create, then close without answering: the lost response.
+    CreateThenDrop,
+    /// Create, then answer only after this long (the client times out first).
+    CreateThenStall(Duration),
+    /// Create, answer 201 with a body without the id.
+    NoId,
+    /// Create, answer 201 with a body cut short (the connection closes mid-body).
+    Truncated,
+}
+
+/// One request as the server read it.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub(crate) path: String,
+    pub(crate) key: String,
+    pub(crate) body: JsonValue,
+}
+
+/// One aggregate the application created.
+#[derive(Clone, Debug)]
+pub(crate) struct Created {
+    pub(crate) key: String,
+    pub(crate) path: String,
+    pub(crate) body: JsonValue,
+    pub(crate) id: i64,
+}
+
+pub(crate) struct State {
+    pub(crate) requests: Vec<Seen>,
+    /// Keys in the order of the 2xx answers sent.
+    pub(crate) answered: Vec<String>,
+    /// Keys that arrived again after a 2xx answer to them.
+    resent_after_2xx: Vec<String>,
+    /// The answer given to each executed key: a repeat gets it again.
+    pub(crate) executed: HashMap<String, JsonValue>,
+    pub(crate) created: Vec<Created>,
+    pub(crate) next_id: i64,
+    /// Faults per (aggregate, seq), one per attempt.
+    pub(crate) faults: HashMap<(String, u64), VecDeque<Fault>>,
+    /// A fault for every attempt of every command.
+    pub(crate) always: Option<Fault>,
+    /// How the answer holds the id.
+    pub(crate) answer: fn(i64) -> JsonValue,
+    /// Time each request spends in the application.
+    pub(crate) delay: Duration,
+    pub(crate) in_flight: usize,
+    pub(crate) max_in_flight: usize,
+}
+
+/// A tiny HTTP/1.1 application on 127.0.0.1: one request per connection.
+pub(crate) struct TestServer {
+    pub(crate) addr: SocketAddr,
+    pub(crate) state: Arc<Mutex<State>>,
+    pub(crate) task: JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub(crate) enum Action {
+    Answer(u16, String),
+    Close,
+    CloseMidBody(String),
+    Stall(Duration, String),
+}
+
+impl TestServer {
+    pub(crate) async fn start() -> TestServer {
+        let listener = match TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let addr = match listener.local_addr() {
+            Ok(a) => a,
+            Err(e) => panic!("local_addr: {e}"),
+        };
+        let state = Arc::new(Mutex::new(State {
+            requests: Vec::new(),
+            answered: Vec::new(),
+            resent_after_2xx: Vec::new(),
+            executed: HashMap::new(),
+            created: Vec::new(),
+            next_id: 1000,
+            faults: HashMap::new(),
+            always: None,
+            answer: |id| serde_json::json!({ "id": id }),
+            delay: Duration::ZERO,
+            in_flight: 0,
+            max_in_flight: 0,
+        }));
+        let shared = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, Arc::clone(&shared)));
+            }
+        });
+        TestServer { addr, state, task }
+    }
+
+    pub(crate) fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        match self.state.lock() {
+            Ok(mut s) => f(&mut s),
+            Err(e) => panic!("server state poisoned: {e}"),
+        }
+    }
+
+    pub(crate) fn fail(&self, aggregate: &str, seq: u64, faults: impl IntoIterator<Item = Fault>) {
+        self.with(|s| {
+            s.faults
+                .entry((aggregate.to_string(), seq))
+                .or_default()
+                .extend(faults)
+        });
+    }
+
+    pub(crate) fn requests(&self) -> Vec<Seen> {
+        self.with(|s| s.requests.clone())
+    }
+
+    pub(crate) fn created(&self) -> Vec<Created> {
+        self.with(|s| s.created.clone())
+    }
+
+    pub(crate) fn answered(&self) -> Vec<String> {
+        self.with(|s| s.answered.clone())
+    }
+
+    /// Requests per idempotency key.
+    pub(crate) fn attempts_per_key(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for r in self.requests() {
+            *counts.entry(r.key).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The checks every test makes: one creation per key, and no request of a key after
+    /// its 2xx answer.
+    pub(crate) fn assert_no_duplicates(&self) {
+        let created = self.created();
+        let keys: HashSet<&str> = created.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys.len(), created.len(), "a key was executed twice");
+        let answered = self.answered();
+        let unique: HashSet<&String> = answered.iter().collect();
+        assert_eq!(unique.len(), answered.len(), "a key was answered 2xx twice");
+        let resent = self.with(|s| s.resent_after_2xx.clone());
+        assert!(resent.is_empty(), "sent again after a 2xx: {resent:?}");
+    }
+}
+
+/// `<run>-<stream>-<Aggregate>-<seq>` → (aggregate, seq).
+pub(crate) fn parse_key(key: &str) -> Option<(String, u64)> {
+    let mut parts = key.rsplitn(3, '-');
+    let seq = parts.next()?.parse().ok()?;
+    let aggregate = parts.next()?.to_string();
+    Some((aggregate, seq))
+}
+
+/// Reads one request: request line, headers, `Content-Length` bytes of body.
+pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    assert_eq!(request_line.next(), Some("POST"));
+    let path = request_line.next()?.to_string();
+    let mut length = 0;
+    let mut key = String::new();
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().ok()?,
+                "idempotency-key" => key = value.trim().to_string(),
+                "content-type" => assert_eq!(value.trim(), "application/json"),
+                _ => {}
+            }
+        }
+    }
+    while buf.len() < head_end + length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[head_end..head_end + length]).ok()?;
+    Some(Seen { path, key, body })
+}
+
+/// Executes the command of `seen` once per key: a repeated key gets the first answer.
+pub(crate) fn execute(s: &mut State, seen: &Seen) -> (u16, String) {
+    if let Some(answer) = s.executed.get(&seen.key) {
+        return (200, answer.to_string());
+    }
+    let id = s.next_id;
+    s.next_id += 1;
+    let answer = (s.answer)(id);
+    s.executed.insert(seen.key.clone(), answer.clone());
+    s.created.push(Created {
+        key: seen.key.clone(),
+        path: seen.path.clone(),
+        body: seen.body.clone(),
+        id,
+    });
+    (201, answer.to_string())
+}
+
+pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
+    let Some(seen) = read_request(&mut stream).await else {
+        return;
+    };
+    let decided = state
+        .lock()
+        .map(|mut s| {
+            s.in_flight += 1;
+            s.max_in_flight = s.max_in_flight.max(s.in_flight);
+            s.requests.push(seen.clone());
+            if s.answered.contains(&seen.key) {
+                s.resent_after_2xx.push(seen.key.clone());
+            }
+            let fault = parse_key(&seen.key)
+                .and_then(|k| s.faults.get_mut(&k))
+                .and_then(VecDeque::pop_front)
+                .or_else(|| s.always.clone());
+            let action = match fault {
+                None => {
+                    let (status, body) = execute(&mut s, &seen);
+                    Action::Answer(status, body)
+                }
+                Some(Fault::Status(status)) => {
+                    Action::Answer(status, r#"{"error":"injected"}"#.to_string())
+                }
+                Some(Fault::Drop) => Action::Close,
+                Some(Fault::CreateThenDrop) => {
+                    execute(&mut s, &seen);
+                    Action::Close
+                }
+                Some(Fault::CreateThenStall(pause)) => {
+                    let (_, body) = execute(&mut s, &seen);
+                    Action::Stall(pause, body)
+                }
+                Some(Fault::NoId) => {
+                    execute(&mut s, &seen);
+                    Action::Answer(201, r#"{"created":true}"#.to_string())
+                }
+                Some(Fault::Truncated) => {
+                    let (_, body) = execute(&mut s, &seen);
+                    Action::CloseMidBody(body)
+                }
+            };
+            (action, s.delay)
+        })
+        .ok();
+    let Some((action, delay)) = decided else {
+        return;
+    };
+    tokio::time::sleep(delay).await;
+    let write = |status: u16, body: &str, length: usize| {
+        let reason = match status {
+            200 => "OK",
+            201 => "Created",
+            400 => "Bad Request",
+            503 => "Service Unavailable",
+            _ => "Other",
+        };
+        format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n\
+             Content-Length: {length}\r\nConnection: close\r\n\r\n{body}"
+        )
+    };
+    let (status, response) = match action {
+        Action::Answer(status, body) => (status, write(status, &body, body.len())),
+        Action::Stall(pause, body) => {
+            tokio::time::sleep(pause).await;
+            (201, write(201, &body, body.len()))
+        }
+        Action::Close => (0, String::new()),
+        Action::CloseMidBody(body) => {
+            let half = &body[..body.len() / 2];
+            (0, write(201, half, body.len()))
+        }
+    };
+    if let Ok(mut s) = state.lock() {
+        s.in_flight -= 1;
+        if (200..300).contains(&status) {
+            s.answered.push(seen.key.clone());
+        }
+    }
+    if !response.is_empty() {
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.flush().await;
+    }
+    let _ = stream.shutdown().await;
+}
