@@ -19,18 +19,19 @@
 //! * [`compare`] — the same subject's reports from two databases checked figure by figure, each
 //!   within a [`Tolerances`](compare::Tolerances) entry.
 //!
-//! Who imports whom (an arrow points at the imported module; no cycle):
+//! Who imports whom (each module only imports modules below it in this list, so there is no
+//! cycle):
 //!
 //! ```text
-//! compare ──> report ──> catalog ──> profile
-//!    │          │                      ^
-//!    │          ├──> suggest           │
-//!    │          └──────────────────────┤
-//!    └─────────────────────────────────┘
+//! compare ──> report, profile
+//! report  ──> catalog, profile, suggest
+//! catalog ──> profile
+//! suggest ──> (none)
+//! profile ──> (none)
 //! ```
 //!
-//! `profile` and `suggest` import no other profiler module; `compare`'s unit tests also use
-//! `catalog` and `suggest` to build reports, which adds no edge against the arrows.
+//! `compare`'s unit tests also use `catalog` and `suggest` to build reports, which follows the
+//! same order. Outside the profiler, the modules only import [`crate::ident`].
 
 pub mod catalog;
 pub mod compare;
