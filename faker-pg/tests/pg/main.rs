@@ -1,0 +1,35 @@
+//! Integration tests against a live PostgreSQL, one test binary in modules by subject.
+//!
+//! The server is `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`). Without a
+//! reachable server these tests fail; they never skip. `scripts/test` starts a local cluster when
+//! it can.
+//!
+//! Every test works in its own schema (`t_<test>_<pid>_<random>`), dropped at the end even when
+//! the test fails, so tests run in parallel and leave nothing behind.
+//!
+//! The modules:
+//!
+//! - [`support`]: connection, one schema per test, statement helpers, known distributions, the
+//!   built binary and the profiled bookstore schema, shared by the modules below.
+//! - [`spec_sql`]: the query DSL compiled to SQL over JSONB agrees with the in-memory evaluator.
+//! - [`bulk`]: bulk and write-behind writes (`COPY` batches, reserved keys, mirrors, rollback,
+//!   the target guard) equal the in-memory run.
+//! - [`shared_pools`]: pools, leases and sequences shared between generators.
+//! - [`profile`]: server-side column and tuple profiles equal the Rust estimators.
+//! - [`catalog`]: keys and candidate columns found in the catalog.
+//! - [`cli`]: `faker-pg profile` run as the built binary, and its errors.
+//! - [`compare`]: `faker-pg compare` and the profile → generate → compare round trip.
+
+mod bulk;
+mod catalog;
+mod cli;
+mod compare;
+mod profile;
+mod shared_pools;
+mod spec_sql;
+mod support;
+
+// The bookstore example's derived domain, shared with the shared-pool tests.
+#[path = "../../../examples/bookstore/domain.rs"]
+#[allow(dead_code)]
+mod domain;
