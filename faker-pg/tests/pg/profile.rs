@@ -2,7 +2,7 @@
 //! `value_counts`) equal faker-core's Rust estimators on known distributions.
 
 use faker_pg::ident::qualified;
-use faker_pg::profile::{profile_columns_sql, values_sql};
+use faker_pg::profiler::profile::{profile_columns_sql, values_sql};
 use faker_pg::{Profile, ProfileError, profile_column, profile_columns, profile_sql, value_counts};
 use proptest::collection::vec;
 use proptest::prelude::{Strategy, prop_oneof};
