@@ -478,6 +478,25 @@ async fn cli_errors_are_one_line_and_non_zero() {
         let usage = faker_pg(&["profile", "--database-url", &url, "--table", "books"]);
         assert_eq!(usage.code, Some(2), "{}", usage.stderr);
         assert!(usage.stderr.contains("--column"), "{}", usage.stderr);
+        // so is a name that cannot be an identifier, worded by `IdentError`
+        let long = "x".repeat(64);
+        let usage = faker_pg(&[
+            "profile",
+            "--database-url",
+            &url,
+            "--table",
+            &long,
+            "--column",
+            "c",
+        ]);
+        assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+        assert!(
+            usage
+                .stderr
+                .contains("SQL identifier is 64 bytes long, PostgreSQL keeps at most 63 bytes"),
+            "{}",
+            usage.stderr
+        );
 
         let s2 = s.clone();
         with_role(&schema, |as_role| async move {
