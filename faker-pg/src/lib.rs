@@ -2,10 +2,6 @@
 //!
 //! * [`ident`] — [`Ident`], a validated SQL identifier. Names are the only thing `faker-pg`
 //!   writes into SQL text, always quoted; values always travel as bind parameters.
-//! * [`profile`] — [`profile_column`] reads a column's distribution (`mean`, `null_weight`,
-//!   quartile `weights`, `skew`) off a live database with server-side aggregation, giving the same
-//!   [`Profile`] that [`faker_core::estimate`] computes from per-value counts. Point it at
-//!   production to choose distributor parameters, and at generated data to check them.
 //! * [`sql`] — the specification DSL compiled to a `WHERE` clause over JSONB, bind parameters
 //!   only, agreeing with the in-memory evaluator (property-tested on a live server).
 //! * [`write`](mod@write) — the write side: [`write::Table`] and [`write::Mirror`] (the
@@ -17,10 +13,16 @@
 //!   log and plan slots ([`coordination::pools`]), publication into that log
 //!   ([`coordination::log`]), shared sequences ([`coordination::sequences`]), the dataset's
 //!   target size ([`coordination::target`]) and liveness by advisory locks.
-//! * [`catalog`], [`report`], [`suggest`], [`compare`] — the `faker-pg` command line tool:
-//!   which columns of a schema to profile (foreign keys, low-cardinality columns), a column's
-//!   report with the suggested `#[distributor(..)]`, and a generated database checked against
-//!   production figure by figure.
+//! * [`profiler`] — the read side: [`profile_column`] reads a column's distribution (`mean`,
+//!   `null_weight`, quartile `weights`, `skew`) off a live database with server-side
+//!   aggregation, giving the same [`Profile`] that [`faker_core::estimate`] computes from
+//!   per-value counts. Point it at production to choose distributor parameters, and at generated
+//!   data to check them. Its modules [`profiler::profile`], [`profiler::catalog`] (which columns
+//!   of a schema to profile: foreign keys, low-cardinality columns), [`profiler::suggest`] (the
+//!   `#[distributor(..)]` to use), [`profiler::report`] (a column's report) and
+//!   [`profiler::compare`] (a generated database checked against production figure by figure)
+//!   are what the `faker-pg` command line tool runs; the tool itself is the binary-only crate
+//!   `faker-pg-cli`, so that this library does not depend on clap.
 //!
 //! # Imports between the modules
 //!
@@ -41,29 +43,29 @@
 //! coordination::sequences → coordination::error
 //! coordination::target    → coordination::liveness
 //! sql                     → ident
+//! profiler::compare       → profiler::{report, profile}
+//! profiler::report        → profiler::{catalog, profile, suggest}
+//! profiler::catalog       → profiler::profile, ident
 //! ```
 //!
 //! with [`ident`] a leaf that any of them may import. Nothing in [`coordination`] imports from
 //! [`write`](mod@write): a shared pool flushes a bulk writer through the
 //! [`Flush`](coordination::Flush) trait and reads mirrors by their [`QualifiedName`].
 
-pub mod catalog;
-pub mod compare;
 pub mod coordination;
 pub mod ident;
-pub mod profile;
-pub mod report;
+pub mod profiler;
 pub mod sql;
-pub mod suggest;
 pub mod write;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError, QualifiedName};
-pub use profile::{ProfileError, profile_column, profile_sql};
-pub use profile::{ValueCount, ValueCounts, profile_columns, value_counts};
+pub use profiler::profile::{ProfileError, profile_column, profile_sql};
+pub use profiler::profile::{ValueCount, ValueCounts, profile_columns, value_counts};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};
 
-/// A connection URL without its password (`postgres://user:***@host/db`), for messages.
+/// A connection URL without its password (`postgres://user:***@host/db`), for messages (the
+/// `faker-pg` tool's, the tests').
 pub fn redacted_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if scheme + 3 < at => {

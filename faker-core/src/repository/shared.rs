@@ -20,7 +20,7 @@
 //! A single generator on an empty store behaves exactly as without sharing (it wins every
 //! claim and replicates only its own values), so a seed still gives one dataset.
 //!
-//! `faker-pg` implements this on PostgreSQL (`faker_pg::shared`).
+//! `faker-pg` implements this on PostgreSQL (`faker_pg::coordination`).
 
 use super::{BoxFuture, RepositoryError};
 use crate::provider::Provider;
@@ -63,7 +63,7 @@ pub trait SharedPool<A: Provider>: Send + Sync {
 /// Sequence numbers shared with other generators: every generator drawing from one sequence
 /// gets distinct numbers (see [`Faker::share_sequences`](crate::provider::Faker::share_sequences)).
 ///
-/// `faker-pg` implements it with PostgreSQL sequences (`faker_pg::shared::PgSequences`).
+/// `faker-pg` implements it with PostgreSQL sequences (`faker_pg::coordination::sequences::PgSequences`).
 pub trait SharedSequences: Send + Sync {
     /// Reserves a block of consecutive numbers of sequence `key` (created on first use,
     /// counting from 0) for this generator alone; returns its first number and its length.

@@ -1,7 +1,7 @@
-//! The catalog (`faker_pg::catalog`): keys and candidate columns of a schema, planned for
-//! profiling.
+//! The catalog (`faker_pg::profiler::catalog`): keys and candidate columns of a schema, planned for
+//! profiling, and the foreign key of a column named by hand.
 
-use faker_pg::catalog::{PlanOptions, Subject, plan_schema};
+use faker_pg::profiler::catalog::{PlanOptions, Subject, foreign_key_of, plan_schema};
 
 use crate::support::*;
 
@@ -65,6 +65,54 @@ async fn catalog_lists_keys_and_candidate_columns() {
         );
         let plan = plan_schema(&mut conn, &schema, exact).await.unwrap();
         assert!(plan.subjects.iter().any(|k| k.label() == title));
+    })
+    .await;
+}
+
+/// `schema.table(columns)` of the key `subject` forms, if any.
+async fn references(conn: &mut sqlx::PgConnection, subject: Subject) -> Option<String> {
+    foreign_key_of(conn, &subject)
+        .await
+        .unwrap()
+        .map(|key| key.references())
+}
+
+/// The key a subject's columns form, in its schema or, without one, in the current schema: a
+/// composite key only for all its columns in key order.
+#[tokio::test]
+async fn foreign_key_of_a_subject_named_by_hand() {
+    in_schema("catalog_fk", |mut conn, schema| async move {
+        bookstore_schema(&mut conn, &schema).await;
+        let s = schema.as_str();
+        let books = |names: &[&str]| {
+            let columns = names.iter().map(|n| ident(n)).collect();
+            Subject::new(Some(schema.clone()), ident("books"), columns)
+        };
+        assert_eq!(
+            references(&mut conn, books(&["tenant_id", "author_id"])).await,
+            Some(format!("{s}.authors(tenant_id, id)"))
+        );
+        assert_eq!(
+            references(&mut conn, books(&["tenant_id"])).await,
+            Some(format!("{s}.tenants(id)"))
+        );
+        assert_eq!(
+            references(&mut conn, books(&["author_id", "tenant_id"])).await,
+            None
+        );
+        assert_eq!(references(&mut conn, books(&["author_id"])).await, None);
+
+        // no schema: the current one
+        let unqualified = Subject {
+            schema: None,
+            ..books(&["tenant_id"])
+        };
+        assert_eq!(references(&mut conn, unqualified.clone()).await, None);
+        execute(&mut conn, format!("SET search_path = {schema}")).await;
+        assert_eq!(
+            references(&mut conn, unqualified).await,
+            Some(format!("{s}.tenants(id)"))
+        );
     })
     .await;
 }

@@ -9,21 +9,21 @@
 //!
 //! The modules:
 //!
-//! - [`support`]: connection, one schema per test, statement helpers, known distributions, the
-//!   built binary and the profiled bookstore schema, shared by the modules below.
+//! - [`support`]: connection, one schema per test, statement helpers, known distributions and
+//!   the profiled bookstore schema, shared by the modules below (and by the tests of the
+//!   `faker-pg` command line tool, package `faker-pg-cli`).
 //! - [`spec_sql`]: the query DSL compiled to SQL over JSONB agrees with the in-memory evaluator.
 //! - [`bulk`]: bulk and write-behind writes (`COPY` batches, reserved keys, mirrors, rollback,
 //!   the target guard) equal the in-memory run.
 //! - [`shared_pools`]: pools, leases and sequences shared between generators.
 //! - [`profile`]: server-side column and tuple profiles equal the Rust estimators.
 //! - [`catalog`]: keys and candidate columns found in the catalog.
-//! - [`cli`]: `faker-pg profile` run as the built binary, and its errors.
-//! - [`compare`]: `faker-pg compare` and the profile → generate → compare round trip.
+//!
+//! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
+//! `faker-pg-cli/tests/cli`.
 
 mod bulk;
 mod catalog;
-mod cli;
-mod compare;
 mod profile;
 mod shared_pools;
 mod spec_sql;

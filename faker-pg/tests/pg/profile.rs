@@ -1,12 +1,12 @@
 //! Column and tuple profiles computed by the server (`profile_column`, `profile_columns`,
 //! `value_counts`) equal faker-core's Rust estimators on known distributions.
 //!
-//! One unit because every test asks the same question (does the server's profile equal the Rust
-//! one for these counts?) with the same helpers; the tuple tests extend the single-column ones to
-//! composite keys.
+//! One file over 600 lines: every test checks the same claim (the server's figures equal the Rust
+//! estimators') on another shape of data: single columns of several types, tuples, value lists and
+//! random counts.
 
 use faker_pg::ident::qualified;
-use faker_pg::profile::{profile_columns_sql, values_sql};
+use faker_pg::profiler::profile::{profile_columns_sql, values_sql};
 use faker_pg::{Profile, ProfileError, profile_column, profile_columns, profile_sql, value_counts};
 use proptest::collection::vec;
 use proptest::prelude::{Strategy, prop_oneof};

@@ -1,14 +1,15 @@
 //! Helpers shared by the modules of this test binary: the server connection, one fresh schema
 //! per test (dropped also when the test panics), statements that panic with their SQL, the known
 //! distributions (power law, partitions) with the comparison of a server profile against the Rust
-//! one, the built `faker-pg` binary, and the profiled bookstore schema.
+//! one, and the profiled bookstore schema.
+//!
+//! The `faker-pg` command line tool's tests (package `faker-pg-cli`, which builds the binary they
+//! run) include this file too, so that both test binaries set up the database the same way.
 
 use std::future::Future;
 use std::panic::resume_unwind;
-use std::process::Command;
 
 use faker_pg::{Ident, Profile};
-use serde_json::Value;
 use sqlx::postgres::{PgHasArrayType, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Encode, Executor, PgConnection, PgPool, Postgres, Type};
 
@@ -216,78 +217,6 @@ pub(crate) fn assert_matches_rust(sql: &Profile, counts: &[u64], nulls: u64) {
     if let Err(diff) = compare(sql, &rust) {
         panic!("{diff}\nSQL:  {sql:?}\nRust: {rust:?}");
     }
-}
-
-// ---------------------------------------------------------------- the built binary
-
-pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_faker-pg");
-
-pub(crate) struct Run {
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-/// Runs the built `faker-pg` binary (without `DATABASE_URL` in its environment).
-pub(crate) fn faker_pg(args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run faker-pg");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-impl Run {
-    pub(crate) fn ok(self) -> Run {
-        assert_eq!(
-            self.code,
-            Some(0),
-            "faker-pg failed\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    /// Exit code 2, nothing on stdout, exactly one line on stderr, which mentions `needle`.
-    pub(crate) fn one_line_error(&self, needle: &str) {
-        assert_eq!(
-            self.code,
-            Some(2),
-            "stdout {}\nstderr {}",
-            self.stdout,
-            self.stderr
-        );
-        assert_eq!(self.stdout, "", "stderr {}", self.stderr);
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "{}", self.stderr);
-        assert!(lines[0].starts_with("faker-pg: error: "), "{}", self.stderr);
-        assert!(lines[0].contains(needle), "{:?} lacks {needle:?}", lines[0]);
-    }
-}
-
-/// The objects of `--json` output, one per line.
-pub(crate) fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
-        .collect()
-}
-
-pub(crate) fn find<'a>(reports: &'a [Value], table: &str, column: &str) -> &'a Value {
-    reports
-        .iter()
-        .find(|r| r["table"] == table && r["column"] == column)
-        .unwrap_or_else(|| panic!("no report for {table}.{column} in {reports:#?}"))
-}
-
-pub(crate) fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
 }
 
 // ---------------------------------------------------------------- the profiled bookstore

@@ -3,10 +3,12 @@
 
 use faker_core::distributor::{DistributorConfig, Draw, ManyToOne, Plannable, Pool};
 use faker_core::rng::seeded;
-use faker_pg::Ident;
+use faker_pg::profiler::catalog;
+use faker_pg::{Ident, profile_column};
 use rand::RngExt;
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
+use crate::binary::*;
 use crate::support::*;
 
 /// Draws `rows` references with faker-core's distributor (planned, as when generating a
@@ -298,6 +300,116 @@ async fn suggested_parameters_generate_data_that_compares_equal() {
             };
             assert_eq!(s["law"], law, "{report}");
         }
+    })
+    .await;
+}
+
+/// `url` with `schema` as the session's whole `search_path` (a libpq `options` parameter).
+fn with_search_path(url: &str, schema: &Ident) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}options=-c%20search_path%3D{}",
+        schema.as_str()
+    )
+}
+
+/// A foreign-key lookup that fails is an error (exit code 2, one line naming the column), not a
+/// silent switch to checking the key's values one by one, which differ between databases.
+///
+/// The failure: a function `unnest(smallint[])` on the session's `search_path` (set in the URL)
+/// wins over the catalog's `unnest(anyarray)` (an exact type match beats a polymorphic one) and
+/// raises. Only the statement listing foreign keys unnests a `smallint[]` (`pg_constraint.conkey`),
+/// so the column itself stays readable on that session, as checked below: without the fix, the
+/// run went on and compared.
+#[tokio::test]
+async fn a_failed_foreign_key_lookup_is_an_error() {
+    in_schemas("cmp_fk", 2, |mut conn, schemas| async move {
+        let config = DistributorConfig {
+            skew: Some(2.0),
+            mean: Some(5.0),
+            ..Default::default()
+        };
+        for (seed, schema) in (1..).zip(&schemas) {
+            store(
+                &mut conn,
+                schema,
+                generate(&config, 2_000, seed),
+                [0.6, 0.3, 0.1],
+                seed,
+            )
+            .await;
+        }
+        let (production, generated) = (&schemas[0], &schemas[1]);
+        execute(
+            &mut conn,
+            format!(
+                "CREATE FUNCTION {production}.unnest(smallint[]) RETURNS SETOF smallint
+                 LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'catalog unavailable'; END$$"
+            ),
+        )
+        .await;
+        let url = database_url();
+        let shadowed = with_search_path(&url, production);
+        let p = production.as_str();
+        let compare_from = |source: &str| {
+            faker_pg(&[
+                "compare",
+                "--source",
+                source,
+                "--target",
+                &url,
+                "--schema",
+                p,
+                "--target-schema",
+                generated.as_str(),
+                "--table",
+                "books",
+                "--column",
+                "author_id",
+            ])
+        };
+
+        // with the catalog readable, author_id is compared as the foreign key it is
+        let found = compare_from(&url);
+        assert_ne!(found.code, Some(2), "{}", found.stderr);
+        assert!(
+            found.stdout.contains(&format!(
+                "books.author_id  (foreign key -> {p}.authors(id))"
+            )),
+            "{}",
+            found.stdout
+        );
+        assert!(found.stdout.contains("weights[1]"), "{}", found.stdout);
+
+        // the shadowed session: the lookup fails, the column does not
+        let mut session = PgConnection::connect(&shadowed).await.unwrap();
+        let lookup = catalog::foreign_keys(&mut session, production).await;
+        assert!(
+            lookup
+                .as_ref()
+                .is_err_and(|err| err.to_string().contains("catalog unavailable")),
+            "{lookup:?}"
+        );
+        let books = ident("books");
+        profile_column(&mut session, Some(production), &books, &ident("author_id"))
+            .await
+            .unwrap();
+        session.close().await.ok();
+
+        let why = "looking up its foreign key in the catalog: catalog unavailable";
+        compare_from(&shadowed).one_line_error(&format!("source: {p}.books.author_id: {why}"));
+        faker_pg(&[
+            "profile",
+            "--database-url",
+            &shadowed,
+            "--schema",
+            p,
+            "--table",
+            "books",
+            "--column",
+            "author_id",
+        ])
+        .one_line_error(&format!("{p}.books.author_id: {why}"));
     })
     .await;
 }

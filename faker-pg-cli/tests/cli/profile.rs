@@ -1,5 +1,5 @@
 //! `faker-pg profile`, run as the built binary: its figures, suggestions, `--all`, and its
-//! one-line errors.
+//! one-line errors (`profile` and `compare`).
 
 use std::future::Future;
 use std::panic::resume_unwind;
@@ -8,11 +8,12 @@ use faker_pg::ident::qualified;
 use faker_pg::{Ident, Profile, profile_column, profile_columns};
 use serde_json::Value;
 
+use crate::binary::*;
 use crate::support::*;
 
 /// The JSON report's figures equal `expected` (integers exactly, floats to 1e-9 relative).
 fn assert_json_profile(report: &Value, expected: &Profile) {
-    for key in faker_pg::report::JSON_KEYS {
+    for key in faker_pg::profiler::report::JSON_KEYS {
         assert!(report.get(key).is_some(), "key {key} missing in {report}");
     }
     let got = Profile {
@@ -144,9 +145,9 @@ async fn cli_profile_figures_and_suggestions() {
         let attribute = suggestion["attribute"].as_str().unwrap();
         let want = format!(
             "#[distributor(skew = {}, mean = {}, null_weight = {})]",
-            faker_pg::suggest::decimals(fit.skew, 2),
-            faker_pg::suggest::decimals(expected.mean_uses, 2),
-            faker_pg::suggest::significant(expected.null_share, 3),
+            faker_pg::profiler::suggest::decimals(fit.skew, 2),
+            faker_pg::profiler::suggest::decimals(expected.mean_uses, 2),
+            faker_pg::profiler::suggest::significant(expected.null_share, 3),
         );
         assert_eq!(attribute, want);
         assert!(
@@ -154,7 +155,7 @@ async fn cli_profile_figures_and_suggestions() {
             "{attribute}"
         );
         // the predicted quartiles are the closed form at the measured distinct count
-        let predicted = faker_pg::suggest::predicted_quartile_shares(
+        let predicted = faker_pg::profiler::suggest::predicted_quartile_shares(
             faker_core::Skew::new(fit.skew).unwrap(),
             1000,
         );
@@ -477,6 +478,25 @@ async fn cli_errors_are_one_line_and_non_zero() {
         let usage = faker_pg(&["profile", "--database-url", &url, "--table", "books"]);
         assert_eq!(usage.code, Some(2), "{}", usage.stderr);
         assert!(usage.stderr.contains("--column"), "{}", usage.stderr);
+        // so is a name that cannot be an identifier, worded by `IdentError`
+        let long = "x".repeat(64);
+        let usage = faker_pg(&[
+            "profile",
+            "--database-url",
+            &url,
+            "--table",
+            &long,
+            "--column",
+            "c",
+        ]);
+        assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+        assert!(
+            usage
+                .stderr
+                .contains("SQL identifier is 64 bytes long, PostgreSQL keeps at most 63 bytes"),
+            "{}",
+            usage.stderr
+        );
 
         let s2 = s.clone();
         with_role(&schema, |as_role| async move {

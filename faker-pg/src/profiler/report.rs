@@ -4,7 +4,7 @@
 //! [`profile_subject`] does the server work for one [`Subject`]: for a foreign key, or any
 //! column named explicitly, [`profile_columns`] (one aggregate query) and, when the column has at
 //! most `max_values` distinct values, [`value_counts`]; for a *candidate* column found by
-//! [`crate::catalog::plan_schema`], [`value_counts`] first, capped at `max_values`: that one
+//! [`super::catalog::plan_schema`], [`value_counts`] first, capped at `max_values`: that one
 //! query tells whether the column is low-cardinality and, when it is, holds every count, from
 //! which [`Profile::from_counts`] gives the profile (the same figures the SQL gives; the tests
 //! check both agree).
@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgConnection;
 
-use crate::catalog::Subject;
-use crate::profile::{ProfileError, ValueCount, profile_columns, value_counts};
-use crate::suggest::{Law, Rule, Suggestion, suggest};
+use super::catalog::Subject;
+use super::profile::{ProfileError, ValueCount, profile_columns, value_counts};
+use super::suggest::{Law, Rule, Suggestion, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,7 +64,7 @@ pub enum Outcome {
 }
 
 /// Profiles `subject` on the server. A candidate (`candidate = true`: a column found by
-/// [`crate::catalog::plan_schema`] that is not a foreign key) is only reported when it has at most
+/// [`super::catalog::plan_schema`] that is not a foreign key) is only reported when it has at most
 /// `max_values` distinct values; anything else is always reported.
 ///
 /// # Errors

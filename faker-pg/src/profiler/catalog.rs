@@ -4,7 +4,7 @@
 //! [`plan_schema`] turns the catalog into a list of [`Subject`]s, in table order: each foreign
 //! key (a single column, or the tuple of columns of a composite key), then every other column
 //! that may hold few distinct values. Whether a candidate really has few values is only known
-//! after counting them ([`crate::report::profile_subject`] does, on the server); columns that
+//! after counting them ([`super::report::profile_subject`] does, on the server); columns that
 //! certainly do not are left out up front:
 //!
 //! * columns that are the single column of a foreign key (profiled as that key);
@@ -16,8 +16,8 @@
 
 use sqlx::{PgConnection, Row};
 
+use super::profile::columns_label;
 use crate::ident::{Ident, IdentError};
-use crate::profile::columns_label;
 
 /// A foreign key constraint (`pg_constraint.contype = 'f'`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +243,33 @@ pub async fn foreign_keys(
         }
     }
     Ok(keys)
+}
+
+/// The foreign key `subject`'s columns form, if the catalog has one (in key order, as
+/// [`foreign_keys`] lists them): for a subject named without catalog knowledge, e.g. on the
+/// command line. The key is looked up in the subject's schema or, when it names none, in the
+/// connection's current schema; `Ok(None)` when there is no such key, or no current schema.
+///
+/// # Errors
+///
+/// The catalog query's error. Callers should not read it as "no foreign key": the key decides
+/// which figures `compare` checks ([`super::compare::compare_reports`]).
+pub async fn foreign_key_of(
+    conn: &mut PgConnection,
+    subject: &Subject,
+) -> Result<Option<ForeignKey>, sqlx::Error> {
+    let schema = match &subject.schema {
+        Some(schema) => schema.clone(),
+        None => match current_schema(&mut *conn).await? {
+            Some(schema) => schema,
+            None => return Ok(None),
+        },
+    };
+    Ok(foreign_keys(conn, &schema)
+        .await?
+        .into_iter()
+        .find(|(table, key)| *table == subject.table && key.columns == subject.columns)
+        .map(|(_, key)| key))
 }
 
 /// Lists what to profile in `schema`: every foreign key, and every column that may be

@@ -20,7 +20,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::ColumnReport;
+use super::profile::ValueCount;
+use super::report::ColumnReport;
 
 /// How far a target figure may be from the source figure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +53,42 @@ impl Default for Tolerances {
     }
 }
 
+/// Why [`Tolerances::set`] refused a `key=value` list. Each message names the offending item as
+/// written, so the command line can print it as is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToleranceError {
+    /// An item without `=`.
+    #[error("`{item}`: expected key=value, keys: {}", Tolerances::KEYS)]
+    NotKeyValue {
+        /// The item as written.
+        item: String,
+    },
+    /// A key that names no tolerance.
+    #[error("`{key}` is not a tolerance, keys: {}", Tolerances::KEYS)]
+    UnknownKey {
+        /// The key as written (trimmed).
+        key: String,
+    },
+    /// A value that is not a number (with or without a trailing `%`).
+    #[error("`{item}`: `{value}` is not a number")]
+    NotANumber {
+        /// The item as written.
+        item: String,
+        /// The value part (trimmed).
+        value: String,
+        /// What the number parser said.
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    /// A negative, infinite or NaN value.
+    #[error("`{item}`: a tolerance is a finite number >= 0")]
+    OutOfRange {
+        /// The item as written.
+        item: String,
+    },
+}
+
 impl Tolerances {
     /// The keys [`Tolerances::set`] accepts.
     pub const KEYS: &'static str = "weights, mean, null, skew, r2, values";
@@ -59,36 +96,50 @@ impl Tolerances {
     /// Applies `key=value[,key=value..]`, e.g. `weights=0.05,mean=10%`. Keys: `weights`, `mean`,
     /// `null` (or `null_share`), `skew`, `r2` (or `min_r2`), `values`; a value ending in `%` is
     /// divided by 100.
-    pub fn set(&mut self, spec: &str) -> Result<(), String> {
+    ///
+    /// # Errors
+    ///
+    /// A [`ToleranceError`] for the first item that is not `key=value`, names no tolerance, or
+    /// holds no finite number `>= 0`; then `self` is left as it was (no item of `spec` applied).
+    pub fn set(&mut self, spec: &str) -> Result<(), ToleranceError> {
+        let mut next = *self;
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (key, value) = item
                 .split_once('=')
-                .ok_or_else(|| format!("`{item}`: expected key=value, keys: {}", Self::KEYS))?;
+                .ok_or_else(|| ToleranceError::NotKeyValue {
+                    item: item.to_owned(),
+                })?;
             let value = value.trim();
             let number = match value.strip_suffix('%') {
                 Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
                 None => value.parse::<f64>(),
             }
-            .map_err(|_| format!("`{item}`: `{value}` is not a number"))?;
+            .map_err(|source| ToleranceError::NotANumber {
+                item: item.to_owned(),
+                value: value.to_owned(),
+                source,
+            })?;
             if !number.is_finite() || number < 0.0 {
-                return Err(format!("`{item}`: a tolerance is a finite number >= 0"));
+                return Err(ToleranceError::OutOfRange {
+                    item: item.to_owned(),
+                });
             }
             let slot = match key.trim() {
-                "weights" => &mut self.weights,
-                "mean" => &mut self.mean,
-                "null" | "null_share" | "null_weight" => &mut self.null_share,
-                "skew" => &mut self.skew,
-                "r2" | "min_r2" => &mut self.min_r2,
-                "values" => &mut self.values,
+                "weights" => &mut next.weights,
+                "mean" => &mut next.mean,
+                "null" | "null_share" | "null_weight" => &mut next.null_share,
+                "skew" => &mut next.skew,
+                "r2" | "min_r2" => &mut next.min_r2,
+                "values" => &mut next.values,
                 other => {
-                    return Err(format!(
-                        "`{other}` is not a tolerance, keys: {}",
-                        Self::KEYS
-                    ));
+                    return Err(ToleranceError::UnknownKey {
+                        key: other.to_owned(),
+                    });
                 }
             };
             *slot = number;
         }
+        *self = next;
         Ok(())
     }
 }
@@ -214,7 +265,7 @@ pub fn compare_reports(
         let source_values = source.values.as_deref().unwrap_or_default();
         match target.values.as_deref() {
             Some(target_values) => {
-                let share_in = |list: &[crate::profile::ValueCount], value: &str| {
+                let share_in = |list: &[ValueCount], value: &str| {
                     list.iter()
                         .find(|v| v.value == value)
                         .map_or(0.0, |v| v.share)
@@ -390,9 +441,9 @@ pub fn to_json(table: &str, column: &str, figures: &[Figure]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Subject;
-    use crate::ident::Ident;
-    use crate::suggest::Rule;
+    use crate::Ident;
+    use crate::profiler::catalog::Subject;
+    use crate::profiler::suggest::Rule;
     use faker_core::estimate::Profile;
 
     fn report(counts: &[u64], nulls: u64) -> ColumnReport {
@@ -418,10 +469,39 @@ mod tests {
             (t.weights, t.mean, t.null_share, t.skew, t.min_r2),
             (0.05, 0.1, 0.0, 0.2, 0.8)
         );
-        assert!(t.set("weight=1").unwrap_err().contains("not a tolerance"));
-        assert!(t.set("mean").is_err());
-        assert!(t.set("mean=-1").is_err());
-        assert!(t.set("mean=x").is_err());
+        assert_eq!(
+            t.set("weight=1"),
+            Err(ToleranceError::UnknownKey {
+                key: "weight".to_owned()
+            })
+        );
+        assert_eq!(
+            t.set("weight=1").unwrap_err().to_string(),
+            format!("`weight` is not a tolerance, keys: {}", Tolerances::KEYS)
+        );
+        assert!(matches!(
+            t.set("mean"),
+            Err(ToleranceError::NotKeyValue { item }) if item == "mean"
+        ));
+        assert!(matches!(
+            t.set("mean=-1"),
+            Err(ToleranceError::OutOfRange { item }) if item == "mean=-1"
+        ));
+        assert!(matches!(
+            t.set("mean=inf"),
+            Err(ToleranceError::OutOfRange { .. })
+        ));
+        let not_a_number = t.set("mean= x%").unwrap_err();
+        assert!(
+            matches!(&not_a_number, ToleranceError::NotANumber { value, .. } if value == "x%"),
+            "{not_a_number:?}"
+        );
+        // the parser's own error is the source, not folded into the message
+        assert!(std::error::Error::source(&not_a_number).is_some());
+        assert_eq!(not_a_number.to_string(), "`mean= x%`: `x%` is not a number");
+        // a refused list applies none of its items
+        assert!(t.set("mean=0.3,skew=x").is_err());
+        assert_eq!((t.mean, t.skew), (0.1, 0.2));
     }
 
     #[test]

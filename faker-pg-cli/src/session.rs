@@ -1,0 +1,132 @@
+//! What both commands share: their common options, read-only sessions, the schema to work in,
+//! the foreign key a subject forms, and how failures and progress reach stderr.
+
+use clap::Args;
+use faker_pg::profiler::catalog::{self, Subject};
+use faker_pg::{Ident, ProfileError};
+use sqlx::{Connection, PgConnection};
+
+/// Exit code: a `compare` figure is out of tolerance.
+pub(crate) const EXIT_DIFFERENT: u8 = 1;
+/// Exit code: an error.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+#[derive(Args)]
+pub(crate) struct Common {
+    /// A column with at most this many distinct values is low-cardinality: its value list is
+    /// printed (and compared).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_values: u64,
+    /// When listing a schema's columns: count every column's distinct values with a scan,
+    /// never leave a column out on the planner's statistics (pg_stats) alone.
+    #[arg(long)]
+    pub(crate) exact_cardinality: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+/// A failure already worded for the user.
+pub(crate) struct Failure(pub(crate) String);
+
+/// Prints `faker-pg: error: <message>` as one line.
+pub(crate) fn error_line(message: &str) {
+    eprintln!("faker-pg: error: {}", one_line(message));
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The server's own message for database errors, the error's text otherwise.
+pub(crate) fn sql_message(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// SQLSTATE 42501, insufficient_privilege.
+pub(crate) fn permission_denied(err: &ProfileError) -> bool {
+    matches!(err, ProfileError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501"))
+}
+
+pub(crate) fn profile_message(err: &ProfileError) -> String {
+    match err {
+        ProfileError::Database(db) => sql_message(db),
+        other => other.to_string(),
+    }
+}
+
+/// Connects read-only.
+pub(crate) async fn connect(url: &str, role: &str) -> Result<PgConnection, Failure> {
+    let fail = |err: sqlx::Error| {
+        Failure(format!(
+            "cannot connect to {role}{}: {}",
+            faker_pg::redacted_url(url),
+            sql_message(&err)
+        ))
+    };
+    let mut conn = PgConnection::connect(url).await.map_err(fail)?;
+    sqlx::raw_sql("SET default_transaction_read_only = on; SET application_name = 'faker-pg'")
+        .execute(&mut conn)
+        .await
+        .map_err(fail)?;
+    Ok(conn)
+}
+
+/// `--schema`, or the connection's current schema; checked to exist.
+pub(crate) async fn resolve_schema(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    role: &str,
+) -> Result<Ident, Failure> {
+    let db = |err: sqlx::Error| Failure(format!("{role}{}", sql_message(&err)));
+    let schema = match schema {
+        Some(schema) => schema.clone(),
+        None => catalog::current_schema(conn)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| {
+                Failure(format!(
+                    "{role}no current schema (the search_path names none that exists): give --schema"
+                ))
+            })?,
+    };
+    if !catalog::schema_exists(conn, &schema).await.map_err(db)? {
+        return Err(Failure(format!(
+            "{role}schema {} not found",
+            schema.as_str()
+        )));
+    }
+    Ok(schema)
+}
+
+/// `subject` with the foreign key its columns form, if the catalog has one: the key decides
+/// which figures `compare` checks (a key's distribution, not its values) and labels the report.
+///
+/// A failed lookup is an error (exit code 2, one line naming the subject), never read as "no
+/// key": that would silently check a foreign key value by value, against ids that differ between
+/// databases.
+pub(crate) async fn with_foreign_key(
+    conn: &mut PgConnection,
+    mut subject: Subject,
+    role: &str,
+) -> Result<Subject, Failure> {
+    subject.foreign_key = catalog::foreign_key_of(conn, &subject)
+        .await
+        .map_err(|err| {
+            Failure(format!(
+                "{role}{}: looking up its foreign key in the catalog: {}",
+                subject.label(),
+                sql_message(&err)
+            ))
+        })?;
+    Ok(subject)
+}
+
+pub(crate) fn progress(quiet: bool, line: &str) {
+    if !quiet {
+        eprintln!("faker-pg: {line}");
+    }
+}

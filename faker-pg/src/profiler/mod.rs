@@ -1,0 +1,40 @@
+//! The read side of faker-pg: distributions read off a live database, turned into
+//! `#[distributor(..)]` suggestions, and a generated database checked against production. It
+//! only reads (the `faker-pg` command line tool, crate `faker-pg-cli`, runs it on read-only
+//! sessions) and imports nothing from the write side: it only needs [`crate::ident`] to put
+//! names into SQL.
+//!
+//! * [`profile`] — one column, or a tuple of columns, profiled on the server:
+//!   [`profile_column`](profile::profile_column) gives the same [`Profile`](crate::Profile) that
+//!   [`faker_core::estimate`] computes from per-value counts, and
+//!   [`value_counts`](profile::value_counts) the value list of a low-cardinality column.
+//! * [`catalog`] — what to profile in a schema, read from the system catalog: its foreign keys
+//!   (single and composite) and the columns that may be low-cardinality.
+//! * [`suggest`] — from a measured profile to a ready-to-paste `#[distributor(..)]` attribute
+//!   (`skew` when the power-law fit reproduces the quartiles, quartile `weights` otherwise, one
+//!   weight per value for few values).
+//! * [`report`] — one subject profiled and reported: the server work
+//!   ([`profile_subject`](report::profile_subject)) and the text or JSON block
+//!   `faker-pg profile` prints.
+//! * [`compare`] — the same subject's reports from two databases checked figure by figure, each
+//!   within a [`Tolerances`](compare::Tolerances) entry.
+//!
+//! Who imports whom (each module only imports modules below it in this list, so there is no
+//! cycle):
+//!
+//! ```text
+//! compare ──> report, profile
+//! report  ──> catalog, profile, suggest
+//! catalog ──> profile
+//! suggest ──> (none)
+//! profile ──> (none)
+//! ```
+//!
+//! `compare`'s unit tests also use `catalog` and `suggest` to build reports, which follows the
+//! same order. Outside the profiler, the modules only import [`crate::ident`].
+
+pub mod catalog;
+pub mod compare;
+pub mod profile;
+pub mod report;
+pub mod suggest;
