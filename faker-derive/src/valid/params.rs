@@ -56,7 +56,17 @@ impl Spans<'_> {
 
     fn report(&self, result: Result<(), ParamError>, errors: &mut Errors) {
         if let Err(e) = result {
-            errors.push(self.of(&e).error(format!("{}: {e}", self.attr)));
+            // The rule and its wording are the runtime's; only what to write instead is added.
+            let hint = match e {
+                ParamError::WeightsAndSkew => {
+                    "; keep `weights = [..]` (partitions) or `skew = ..` (a power law)"
+                }
+                ParamError::NullWeightOutOfRange { .. } => {
+                    ": write e.g. `null_weight = 0.1` for 10% nulls"
+                }
+                _ => "",
+            };
+            errors.push(self.of(&e).error(format!("{}: {e}{hint}", self.attr)));
         }
     }
 }

@@ -34,9 +34,13 @@ pub fn check(input: &Input, errors: &mut Errors) {
                 "exports another type's serialization, whose field names this derive cannot see, so the runtime's paths would not match the state"
             }
         };
+        let written = match reshaping.value {
+            "transparent" => "transparent",
+            "tag" => "tag = \"..\"",
+            _ => "into = \"..\"",
+        };
         errors.push(reshaping.at.error(format!(
-            "#[serde({})] cannot be used with #[derive(Provider)]: it {why}; remove it",
-            reshaping.value
+            "#[serde({written})] cannot be used with #[derive(Provider)]: it {why}; remove it"
         )));
     }
     let mut rule_conflict = false;
