@@ -328,6 +328,15 @@ fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Errors) 
                 "`{written}`: `{name}` is declared after `{}`, but fields are populated in declaration order, so its value is not known yet: move `{name}` above `{}`",
                 field.name, field.name
             ),
+            None if input.fields[..index].iter().any(|f| f.path == name) => {
+                let rust = input.fields[..index]
+                    .iter()
+                    .find(|f| f.path == name)
+                    .map_or(String::new(), |f| f.name.clone());
+                format!(
+                    "`{written}`: \"{name}\" is the serialized name of `{rust}`; the first segment of a source names a field of this struct by its Rust name (the derive finds it under its serialized name): write `{rust}`"
+                )
+            }
             None => {
                 let hint = if earlier.is_empty() {
                     format!(
