@@ -15,28 +15,28 @@ use super::{At, Keyed};
 /// `rename_all = ".."`: serde's case conversions of a field name, with serde's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenameRule {
-    LowerCase,
-    UpperCase,
-    PascalCase,
-    CamelCase,
-    SnakeCase,
-    ScreamingSnakeCase,
-    KebabCase,
-    ScreamingKebabCase,
+    Lower,
+    Upper,
+    Pascal,
+    Camel,
+    Snake,
+    ScreamingSnake,
+    Kebab,
+    ScreamingKebab,
 }
 
 impl RenameRule {
     /// The rule serde spells `name`.
     pub fn from_name(name: &str) -> Option<RenameRule> {
         Some(match name {
-            "lowercase" => RenameRule::LowerCase,
-            "UPPERCASE" => RenameRule::UpperCase,
-            "PascalCase" => RenameRule::PascalCase,
-            "camelCase" => RenameRule::CamelCase,
-            "snake_case" => RenameRule::SnakeCase,
-            "SCREAMING_SNAKE_CASE" => RenameRule::ScreamingSnakeCase,
-            "kebab-case" => RenameRule::KebabCase,
-            "SCREAMING-KEBAB-CASE" => RenameRule::ScreamingKebabCase,
+            "lowercase" => RenameRule::Lower,
+            "UPPERCASE" => RenameRule::Upper,
+            "PascalCase" => RenameRule::Pascal,
+            "camelCase" => RenameRule::Camel,
+            "snake_case" => RenameRule::Snake,
+            "SCREAMING_SNAKE_CASE" => RenameRule::ScreamingSnake,
+            "kebab-case" => RenameRule::Kebab,
+            "SCREAMING-KEBAB-CASE" => RenameRule::ScreamingKebab,
             _ => return None,
         })
     }
@@ -47,9 +47,9 @@ impl RenameRule {
     /// `snake_case` keep the name as it is (a field name is already lowercase snake case).
     pub fn apply_to_field(self, field: &str) -> String {
         match self {
-            RenameRule::LowerCase | RenameRule::SnakeCase => field.to_owned(),
-            RenameRule::UpperCase | RenameRule::ScreamingSnakeCase => field.to_ascii_uppercase(),
-            RenameRule::PascalCase => {
+            RenameRule::Lower | RenameRule::Snake => field.to_owned(),
+            RenameRule::Upper | RenameRule::ScreamingSnake => field.to_ascii_uppercase(),
+            RenameRule::Pascal => {
                 let mut pascal = String::new();
                 let mut capitalize = true;
                 for ch in field.chars() {
@@ -64,16 +64,16 @@ impl RenameRule {
                 }
                 pascal
             }
-            RenameRule::CamelCase => {
-                let pascal = RenameRule::PascalCase.apply_to_field(field);
+            RenameRule::Camel => {
+                let pascal = RenameRule::Pascal.apply_to_field(field);
                 let mut chars = pascal.chars();
                 match chars.next() {
                     Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
                     None => pascal,
                 }
             }
-            RenameRule::KebabCase => field.replace('_', "-"),
-            RenameRule::ScreamingKebabCase => field.to_ascii_uppercase().replace('_', "-"),
+            RenameRule::Kebab => field.replace('_', "-"),
+            RenameRule::ScreamingKebab => field.to_ascii_uppercase().replace('_', "-"),
         }
     }
 }
