@@ -112,7 +112,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `flatten` on a field | compile error: the flattened fields move up into this state under names only their own type knows, so their paths cannot be computed |
 /// | `tag = ".."`, `transparent`, `into = ".."` on the struct | compile error: the state gets a key that is no field, loses its field names, or is another type's serialization |
 /// | `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` | compile error on a field the runtime reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled value (`#[distributor(..)]` with parameters) and the source of a `same(..)`; allowed on other fields |
-/// | two fields with one serialized name | compile error |
+/// | two serialized fields with one name | compile error |
 /// | anything else (`default`, `alias`, `with`, `serialize_with`, ...) | not looked at: names and shape are unchanged |
 ///
 /// (`untagged` and `content` are refused on a struct by serde itself.)

@@ -13,7 +13,7 @@
 //! - `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` on a field the
 //!   runtime itself reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled
 //!   value (`#[distributor(..)]` with parameters) and the source of a `same(..)`;
-//! - two fields under one serialized name.
+//! - two serialized fields under one name.
 //!
 //! `untagged` and `content` are not checked: serde refuses them on a struct itself.
 
@@ -68,7 +68,17 @@ pub fn check(input: &Input, errors: &mut Errors) {
                 )));
             }
         }
-        if let Some(first) = input.fields[..index].iter().find(|f| f.path == field.path) {
+        let serialized = |f: &Field| {
+            !f.serde
+                .skips
+                .iter()
+                .any(|s| matches!(s.value, "skip" | "skip_serializing"))
+        };
+        if let Some(first) = input.fields[..index]
+            .iter()
+            .filter(|f| serialized(f))
+            .find(|f| f.path == field.path && serialized(field))
+        {
             let at = field
                 .renamed_at
                 .clone()
