@@ -75,8 +75,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// of `source` is this struct's Rust field name (the derive finds it under its serialized
 /// name); every other segment, and `in_reference`, names a field of another type (a
 /// component, the referenced id) and is written as that type serializes it, since the derive
-/// sees only this struct's serde attributes. The same holds for `parent = ".."` of
-/// `#[children(..)]`, a path of the child's state.
+/// sees only this struct's serde attributes (a serialized name that is not a Rust identifier,
+/// such as a `kebab-case` one, cannot be written in `same(..)`). The same holds for
+/// `parent = ".."` of `#[children(..)]`, a path of the child's state.
 ///
 /// # On a field: identity and distribution
 ///
