@@ -111,6 +111,16 @@
 //! # }
 //! ```
 //!
+//! Paths are the names of the exported state. A struct that serde renames is found under its
+//! serialized names everywhere the runtime looks (filters, specifications, `same(..)`, mirrors,
+//! table columns): with `#[serde(rename_all = "camelCase")]` on `Book`, its reference is
+//! declared at `authorId` and a specification writes `{"authorId": ..}`. In `same(..)`, the
+//! first segment of the source is the Rust name of a field of this struct; the other segments
+//! and the referenced side are written as their own types serialize them. serde attributes the
+//! runtime cannot follow (`flatten`, `tag`, `transparent`, `into`, a `skip` on a field the
+//! runtime reads, a serialized name that differs from the deserialized one) are compile errors;
+//! [the derive](macro@crate::Provider) lists them.
+//!
 //! What the derive generates for `Book`, in outline:
 //!
 //! ```text

@@ -1,7 +1,11 @@
 //! The provider runtime: the seed's bookstore built by hand, reuse and creation, auto keys,
-//! nulls, specifications, diamonds, children.
+//! nulls, specifications, diamonds, children; and fields renamed by serde ([`serde_names`]).
 
 mod common;
+// In its own file (a module of this test binary, not a test binary of its own), so that this
+// file stays one subject.
+#[path = "providers/serde_names.rs"]
+mod serde_names;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! The input model: the struct and its fields (read by darling), each with its attributes
-//! parsed into [`crate::attr`] types.
+//! parsed into [`crate::attr`] types, and each field with the name serde gives it in the
+//! exported state.
 
 use darling::util::Ignored;
 use darling::{FromDeriveInput, FromField};
@@ -9,12 +10,13 @@ use syn::{
 };
 
 use crate::Errors;
+use crate::attr::serde::{SerdeField, SerdeStruct};
 use crate::attr::{
-    self, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs,
+    self, At, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs,
 };
 
 #[derive(FromDeriveInput)]
-#[darling(forward_attrs(provider, reference, distributor, children))]
+#[darling(forward_attrs(provider, reference, distributor, children, serde))]
 struct RawInput {
     ident: Ident,
     generics: Generics,
@@ -23,7 +25,7 @@ struct RawInput {
 }
 
 #[derive(FromField)]
-#[darling(forward_attrs(provider, reference, distributor, children))]
+#[darling(forward_attrs(provider, reference, distributor, children, serde))]
 struct RawField {
     ident: Option<Ident>,
     ty: Type,
@@ -37,19 +39,29 @@ pub struct Input {
     pub attrs: StructAttrs,
     pub children: Vec<ChildrenAttr>,
     pub fields: Vec<Field>,
+    pub serde: SerdeStruct,
 }
 
 /// One named field.
 pub struct Field {
     pub ident: Ident,
-    /// The field's name in paths (`r#type` is `type`).
+    /// The field's Rust name, for messages (`r#type` is `type`).
     pub name: String,
+    /// The field's name in the exported state, as serde serializes it: its segment of every
+    /// path the runtime is given (schema, populate, `ID_FIELD`, auto keys, errors).
+    pub path: String,
+    /// Where `path` was decided (`rename` on the field or `rename_all` on the struct), if it
+    /// was not the Rust name.
+    pub renamed_at: Option<At>,
+    /// The name serde deserializes the field from, when it differs from `path`.
+    pub deserialized: Option<String>,
     pub ty: Type,
     /// `T` when the field's type is `Option<T>`.
     pub option_inner: Option<Type>,
     pub attrs: FieldAttrs,
     pub reference: Option<ReferenceAttr>,
     pub distributor: Option<DistributorAttr>,
+    pub serde: SerdeField,
 }
 
 impl Input {
@@ -69,12 +81,14 @@ impl Input {
             return None;
         }
         let raw = errors.handle(RawInput::from_derive_input(input))?;
+        let serde = SerdeStruct::read(&raw.attrs);
         let mut attrs = StructAttrs::default();
         let mut children = Vec::new();
         for a in &raw.attrs {
             match attr_name(a) {
                 "provider" => attr::struct_provider(a, &mut attrs, errors),
                 "children" => children.extend(attr::children(a, errors)),
+                "serde" => {}
                 other => errors.push(syn::Error::new_spanned(
                     a,
                     format!(
@@ -89,7 +103,7 @@ impl Input {
             .map(|f| f.fields)
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|f| Field::from_raw(f, errors))
+            .filter_map(|f| Field::from_raw(f, &serde, errors))
             .collect();
         Some(Input {
             ident: raw.ident,
@@ -97,12 +111,13 @@ impl Input {
             attrs,
             children,
             fields,
+            serde,
         })
     }
 }
 
 impl Field {
-    fn from_raw(raw: RawField, errors: &mut Errors) -> Option<Field> {
+    fn from_raw(raw: RawField, container: &SerdeStruct, errors: &mut Errors) -> Option<Field> {
         // Tuple structs are refused before this point.
         let ident = raw.ident?;
         let mut attrs = FieldAttrs::default();
@@ -123,6 +138,7 @@ impl Field {
                         }
                     }
                 }
+                "serde" => {}
                 "distributor" => {
                     if let Some(d) = attr::distributor(a, errors) {
                         if distributor.is_some() {
@@ -155,8 +171,15 @@ impl Field {
                 at,
             });
         }
+        let name = field_name(&ident);
+        let serde = SerdeField::read(&raw.attrs);
+        let (path, renamed_at, deserialized) = serialized_name(&name, &serde, container);
         Some(Field {
-            name: field_name(&ident),
+            name,
+            path,
+            renamed_at,
+            deserialized,
+            serde,
             option_inner: option_inner(&raw.ty),
             ident,
             ty: raw.ty,
@@ -176,9 +199,46 @@ fn attr_name(a: &Attribute) -> &'static str {
         "reference"
     } else if path.is_ident("distributor") {
         "distributor"
+    } else if path.is_ident("serde") {
+        "serde"
     } else {
         "children"
     }
+}
+
+/// The name serde serializes a field under, where that was decided (if renamed), and the name
+/// it deserializes from when that differs: the field's `rename`, else the struct's
+/// `rename_all`, else the Rust name — each for serialization and for deserialization, as serde
+/// decides them.
+fn serialized_name(
+    name: &str,
+    field: &SerdeField,
+    container: &SerdeStruct,
+) -> (String, Option<At>, Option<String>) {
+    let rule = container.rename_all.as_ref();
+    let by_rule = |rule: Option<attr::serde::RenameRule>| {
+        rule.map_or_else(|| name.to_string(), |r| r.apply_to_field(name))
+    };
+    let (serialize, deserialize, at) = match &field.rename {
+        Some(rename) => (
+            rename
+                .serialize
+                .clone()
+                .unwrap_or_else(|| by_rule(rule.and_then(|r| r.serialize))),
+            rename
+                .deserialize
+                .clone()
+                .unwrap_or_else(|| by_rule(rule.and_then(|r| r.deserialize))),
+            Some(rename.at.clone()),
+        ),
+        None => (
+            by_rule(rule.and_then(|r| r.serialize)),
+            by_rule(rule.and_then(|r| r.deserialize)),
+            rule.map(|r| r.at.clone()),
+        ),
+    };
+    let deserialized = (deserialize != serialize).then_some(deserialize);
+    (serialize, at, deserialized)
 }
 
 /// A field name as it appears in paths and in the exported state (`r#type` is `type`).

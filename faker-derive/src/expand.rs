@@ -57,7 +57,7 @@ pub fn expand(input: &Input) -> TokenStream {
             // Validation guarantees exactly one identity field on an aggregate.
             let id_field = input.fields.iter().find(|f| f.attrs.id.is_some());
             let (id_ident, id_ty, id_name) = match id_field {
-                Some(f) => (&f.ident, &f.ty, f.name.as_str()),
+                Some(f) => (&f.ident, &f.ty, f.path.as_str()),
                 None => return TokenStream::new(),
             };
             let table = input.attrs.table.as_ref().map(|t| {
@@ -101,13 +101,13 @@ pub fn expand(input: &Input) -> TokenStream {
 fn schema(input: &Input) -> Option<TokenStream> {
     let mut calls = Vec::new();
     for f in &input.fields {
-        let name = &f.name;
+        let name = &f.path;
         let source = f.attrs.source();
         if let Some(r) = &f.reference {
             let target = &r.ty;
             let config = distributor_config(f.distributor.as_ref(), true);
             let same = r.same.iter().map(|s| {
-                let (a, b) = (s.in_reference.dotted(), s.source.dotted());
+                let (a, b) = (s.in_reference.dotted(), source_path(input, &s.source));
                 quote!(.same(#a, #b))
             });
             // Spanned on the type as written in the attribute: `T: Provider` is checked here,
@@ -156,6 +156,18 @@ fn schema(input: &Input) -> Option<TokenStream> {
                 #(#calls)*
         }
     })
+}
+
+/// The exported-state path of a `same(..)` source: its first segment is a field of this struct,
+/// written with its Rust name and found under its serialized name; the segments after it are
+/// inside that field's component and already written as its state names them.
+fn source_path(input: &Input, source: &crate::attr::DottedPath) -> String {
+    let mut segments: Vec<String> = source.segments.iter().map(crate::ast::field_name).collect();
+    // Validation guarantees the head is an earlier field.
+    if let Some(field) = input.fields.iter().find(|f| f.name == segments[0]) {
+        segments[0] = field.path.clone();
+    }
+    segments.join(".")
 }
 
 /// Whether a field is drawn from a value pool (`#[distributor(..)]` on a non-reference field).
@@ -271,7 +283,7 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
         value,
         ..
     } = n;
-    let name = &f.name;
+    let name = &f.path;
     let ty = &f.ty;
     let source = f.attrs.source();
     let map = f.attrs.map.as_ref().map(|m| &m.value);
@@ -419,7 +431,7 @@ fn sequence_conversion(f: &Field, n: &Names, number: TokenStream, span: Span) ->
 /// `null_weight` on such a field is a compile error).
 fn null_for_required(f: &Field, n: &Names) -> TokenStream {
     let cx = &n.cx;
-    let name = &f.name;
+    let name = &f.path;
     quote! {
         ::ddd_faker::provider::FakerError {
             path: ::std::format!("{}.{}", #cx.path(), #name),
@@ -439,7 +451,7 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
         .iter()
         .find(|f| matches!(f.attrs.source(), Some(SourceKind::AutoKey)));
     if let Some(f) = direct {
-        let (ident, name) = (&f.ident, &f.name);
+        let (ident, name) = (&f.ident, &f.path);
         return Some(quote! {
             fn auto_key() -> ::core::option::Option<::std::string::String> {
                 ::core::option::Option::Some(::std::string::String::from(#name))
@@ -465,7 +477,7 @@ fn keys(input: &Input, n: &Names) -> Option<TokenStream> {
     let component =
         |ty: &Type| quote_spanned!(ty.span()=> <#ty as ::ddd_faker::provider::Component>);
     let found = composites.iter().map(|f| {
-        let (component, name) = (component(&f.ty), &f.name);
+        let (component, name) = (component(&f.ty), &f.path);
         quote! {
             if let ::core::option::Option::Some(#inner) = #component::auto_key() {
                 return ::core::option::Option::Some(::std::format!("{}.{}", #name, #inner));

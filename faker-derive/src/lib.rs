@@ -5,11 +5,17 @@
 //! `ddd-faker` only (plus `serde` for the `Serialize` every provider needs). The facade's
 //! documentation has the worked example; [`macro@Provider`] lists every attribute.
 //!
-//! The crate is laid out like `thiserror-impl`: `ast` reads the struct (with darling) into
-//! an input model, `attr` parses the four attributes into typed values, `valid` checks
-//! what they mean together and reports *every* problem at its token, and `expand` writes an
-//! implementation that only wires faker-core calls (no distribution or persistence logic of
-//! its own).
+//! The crate is laid out like `thiserror-impl`, in three steps:
+//!
+//! - parse: `ast` reads the struct (with darling) into an input model, each field with its
+//!   serialized name; `attr` parses the four attributes into typed values (`attr::keys`: one
+//!   key enum per attribute; `attr::values`: key values; `attr::parse`: the attributes;
+//!   `attr::serde`: what `#[serde(..)]` says about names and shape);
+//! - validate: `valid` checks what they mean together and reports *every* problem at its token
+//!   (`valid::params`: distribution parameters, by faker-core's own validators;
+//!   `valid::serde`: serde attributes the runtime cannot follow);
+//! - expand: `expand` writes an implementation that only wires faker-core calls (no
+//!   distribution or persistence logic of its own).
 
 mod ast;
 mod attr;
@@ -25,8 +31,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// The generated `populate` asks the populate context for each field in declaration order (one
 /// `let` per field), then builds the struct with a struct literal, the domain's `constructor`
 /// or its fallible `factory`. The generated `schema` declares the references, pooled values,
-/// components and children. Field paths are the Rust field names (`serde` renames are not
-/// followed). See the facade (`ddd_faker`'s crate documentation) for a compiled example.
+/// components and children. Field paths are the names of the exported state: a field's
+/// serialized name, following `#[serde(rename)]` and `#[serde(rename_all)]` (see *serde
+/// attributes* below). See the facade (`ddd_faker`'s crate documentation) for a compiled
+/// example.
 ///
 /// # On the struct
 ///
@@ -63,7 +71,13 @@ use syn::{DeriveInput, parse_macro_input};
 /// id's `in_reference` must equal this struct's `source`, a field declared *before* the
 /// reference (fields are populated in declaration order), e.g.
 /// `#[reference(Author, same(tenant_id = id.tenant_id))]`. `same(..)` may be repeated or
-/// hold several pairs. In a component, paths are relative to the component.
+/// hold several pairs. In a component, paths are relative to the component. The first segment
+/// of `source` is this struct's Rust field name (the derive finds it under its serialized
+/// name); every other segment, and `in_reference`, names a field of another type (a
+/// component, the referenced id) and is written as that type serializes it, since the derive
+/// sees only this struct's serde attributes (a serialized name that is not a Rust identifier,
+/// such as a `kebab-case` one, cannot be written in `same(..)`). The same holds for
+/// `parent = ".."` of `#[children(..)]`, a path of the child's state.
 ///
 /// # On a field: identity and distribution
 ///
@@ -85,14 +99,35 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// `map` applies to `fake` and `sequence` values only.
 ///
+/// # serde attributes
+///
+/// The runtime reads an aggregate's state by path in its serialized form (filters,
+/// specifications, `same(..)`, mirrors, PostgreSQL table columns) and deserializes it back
+/// (mirrors, rows, pinned values), so the derive names every field as serde serializes it.
+///
+/// | `#[serde(..)]` | with `#[derive(Provider)]` |
+/// |---|---|
+/// | `rename = ".."` on a field | followed: the field's paths, `ID_FIELD`, `auto_key()` and error paths use the new name |
+/// | `rename_all = ".."` on the struct | followed, with serde's rules for every case (`lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`); on a component it renames the paths inside that component |
+/// | `rename(serialize = .., deserialize = ..)`, `rename_all(serialize = .., deserialize = ..)` | followed when both give a field the same name; a compile error when they differ, since the runtime writes a state and reads it back, so a field needs one name for both |
+/// | `flatten` on a field | compile error: the flattened fields move up into this state under names only their own type knows, so their paths cannot be computed |
+/// | `tag = ".."`, `transparent`, `into = ".."` on the struct | compile error: the state gets a key that is no field, loses its field names, or is another type's serialization |
+/// | `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` | compile error on a field the runtime reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled value (`#[distributor(..)]` with parameters) and the source of a `same(..)`; allowed on other fields |
+/// | two serialized fields with one name | compile error |
+/// | anything else (`default`, `alias`, `with`, `serialize_with`, ...) | not looked at: names and shape are unchanged |
+///
+/// (`untagged` and `content` are refused on a struct by serde itself.)
+///
 /// # Errors
 ///
 /// Attribute mistakes are compile errors at the offending token, all of them reported at once,
 /// each saying what to write instead: unknown or repeated keys, literals of the wrong type,
 /// `weights` empty, negative or all zero, `skew < 1`, `mean < 1`, `null_weight` outside
-/// `[0, 1]` or on a non-`Option` field, `weights` with `skew`, two value sources on a field, no
+/// `[0, 1]` or on a non-`Option` field, `weights` with `skew` (these parameter rules are
+/// faker-core's own validators, called at compile time), two value sources on a field, no
 /// or two identity fields on an aggregate, two `auto_key` fields, a `same(..)` source that is
-/// not an earlier field, generic structs, enums, unions and tuple structs. A type named in
+/// not an earlier field, the serde attributes above that the runtime cannot follow, generic
+/// structs, enums, unions and tuple structs. A type named in
 /// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
 /// type is not a component) is reported by the compiler at that type.
 #[proc_macro_derive(Provider, attributes(provider, reference, distributor, children))]

@@ -1,6 +1,6 @@
 //! Derived providers compile and run: the seed's bookstore (composite ids, auto keys,
 //! references with a tenant constraint), plus every value source, pooled values, optional
-//! references, constructors, factories and children.
+//! references, constructors, factories, children and serde-renamed fields.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -345,4 +345,46 @@ async fn specifications_pin_derived_fields_by_path() {
         .expect("book");
     assert_eq!(book.id.tenant_id, tenant.id);
     assert_eq!(book.author_id.tenant_id, tenant.id);
+}
+
+// ---------------------------------------------------------------- serde names
+
+/// State: `{"SHELF-ID": .., "SHELF-LABEL": .., "pos": ..}`.
+#[derive(Debug, Clone, Serialize, Deserialize, Provider)]
+#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+pub struct Shelf {
+    #[provider(id, sequence)]
+    shelf_id: u64,
+    #[provider(fake = Name())]
+    #[distributor(skew = 2.0, mean = 5)]
+    shelf_label: String,
+    #[serde(rename = "pos")]
+    #[provider(sequence)]
+    position: u64,
+}
+
+#[tokio::test]
+async fn generated_paths_are_serialized_names() {
+    use ddd_faker::provider::Provider as _;
+    assert_eq!(Shelf::ID_FIELD, "SHELF-ID");
+    let values: Vec<String> = Shelf::schema()
+        .values()
+        .iter()
+        .map(|v| v.field.clone())
+        .collect();
+    assert_eq!(values, ["SHELF-LABEL"]);
+    let mut faker = Faker::new(3);
+    let shelf: Shelf = faker
+        .create_matching(serde_json::json!({"SHELF-LABEL": "Poetry", "pos": 40}))
+        .await
+        .expect("shelf");
+    assert_eq!((shelf.shelf_label.as_str(), shelf.position), ("Poetry", 40));
+    let state = serde_json::to_value(&shelf).expect("state");
+    assert_eq!(state["SHELF-LABEL"], "Poetry");
+    // A required pooled value pinned to null: the error names the field's serialized path.
+    let e = faker
+        .create_matching::<Shelf>(serde_json::json!({"SHELF-LABEL": null}))
+        .await
+        .expect_err("null for a required field");
+    assert!(e.path.ends_with("SHELF-LABEL"), "{e}");
 }

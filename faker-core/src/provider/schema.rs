@@ -106,6 +106,12 @@ pub struct CountConfig {
 }
 
 impl CountConfig {
+    /// Checks the parameters as the runtime does when the type is first used (what
+    /// `#[derive(Provider)]` calls to report them at compile time).
+    pub fn validate(&self) -> Result<(), ParamError> {
+        self.build().map(|_| ())
+    }
+
     pub(crate) fn build(&self) -> Result<CountFn, ParamError> {
         Ok(match (&self.weights, self.skew) {
             (Some(_), Some(_)) => return Err(ParamError::WeightsAndSkew),

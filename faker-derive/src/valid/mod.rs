@@ -1,17 +1,23 @@
 //! What the attributes mean together: every rule is checked and every violation reported, each
-//! at the token that breaks it, with what to write instead.
+//! at the token that breaks it, with what to write instead. Distribution parameters are
+//! checked by the runtime's own validators ([`params`]); what `#[serde(..)]` does to the
+//! exported state is checked in [`serde`].
+
+mod params;
+mod serde;
 
 use quote::ToTokens;
 
 use crate::Errors;
 use crate::ast::{Field, Input};
-use crate::attr::{At, Build, ChildrenAttr, DistributorAttr, Kind, Num, SourceKind, WeightsList};
+use crate::attr::{At, Build, ChildrenAttr, DistributorAttr, Kind, SourceKind};
 
 pub fn check(input: &Input, errors: &mut Errors) {
     generics(input, errors);
     struct_attrs(input, errors);
     identity(input, errors);
     auto_keys(input, errors);
+    serde::check(input, errors);
     for child in &input.children {
         children(input, child, errors);
     }
@@ -233,82 +239,14 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Errors) {
             ));
         }
     }
-    law(ATTR, d.weights.as_ref(), d.skew.as_ref(), errors);
-    if let Some(mean) = &d.mean {
-        if mean.value < 1.0 {
-            errors.push(mean.at.error(
-                format!(
-                    "`mean` in {ATTR} must be >= 1 (the average number of uses of each value; `mean = 1` means unique values), got {}",
-                    mean.value
-                ),
-            ));
-        }
-    }
+    params::distributor(d, errors);
     if let Some(nw) = &d.null_weight {
-        let q = nw.value.value;
-        if !(0.0..=1.0).contains(&q) {
-            errors.push(nw.value.at.error(
-                format!(
-                    "`null_weight` in {ATTR} is a probability and must lie in [0, 1], got {q}: write e.g. `null_weight = 0.1` for 10% nulls"
-                ),
-            ));
-        }
         if field.option_inner.is_none() {
             let ty = field.ty.to_token_stream().to_string();
             errors.push(nw.at.error(
                 format!(
                     "`null_weight` in {ATTR} needs an `Option` field, and `{}` is `{ty}`: change its type to `Option<{ty}>`, or remove `null_weight`",
                     field.name
-                ),
-            ));
-        }
-    }
-}
-
-/// `weights` and `skew`: each valid, and not both.
-fn law(attr: &str, weights: Option<&WeightsList>, skew: Option<&Num>, errors: &mut Errors) {
-    if let Some(w) = weights {
-        if w.values.is_empty() {
-            errors.push(w.at.error(
-                format!(
-                    "`weights` in {attr} must not be empty: give one weight per partition, e.g. `weights = [0.7, 0.2, 0.07, 0.03]`"
-                ),
-            ));
-        } else {
-            let mut negative = false;
-            for (index, n) in w.values.iter().enumerate() {
-                if n.value < 0.0 {
-                    negative = true;
-                    errors.push(n.at.error(
-                        format!(
-                            "`weights[{index}]` in {attr} is negative ({}): a weight is a share of the draws and must be >= 0",
-                            n.value
-                        ),
-                    ));
-                }
-            }
-            if !negative && w.values.iter().all(|n| n.value == 0.0) {
-                errors.push(w.at.error(
-                    format!(
-                        "`weights` in {attr} are all zero, so no partition could ever be drawn: make at least one positive, e.g. `weights = [0.7, 0.3]`"
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(s) = skew {
-        if s.value < 1.0 {
-            errors.push(s.at.error(
-                format!(
-                    "`skew` in {attr} must be >= 1 (1 is uniform, 2 is a moderate skew toward the oldest values), got {}",
-                    s.value
-                ),
-            ));
-        }
-        if weights.is_some() {
-            errors.push(s.at.error(
-                format!(
-                    "give either `weights` or `skew` in {attr}, not both: they are two different laws over the pool; keep `weights = [..]` (partitions) or `skew = ..` (a power law)"
                 ),
             ));
         }
@@ -338,21 +276,14 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Errors) {
             }
         }
     }
-    match &c.mean {
-        None => errors.push(c.at.error(
+    if c.mean.is_none() {
+        errors.push(c.at.error(
             format!(
                 "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]`"
             ),
-        )),
-        Some(m) if m.value < 0.0 => errors.push(m.at.error(
-            format!(
-                "`mean` in {ATTR} must be >= 0 (the average number of children per parent), got {}",
-                m.value
-            ),
-        )),
-        Some(_) => {}
+        ));
     }
-    law(ATTR, c.weights.as_ref(), c.skew.as_ref(), errors);
+    params::children(c, errors);
 }
 
 fn snake(name: &str) -> String {
@@ -397,6 +328,15 @@ fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Errors) 
                 "`{written}`: `{name}` is declared after `{}`, but fields are populated in declaration order, so its value is not known yet: move `{name}` above `{}`",
                 field.name, field.name
             ),
+            None if input.fields[..index].iter().any(|f| f.path == name) => {
+                let rust = input.fields[..index]
+                    .iter()
+                    .find(|f| f.path == name)
+                    .map_or(String::new(), |f| f.name.clone());
+                format!(
+                    "`{written}`: \"{name}\" is the serialized name of `{rust}`; the first segment of a source names a field of this struct by its Rust name (the derive finds it under its serialized name): write `{rust}`"
+                )
+            }
             None => {
                 let hint = if earlier.is_empty() {
                     format!(

@@ -1,0 +1,328 @@
+//! The four attributes of the derive, each parsed into its typed model (see [`super`]): the
+//! items are matched against the attribute's key enum, then each key's value is read.
+
+use darling::ast::NestedMeta;
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, Meta, Token, Type};
+
+use super::keys::{
+    ChildrenKey, DistributorKey, Elsewhere, FieldKey, Key, Place, ReferenceKey, StructKey, is,
+    match_items,
+};
+use super::values::{callable, number, source_expr, string, weights};
+use super::{
+    At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, Keyed, Kind, ReferenceAttr,
+    Same, SourceKind, StructAttrs,
+};
+use crate::Errors;
+
+/// The items of `#[attr(..)]`; any other form of the attribute is an error.
+fn list_items(attr: &Attribute, place: Place, example: &str) -> syn::Result<Vec<NestedMeta>> {
+    match &attr.meta {
+        Meta::List(list) => NestedMeta::parse_meta_list(list.tokens.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!(
+                "{} takes a list of keys: write `{example}`",
+                place.written()
+            ),
+        )),
+    }
+}
+
+/// Merges one `#[provider(..)]` on the struct into `out`.
+pub fn struct_provider(attr: &Attribute, out: &mut StructAttrs, errors: &mut Errors) {
+    let Some(items) = errors.handle(list_items(attr, StructKey::PLACE, "#[provider(aggregate)]"))
+    else {
+        return;
+    };
+    let elsewhere: &[Elsewhere] = &[(
+        is::<FieldKey>,
+        "belongs on a field; on the struct, #[provider(..)] takes `aggregate`, `value`, `entity`, `name`, `table`, `constructor` or `factory`",
+    )];
+    for item in match_items::<StructKey>(&items, elsewhere, errors) {
+        let at = item.at();
+        match item.key {
+            StructKey::Aggregate => set_kind(out, Kind::Aggregate, at, errors),
+            StructKey::Value => set_kind(out, Kind::Value, at, errors),
+            StructKey::Entity => set_kind(out, Kind::Entity, at, errors),
+            StructKey::Name => {
+                if let Some(s) = errors.handle(string(&item)) {
+                    out.name = Some(Keyed { value: s, at });
+                }
+            }
+            StructKey::Table => {
+                if let Some(s) = errors.handle(string(&item)) {
+                    out.table = Some(Keyed { value: s, at });
+                }
+            }
+            StructKey::Constructor | StructKey::Factory => {
+                if let Some(e) = errors.handle(callable(&item, false)) {
+                    let value = if item.key == StructKey::Factory {
+                        Build::Factory(e)
+                    } else {
+                        Build::Constructor(e)
+                    };
+                    out.build.push(Keyed {
+                        value,
+                        at: At::of(&item.ident),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn set_kind(out: &mut StructAttrs, kind: Kind, at: At, errors: &mut Errors) {
+    match &out.kind {
+        Some(first) => errors.push(at.error(format!(
+            "#[provider({})] contradicts #[provider({})] given before: a struct is one of `aggregate` (the default), `value` or `entity`; keep one",
+            kind.word(),
+            first.value.word()
+        ))),
+        None => out.kind = Some(Keyed { value: kind, at }),
+    }
+}
+
+/// Merges one `#[provider(..)]` on a field into `out`.
+pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Errors) {
+    let Some(items) = errors.handle(list_items(attr, FieldKey::PLACE, "#[provider(id)]")) else {
+        return;
+    };
+    let elsewhere: &[Elsewhere] = &[
+        (
+            is::<StructKey>,
+            "belongs on the struct: write it in a #[provider(..)] above `struct`",
+        ),
+        (
+            is::<DistributorKey>,
+            "belongs in #[distributor(..)]: write `#[distributor(..)]` on the field",
+        ),
+    ];
+    for item in match_items::<FieldKey>(&items, elsewhere, errors) {
+        let at = item.at();
+        let source = |s| Keyed {
+            value: s,
+            at: at.clone(),
+        };
+        match item.key {
+            FieldKey::Id => {
+                if out.id.is_some() {
+                    errors.push(at.error("`id` is given twice on this field: keep one"));
+                } else {
+                    out.id = Some(at);
+                }
+            }
+            FieldKey::AutoKey => out.sources.push(source(SourceKind::AutoKey)),
+            FieldKey::Composite => out.sources.push(source(SourceKind::Composite)),
+            FieldKey::Sequence => out.sources.push(source(SourceKind::Sequence)),
+            FieldKey::Default => out.sources.push(source(SourceKind::Default)),
+            FieldKey::Skip => out.sources.push(source(SourceKind::Skip)),
+            FieldKey::Fake => {
+                if let Some(e) = errors.handle(source_expr(&item, "a faker expression")) {
+                    out.sources.push(source(SourceKind::Fake(e)));
+                }
+            }
+            FieldKey::With => {
+                let what = "a function or closure `(rng, position) -> value`";
+                if let Some(e) = errors.handle(source_expr(&item, what)) {
+                    out.sources.push(source(SourceKind::With(e)));
+                }
+            }
+            FieldKey::Value => {
+                if let Some(e) = item.expr() {
+                    out.sources.push(source(SourceKind::Value(e.clone())));
+                }
+            }
+            FieldKey::Map => {
+                if let Some(e) = errors.handle(callable(&item, true)) {
+                    if out.map.is_some() {
+                        errors.push(at.error("`map` is given twice on this field: keep one"));
+                    } else {
+                        out.map = Some(Keyed { value: e, at });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One `#[distributor(..)]`.
+pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorAttr> {
+    let items = errors.handle(list_items(
+        attr,
+        DistributorKey::PLACE,
+        "#[distributor(weights = [0.7, 0.2, 0.07, 0.03], mean = 50)]",
+    ))?;
+    let elsewhere: &[Elsewhere] = &[(
+        is::<FieldKey>,
+        "belongs in #[provider(..)]: write `#[provider(..)]` on the field",
+    )];
+    let mut out = DistributorAttr {
+        at: At::of(attr),
+        keys: items.len(),
+        weights: None,
+        skew: None,
+        mean: None,
+        null_weight: None,
+        sequence: None,
+    };
+    for item in match_items::<DistributorKey>(&items, elsewhere, errors) {
+        match item.key {
+            DistributorKey::Weights => out.weights = weights(&item, errors),
+            DistributorKey::Skew => out.skew = errors.handle(number(&item)),
+            DistributorKey::Mean => out.mean = errors.handle(number(&item)),
+            DistributorKey::NullWeight => {
+                out.null_weight = errors.handle(number(&item)).map(|n| Keyed {
+                    value: n,
+                    at: item.at(),
+                })
+            }
+            DistributorKey::Sequence => out.sequence = Some(item.at()),
+        }
+    }
+    Some(out)
+}
+
+/// Parses `Type` followed by `, item`s (the form of `#[reference]` and `#[children]`).
+fn type_then_items(
+    attr: &Attribute,
+    place: Place,
+    example: &str,
+) -> syn::Result<(Type, Vec<NestedMeta>)> {
+    let missing = || {
+        syn::Error::new_spanned(
+            attr,
+            format!(
+                "{} needs the type it points to: write `{example}`",
+                place.written()
+            ),
+        )
+    };
+    let Meta::List(list) = &attr.meta else {
+        return Err(missing());
+    };
+    if list.tokens.is_empty() {
+        return Err(missing());
+    }
+    let parser = |input: ParseStream| -> syn::Result<(Type, Vec<NestedMeta>)> {
+        if input.peek(Ident) && (input.peek2(Token![=]) || input.peek2(syn::token::Paren)) {
+            let key: Ident = input.fork().parse()?;
+            return Err(syn::Error::new_spanned(
+                key,
+                format!(
+                    "{} starts with the type it points to: write `{example}`",
+                    place.written()
+                ),
+            ));
+        }
+        let ty: Type = input.parse()?;
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            items.push(input.parse::<NestedMeta>()?);
+        }
+        Ok((ty, items))
+    };
+    parser.parse2(list.tokens.clone())
+}
+
+/// The pairs of `same(a = b, ..)`.
+fn same_pairs(tokens: TokenStream, at: &At) -> syn::Result<Vec<Same>> {
+    let example = "write `same(tenant_id = id.tenant_id)`: a field of the referenced id, `=`, then a field of this struct declared before the reference";
+    let parser = |input: ParseStream| -> syn::Result<Vec<Same>> {
+        let mut out = Vec::new();
+        if input.is_empty() {
+            return Err(at.error(format!("`same()` in #[reference(..)] is empty: {example}")));
+        }
+        while !input.is_empty() {
+            let in_reference = DottedPath::parse(input)?;
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    &in_reference,
+                    format!("`same({})` has no source: {example}", in_reference.dotted()),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let source = DottedPath::parse(input)?;
+            out.push(Same {
+                in_reference,
+                source,
+            });
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens)
+}
+
+/// One `#[reference(..)]`.
+pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr> {
+    let (ty, items) = errors.handle(type_then_items(
+        attr,
+        ReferenceKey::PLACE,
+        "#[reference(Author)]",
+    ))?;
+    let elsewhere: &[Elsewhere] = &[(
+        is::<DistributorKey>,
+        "belongs in #[distributor(..)]: write `#[distributor(..)]` on the same field",
+    )];
+    let mut same = Vec::new();
+    let mut others = Vec::new();
+    for item in items {
+        match &item {
+            // `same(..)` may be repeated: every pair adds a constraint.
+            NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("same") => {
+                if let Some(pairs) = errors.handle(same_pairs(list.tokens.clone(), &At::of(list))) {
+                    same.extend(pairs);
+                }
+            }
+            _ => others.push(item),
+        }
+    }
+    // Anything else is an unknown key or `same` in a wrong form: reported here.
+    match_items::<ReferenceKey>(&others, elsewhere, errors);
+    Some(ReferenceAttr {
+        at: At::of(attr),
+        ty,
+        same,
+    })
+}
+
+/// One `#[children(..)]`.
+pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
+    let (ty, items) = errors.handle(type_then_items(
+        attr,
+        ChildrenKey::PLACE,
+        "#[children(OrderLine, parent = \"order_id\", mean = 3.0)]",
+    ))?;
+    let mut out = ChildrenAttr {
+        at: At::of(attr),
+        ty,
+        parent: None,
+        mean: None,
+        skew: None,
+        weights: None,
+    };
+    for item in match_items::<ChildrenKey>(&items, &[], errors) {
+        match item.key {
+            ChildrenKey::Parent => {
+                out.parent = errors.handle(string(&item)).map(|s| Keyed {
+                    value: s,
+                    at: item.at(),
+                })
+            }
+            ChildrenKey::Mean => out.mean = errors.handle(number(&item)),
+            ChildrenKey::Skew => out.skew = errors.handle(number(&item)),
+            ChildrenKey::Weights => out.weights = weights(&item, errors),
+        }
+    }
+    Some(out)
+}

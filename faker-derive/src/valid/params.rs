@@ -1,0 +1,173 @@
+//! Distribution parameters, checked by faker-core's own validating constructors (the ones the
+//! runtime calls when a type is first used), so a rule lives in one place; a
+//! [`ParamError`] becomes a compile error at the parameter it names.
+//!
+//! Each parameter is checked on its own (a configuration holding only it) so that every wrong
+//! parameter is reported, not only the first one the runtime would stop at.
+
+use faker_core::provider::CountConfig;
+use faker_core::{DistributorConfig, ParamError, Skew, Weights};
+
+use crate::Errors;
+use crate::attr::{At, ChildrenAttr, DistributorAttr, Num, WeightsList};
+
+/// Where each parameter of one attribute was written.
+struct Spans<'a> {
+    attr: &'static str,
+    whole: &'a At,
+    weights: Option<&'a WeightsList>,
+    skew: Option<&'a Num>,
+    mean: Option<&'a Num>,
+    null_weight: Option<&'a Num>,
+}
+
+impl Spans<'_> {
+    /// The parameter named `param` (as `ParamError` names it), else the whole attribute.
+    fn named(&self, param: &str) -> &At {
+        let at = match param {
+            "weights" => self.weights.map(|w| &w.at),
+            "skew" => self.skew.map(|n| &n.at),
+            "mean" => self.mean.map(|n| &n.at),
+            "null_weight" => self.null_weight.map(|n| &n.at),
+            _ => None,
+        };
+        at.unwrap_or(self.whole)
+    }
+
+    /// Where `error` points: the parameter it is about.
+    fn of(&self, error: &ParamError) -> &At {
+        match error {
+            ParamError::SkewBelowOne { .. } | ParamError::WeightsAndSkew => self.named("skew"),
+            ParamError::MeanBelowOne { .. } => self.named("mean"),
+            ParamError::NullWeightOutOfRange { .. } => self.named("null_weight"),
+            ParamError::EmptyWeights | ParamError::AllWeightsZero => self.named("weights"),
+            ParamError::NegativeWeight { index, .. } => self
+                .weights
+                .and_then(|w| w.values.get(*index))
+                .map_or_else(|| self.named("weights"), |n| &n.at),
+            ParamError::NotFinite { param, .. }
+            | ParamError::Negative { param, .. }
+            | ParamError::OutOfRange { param, .. } => self.named(param),
+            // Errors of other parameters (ranges, plans) are not written in these attributes;
+            // should one appear, the whole attribute is the best place to show it.
+            _ => self.whole,
+        }
+    }
+
+    fn report(&self, result: Result<(), ParamError>, errors: &mut Errors) {
+        if let Err(e) = result {
+            // The rule and its wording are the runtime's; only what to write instead is added.
+            let hint = match e {
+                ParamError::WeightsAndSkew => {
+                    "; keep `weights = [..]` (partitions) or `skew = ..` (a power law)"
+                }
+                ParamError::NullWeightOutOfRange { .. } => {
+                    ": write e.g. `null_weight = 0.1` for 10% nulls"
+                }
+                _ => "",
+            };
+            errors.push(self.of(&e).error(format!("{}: {e}{hint}", self.attr)));
+        }
+    }
+}
+
+fn values(w: &WeightsList) -> Vec<f64> {
+    w.values.iter().map(|n| n.value).collect()
+}
+
+/// `weights`, `skew`, `mean` and `null_weight` of `#[distributor(..)]`, by
+/// [`DistributorConfig::build`].
+pub fn distributor(d: &DistributorAttr, errors: &mut Errors) {
+    let spans = Spans {
+        attr: "#[distributor(..)]",
+        whole: &d.at,
+        weights: d.weights.as_ref(),
+        skew: d.skew.as_ref(),
+        mean: d.mean.as_ref(),
+        null_weight: d.null_weight.as_ref().map(|k| &k.value),
+    };
+    let check = |config: DistributorConfig| config.build().map(|_| ());
+    let weights = d.weights.as_ref().map(values);
+    let skew = d.skew.as_ref().map(|n| n.value);
+    if weights.is_some() {
+        let only = DistributorConfig {
+            weights: weights.clone(),
+            ..Default::default()
+        };
+        spans.report(check(only), errors);
+    }
+    if skew.is_some() {
+        let only = DistributorConfig {
+            skew,
+            ..Default::default()
+        };
+        spans.report(check(only), errors);
+    }
+    if weights.is_some() && skew.is_some() {
+        let both = DistributorConfig {
+            weights,
+            skew,
+            ..Default::default()
+        };
+        spans.report(check(both), errors);
+    }
+    if let Some(mean) = &d.mean {
+        let only = DistributorConfig {
+            mean: Some(mean.value),
+            ..Default::default()
+        };
+        spans.report(check(only), errors);
+    }
+    if let Some(q) = &d.null_weight {
+        let only = DistributorConfig {
+            null_weight: Some(q.value.value),
+            ..Default::default()
+        };
+        spans.report(check(only), errors);
+    }
+}
+
+/// `mean`, `skew` and `weights` of `#[children(..)]`, by the laws' constructors and
+/// [`CountConfig::validate`].
+pub fn children(c: &ChildrenAttr, errors: &mut Errors) {
+    let spans = Spans {
+        attr: "#[children(..)]",
+        whole: &c.at,
+        weights: c.weights.as_ref(),
+        skew: c.skew.as_ref(),
+        mean: c.mean.as_ref(),
+        null_weight: None,
+    };
+    // The laws first, on their own, so that the count is then checked with the valid ones.
+    let weights = c
+        .weights
+        .as_ref()
+        .map(values)
+        .filter(|w| match Weights::new(w) {
+            Ok(_) => true,
+            Err(e) => {
+                spans.report(Err(e), errors);
+                false
+            }
+        });
+    let skew = c
+        .skew
+        .as_ref()
+        .map(|n| n.value)
+        .filter(|s| match Skew::new(*s) {
+            Ok(_) => true,
+            Err(e) => {
+                spans.report(Err(e), errors);
+                false
+            }
+        });
+    // Without `mean` the attribute is incomplete (reported by the caller); a law given alone
+    // was checked above.
+    let Some(mean) = &c.mean else { return };
+    let config = CountConfig {
+        mean: mean.value,
+        skew,
+        weights,
+    };
+    spans.report(config.validate(), errors);
+}

@@ -1,0 +1,11 @@
+use ddd_faker::Provider;
+use serde::Serialize;
+
+#[derive(Clone, Serialize, Provider)]
+#[serde(tag = "type")]
+struct Customer {
+    #[provider(id, sequence)]
+    id: u64,
+}
+
+fn main() {}
