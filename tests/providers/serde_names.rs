@@ -189,7 +189,7 @@ mod postgres {
     //! paths, which are the serialized names. The test server is required (these tests fail,
     //! never skip, when it is unreachable).
 
-    use faker_pg::repository::{Mirror, PgRepository, Table};
+    use faker_pg::write::{Mirror, PgRepository, Table};
     use sqlx::{AssertSqlSafe, PgPool};
 
     use super::*;
