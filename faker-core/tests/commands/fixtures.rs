@@ -3,7 +3,7 @@
 
 use faker_core::command::CommandFailed;
 use faker_core::distributor::DistributorConfig;
-use faker_core::provider::{Cx, ErrorKind, FakerError, JsonValue, KeyError, Provider, Schema};
+use faker_core::provider::{Cx, ErrorKind, FakerError, Provider, Schema};
 use faker_core::repository::RepositoryError;
 use serde::Serialize;
 
@@ -31,39 +31,21 @@ pub(crate) struct Tag {
     pub(crate) label: String,
 }
 
-pub(crate) fn int_key(key: &JsonValue) -> Result<i64, KeyError> {
-    KeyError::decode("id", key.clone())
-}
-
 impl Provider for Tenant {
     type Id = i64;
     const NAME: &'static str = "Tenant";
-    fn auto_key() -> Option<String> {
-        Some("id".into())
-    }
-    fn id(&self) -> i64 {
-        self.id
-    }
+    faker_fixtures::integer_auto_key!();
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
         let id = cx.auto_key::<i64>("id")?;
         let name = cx.value("name", |_, n| format!("Tenant {n}"))?;
         Ok(Tenant { id, name })
-    }
-    fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> {
-        self.id = int_key(&key)?;
-        Ok(())
     }
 }
 
 impl Provider for Member {
     type Id = i64;
     const NAME: &'static str = "Member";
-    fn auto_key() -> Option<String> {
-        Some("id".into())
-    }
-    fn id(&self) -> i64 {
-        self.id
-    }
+    faker_fixtures::integer_auto_key!();
     fn schema() -> Schema {
         Schema::new().reference::<Tenant>(
             "tenant_id",
@@ -82,10 +64,6 @@ impl Provider for Member {
             tenant_id,
             email,
         })
-    }
-    fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> {
-        self.id = int_key(&key)?;
-        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 //! tables and writer: the in-memory equivalence, rollback, write-behind and the target guard.
 
 use faker_core::distributor::DistributorConfig;
-use faker_core::provider::{Cx, Faker, FakerError, KeyError, Provider, Schema};
+use faker_core::provider::{Cx, Faker, FakerError, Provider, Schema};
 use faker_core::repository::{Repository, RepositoryError};
 use faker_core::spec::Query;
 use faker_pg::Ident;
@@ -35,10 +35,6 @@ struct Child {
     tags: Value,
 }
 
-fn key(k: &Value) -> Result<i64, KeyError> {
-    KeyError::decode("id", k.clone())
-}
-
 /// Strings CSV must keep apart: empty vs NULL, quotes, delimiters, newlines, the `\.`
 /// end-of-data marker, spaces, non-ASCII.
 const LABELS: [&str; 8] = [
@@ -55,12 +51,7 @@ const LABELS: [&str; 8] = [
 impl Provider for Parent {
     type Id = i64;
     const NAME: &'static str = "Parent";
-    fn auto_key() -> Option<String> {
-        Some("id".into())
-    }
-    fn id(&self) -> i64 {
-        self.id
-    }
+    faker_fixtures::integer_auto_key!();
     async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
         let id = cx.auto_key::<i64>("id")?;
         let name = cx.value("name", |_, position| {
@@ -71,21 +62,12 @@ impl Provider for Parent {
         })?;
         Ok(Parent { id, name })
     }
-    fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
-        self.id = key(&k)?;
-        Ok(())
-    }
 }
 
 impl Provider for Child {
     type Id = i64;
     const NAME: &'static str = "Child";
-    fn auto_key() -> Option<String> {
-        Some("id".into())
-    }
-    fn id(&self) -> i64 {
-        self.id
-    }
+    faker_fixtures::integer_auto_key!();
     fn schema() -> Schema {
         Schema::new().reference::<Parent>(
             "parent_id",
@@ -116,10 +98,6 @@ impl Provider for Child {
             flag,
             tags,
         })
-    }
-    fn assign_key(&mut self, k: Value) -> Result<(), KeyError> {
-        self.id = key(&k)?;
-        Ok(())
     }
 }
 
