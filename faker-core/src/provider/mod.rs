@@ -23,12 +23,19 @@
 mod context;
 mod error;
 mod faker;
+mod filter;
+pub(crate) mod key;
+mod registry;
 mod requirement;
+mod runtime;
 mod schema;
+mod shared;
+mod view;
 
 pub use context::Cx;
-pub use error::{ErrorKind, FakerError, KeyError};
+pub use error::{ErrorKind, FakerError};
 pub use faker::Faker;
+pub use key::KeyError;
 pub use schema::{ChildrenDecl, CountConfig, ReferenceDecl, Same, Schema, ValueDecl};
 
 /// JSON values as the runtime exchanges them (exported states, assigned keys).
