@@ -4,13 +4,13 @@ use std::any::TypeId;
 
 use serde_json::Value;
 
-use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::filter::StateFilter;
 use super::registry::Registry;
 use super::requirement::Requirements;
 use super::runtime::{Feed, Runtime};
 use super::shared::Sequences;
+use super::traits::Provider;
 use crate::distributor::{Distributor, Draw, ManyToOne, Plannable, Pool};
 use crate::feed::Sink;
 use crate::repository::{InMemoryRepository, Repository, SharedPool, SharedSequences};
@@ -298,5 +298,14 @@ impl Faker {
             .iter()
             .find(|r| r.decl.field == field)
             .map(|r| &r.distributor)
+    }
+
+    /// How many exported states of `A` are mirrored.
+    #[cfg(test)]
+    pub(crate) fn mirrored<A: Provider>(&self) -> usize {
+        self.registry
+            .handle::<A>()
+            .and_then(|handle| self.registry.view(handle.index()).mirror.as_ref())
+            .map_or(0, |mirror| mirror.len())
     }
 }

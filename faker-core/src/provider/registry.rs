@@ -21,9 +21,9 @@ use std::marker::PhantomData;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
+use super::traits::Provider;
 use super::view::{Mirror, TypeIndex, TypeView, Views, canonical};
 use crate::distributor::{Distributor, DistributorConfig, Pool};
 use crate::feed::table_name;

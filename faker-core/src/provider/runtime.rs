@@ -13,13 +13,13 @@
 
 use serde_json::Value;
 
-use super::Provider;
 use super::context::Cx;
 use super::error::{ErrorKind, FakerError};
 use super::filter::{EngineResolver, fields_at};
 use super::registry::{Handle, Registry};
 use super::requirement::{Requirement, Requirements};
 use super::shared::Sequences;
+use super::traits::Provider;
 use crate::feed::{Record, Sink};
 use crate::repository::BoxFuture;
 use crate::rng::FakerRng;

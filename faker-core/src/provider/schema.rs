@@ -8,10 +8,10 @@ use crate::error::ParamError;
 use crate::rng::FakerRng;
 use crate::{Distribution, PoissonCount, Skew, SkewCount, Weights, WeightsCount};
 
-use super::Provider;
 use super::error::FakerError;
 use super::registry::Registry;
 use super::runtime::{CreateChildren, Runtime};
+use super::traits::Provider;
 
 /// The stateful parts of an aggregate's generation, declared once per type.
 ///

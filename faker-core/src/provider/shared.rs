@@ -17,9 +17,9 @@ use std::any::TypeId;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::registry::{Handle, Registry};
+use super::traits::Provider;
 use super::view::TypeIndex;
 use crate::distributor::{Plannable, Ticket};
 use crate::repository::{SharedPool, SharedSequences, SlotClaim};

@@ -17,7 +17,7 @@ pub use shared::{SharedPool, SharedSequences, SlotClaim};
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::provider::Provider;
+use crate::provider::traits::Provider;
 use crate::spec::Query;
 
 /// A boxed, sendable future, as repository methods return.

@@ -15,10 +15,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::Provider;
 use super::error::{ErrorKind, FakerError};
 use super::requirement::Requirements;
 use super::runtime::Runtime;
+use super::traits::Provider;
 use super::view::TypeIndex;
 use crate::rng::FakerRng;
 

@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use super::Cx;
 use crate::distributor::{Draw, ManyToOne, Ticket};
-use crate::provider::Provider;
 use crate::provider::error::{ErrorKind, FakerError};
 use crate::provider::filter::{Equalities, StateFilter, fields_at, on_target};
 use crate::provider::registry::Handle;
 use crate::provider::requirement::{Requirement, Requirements, determined};
 use crate::provider::shared::SharedSlot;
+use crate::provider::traits::Provider;
 use crate::spec::Query;
 
 impl Cx<'_> {
