@@ -167,8 +167,11 @@ impl SharedSlot {
 /// blocks `(next, end)` per sequence key.
 #[derive(Default)]
 pub(crate) struct Sequences {
-    shared: Option<(Box<dyn SharedSequences>, HashMap<String, (u64, u64)>)>,
+    shared: Option<(Box<dyn SharedSequences>, Blocks)>,
 }
+
+/// Reserved blocks of shared sequences: `(next, end)` per sequence key.
+type Blocks = HashMap<String, (u64, u64)>;
 
 impl Sequences {
     pub(crate) fn share(&mut self, sequences: Box<dyn SharedSequences>) {
