@@ -147,6 +147,29 @@ impl<'f> Cx<'f> {
         })
     }
 
+    // The entry points of references stay next to the type, so that a compiler error on a
+    // reference to a type that is no provider names `Cx::reference`; the draw itself is in
+    // `references`.
+
+    /// The id of a `T` for the reference `field` declared in the schema: reused from `T`'s pool
+    /// or created (satisfying the reference's requirements and constraints), as the field's
+    /// distributor decides. A null draw is an error here; see [`Cx::optional_reference`].
+    pub async fn reference<T: Provider>(&mut self, field: &str) -> Result<T::Id, FakerError> {
+        match self.optional_reference::<T>(field).await? {
+            Some(id) => Ok(id),
+            None => Err(self.error(field, ErrorKind::NullForRequired)),
+        }
+    }
+
+    /// Like [`Cx::reference`], for an optional reference: `None` when the distributor draws a
+    /// null (`null_weight`) or a requirement says `null`.
+    pub async fn optional_reference<T: Provider>(
+        &mut self,
+        field: &str,
+    ) -> Result<Option<T::Id>, FakerError> {
+        self.draw_reference::<T>(field).await
+    }
+
     /// Wraps an error of the domain's constructor or factory (an invariant it refused) with
     /// this aggregate's path.
     pub fn domain_error(&self, error: impl std::fmt::Display) -> FakerError {

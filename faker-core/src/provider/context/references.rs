@@ -17,20 +17,9 @@ use crate::provider::shared::SharedSlot;
 use crate::provider::traits::Provider;
 use crate::spec::Query;
 
-impl Cx<'_> {
-    /// The id of a `T` for the reference `field` declared in the schema: reused from `T`'s pool
-    /// or created (satisfying the reference's requirements and constraints), as the field's
-    /// distributor decides. A null draw is an error here; see [`Cx::optional_reference`].
-    pub async fn reference<T: Provider>(&mut self, field: &str) -> Result<T::Id, FakerError> {
-        match self.optional_reference::<T>(field).await? {
-            Some(id) => Ok(id),
-            None => Err(self.error(field, ErrorKind::NullForRequired)),
-        }
-    }
-
-    /// Like [`Cx::reference`], for an optional reference: `None` when the distributor draws a
-    /// null (`null_weight`) or a requirement says `null`.
-    pub async fn optional_reference<T: Provider>(
+impl<'f> Cx<'f> {
+    /// The draw of [`Cx::optional_reference`].
+    pub(super) async fn draw_reference<T: Provider>(
         &mut self,
         field: &str,
     ) -> Result<Option<T::Id>, FakerError> {

@@ -18,7 +18,7 @@ use crate::spec::Query;
 /// (`{"age": {"$gte": 18}}`) before the field is reported unsatisfiable.
 const ATTEMPTS: u32 = 64;
 
-impl Cx<'_> {
+impl<'f> Cx<'f> {
     /// The next position (0, 1, 2, ...) of `field` across all aggregates of this type.
     fn next_position(&mut self, field: &str) -> u64 {
         next(
