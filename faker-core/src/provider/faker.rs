@@ -67,23 +67,19 @@ impl Faker {
 
     /// Also writes every stored aggregate to `sink`, in execution order.
     pub fn add_sink(&mut self, sink: impl Sink + 'static) -> &mut Self {
-        self.feed.sinks.push(Box::new(sink));
+        self.feed.add(Box::new(sink));
         self
     }
 
     /// Flushes the sinks and publishes their files under their final names. Call it once at the
     /// end of a run: until then feeds sit under temporary names.
     pub fn finish(&mut self) -> Result<(), FakerError> {
-        for sink in &mut self.feed.sinks {
-            sink.finish()
-                .map_err(|e| FakerError::new("<feed>", e.into()))?;
-        }
-        Ok(())
+        self.feed.finish()
     }
 
     /// Number of aggregates written to the sinks so far (the next command-log `seq`).
     pub fn recorded(&self) -> u64 {
-        self.feed.seq
+        self.feed.recorded()
     }
 
     /// Stores aggregates of type `A` in `repository` instead of memory. Must be called before

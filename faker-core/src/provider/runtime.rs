@@ -32,11 +32,31 @@ pub(crate) type CreateChildren =
 /// Where every stored aggregate is also written.
 #[derive(Default)]
 pub(crate) struct Feed {
-    pub(crate) sinks: Vec<Box<dyn Sink>>,
+    sinks: Vec<Box<dyn Sink>>,
     /// Command-log position of the next stored aggregate.
-    pub(crate) seq: u64,
+    seq: u64,
     /// Reused buffer for the JSON of the aggregate being written to the sinks.
     json: Vec<u8>,
+}
+
+impl Feed {
+    pub(crate) fn add(&mut self, sink: Box<dyn Sink>) {
+        self.sinks.push(sink);
+    }
+
+    /// Flushes the sinks and publishes their files under their final names.
+    pub(crate) fn finish(&mut self) -> Result<(), FakerError> {
+        for sink in &mut self.sinks {
+            sink.finish()
+                .map_err(|e| FakerError::new("<feed>", e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// Number of aggregates written so far (the next command-log `seq`).
+    pub(crate) fn recorded(&self) -> u64 {
+        self.seq
+    }
 }
 
 /// The Faker's state, borrowed part by part; see the [module docs](self).
