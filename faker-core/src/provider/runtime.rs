@@ -98,7 +98,8 @@ impl Runtime<'_> {
             let mut cx = Cx::new(self.reborrow(), handle.index(), path, requirements);
             let built = A::populate(&mut cx).await?;
             let (path, requirements, key_given) = cx.finish();
-            // A key the repository assigns is only known after the insert.
+            // Check first: every requirement but those on a key the repository assigns on
+            // insert, which only exists after it (see the module docs).
             let assigned = match key_given || requirements.is_empty() {
                 true => None,
                 false => A::auto_key(),
@@ -111,6 +112,7 @@ impl Runtime<'_> {
                 requirements.iter().filter(|r| !reads_key(r)),
                 &path,
             )?;
+            // Store second.
             let stored = self
                 .registry
                 .slot_mut(handle)
@@ -124,6 +126,7 @@ impl Runtime<'_> {
                 requirements.iter().filter(reads_key),
                 &path,
             )?;
+            // Only what the store accepted is pooled, mirrored and emitted.
             self.registry.remember(handle, &stored, &path)?;
             self.emit(handle, &stored, &path)?;
             let state = self.registry.state_mut(handle.index());
