@@ -123,10 +123,10 @@ impl Strategy {
 
     /// Shares the plan's slots with other generators: an empty slot is never bound to a value
     /// already in the pool, every first hit of a slot becomes a [`Draw::Create`] whose
-    /// [`Ticket::slot`] the caller resolves against the shared slot table (see
-    /// [`crate::repository::SharedPool`]). Call it after [`Plannable::plan`]; a no-op in
-    /// dynamic mode.
-    pub fn share_slots(&mut self) {
+    /// [`Ticket::slot`] the caller resolves against the shared slot table. The Faker's shared
+    /// pools are its only caller (`provider::shared`, see [`crate::repository::SharedPool`]).
+    /// Call it after [`Plannable::plan`]; a no-op in dynamic mode.
+    pub(crate) fn share_slots(&mut self) {
         if let Some(plan) = &mut self.plan {
             plan.without_absorbing();
         }

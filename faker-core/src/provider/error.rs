@@ -4,7 +4,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::error::ParamError;
-use crate::repository::RepositoryError;
+use crate::repository::error::RepositoryError;
 use crate::spec::{MergeConflict, SpecError};
 
 /// An error while generating an aggregate, at a provider path such as
@@ -44,42 +44,13 @@ impl FakerError {
     }
 }
 
-/// Why a key the repository assigned could not be written into an aggregate
-/// ([`Provider::assign_key`](super::Provider::assign_key)).
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum KeyError {
-    /// The type (or component) has no auto-assigned key.
-    #[error("`{owner}` has no auto-assigned key")]
-    NoAutoKey {
-        /// The aggregate or component, as the user wrote it.
-        owner: String,
-    },
-    /// The storage returned no key where one is needed.
-    #[error("{from} returned no key")]
-    Missing {
-        /// What should have returned it (a command, a statement).
-        from: String,
-    },
-    /// The key does not deserialise into the field that holds it.
-    #[error("the key does not fit `{field}`: {source}")]
-    Mismatch {
-        /// The field (path in the exported state) that holds the key.
-        field: String,
-        /// Why it does not fit.
-        #[source]
-        source: serde_json::Error,
-    },
-}
-
-impl KeyError {
-    /// Reads `key` as the type of `field` — what a hand-written
-    /// [`Provider::assign_key`](super::Provider::assign_key) usually does.
-    pub fn decode<T: serde::de::DeserializeOwned>(field: &str, key: Value) -> Result<T, KeyError> {
-        serde_json::from_value(key).map_err(|source| KeyError::Mismatch {
-            field: field.to_string(),
-            source,
-        })
+impl ErrorKind {
+    /// [`ErrorKind::NotFound`] for the `aggregate` with this id.
+    pub(crate) fn not_found(aggregate: &'static str, id: &impl serde::Serialize) -> ErrorKind {
+        ErrorKind::NotFound {
+            aggregate,
+            id: serde_json::to_value(id).unwrap_or(Value::Null),
+        }
     }
 }
 
@@ -164,6 +135,15 @@ pub enum ErrorKind {
     /// A feed could not be written.
     #[error(transparent)]
     Feed(#[from] crate::feed::FeedError),
+
+    /// `populate` asked for a reference with another target type than the schema declares.
+    #[error("`{field}` of `{aggregate}` refers to `{declared}`, not to `{asked}`")]
+    WrongTarget {
+        aggregate: &'static str,
+        field: String,
+        declared: &'static str,
+        asked: &'static str,
+    },
 
     /// A repository was registered after the aggregate type was first used.
     #[error("a repository for `{aggregate}` must be set before the type is first used")]

@@ -17,6 +17,26 @@ pub(crate) struct Requirement {
     pub(crate) origin: String,
 }
 
+impl Requirement {
+    /// Whether the requirement may read the value at the dotted path `key` (given as its
+    /// segments): a condition on it, under it, or on a field that contains it. Conservative:
+    /// anything but plain field nesting that could reach the key counts as reading it.
+    pub(crate) fn reads(&self, key: &[&str]) -> bool {
+        fn walk(query: &Query, key: &[&str]) -> bool {
+            match (query, key.split_first()) {
+                (Query::Fields(fields), Some((first, rest))) => {
+                    fields.get(*first).is_some_and(|inner| walk(inner, rest))
+                }
+                (Query::And(all) | Query::Or(all), Some(_)) => all.iter().any(|q| walk(q, key)),
+                (Query::Not(inner), Some(_)) => walk(inner, key),
+                // At the key itself, or any other condition on a field that contains it.
+                _ => true,
+            }
+        }
+        walk(&self.query, key)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Requirements {
     items: Vec<Requirement>,

@@ -8,8 +8,10 @@ use crate::error::ParamError;
 use crate::rng::FakerRng;
 use crate::{Distribution, PoissonCount, Skew, SkewCount, Weights, WeightsCount};
 
-use super::Provider;
-use super::faker::Faker;
+use super::error::FakerError;
+use super::registry::Registry;
+use super::runtime::{CreateChildren, Runtime};
+use super::traits::Provider;
 
 /// The stateful parts of an aggregate's generation, declared once per type.
 ///
@@ -66,7 +68,7 @@ pub struct ReferenceDecl {
     /// The referenced aggregate type's name.
     pub target: &'static str,
     pub(crate) target_type: TypeId,
-    pub(crate) register: fn(&mut Faker) -> Result<(), super::FakerError>,
+    pub(crate) register: fn(&mut Registry) -> Result<(), FakerError>,
     /// Its distributor.
     pub config: DistributorConfig,
     /// Cross-field constraints.
@@ -141,7 +143,7 @@ pub struct ChildrenDecl {
     /// Dotted path, in the child, of the field that holds the parent's id.
     pub parent_field: String,
     pub(crate) count: ChildCount,
-    pub(crate) create: super::faker::CreateChildren,
+    pub(crate) create: CreateChildren,
 }
 
 #[derive(Clone)]
@@ -162,7 +164,7 @@ impl Schema {
             field: field.to_string(),
             target: T::NAME,
             target_type: TypeId::of::<T>(),
-            register: Faker::register_target::<T>,
+            register: Registry::register_target::<T>,
             config,
             same: Vec::new(),
         });
@@ -207,7 +209,7 @@ impl Schema {
             child: C::NAME,
             parent_field: parent_field.to_string(),
             count: ChildCount::Ready(Arc::new(move |rng: &mut FakerRng| count.sample(rng))),
-            create: Faker::create_children::<C>,
+            create: Runtime::create_children::<C>,
         });
         self
     }
@@ -219,7 +221,7 @@ impl Schema {
             child: C::NAME,
             parent_field: parent_field.to_string(),
             count: ChildCount::Config(count),
-            create: Faker::create_children::<C>,
+            create: Runtime::create_children::<C>,
         });
         self
     }
@@ -243,7 +245,7 @@ impl Schema {
         self
     }
 
-    /// The distributor [`Faker::create_matching`] uses for this type (default: uniform law,
+    /// The distributor [`Faker::create_matching`](super::Faker::create_matching) uses for this type (default: uniform law,
     /// `mean` 50: an existing match is reused 49 times out of 50).
     pub fn matching(mut self, config: DistributorConfig) -> Self {
         self.matching = Some(config);

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::{BoxFuture, Repository, RepositoryError};
-use crate::provider::Provider;
+use crate::provider::traits::Provider;
 use crate::spec::Query;
 
 /// Keeps aggregates in insertion order, keyed by id, with one auto-increment counter per

@@ -6,19 +6,18 @@
 //! trait. Methods return boxed futures so that repositories can be chosen at run time
 //! (`Box<dyn Repository<A>>`) and still do asynchronous I/O.
 
+pub(crate) mod error;
 mod memory;
 pub mod shared;
 
+pub use error::RepositoryError;
 pub use memory::InMemoryRepository;
 pub use shared::{SharedPool, SharedSequences, SlotClaim};
 
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::Value;
-use thiserror::Error;
-
-use crate::provider::{KeyError, Provider};
+use crate::provider::traits::Provider;
 use crate::spec::Query;
 
 /// A boxed, sendable future, as repository methods return.
@@ -47,45 +46,4 @@ pub trait Repository<A: Provider>: Send + Sync {
 
     /// Mutable downcasting support.
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
-}
-
-/// A repository operation that failed.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum RepositoryError {
-    /// An aggregate with this id is already stored.
-    #[error("duplicate id {id} in `{aggregate}`")]
-    DuplicateId { aggregate: &'static str, id: Value },
-    /// The aggregate could not be exported to JSON (for matching or storage).
-    #[error("cannot export `{aggregate}` as JSON: {source}")]
-    Export {
-        aggregate: &'static str,
-        source: serde_json::Error,
-    },
-    /// The assigned key could not be written into the aggregate.
-    #[error("cannot assign key {key} to `{aggregate}`: {source}")]
-    AssignKey {
-        aggregate: &'static str,
-        key: Value,
-        #[source]
-        source: KeyError,
-    },
-    /// The dataset's target size is reached (by this generator or by cooperating ones): the
-    /// repository stores no more aggregates. The normal end of a cooperative run; the
-    /// aggregate was not stored.
-    #[error("`{table}`: the target size is reached")]
-    TargetReached {
-        /// The table (or collection) whose target is reached.
-        table: String,
-    },
-    /// A batch guard refused the aggregate: the table accepts no more rows (say, cooperating
-    /// processes reached the shared target meanwhile). The aggregate was not stored.
-    #[error("`{table}`: the batch guard accepts no more rows (the target is reached)")]
-    Refused {
-        /// The guarded table.
-        table: String,
-    },
-    /// Anything the storage itself reports (I/O, database, HTTP).
-    #[error("{0}")]
-    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -23,7 +23,7 @@
 //! `faker-pg` implements this on PostgreSQL (`faker_pg::coordination`).
 
 use super::{BoxFuture, RepositoryError};
-use crate::provider::Provider;
+use crate::provider::traits::Provider;
 
 /// What a slot claim decided.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,189 @@
+//! `Cx`: what `populate` asks for each field.
+//!
+//! This module holds the context itself (paths, components, recorded constraint sources,
+//! errors); its methods are split by job: [`values`] for leaf values (generators, `fake`,
+//! constants, sequences, auto keys, pooled values), [`references`] for reference draws (with
+//! their planned and shared slots and `same(..)` partitions). Filters over mirrors are in
+//! [`super::filter`].
+
+mod references;
+mod values;
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::{ErrorKind, FakerError};
+use super::requirement::Requirements;
+use super::runtime::Runtime;
+use super::traits::Provider;
+use super::view::TypeIndex;
+use crate::rng::FakerRng;
+
+/// The populate context of one aggregate: every field of the aggregate is asked for here, by
+/// its dotted path in the exported state (`title`, `id.tenant_id`, `author_id`).
+///
+/// Requirements on the aggregate (from `create_matching`, from a reference that must create a
+/// matching target, from constraints) reach the fields through it: an equality pins the field,
+/// other conditions filter references or are checked against generated candidates.
+pub struct Cx<'f> {
+    runtime: Runtime<'f>,
+    /// The aggregate type being populated.
+    ty: TypeIndex,
+    path: String,
+    requirements: Requirements,
+    /// Values of the fields some constraint reads (see `TypeState::sources`).
+    recorded: Vec<(String, Value)>,
+    key_given: bool,
+    /// Dotted path of the component being populated (`id` inside `Book.id`), empty at the
+    /// aggregate's top level; field names are relative to it.
+    prefix: String,
+    prefix_lengths: Vec<usize>,
+}
+
+impl<'f> Cx<'f> {
+    pub(crate) fn new(
+        runtime: Runtime<'f>,
+        ty: TypeIndex,
+        path: String,
+        requirements: Requirements,
+    ) -> Cx<'f> {
+        Cx {
+            runtime,
+            ty,
+            path,
+            requirements,
+            recorded: Vec::new(),
+            key_given: false,
+            prefix: String::new(),
+            prefix_lengths: Vec::new(),
+        }
+    }
+
+    /// Enters the component at `field` (e.g. a composite id): until [`Cx::leave`], field names
+    /// are relative to it.
+    pub fn enter(&mut self, field: &str) {
+        self.prefix_lengths.push(self.prefix.len());
+        if !self.prefix.is_empty() {
+            self.prefix.push('.');
+        }
+        self.prefix.push_str(field);
+    }
+
+    /// Leaves the component entered last.
+    pub fn leave(&mut self) {
+        let length = self.prefix_lengths.pop().unwrap_or(0);
+        self.prefix.truncate(length);
+    }
+
+    /// `field` as a path from the aggregate's top level.
+    fn full<'a>(&self, field: &'a str) -> Cow<'a, str> {
+        if self.prefix.is_empty() {
+            Cow::Borrowed(field)
+        } else {
+            Cow::Owned(format!("{}.{field}", self.prefix))
+        }
+    }
+
+    /// The path, the requirements (to check on the built aggregate) and whether a requirement
+    /// gave the repository-assigned key.
+    pub(crate) fn finish(self) -> (String, Requirements, bool) {
+        (self.path, self.requirements, self.key_given)
+    }
+
+    /// The provider path of this aggregate, e.g. `Book.author_id`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The seeded generator (the Faker's single stream).
+    pub fn rng(&mut self) -> &mut FakerRng {
+        self.runtime.rng
+    }
+
+    fn field_path(&self, field: &str) -> String {
+        format!("{}.{field}", self.path)
+    }
+
+    fn error(&self, field: &str, kind: ErrorKind) -> FakerError {
+        FakerError::new(self.field_path(field), kind)
+    }
+
+    /// The name of the aggregate type being populated.
+    fn name(&self) -> &'static str {
+        self.runtime.registry.view(self.ty).name
+    }
+
+    /// Keeps the value of `field` when a constraint reads it.
+    fn record<T: Serialize>(&mut self, field: &str, value: &T) -> Result<(), FakerError> {
+        let state = self.runtime.registry.state(self.ty);
+        if state.sources.iter().any(|s| s == field) {
+            let json =
+                serde_json::to_value(value).map_err(|e| self.error(field, ErrorKind::Export(e)))?;
+            self.recorded.push((field.to_string(), json));
+        }
+        Ok(())
+    }
+
+    /// The value a constraint's `source` field was given, once populated.
+    fn recorded(&self, source: &str) -> Option<&Value> {
+        self.recorded
+            .iter()
+            .find(|(f, _)| *f == source)
+            .map(|(_, v)| v)
+    }
+
+    fn pinned<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, FakerError> {
+        serde_json::from_value(value.clone()).map_err(|e| {
+            self.error(
+                field,
+                ErrorKind::Mismatch {
+                    value: value.clone(),
+                    reason: e.to_string(),
+                },
+            )
+        })
+    }
+
+    // The entry points of references stay next to the type, so that a compiler error on a
+    // reference to a type that is no provider names `Cx::reference`; the draw itself is in
+    // `references`.
+
+    /// The id of a `T` for the reference `field` declared in the schema: reused from `T`'s pool
+    /// or created (satisfying the reference's requirements and constraints), as the field's
+    /// distributor decides. A null draw is an error here; see [`Cx::optional_reference`].
+    pub async fn reference<T: Provider>(&mut self, field: &str) -> Result<T::Id, FakerError> {
+        match self.optional_reference::<T>(field).await? {
+            Some(id) => Ok(id),
+            None => Err(self.error(field, ErrorKind::NullForRequired)),
+        }
+    }
+
+    /// Like [`Cx::reference`], for an optional reference: `None` when the distributor draws a
+    /// null (`null_weight`) or a requirement says `null`.
+    pub async fn optional_reference<T: Provider>(
+        &mut self,
+        field: &str,
+    ) -> Result<Option<T::Id>, FakerError> {
+        self.draw_reference::<T>(field).await
+    }
+
+    /// Wraps an error of the domain's constructor or factory (an invariant it refused) with
+    /// this aggregate's path.
+    pub fn domain_error(&self, error: impl std::fmt::Display) -> FakerError {
+        FakerError::new(self.path.clone(), ErrorKind::Domain(error.to_string()))
+    }
+
+    /// Loads a stored aggregate (e.g. when the domain constructor needs the referenced object,
+    /// not only its id).
+    pub async fn load<T: Provider>(&self, id: &T::Id) -> Result<T, FakerError> {
+        let registry = &*self.runtime.registry;
+        let found = match registry.handle::<T>() {
+            Some(handle) => registry.get(handle, id).await?,
+            None => None,
+        };
+        found.ok_or_else(|| FakerError::new(self.path.clone(), ErrorKind::not_found(T::NAME, id)))
+    }
+}

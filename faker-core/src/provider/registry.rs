@@ -1,0 +1,451 @@
+//! The registry: one entry per aggregate type the Faker has met, holding everything the runtime
+//! keeps about it.
+//!
+//! An entry has two halves, stored side by side under one index ([`TypeIndex`]):
+//!
+//! * its [`TypeView`] (name, reference links, mirror of exported states, whether its pool is
+//!   shared) in [`Views`] — what filters and the `$rel` resolver read by `TypeId`, without
+//!   knowing the static type;
+//! * its [`TypeState`] (declared references and values with their distributors, children,
+//!   counters) and its typed [`Slot<A>`] (pool, repository, shared pool) — what draws and
+//!   inserts mutate.
+//!
+//! Keeping the halves apart lets a filtered draw read every type's view while it mutates one
+//! type's distributor and another type's pool. A type gets both halves in one step
+//! ([`Registry::register`]), which returns a [`Handle<A>`]: the proof that the slot exists and
+//! is a `Slot<A>`. The slots are stored type-erased (`Box<dyn Any>`), and the one downcast is
+//! [`typed_ref`] / [`typed_mut`] below.
+
+use std::any::{Any, TypeId};
+use std::marker::PhantomData;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::error::{ErrorKind, FakerError};
+use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
+use super::traits::Provider;
+use super::view::{Mirror, TypeIndex, TypeView, Views, canonical};
+use crate::distributor::{Distributor, DistributorConfig, Pool};
+use crate::feed::table_name;
+use crate::repository::{InMemoryRepository, Repository, SharedPool};
+
+/// What the registry keeps about each aggregate type.
+#[derive(Default)]
+pub(crate) struct Registry {
+    views: Views,
+    /// The other half of every registered type, at the same index as its view.
+    entries: Vec<Entry>,
+    /// Repositories and shared pools given for types not registered yet (`Pending<A>`); taken
+    /// into the type's slot when it is registered.
+    pending: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    /// Keep only what references need (see [`Faker::streaming`](super::Faker::streaming)).
+    streaming: bool,
+}
+
+struct Entry {
+    state: TypeState,
+    /// The type's `Slot<A>`.
+    slot: Box<dyn Any + Send + Sync>,
+}
+
+/// The typed part of a registered aggregate type `A`.
+pub(crate) struct Slot<A: Provider> {
+    /// The ids references can reuse, in creation order.
+    pub(crate) pool: Pool<A::Id>,
+    pub(crate) repository: Box<dyn Repository<A>>,
+    /// Set by [`Faker::share_pool`](super::Faker::share_pool).
+    pub(crate) share: Option<Box<dyn SharedPool<A>>>,
+}
+
+/// What was configured for `A` before it was registered.
+struct Pending<A: Provider> {
+    repository: Option<Box<dyn Repository<A>>>,
+    share: Option<Box<dyn SharedPool<A>>>,
+}
+
+/// A registered aggregate type `A`: where its entry sits. Only [`Registry::register`] and
+/// [`Registry::handle`] make one, so its slot exists and is a `Slot<A>`.
+pub(crate) struct Handle<A> {
+    at: TypeIndex,
+    _type: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for Handle<A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A> Copy for Handle<A> {}
+
+impl<A> Handle<A> {
+    pub(crate) fn index(self) -> TypeIndex {
+        self.at
+    }
+}
+
+/// The declared, untyped state of a registered type: distributors, children and counters.
+pub(crate) struct TypeState {
+    pub(crate) references: Vec<ReferenceState>,
+    pub(crate) values: Vec<ValueState>,
+    pub(crate) children: Vec<Children>,
+    /// The distributor of [`Faker::create_matching`](super::Faker::create_matching).
+    pub(crate) matching: Distributor,
+    /// Fields some constraint reads: their values are recorded while populating.
+    pub(crate) sources: Vec<String>,
+    /// Positions (0, 1, 2, ...) handed out per leaf field.
+    pub(crate) positions: HashMap<String, u64>,
+    /// Local sequence counters per (field, scope).
+    pub(crate) sequences: HashMap<(String, String), u64>,
+    /// Aggregates created (not counting reuses or inserts).
+    pub(crate) created: u64,
+    /// File stem of the type in feeds (`books`).
+    pub(crate) table: String,
+}
+
+pub(crate) struct ReferenceState {
+    pub(crate) decl: ReferenceDecl,
+    pub(crate) distributor: Distributor,
+}
+
+/// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
+pub(crate) struct ValueState {
+    pub(crate) field: String,
+    pub(crate) distributor: Distributor,
+    /// The field's `Pool<T>`, made by its first draw: the value type is only known to
+    /// `Cx::pooled_value`, which downcasts it (and reports a type that changed).
+    pub(crate) pool: Option<Box<dyn Any + Send + Sync>>,
+}
+
+/// Children of a registered type, with their count validated.
+#[derive(Clone)]
+pub(crate) struct Children {
+    pub(crate) child: &'static str,
+    pub(crate) parent_field: String,
+    pub(crate) count: CountFn,
+    pub(crate) create: super::runtime::CreateChildren,
+}
+
+/// What a draw of one type's reference to `T` works on: the referencing type's state, `T`'s
+/// slot, and every type's view (for filters).
+pub(crate) struct DrawParts<'r, T: Provider> {
+    pub(crate) state: &'r mut TypeState,
+    pub(crate) slot: &'r mut Slot<T>,
+    pub(crate) views: &'r Views,
+}
+
+/// The one downcast of the registry: an entry's `Slot<A>`, or a `Pending<A>` kept for a type
+/// not registered yet. Sound because both are only stored under their own type — a slot at
+/// the index a [`Handle<A>`] holds (see [`Registry::register`]), a pending configuration under
+/// `TypeId::of::<A>()` — so a failure is a bug in this module, not a user error.
+fn typed_ref<T: Any>(erased: &(dyn Any + Send + Sync)) -> &T {
+    match erased.downcast_ref::<T>() {
+        Some(typed) => typed,
+        None => unreachable!("the registry stores every typed part under its own type"),
+    }
+}
+
+/// [`typed_ref`], mutably.
+fn typed_mut<T: Any>(erased: &mut (dyn Any + Send + Sync)) -> &mut T {
+    match erased.downcast_mut::<T>() {
+        Some(typed) => typed,
+        None => unreachable!("the registry stores every typed part under its own type"),
+    }
+}
+
+impl Registry {
+    pub(crate) fn new(streaming: bool) -> Registry {
+        Registry {
+            streaming,
+            ..Registry::default()
+        }
+    }
+
+    /// `A`'s handle, once `A` is registered.
+    pub(crate) fn handle<A: Provider>(&self) -> Option<Handle<A>> {
+        let at = self.views.index_of(TypeId::of::<A>())?;
+        Some(Handle {
+            at,
+            _type: PhantomData,
+        })
+    }
+
+    pub(crate) fn is_registered(&self, ty: TypeId) -> bool {
+        self.views.index_of(ty).is_some()
+    }
+
+    pub(crate) fn slot<A: Provider>(&self, handle: Handle<A>) -> &Slot<A> {
+        typed_ref(&*self.entries[handle.at.get()].slot)
+    }
+
+    pub(crate) fn slot_mut<A: Provider>(&mut self, handle: Handle<A>) -> &mut Slot<A> {
+        typed_mut(&mut *self.entries[handle.at.get()].slot)
+    }
+
+    pub(crate) fn state(&self, at: TypeIndex) -> &TypeState {
+        &self.entries[at.get()].state
+    }
+
+    pub(crate) fn state_mut(&mut self, at: TypeIndex) -> &mut TypeState {
+        &mut self.entries[at.get()].state
+    }
+
+    pub(crate) fn view(&self, at: TypeIndex) -> &TypeView {
+        self.views.at(at)
+    }
+
+    pub(crate) fn view_mut(&mut self, at: TypeIndex) -> &mut TypeView {
+        self.views.at_mut(at)
+    }
+
+    pub(crate) fn views(&self) -> &Views {
+        &self.views
+    }
+
+    /// Every registered type's state, in registration order.
+    pub(crate) fn states(&self) -> impl Iterator<Item = &TypeState> {
+        self.entries.iter().map(|e| &e.state)
+    }
+
+    /// The parts a draw of `own`'s reference to `T` needs, borrowed together (`own` may be `T`
+    /// itself: a self-reference).
+    pub(crate) fn draw_parts<T: Provider>(
+        &mut self,
+        own: TypeIndex,
+        target: Handle<T>,
+    ) -> DrawParts<'_, T> {
+        let (own, target) = (own.get(), target.at.get());
+        let (state, slot) = if own == target {
+            let entry = &mut self.entries[own];
+            (&mut entry.state, &mut *entry.slot)
+        } else if own < target {
+            let (low, high) = self.entries.split_at_mut(target);
+            (&mut low[own].state, &mut *high[0].slot)
+        } else {
+            let (low, high) = self.entries.split_at_mut(own);
+            (&mut high[0].state, &mut *low[target].slot)
+        };
+        DrawParts {
+            state,
+            slot: typed_mut(slot),
+            views: &self.views,
+        }
+    }
+
+    /// Stores `A` in `repository` once it is registered. `false` when `A` is registered
+    /// already (too late).
+    pub(crate) fn set_repository<A: Provider>(
+        &mut self,
+        repository: Box<dyn Repository<A>>,
+    ) -> bool {
+        if self.is_registered(TypeId::of::<A>()) {
+            return false;
+        }
+        self.pending_mut::<A>().repository = Some(repository);
+        true
+    }
+
+    /// Shares `A`'s pool through `share` (see [`super::shared`] for when that is allowed).
+    pub(crate) fn set_share<A: Provider>(&mut self, share: Box<dyn SharedPool<A>>) {
+        match self.handle::<A>() {
+            Some(handle) => {
+                self.slot_mut(handle).share = Some(share);
+                self.view_mut(handle.at).shared = true;
+            }
+            None => self.pending_mut::<A>().share = Some(share),
+        }
+    }
+
+    fn pending_mut<A: Provider>(&mut self) -> &mut Pending<A> {
+        let pending = self.pending.entry(TypeId::of::<A>()).or_insert_with(|| {
+            Box::new(Pending::<A> {
+                repository: None,
+                share: None,
+            })
+        });
+        typed_mut(&mut **pending)
+    }
+
+    /// Validates `A`'s schema and sets up its entry (view, state and slot), then does the same
+    /// for every type `A` references. Registering a type again returns its handle.
+    pub(crate) fn register<A: Provider>(&mut self) -> Result<Handle<A>, FakerError> {
+        if let Some(handle) = self.handle::<A>() {
+            return Ok(handle);
+        }
+        let Schema {
+            references,
+            values,
+            children,
+            matching,
+        } = A::schema();
+        let build = |field: &str, config: &DistributorConfig| {
+            config
+                .build()
+                .map_err(|e| FakerError::new(format!("{}.{field}", A::NAME), e.into()))
+        };
+        let mut refs = Vec::with_capacity(references.len());
+        let mut sources = Vec::new();
+        for decl in references {
+            let distributor = build(&decl.field, &decl.config)?;
+            sources.extend(decl.same.iter().map(|s| s.source.clone()));
+            refs.push(ReferenceState { decl, distributor });
+        }
+        let children = children
+            .into_iter()
+            .map(|c| {
+                let count = match c.count {
+                    ChildCount::Ready(count) => count,
+                    ChildCount::Config(config) => config.build().map_err(|e| {
+                        FakerError::new(format!("{}.<{}>", A::NAME, c.child), e.into())
+                    })?,
+                };
+                Ok(Children {
+                    child: c.child,
+                    parent_field: c.parent_field,
+                    count,
+                    create: c.create,
+                })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
+        let values = values
+            .iter()
+            .map(|v| {
+                Ok(ValueState {
+                    field: v.field.clone(),
+                    distributor: build(&v.field, &v.config)?,
+                    pool: None,
+                })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
+        let matching = build(
+            "<create_matching>",
+            &matching.unwrap_or(DistributorConfig {
+                mean: Some(DistributorConfig::DEFAULT_MEAN),
+                ..Default::default()
+            }),
+        )?;
+        let ty = TypeId::of::<A>();
+        let (repository, share) = match self.pending.remove(&ty) {
+            Some(mut pending) => {
+                let pending = typed_mut::<Pending<A>>(&mut *pending);
+                (pending.repository.take(), pending.share.take())
+            }
+            None => (None, None),
+        };
+        let streaming = self.streaming;
+        let repository = repository.unwrap_or_else(|| {
+            Box::new(if streaming {
+                InMemoryRepository::<A>::keys_only()
+            } else {
+                InMemoryRepository::<A>::new()
+            })
+        });
+        let links = refs
+            .iter()
+            .map(|r| (r.decl.field.clone(), r.decl.target_type))
+            .collect();
+        let registers: Vec<_> = refs.iter().map(|r| r.decl.register).collect();
+        let at = self.views.push(
+            ty,
+            TypeView {
+                name: A::NAME,
+                links,
+                mirror: None,
+                shared: share.is_some(),
+            },
+        );
+        self.entries.push(Entry {
+            state: TypeState {
+                references: refs,
+                values,
+                children,
+                matching,
+                sources,
+                positions: HashMap::default(),
+                sequences: HashMap::default(),
+                created: 0,
+                table: table_name(A::NAME, A::TABLE),
+            },
+            slot: Box::new(Slot::<A> {
+                pool: Pool::new(),
+                repository,
+                share,
+            }),
+        });
+        // Targets last: a self-reference finds this type already registered.
+        for register in registers {
+            register(self)?;
+        }
+        Ok(Handle {
+            at,
+            _type: PhantomData,
+        })
+    }
+
+    /// Registers `A` as the target of a reference: its states are mirrored from now on.
+    pub(crate) fn register_target<A: Provider>(&mut self) -> Result<(), FakerError> {
+        let handle = self.register::<A>()?;
+        self.mirror(handle)
+    }
+
+    /// Starts keeping `A`'s exported states; states of aggregates created before are taken from
+    /// the in-memory repository (a custom repository's earlier aggregates are not matched by
+    /// filters, only reused by unfiltered draws).
+    pub(crate) fn mirror<A: Provider>(&mut self, handle: Handle<A>) -> Result<(), FakerError> {
+        if self.view(handle.at).mirror.is_some() {
+            return Ok(());
+        }
+        let repository = self.slot_mut(handle).repository.as_any_mut();
+        let mut mirror = Mirror::default();
+        if let Some(memory) = repository.downcast_mut::<InMemoryRepository<A>>() {
+            memory.retain();
+            let export = |e| FakerError::new(A::NAME, ErrorKind::Export(e));
+            for a in memory.iter() {
+                mirror.insert(
+                    canonical(&a.id()).map_err(export)?,
+                    serde_json::to_value(a).map_err(export)?,
+                );
+            }
+        }
+        self.view_mut(handle.at).mirror = Some(mirror);
+        Ok(())
+    }
+
+    /// Puts a stored aggregate's id into its pool and, for mirrored types, its state into the
+    /// mirror.
+    pub(crate) fn remember<A: Provider>(
+        &mut self,
+        handle: Handle<A>,
+        stored: &A,
+        path: &str,
+    ) -> Result<(), FakerError> {
+        let streaming = self.streaming;
+        let view = self.view_mut(handle.at);
+        match &mut view.mirror {
+            // Nothing references this type: keep nothing.
+            None if streaming => return Ok(()),
+            None => {}
+            Some(mirror) => {
+                let export = |e| FakerError::new(path, ErrorKind::Export(e));
+                let state = serde_json::to_value(stored).map_err(export)?;
+                let key = canonical(&stored.id()).map_err(export)?;
+                mirror.insert(key, state);
+            }
+        }
+        self.slot_mut(handle).pool.insert(stored.id());
+        Ok(())
+    }
+
+    /// The stored `A` with this id.
+    pub(crate) async fn get<A: Provider>(
+        &self,
+        handle: Handle<A>,
+        id: &A::Id,
+    ) -> Result<Option<A>, FakerError> {
+        self.slot(handle)
+            .repository
+            .get(id)
+            .await
+            .map_err(|e| FakerError::new(A::NAME, e.into()))
+    }
+}
