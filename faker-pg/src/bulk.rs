@@ -51,6 +51,11 @@
 //!   [`RepositoryError::Refused`] (the target is reached: stop generating).
 //! * **publishing** ([`BulkRepository::publish_to`]): the ids of a shared pool's table are
 //!   appended to its log after every copy, just before the commit (see [`crate::shared`]).
+//! * **outcomes** ([`BulkRepository::report_to`]): an `insert` only buffers, so the `Faker`
+//!   writes the aggregate to its feeds before the batch decides; a
+//!   [`HoldingSink`](faker_core::feed::HoldingSink) holds those records until each committed
+//!   batch reports how many of the table's rows it wrote and how many its guard dropped (always
+//!   the tail), so feeds never hold a row the database refused.
 //!
 //! `get` and `find` wait for the batch in flight, then answer from the rows buffered for the
 //! next batch (in memory) and from the mirror table (committed batches): a `get` scans the
@@ -71,6 +76,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use faker_core::feed::StoreOutcomes;
 use faker_core::provider::{JsonValue, Provider};
 use faker_core::repository::{BoxFuture, Repository, RepositoryError};
 use faker_core::spec::Query;
@@ -419,6 +425,7 @@ impl Inner {
             Ok(written) => {
                 self.totals.add(&written);
                 self.refused |= written.dropped > 0;
+                self.report(&written);
                 Ok(written)
             }
             Err(e) => {
@@ -504,6 +511,20 @@ impl Inner {
         self.spare = recycle(batch);
         written.add(&self.settled(result)?);
         Ok(written)
+    }
+}
+
+impl Inner {
+    /// Reports a committed batch to the tables' outcome logs: each table's rows were written
+    /// in insertion order, and the guard dropped the tail of the last table's.
+    fn report(&self, written: &Written) {
+        let last = self.tables.len().saturating_sub(1);
+        for (i, buffer) in self.tables.iter().enumerate() {
+            if let Some(outcomes) = &buffer.outcomes {
+                let dropped = if i == last { written.dropped } else { 0 };
+                outcomes.settle_next(written.rows_of(buffer.meta.table.name()), dropped);
+            }
+        }
     }
 }
 
@@ -798,6 +819,8 @@ struct Buffer {
     /// Reserved keys, largest first (`pop` takes the smallest).
     keys: Vec<i64>,
     rows: Rows,
+    /// Where the outcome of this table's rows is reported, if anywhere.
+    outcomes: Option<StoreOutcomes>,
 }
 
 impl Buffer {
@@ -807,6 +830,7 @@ impl Buffer {
             sequence,
             keys: Vec::new(),
             rows: Rows::default(),
+            outcomes: None,
         }
     }
 
@@ -965,6 +989,18 @@ where
                 meta.publication = Some(publication);
                 buffer.meta = Arc::new(meta);
             }
+        }
+        self
+    }
+
+    /// Reports the outcome of every row of this table to `outcomes`, batch by batch (rows
+    /// written, then rows the guard dropped), for a
+    /// [`HoldingSink`](faker_core::feed::HoldingSink) that holds the feed's records until then.
+    /// Call it before the first insert. A failed batch reports nothing: its records stay held,
+    /// and the holding sink refuses to finish.
+    pub async fn report_to(self, outcomes: StoreOutcomes) -> Self {
+        if let Some(buffer) = self.writer.inner.lock().await.tables.get_mut(self.index) {
+            buffer.outcomes = Some(outcomes);
         }
         self
     }

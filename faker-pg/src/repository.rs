@@ -445,9 +445,7 @@ where
         };
         let repo = self.snapshot();
         let stored = aggregate.clone();
-        behind
-            .tasks
-            .spawn(async move { repo.store(stored, key_given, slot).await.map(|_| ()) });
+        behind.spawn(async move { repo.store(stored, key_given, slot).await.map(|_| ()) });
         Ok(aggregate)
     }
 

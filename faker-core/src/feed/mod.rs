@@ -12,13 +12,19 @@
 //!   expression language reads a dot as attribute access), columns in alphabetical order, arrays
 //!   as JSON text, null as an empty cell.
 //!
+//! When a repository decides about a store only after `insert` returned (bulk batches,
+//! write-behind), a [`HoldingSink`] in front of the sinks holds each record until the store's
+//! outcome is known, so feeds hold only what was stored (module `held`).
+//!
 //! Files are written under temporary names (`.<name>.<pid>.<n>.partial`) and renamed when the
 //! sink is finished, so a run that fails or is interrupted never leaves a file that looks complete.
 
 mod csv;
+mod held;
 mod jsonl;
 
 pub use self::csv::CsvFeed;
+pub use self::held::{HoldingSink, StoreOutcomes};
 pub use self::jsonl::JsonlFeed;
 
 use std::fs::File;
@@ -66,6 +72,16 @@ pub enum FeedError {
     /// The CSV writer failed.
     #[error("{path}: {source}")]
     Csv { path: PathBuf, source: ::csv::Error },
+    /// A [`HoldingSink`] was finished while records waited for their store's outcome.
+    #[error(
+        "{records} records, from `{aggregate}` on, wait for the outcome of their store: finish the repository before the feed"
+    )]
+    Unsettled { aggregate: String, records: u64 },
+    /// A repository reported outcomes of stores a [`HoldingSink`] received no record for.
+    #[error(
+        "`{aggregate}`: {stores} store outcomes reported without a record (is the outcome log shared with another repository?)"
+    )]
+    Unrecorded { aggregate: String, stores: u64 },
 }
 
 /// The default file stem of an aggregate type: its table, or its name in lower case plus `s`
@@ -217,7 +233,11 @@ mod tests {
             }
         });
         let failures = failures.into_inner().unwrap();
-        assert!(failures.is_empty(), "{} failed starts: {failures:?}", failures.len());
+        assert!(
+            failures.is_empty(),
+            "{} failed starts: {failures:?}",
+            failures.len()
+        );
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
