@@ -841,4 +841,111 @@ mod database {
             .unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// Bulk batches written in the background while generation goes on, each with a guard
+    /// that drops the last 3 books it is offered: batches settle one after the other, the
+    /// books of one batch accepted and refused while those of the next are already fed, and
+    /// the feeds still hold exactly the rows of every table.
+    #[tokio::test]
+    async fn background_batches_that_drop_books_leave_them_out_of_the_feeds() {
+        use crate::derived::{Author, Book, Tenant};
+        use crate::wiring;
+        use ddd_faker::feed::{HoldingSink, JsonlFeed, StoreOutcomes};
+        use ddd_faker::provider::Faker;
+        use faker_pg::bulk::{BulkOptions, BulkWriter, GuardFuture};
+        use faker_pg::repository::{Mirror, Table};
+
+        let pool = pool().await;
+        let s = schema("refused_batches");
+        let dir = out_dir("db-refused-batches");
+        // The example's schema (its own wiring of this Faker is not used).
+        drop(
+            wiring::attach(&mut Faker::new(0), &url(), &s, 1, true)
+                .await
+                .unwrap(),
+        );
+        let sc = Some(s.as_str());
+        let tenants = Table::new(sc, "tenants")
+            .and_then(|t| t.auto_key("id", "id"))
+            .and_then(|t| t.column("name", "name"))
+            .unwrap();
+        let authors = Table::new(sc, "authors")
+            .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+            .and_then(|t| t.auto_key("author_id", "id.author_id"))
+            .and_then(|t| t.column("name", "name"))
+            .unwrap();
+        let books = Table::new(sc, "books")
+            .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+            .and_then(|t| t.auto_key("book_id", "id.book_id"))
+            .and_then(|t| t.column("author_id", "author_id.author_id"))
+            .and_then(|t| t.column("title", "title"))
+            .unwrap();
+        let mirror = |table: &str| Mirror::new(sc, table).unwrap();
+        let options = BulkOptions {
+            batch_rows: 400,
+            ..BulkOptions::default()
+        };
+        let writer = BulkWriter::new(pool.clone(), options);
+        let outcomes = StoreOutcomes::new();
+        let mut faker = Faker::streaming(5);
+        let t = writer.repository::<Tenant>(tenants, mirror("tenants"));
+        faker.set_repository(t.await.unwrap()).unwrap();
+        let a = writer.repository::<Author>(authors, mirror("authors"));
+        faker.set_repository(a.await.unwrap()).unwrap();
+        let b = writer.repository::<Book>(books, mirror("books")).await;
+        faker
+            .set_repository(b.unwrap().report_to(outcomes.clone()).await)
+            .unwrap();
+        writer
+            .set_guard(|_conn, rows: u64| {
+                Box::pin(async move { Ok(rows.saturating_sub(3)) }) as GuardFuture<'_>
+            })
+            .await;
+        let mut held = HoldingSink::new();
+        held.add(JsonlFeed::create(&dir).unwrap())
+            .defer::<Book>(outcomes);
+        faker.add_sink(held);
+        faker.plan::<Book>(3_000).unwrap();
+        let mut created = 0u64;
+        for _ in 0..3_000 {
+            match faker.create::<Book>().await {
+                Ok(_) => created += 1,
+                // a batch dropped books: the table takes no more
+                Err(e) if e.is_target_reached() => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let totals = writer.finish().await.unwrap();
+        faker.finish().unwrap();
+        assert!(totals.batches >= 2, "{totals:?}");
+        assert!(totals.dropped >= 6, "two batches dropped books: {totals:?}");
+        let stored = created - totals.dropped;
+
+        let mut feed: Vec<Value> = lines(&dir.join("books.jsonl"));
+        feed.sort_by_key(|b| b["id"]["book_id"].as_i64());
+        let rows = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'book_id', book_id),
+                    'author_id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'title', title) FROM {s}.books ORDER BY book_id")).await;
+        assert_eq!(rows.len() as u64, stored);
+        assert_eq!(
+            feed, rows,
+            "the feed holds exactly the books in the database"
+        );
+        let authors = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'name', name) FROM {s}.authors ORDER BY author_id")).await;
+        assert_eq!(lines::<Value>(&dir.join("authors.jsonl")), authors);
+        let commands: Vec<Value> = lines(&dir.join("commands.jsonl"));
+        for (i, c) in commands.iter().enumerate() {
+            assert_eq!(c["seq"], i as u64);
+        }
+        let tenants: Vec<Value> = lines(&dir.join("tenants.jsonl"));
+        assert_eq!(commands.len(), tenants.len() + authors.len() + feed.len());
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
