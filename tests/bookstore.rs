@@ -5,6 +5,13 @@ mod common;
 /// The example's domain, with `#[derive(Provider)]`.
 use faker_fixtures::bookstore as derived;
 
+/// The example's PostgreSQL wiring, for tests that drive a run step by step (it names the
+/// domain `crate::domain`).
+#[path = "../examples/bookstore/database.rs"]
+#[allow(dead_code)]
+mod wiring;
+use derived as domain;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -706,5 +713,237 @@ mod database {
             .await
             .unwrap();
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The feeds of a database run hold exactly the books the database kept, when the
+    /// database refused some after `create` had returned them: a process that other processes
+    /// took for dead lost the rest of its lease of the target (they leased it themselves), so
+    /// its bulk batch guard drops the tail of the batch, or its write-behind stores are refused.
+    /// The run is the example's own wiring, driven step by step so that the lease is taken
+    /// away at a known point.
+    #[tokio::test]
+    async fn books_the_bulk_guard_dropped_are_not_in_the_feeds() {
+        refused_books_are_not_in_the_feeds(true).await;
+    }
+
+    #[tokio::test]
+    async fn books_write_behind_could_not_store_are_not_in_the_feeds() {
+        refused_books_are_not_in_the_feeds(false).await;
+    }
+
+    async fn refused_books_are_not_in_the_feeds(bulk: bool) {
+        use crate::derived::Book;
+        use crate::wiring;
+        use ddd_faker::feed::{HoldingSink, JsonlFeed};
+        use ddd_faker::provider::Faker;
+
+        let pool = pool().await;
+        let s = schema(if bulk {
+            "refused_bulk"
+        } else {
+            "refused_behind"
+        });
+        let dir = out_dir(if bulk {
+            "db-refused-bulk"
+        } else {
+            "db-refused-behind"
+        });
+        let goal = 3_000;
+        let mut faker = Faker::streaming(11);
+        let mut held = HoldingSink::new();
+        held.add(JsonlFeed::create(&dir).unwrap());
+        let mut attached = wiring::attach(&mut faker, &url(), &s, goal, bulk)
+            .await
+            .unwrap();
+        held.defer::<Book>(attached.books.clone());
+        faker.add_sink(held);
+        faker.plan::<Book>(goal).unwrap();
+        let mut lease = attached.lease.take();
+        // What another process does to the leases of a generator it takes for dead.
+        let take_lease_away = |rows: i64| {
+            let pool = pool.clone();
+            let sql = format!("UPDATE {s}.faker_target_lease SET rows = LEAST(rows, {rows})");
+            async move {
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        let mut created = 0u64;
+        let mut create = async |lease: &mut Option<wiring::Lease>, n: u64| -> u64 {
+            for _ in 0..n {
+                if let Some(lease) = lease {
+                    assert!(lease.take_one().await.unwrap(), "the goal leaves books");
+                }
+                match faker.create::<Book>().await {
+                    Ok(_) => created += 1,
+                    Err(e) if e.is_target_reached() => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            created
+        };
+        let (created, refused) = if bulk {
+            // 2 000 books buffered for one batch (leased in blocks of 1 000), then the lease
+            // shrinks to 1 234: the guard of the final batch drops the last 766.
+            let created = create(&mut lease, 2_000).await;
+            take_lease_away(1_234).await;
+            let writer = attached.bulk.as_ref().unwrap();
+            let written = writer.finish().await.unwrap();
+            lease.as_ref().unwrap().release().await.unwrap();
+            assert_eq!(written.dropped, 766);
+            (created, written.dropped)
+        } else {
+            // Stores run behind `create`; once the lease is gone each one still in flight or
+            // started later is refused, and a later `create` reports it (target reached).
+            create(&mut lease, 300).await;
+            take_lease_away(0).await;
+            let created = create(&mut lease, 500).await;
+            let totals = attached.behind.as_ref().unwrap().finish().await.unwrap();
+            assert!(totals.refused > 0, "{totals:?}");
+            assert_eq!(totals.stored + totals.refused, created, "{totals:?}");
+            (created, totals.refused)
+        };
+        faker.finish().unwrap();
+
+        let stored = created - refused;
+        let mut feed: Vec<Value> = lines(&dir.join("books.jsonl"));
+        feed.sort_by_key(|b| b["id"]["book_id"].as_i64());
+        let rows = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'book_id', book_id),
+                    'author_id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'title', title) FROM {s}.books ORDER BY book_id")).await;
+        assert_eq!(rows.len() as u64, stored);
+        assert_eq!(
+            feed, rows,
+            "the feed holds exactly the books in the database"
+        );
+        // The command log: every written record once, `seq` dense and in order.
+        let commands: Vec<Value> = lines(&dir.join("commands.jsonl"));
+        for (i, c) in commands.iter().enumerate() {
+            assert_eq!(c["seq"], i as u64);
+        }
+        let logged_books = commands
+            .iter()
+            .filter(|c| c["command"] == "CreateBook")
+            .count();
+        assert_eq!(logged_books as u64, stored);
+        let tenants: Vec<Value> = lines(&dir.join("tenants.jsonl"));
+        let authors: Vec<Value> = lines(&dir.join("authors.jsonl"));
+        assert_eq!(commands.len(), tenants.len() + authors.len() + feed.len());
+        drop(attached);
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Bulk batches written in the background while generation goes on, each with a guard
+    /// that drops the last 3 books it is offered: batches settle one after the other, the
+    /// books of one batch accepted and refused while those of the next are already fed, and
+    /// the feeds still hold exactly the rows of every table.
+    #[tokio::test]
+    async fn background_batches_that_drop_books_leave_them_out_of_the_feeds() {
+        use crate::derived::{Author, Book, Tenant};
+        use crate::wiring;
+        use ddd_faker::feed::{HoldingSink, JsonlFeed, StoreOutcomes};
+        use ddd_faker::provider::Faker;
+        use faker_pg::write::bulk::{BulkOptions, BulkWriter, GuardFuture};
+        use faker_pg::write::{Mirror, Table};
+
+        let pool = pool().await;
+        let s = schema("refused_batches");
+        let dir = out_dir("db-refused-batches");
+        // The example's schema (its own wiring of this Faker is not used).
+        drop(
+            wiring::attach(&mut Faker::new(0), &url(), &s, 1, true)
+                .await
+                .unwrap(),
+        );
+        let sc = Some(s.as_str());
+        let tenants = Table::new(sc, "tenants")
+            .and_then(|t| t.auto_key("id", "id"))
+            .and_then(|t| t.column("name", "name"))
+            .unwrap();
+        let authors = Table::new(sc, "authors")
+            .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+            .and_then(|t| t.auto_key("author_id", "id.author_id"))
+            .and_then(|t| t.column("name", "name"))
+            .unwrap();
+        let books = Table::new(sc, "books")
+            .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+            .and_then(|t| t.auto_key("book_id", "id.book_id"))
+            .and_then(|t| t.column("author_id", "author_id.author_id"))
+            .and_then(|t| t.column("title", "title"))
+            .unwrap();
+        let mirror = |table: &str| Mirror::new(sc, table).unwrap();
+        let options = BulkOptions {
+            batch_rows: 400,
+            ..BulkOptions::default()
+        };
+        let writer = BulkWriter::new(pool.clone(), options);
+        let outcomes = StoreOutcomes::new();
+        let mut faker = Faker::streaming(5);
+        let t = writer.repository::<Tenant>(tenants, mirror("tenants"));
+        faker.set_repository(t.await.unwrap()).unwrap();
+        let a = writer.repository::<Author>(authors, mirror("authors"));
+        faker.set_repository(a.await.unwrap()).unwrap();
+        let b = writer.repository::<Book>(books, mirror("books")).await;
+        faker
+            .set_repository(b.unwrap().report_to(outcomes.clone()).await)
+            .unwrap();
+        writer
+            .set_guard(|_conn, rows: u64| {
+                Box::pin(async move { Ok(rows.saturating_sub(3)) }) as GuardFuture<'_>
+            })
+            .await;
+        let mut held = HoldingSink::new();
+        held.add(JsonlFeed::create(&dir).unwrap())
+            .defer::<Book>(outcomes);
+        faker.add_sink(held);
+        faker.plan::<Book>(3_000).unwrap();
+        let mut created = 0u64;
+        for _ in 0..3_000 {
+            match faker.create::<Book>().await {
+                Ok(_) => created += 1,
+                // a batch dropped books: the table takes no more
+                Err(e) if e.is_target_reached() => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let totals = writer.finish().await.unwrap();
+        faker.finish().unwrap();
+        assert!(totals.batches >= 2, "{totals:?}");
+        assert!(totals.dropped >= 6, "two batches dropped books: {totals:?}");
+        let stored = created - totals.dropped;
+
+        let mut feed: Vec<Value> = lines(&dir.join("books.jsonl"));
+        feed.sort_by_key(|b| b["id"]["book_id"].as_i64());
+        let rows = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'book_id', book_id),
+                    'author_id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'title', title) FROM {s}.books ORDER BY book_id")).await;
+        assert_eq!(rows.len() as u64, stored);
+        assert_eq!(
+            feed, rows,
+            "the feed holds exactly the books in the database"
+        );
+        let authors = json_rows(&pool, format!(
+            "SELECT json_build_object('id', json_build_object('tenant_id', tenant_id, 'author_id', author_id),
+                    'name', name) FROM {s}.authors ORDER BY author_id")).await;
+        assert_eq!(lines::<Value>(&dir.join("authors.jsonl")), authors);
+        let commands: Vec<Value> = lines(&dir.join("commands.jsonl"));
+        for (i, c) in commands.iter().enumerate() {
+            assert_eq!(c["seq"], i as u64);
+        }
+        let tenants: Vec<Value> = lines(&dir.join("tenants.jsonl"));
+        assert_eq!(commands.len(), tenants.len() + authors.len() + feed.len());
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

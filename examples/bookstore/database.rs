@@ -2,6 +2,7 @@
 //! primary and foreign keys a real multi-tenant schema has) plus faker's JSONB mirror, written
 //! in one transaction per aggregate.
 
+use ddd_faker::feed::StoreOutcomes;
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::coordination::{PgShare, SharedError, Target};
@@ -22,6 +23,10 @@ pub struct Attached {
     pub behind: Option<WriteBehind>,
     /// In `--bulk` mode: books are leased from the target before they are generated.
     pub lease: Option<Lease>,
+    /// Whether each book's store was committed, known only after `create` returned (a batch
+    /// guard or a write-behind store may still refuse it): the feeds hold the books' records
+    /// until then (see `ddd_faker::feed::HoldingSink`).
+    pub books: StoreOutcomes,
     /// Our membership in the shared pools (its session proves we are alive).
     _share: PgShare,
 }
@@ -138,6 +143,7 @@ pub async fn attach(
         .map_err(shared_err)?;
 
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
+    let outcomes = StoreOutcomes::new();
     let mut lease = None;
     let mut behind = None;
     let writer = if bulk {
@@ -160,7 +166,9 @@ pub async fn attach(
         let b = writer
             .repository::<Book>(books, mirror("books")?)
             .await
-            .map_err(bulk_err)?;
+            .map_err(bulk_err)?
+            .report_to(outcomes.clone())
+            .await;
         let owner = share.token();
         let guard_target = target.clone();
         writer
@@ -210,6 +218,9 @@ pub async fn attach(
             .with_target(target, share.token())
             .behind(WRITE_BEHIND);
         behind = books.write_behind();
+        if let Some(behind) = &behind {
+            behind.report_to(outcomes.clone()).await;
+        }
         faker.set_repository::<Book>(books).map_err(late)?;
         faker.share_pool::<Tenant>(shared_tenants).map_err(late)?;
         faker.share_pool::<Author>(shared_authors).map_err(late)?;
@@ -220,6 +231,7 @@ pub async fn attach(
         bulk: writer,
         behind,
         lease,
+        books: outcomes,
         _share: share,
     })
 }

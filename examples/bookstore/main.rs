@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use ddd_faker::feed::{CsvFeed, JsonlFeed};
+use ddd_faker::feed::{CsvFeed, HoldingSink, JsonlFeed, Sink};
 use ddd_faker::provider::Faker;
 use domain::{Author, AuthorId, Book, Tenant, TenantId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -177,15 +177,21 @@ async fn run(args: &Args) -> Result<u64, String> {
         return Err("`--books` must be at least 1".into());
     }
     let mut faker = Faker::streaming(args.seed);
+    // With a database a book's store may be refused after `create` returned it (bulk batches,
+    // write-behind): its records wait in a holding sink until the store's outcome is known.
+    // In memory every store is final, and the feeds are written directly.
+    let mut held = args.database_url.is_some().then(HoldingSink::new);
     if matches!(args.format, Format::Jsonl | Format::Both) {
-        faker.add_sink(JsonlFeed::create(&args.out).map_err(|e| e.to_string())?);
+        let feed = JsonlFeed::create(&args.out).map_err(|e| e.to_string())?;
+        add_feed(&mut faker, &mut held, feed);
     }
     if matches!(args.format, Format::Csv | Format::Both) {
         let dir = match args.format {
             Format::Both => args.out.join("csv"),
             _ => args.out.clone(),
         };
-        faker.add_sink(CsvFeed::create(&dir).map_err(|e| e.to_string())?);
+        let feed = CsvFeed::create(&dir).map_err(|e| e.to_string())?;
+        add_feed(&mut faker, &mut held, feed);
     }
 
     // With a database the dataset lives there: reload what a previous run stored and create
@@ -196,6 +202,10 @@ async fn run(args: &Args) -> Result<u64, String> {
         }
         None => None,
     };
+    if let (Some(mut held), Some(attached)) = (held, &attached) {
+        held.defer::<Book>(attached.books.clone());
+        faker.add_sink(held);
+    }
     let existing = attached.as_ref().map_or(0, |a| a.done);
     let to_create = args.books.saturating_sub(existing);
     let progress = if args.worker.is_some() {
@@ -306,6 +316,18 @@ async fn run(args: &Args) -> Result<u64, String> {
         report.write_json(path)?;
     }
     Ok(created)
+}
+
+/// Adds a feed to the holding sink when there is one, else straight to the Faker.
+fn add_feed(faker: &mut Faker, held: &mut Option<HoldingSink>, feed: impl Sink + 'static) {
+    match held {
+        Some(held) => {
+            held.add(feed);
+        }
+        None => {
+            faker.add_sink(feed);
+        }
+    }
 }
 
 /// Progress on stderr: an indicatif bar (rate, ETA) on a terminal; plain lines every 10% when

@@ -12,18 +12,25 @@
 //!   expression language reads a dot as attribute access), columns in alphabetical order, arrays
 //!   as JSON text, null as an empty cell.
 //!
-//! Files are written under temporary names (`.<name>.<pid>.partial`) and renamed when the sink is
-//! finished, so a run that fails or is interrupted never leaves a file that looks complete.
+//! When a repository decides about a store only after `insert` returned (bulk batches,
+//! write-behind), a [`HoldingSink`] in front of the sinks holds each record until the store's
+//! outcome is known, so feeds hold only what was stored (module `held`).
+//!
+//! Files are written under temporary names (`.<name>.<pid>.<n>.partial`) and renamed when the
+//! sink is finished, so a run that fails or is interrupted never leaves a file that looks complete.
 
 mod csv;
+mod held;
 mod jsonl;
 
 pub use self::csv::CsvFeed;
+pub use self::held::{HoldingSink, StoreOutcomes};
 pub use self::jsonl::JsonlFeed;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
@@ -65,6 +72,16 @@ pub enum FeedError {
     /// The CSV writer failed.
     #[error("{path}: {source}")]
     Csv { path: PathBuf, source: ::csv::Error },
+    /// A [`HoldingSink`] was finished while records waited for their store's outcome.
+    #[error(
+        "{records} records, from `{aggregate}` on, wait for the outcome of their store: finish the repository before the feed"
+    )]
+    Unsettled { aggregate: String, records: u64 },
+    /// A repository reported outcomes of stores a [`HoldingSink`] received no record for.
+    #[error(
+        "`{aggregate}`: {stores} store outcomes reported without a record (is the outcome log shared with another repository?)"
+    )]
+    Unrecorded { aggregate: String, stores: u64 },
 }
 
 /// The default file stem of an aggregate type: its table, or its name in lower case plus `s`
@@ -86,8 +103,9 @@ pub(crate) struct PartialFile {
 impl PartialFile {
     pub(crate) fn create(dir: &Path, name: &str) -> Result<PartialFile, FeedError> {
         let final_path = dir.join(name);
-        // The process id keeps two runs writing into one directory from sharing a temporary file.
-        let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
+        // Two writers of one directory (processes, or feeds of one process) never share a
+        // temporary file: one would truncate the other's, and the second rename would fail.
+        let partial = dir.join(format!(".{name}.{}.partial", unique_suffix()));
         let file = File::create(&partial).map_err(|source| FeedError::Io {
             path: partial.clone(),
             source,
@@ -134,14 +152,98 @@ impl PartialFile {
     }
 }
 
+/// `<pid>.<n>`: distinct for every call in this process (`n` counts calls) and, through the
+/// process id, from every other process running on this machine.
+fn unique_suffix() -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, Ordering::Relaxed);
+    format!("{}.{n}", std::process::id())
+}
+
 /// Makes sure `dir` exists and is writable, with one clear error otherwise.
+///
+/// The probe file is what makes a directory that refuses files fail here, at start, for every
+/// sink (a [`CsvFeed`] creates its files only with its first record, maybe after a long setup).
+/// Its name is unique per call: with one shared name, two generators started on one directory
+/// raced, one removing the probe while the other was about to, and the loser failed with "No
+/// such file or directory". A probe that is gone anyway when it is removed proved the directory
+/// writable all the same, so that is not an error either.
 pub(crate) fn prepare_dir(dir: &Path) -> Result<(), FeedError> {
     let io = |source| FeedError::Io {
         path: dir.to_path_buf(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let probe = dir.join(".ddd-faker-write-test");
+    let probe = dir.join(format!(".ddd-faker-write-test.{}", unique_suffix()));
     File::create(&probe).map_err(io)?;
-    std::fs::remove_file(&probe).map_err(io)
+    match std::fs::remove_file(&probe) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many feeds started at once on one directory, as generators started together on one
+    /// `--out` are: none fails, none leaves a probe or a temporary file behind, and every one
+    /// publishes its files.
+    #[test]
+    fn concurrent_starts_on_one_directory_never_fail() {
+        let dir = std::env::temp_dir().join(format!("ddd-faker-probe-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let threads = 8;
+        let rounds = 50;
+        let barrier = std::sync::Barrier::new(threads);
+        // Failures are collected, not panicked on: a thread that stopped would leave the
+        // others waiting at the barrier forever.
+        let failures = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (dir, barrier, failures) = (&dir, &barrier, &failures);
+                scope.spawn(move || {
+                    for round in 0..rounds {
+                        barrier.wait();
+                        let record = Record {
+                            seq: 0,
+                            aggregate: "Book",
+                            table: "books",
+                            json: br#"{"id":1}"#,
+                        };
+                        let result = if (t + round) % 2 == 0 {
+                            JsonlFeed::create(dir).and_then(|mut f| {
+                                f.record(&record)?;
+                                f.finish()
+                            })
+                        } else {
+                            CsvFeed::create(dir).and_then(|mut f| {
+                                f.record(&record)?;
+                                f.finish()
+                            })
+                        };
+                        if let Err(e) = result {
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("thread {t}, round {round}: {e}"));
+                        }
+                    }
+                });
+            }
+        });
+        let failures = failures.into_inner().unwrap();
+        assert!(
+            failures.is_empty(),
+            "{} failed starts: {failures:?}",
+            failures.len()
+        );
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["books.csv", "books.jsonl", "commands.jsonl"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -239,9 +239,7 @@ where
         };
         let repo = self.snapshot();
         let stored = aggregate.clone();
-        behind
-            .tasks
-            .spawn(async move { repo.store(stored, key_given, slot).await.map(|_| ()) });
+        behind.spawn(async move { repo.store(stored, key_given, slot).await.map(|_| ()) });
         Ok(aggregate)
     }
 

@@ -10,7 +10,16 @@
 //! stores in flight on as many connections the generator no longer waits, and PostgreSQL
 //! flushes concurrent commits together (group commit). Each aggregate is still written
 //! atomically with its mirror row and its target claim.
+//!
+//! `insert` returns before the store commits, so the `Faker` writes the aggregate to its feeds
+//! first; a store may still be refused (the target was reached meanwhile) or fail. With
+//! [`WriteBehind::report_to`] every store reports its outcome, numbered in `insert` order, to a
+//! [`StoreOutcomes`] log that a [`HoldingSink`](faker_core::feed::HoldingSink) waits on, so
+//! feeds hold only what was committed.
 
+use std::future::Future;
+
+use faker_core::feed::StoreOutcomes;
 use faker_core::repository::RepositoryError;
 use sqlx::PgPool;
 use tokio::task::{JoinError, JoinSet};
@@ -49,7 +58,12 @@ impl From<BehindError> for RepositoryError {
 /// The state of write-behind mode, shared by the repository and its [`WriteBehind`] handle.
 pub(crate) struct Behind {
     depth: usize,
-    pub(crate) tasks: JoinSet<Result<(), RepositoryError>>,
+    /// The stores in flight, each with its ordinal (see [`Behind::spawn`]).
+    tasks: JoinSet<(u64, Result<(), RepositoryError>)>,
+    /// Stores started so far: the ordinal of the next one.
+    started: u64,
+    /// Where each store's outcome is reported, if anywhere.
+    outcomes: Option<StoreOutcomes>,
     /// The auto-key column's reserved keys, once its sequence is resolved.
     keys: Option<ReservedKeys>,
     /// Stores completed.
@@ -69,6 +83,8 @@ impl Behind {
         Behind {
             depth: depth.max(1),
             tasks: JoinSet::new(),
+            started: 0,
+            outcomes: None,
             keys: None,
             stored: 0,
             refused: 0,
@@ -82,11 +98,30 @@ impl Behind {
         self.turn
     }
 
+    /// Starts a store in the background. Stores are numbered in the order they start, which
+    /// is the order of the `insert`s that returned `Ok` (the numbering of [`StoreOutcomes`]).
+    pub(crate) fn spawn<F>(&mut self, store: F)
+    where
+        F: Future<Output = Result<(), RepositoryError>> + Send + 'static,
+    {
+        let ordinal = self.started;
+        self.started += 1;
+        self.tasks.spawn(async move { (ordinal, store.await) });
+    }
+
     /// Accounts for one finished store; its error, if any, is the caller's.
     fn settle(
         &mut self,
-        result: Result<Result<(), RepositoryError>, JoinError>,
+        result: Result<(u64, Result<(), RepositoryError>), JoinError>,
     ) -> Result<(), RepositoryError> {
+        // A task that panicked or was cancelled carries no ordinal: its record stays held, and
+        // the holding sink refuses to finish (the store's error is returned anyway).
+        let result = result.map(|(ordinal, result)| {
+            if let Some(outcomes) = &self.outcomes {
+                outcomes.settle(ordinal, result.is_ok());
+            }
+            result
+        });
         match result {
             Ok(Ok(())) => {
                 self.stored += 1;
@@ -154,6 +189,13 @@ pub struct WriteBehind {
 }
 
 impl WriteBehind {
+    /// Reports the outcome of every store to `outcomes` (committed, or refused or failed),
+    /// numbered in `insert` order, for a [`HoldingSink`](faker_core::feed::HoldingSink) that
+    /// holds the feed's records until then. Call it before the first insert.
+    pub async fn report_to(&self, outcomes: StoreOutcomes) {
+        self.inner.lock().await.outcomes = Some(outcomes);
+    }
+
     /// Waits for every store in flight and gives back what is left of the leases of the
     /// target. Refusals because the target was reached are counted, not errors; any other
     /// failure is returned (after all stores have ended).

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use faker_core::feed::StoreOutcomes;
 use faker_core::repository::BoxFuture;
 use sqlx::{PgConnection, PgPool};
 use tokio::task::JoinHandle;
@@ -85,6 +86,8 @@ pub(crate) struct Buffer {
     /// The auto-key column's reserved keys (`None` when the aggregate has no auto key).
     pub(crate) keys: Option<ReservedKeys>,
     pub(crate) rows: Rows,
+    /// Where the outcome of this table's rows is reported, if anywhere.
+    pub(crate) outcomes: Option<StoreOutcomes>,
 }
 
 impl Buffer {
@@ -156,11 +159,24 @@ impl Inner {
             Ok(written) => {
                 self.totals.add(&written);
                 self.refused |= written.dropped > 0;
+                self.report(&written);
                 Ok(written)
             }
             Err(e) => {
                 self.failed = Some(e.to_string());
                 Err(e)
+            }
+        }
+    }
+
+    /// Reports a committed batch to the tables' outcome logs: each table's rows were written
+    /// in insertion order, and the guard dropped the tail of the last table's.
+    fn report(&self, written: &Written) {
+        let last = self.tables.len().saturating_sub(1);
+        for (i, buffer) in self.tables.iter().enumerate() {
+            if let Some(outcomes) = &buffer.outcomes {
+                let dropped = if i == last { written.dropped } else { 0 };
+                outcomes.settle_next(written.rows_of(buffer.name()), dropped);
             }
         }
     }

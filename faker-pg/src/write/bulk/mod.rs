@@ -52,6 +52,11 @@
 //! * **publishing** ([`BulkRepository::publish_to`]): the ids of a shared pool's table are
 //!   appended to its log after every copy, just before the commit (see
 //!   [`crate::coordination::pools`]).
+//! * **outcomes** ([`BulkRepository::report_to`]): an `insert` only buffers, so the `Faker`
+//!   writes the aggregate to its feeds before the batch decides; a
+//!   [`HoldingSink`](faker_core::feed::HoldingSink) holds those records until each committed
+//!   batch reports how many of the table's rows it wrote and how many its guard dropped (always
+//!   the tail), so feeds never hold a row the database refused.
 //!
 //! `get` and `find` wait for the batch in flight, then answer from the rows buffered for the
 //! next batch (in memory) and from the mirror table (committed batches): a `get` scans the

@@ -5,6 +5,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use faker_core::feed::StoreOutcomes;
 use faker_core::provider::{JsonValue, Provider};
 use faker_core::repository::{BoxFuture, Repository, RepositoryError};
 use faker_core::spec::Query;
@@ -55,6 +56,7 @@ impl BulkWriter {
             meta: Arc::new(Meta::new(table, mirror, None)),
             keys,
             rows: Rows::default(),
+            outcomes: None,
         });
         Ok(BulkRepository {
             writer: self.clone(),
@@ -88,6 +90,18 @@ where
                     Some(publication),
                 ));
             }
+        }
+        self
+    }
+
+    /// Reports the outcome of every row of this table to `outcomes`, batch by batch (rows
+    /// written, then rows the guard dropped), for a
+    /// [`HoldingSink`](faker_core::feed::HoldingSink) that holds the feed's records until then.
+    /// Call it before the first insert. A failed batch reports nothing: its records stay held,
+    /// and the holding sink refuses to finish.
+    pub async fn report_to(self, outcomes: StoreOutcomes) -> Self {
+        if let Some(buffer) = self.writer.inner.lock().await.tables.get_mut(self.index) {
+            buffer.outcomes = Some(outcomes);
         }
         self
     }
