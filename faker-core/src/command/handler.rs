@@ -171,13 +171,7 @@ impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
                     },
                 });
             }
-            aggregate
-                .assign_key(id.clone())
-                .map_err(|source| RepositoryError::AssignKey {
-                    aggregate: A::NAME,
-                    key: id,
-                    source,
-                })?;
+            crate::repository::assign_key(&mut aggregate, id)?;
         }
         // The key is set now (by the Faker or by the application): the inner repository only
         // keeps the aggregate.

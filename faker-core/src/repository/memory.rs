@@ -80,14 +80,7 @@ impl<A: Provider> InMemoryRepository<A> {
                     self.next_key = self.next_key.max(k + 1);
                 }
             } else {
-                let key = Value::from(self.next_key);
-                aggregate
-                    .assign_key(key.clone())
-                    .map_err(|source| RepositoryError::AssignKey {
-                        aggregate: A::NAME,
-                        key,
-                        source,
-                    })?;
+                super::assign_key(&mut aggregate, Value::from(self.next_key))?;
                 self.next_key += 1;
             }
         }

@@ -47,3 +47,19 @@ pub trait Repository<A: Provider>: Send + Sync {
     /// Mutable downcasting support.
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
 }
+
+/// Writes a key the storage assigned (an auto-increment, a `RETURNING`, a response body) into
+/// `aggregate` with [`Provider::assign_key`], failing with the
+/// [`RepositoryError::AssignKey`] every repository reports.
+pub fn assign_key<A: Provider>(
+    aggregate: &mut A,
+    key: serde_json::Value,
+) -> Result<(), RepositoryError> {
+    aggregate
+        .assign_key(key.clone())
+        .map_err(|source| RepositoryError::AssignKey {
+            aggregate: A::NAME,
+            key,
+            source,
+        })
+}
