@@ -1,4 +1,8 @@
 //! The main job: `cargo run --example bookstore`, checked from the files it writes.
+//!
+//! One unit although it is long: every test runs the same binary (or its database wiring) and
+//! reads back the same feeds and tables with the same helpers; what differs is only the mode
+//! (memory, per aggregate, bulk, workers) and the failure being provoked.
 
 mod common;
 

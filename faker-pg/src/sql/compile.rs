@@ -1,4 +1,8 @@
 //! The compiler: [`Compiler`], [`compile`], [`Compiled`] and [`SqlError`].
+//!
+//! One unit although it is long: each operator's SQL must agree with the in-memory evaluator
+//! case by case (types, nulls, missing fields), and keeping every operator beside the one
+//! recursive walk that emits it is what makes that agreement reviewable.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
