@@ -14,13 +14,13 @@
 //!
 //! When a repository decides about a store only after `insert` returned (bulk batches,
 //! write-behind), a [`HoldingSink`] in front of the sinks holds each record until the store's
-//! outcome is known, so feeds hold only what was stored (module `held`).
+//! outcome is known, so feeds hold only what was stored ([`held`]).
 //!
 //! Files are written under temporary names (`.<name>.<pid>.<n>.partial`) and renamed when the
 //! sink is finished, so a run that fails or is interrupted never leaves a file that looks complete.
 
 mod csv;
-mod held;
+pub mod held;
 mod jsonl;
 
 pub use self::csv::CsvFeed;
