@@ -77,7 +77,10 @@ impl Faker {
         self.feed.finish()
     }
 
-    /// Number of aggregates written to the sinks so far (the next command-log `seq`).
+    /// Number of aggregates handed to the sinks so far (the next command-log `seq` the Faker
+    /// gives). A [`HoldingSink`](crate::feed::HoldingSink) may still drop some of them when
+    /// their store is refused; it renumbers what it writes and counts the dropped ones
+    /// ([`HoldingSink::refused`](crate::feed::HoldingSink::refused)).
     pub fn recorded(&self) -> u64 {
         self.feed.recorded()
     }
