@@ -15,11 +15,14 @@
 //!   (`valid::params`: distribution parameters, by faker-core's own validators;
 //!   `valid::serde`: serde attributes the runtime cannot follow);
 //! - expand: `expand` writes an implementation that only wires faker-core calls (no
-//!   distribution or persistence logic of its own).
+//!   distribution or persistence logic of its own); when there are errors, `fallback` writes
+//!   an implementation that is never run instead, so that each mistake is reported once, at
+//!   its attribute, and not again wherever the type is used.
 
 mod ast;
 mod attr;
 mod expand;
+mod fallback;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -144,7 +147,11 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
     }
     match (errors.finish(), model) {
         (Ok(()), Some(model)) => expand::expand(&model),
-        (Err(e), _) => e.to_compile_error(),
+        (Err(e), model) => {
+            let mut tokens = e.to_compile_error();
+            tokens.extend(model.as_ref().map(fallback::fallback));
+            tokens
+        }
         // No model is only possible with an error.
         (Ok(()), None) => proc_macro2::TokenStream::new(),
     }
