@@ -47,11 +47,20 @@ impl Column {
         })
     }
 
-    /// The column's value in `state`, if the state has its path.
+    /// The column's value in `state`, if the state has its path. A `null` met on the way (an
+    /// `Option` of a composite value, say a nullable composite reference, that is `None`) makes
+    /// every column under it `NULL`: the state has no deeper fields to read there, and that is
+    /// not a missing field.
     pub(crate) fn value_in<'s>(&self, state: &'s JsonValue) -> Option<&'s JsonValue> {
-        self.segments
-            .iter()
-            .try_fold(state, |v, k| v.get(k.as_str()))
+        static NULL: JsonValue = JsonValue::Null;
+        let mut value = state;
+        for key in &self.segments {
+            if value.is_null() {
+                return Some(&NULL);
+            }
+            value = value.get(key.as_str())?;
+        }
+        Some(value)
     }
 }
 
@@ -177,5 +186,49 @@ impl Table {
             .collect::<Vec<_>>()
             .join(", ");
         format!("COPY {} ({list}) FROM STDIN (FORMAT csv)", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn flights() -> Table {
+        Table::new(None, "flights")
+            .and_then(|t| t.column("id", "id"))
+            .and_then(|t| t.column("carrier", "plane.carrier"))
+            .and_then(|t| t.column("tailnum", "plane.tailnum"))
+            .expect("valid names")
+    }
+
+    #[test]
+    fn a_null_composite_is_null_in_each_of_its_columns() {
+        let row = flights().row(&json!({"id": 1, "plane": null}), false);
+        assert_eq!(
+            row.expect("a row"),
+            json!({"id": 1, "carrier": null, "tailnum": null})
+        );
+        let row = flights().row(
+            &json!({"id": 2, "plane": {"carrier": 7, "tailnum": 9}}),
+            false,
+        );
+        assert_eq!(
+            row.expect("a row"),
+            json!({"id": 2, "carrier": 7, "tailnum": 9})
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_still_an_error() {
+        let err = flights()
+            .row(&json!({"id": 3, "plane": {"carrier": 7}}), false)
+            .expect_err("no tailnum");
+        assert_eq!(err.path, "plane.tailnum");
+        let err = flights()
+            .row(&json!({"id": 4}), false)
+            .expect_err("no plane at all");
+        assert_eq!(err.path, "plane.carrier");
     }
 }

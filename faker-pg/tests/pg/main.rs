@@ -18,12 +18,15 @@
 //! - [`shared_pools`]: pools, leases and sequences shared between generators.
 //! - [`profile`]: server-side column and tuple profiles equal the Rust estimators.
 //! - [`catalog`]: keys and candidate columns found in the catalog.
+//! - [`nullable`]: a nullable composite reference stored as `NULL` in every column, per
+//!   aggregate and in bulk.
 //!
 //! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
 //! `faker-pg-cli/tests/cli`.
 
 mod bulk;
 mod catalog;
+mod nullable;
 mod profile;
 mod shared_pools;
 mod spec_sql;
