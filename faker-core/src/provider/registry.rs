@@ -277,6 +277,7 @@ impl Registry {
             values,
             children,
             matching,
+            joints: _,
         } = A::schema();
         let build = |field: &str, config: &DistributorConfig| {
             config

@@ -58,6 +58,7 @@ pub struct Schema {
     pub(crate) values: Vec<ValueDecl>,
     pub(crate) children: Vec<ChildrenDecl>,
     pub(crate) matching: Option<DistributorConfig>,
+    pub(crate) joints: Vec<JointDecl>,
 }
 
 /// A many-to-one reference field.
@@ -73,6 +74,20 @@ pub struct ReferenceDecl {
     pub config: DistributorConfig,
     /// Cross-field constraints.
     pub same: Vec<Same>,
+    /// Reference fields of this aggregate (to the same target type, populated before this
+    /// one) whose value this reference never takes: `origin` for a flight's `dest`.
+    pub differ: Vec<String>,
+}
+
+/// One law over the combination of several reference fields: `(origin, dest)` drawn from a
+/// skew/weights/mean law over *pairs*, each field's values still coming from its own pool
+/// with its own law (see [`Schema::joint`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointDecl {
+    /// The member reference fields, as dotted paths, in population order.
+    pub fields: Vec<String>,
+    /// The law over combinations (`null_weight` is not allowed: a combination is never null).
+    pub config: DistributorConfig,
 }
 
 /// "The referenced id's `in_reference` equals this aggregate's `source`" — e.g. the multi-tenant
@@ -167,6 +182,7 @@ impl Schema {
             register: Registry::register_target::<T>,
             config,
             same: Vec::new(),
+            differ: Vec::new(),
         });
         self
     }
@@ -185,6 +201,36 @@ impl Schema {
         last.same.push(Same {
             in_reference: in_reference.to_string(),
             source: source.to_string(),
+        });
+        self
+    }
+
+    /// Adds a "must differ" constraint to the reference declared last: its value never equals
+    /// the value of the reference `field` of the same aggregate (declared and populated before
+    /// it, with the same target type) — a flight's `dest` is never its `origin`. The draw
+    /// honours it directly (the law conditioned on differing), with no generate-and-reject of
+    /// the aggregate.
+    ///
+    /// # Panics
+    /// When no reference was declared before (a programming error in the schema).
+    pub fn differ(mut self, field: &str) -> Self {
+        let last = self
+            .references
+            .last_mut()
+            .expect("Schema::differ must follow Schema::reference");
+        last.differ.push(field.to_string());
+        self
+    }
+
+    /// Gives the reference `fields` one joint law: the combination of their values (a flight's
+    /// `(origin, dest)` route) is drawn under `config` — distinct combinations = draws / mean,
+    /// shares by skew or weights — while each field's values still come from its own pool,
+    /// with the marginal law of its own distributor. The fields must be references declared
+    /// in this schema; checked when the type is first used.
+    pub fn joint(mut self, fields: &[&str], config: DistributorConfig) -> Self {
+        self.joints.push(JointDecl {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            config,
         });
         self
     }
@@ -235,6 +281,9 @@ impl Schema {
             for same in &mut r.same {
                 same.source = under(&same.source);
             }
+            for other in &mut r.differ {
+                *other = under(other);
+            }
             self.references.push(r);
         }
         for mut v in inner.values {
@@ -242,6 +291,12 @@ impl Schema {
             self.values.push(v);
         }
         self.children.extend(inner.children);
+        for mut j in inner.joints {
+            for f in &mut j.fields {
+                *f = under(f);
+            }
+            self.joints.push(j);
+        }
         self
     }
 
@@ -260,6 +315,11 @@ impl Schema {
     /// The declared pooled values.
     pub fn values(&self) -> &[ValueDecl] {
         &self.values
+    }
+
+    /// The declared joint laws.
+    pub fn joints(&self) -> &[JointDecl] {
+        &self.joints
     }
 
     /// The declared children.
