@@ -53,7 +53,7 @@ pub use config::{Distributor, DistributorConfig};
 pub use draw::{Draw, Ticket};
 pub use nullable::Nullable;
 pub use pool::{Filter, Partition, Pool};
-pub use strategy::Strategy;
+pub use strategy::{Checkpoint, Strategy};
 
 use std::hash::Hash;
 

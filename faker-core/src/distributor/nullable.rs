@@ -6,6 +6,7 @@ use rand::{Rng, RngExt};
 
 use super::draw::{Draw, Ticket};
 use super::pool::{Filter, Pool};
+use super::strategy::{Checkpoint, Strategy};
 use super::{ManyToOne, Plannable};
 use crate::NullWeight;
 use crate::error::ParamError;
@@ -89,5 +90,17 @@ impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
 
     fn fulfil(&mut self, pool: &mut Pool<V>, ticket: Ticket, value: V) -> usize {
         self.inner.fulfil(pool, ticket, value)
+    }
+}
+
+impl Nullable<Strategy> {
+    /// The inner strategy's [`Strategy::checkpoint`] (a null draw counts nothing).
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.inner.checkpoint()
+    }
+
+    /// The inner strategy's [`Strategy::restore`].
+    pub fn restore(&mut self, checkpoint: Checkpoint) {
+        self.inner.restore(checkpoint);
     }
 }

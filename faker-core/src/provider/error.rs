@@ -128,9 +128,25 @@ pub enum ErrorKind {
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 
-    /// The domain's constructor or factory refused the populated fields.
+    /// The domain's constructor or factory refused the populated fields. Made by
+    /// [`Cx::domain_error`](super::Cx::domain_error); the runtime draws the aggregate again
+    /// (see [`ErrorKind::Refused`]), so this reaches a caller only from code that calls
+    /// `populate` itself.
     #[error("the domain refused the aggregate: {0}")]
     Domain(String),
+
+    /// The domain refused every one of `attempts` draws of the aggregate (the Faker's bound,
+    /// see [`Faker::set_attempts`](super::Faker::set_attempts)); `invariant` is the domain's
+    /// message for the last one. Refusing that often is a modelling error: a constraint the
+    /// schema does not declare, or a value source that cannot meet the invariant.
+    #[error(
+        "the domain refused `{aggregate}` on all {attempts} attempts (the bound set by Faker::set_attempts), last: {invariant}"
+    )]
+    Refused {
+        aggregate: &'static str,
+        attempts: u32,
+        invariant: String,
+    },
 
     /// A feed could not be written.
     #[error(transparent)]

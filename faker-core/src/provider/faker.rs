@@ -1,6 +1,7 @@
 //! The `Faker`: a seeded generator of aggregates, and its public API.
 
 use std::any::TypeId;
+use std::num::NonZeroU32;
 
 use serde_json::Value;
 
@@ -29,6 +30,8 @@ pub struct Faker {
     registry: Registry,
     sequences: Sequences,
     feed: Feed,
+    /// Draws of an aggregate before a domain refusal is reported ([`Faker::set_attempts`]).
+    attempts: NonZeroU32,
 }
 
 impl Faker {
@@ -52,7 +55,36 @@ impl Faker {
             registry: Registry::new(streaming),
             sequences: Sequences::default(),
             feed: Feed::default(),
+            attempts: Faker::DEFAULT_ATTEMPTS,
         }
+    }
+
+    /// The default bound on draws of one aggregate whose domain refuses it: 100. Attempts are
+    /// independent, so a domain refusing half of the draws fails after the bound with
+    /// probability `2^-100`; one that refuses nearly every draw has a modelling error, better
+    /// reported with its invariant than spun on. See [`Faker::set_attempts`].
+    pub const DEFAULT_ATTEMPTS: NonZeroU32 = match NonZeroU32::new(100) {
+        Some(attempts) => attempts,
+        None => unreachable!(),
+    };
+
+    /// How many times an aggregate is drawn while its domain refuses it (its constructor or
+    /// factory returns an error, [`Cx::domain_error`](super::Cx::domain_error)) before the
+    /// refusal ends the run as [`ErrorKind::Refused`] with the domain's last message and the
+    /// aggregate's provider path. Default: [`Faker::DEFAULT_ATTEMPTS`].
+    ///
+    /// A refused attempt is not stored, pooled, mirrored or written to a sink, and the draws
+    /// of its references and pooled values are not counted against their laws; targets its
+    /// references created on the way are aggregates of their own and stay (see
+    /// [`Faker::refusals`]).
+    pub fn set_attempts(&mut self, attempts: NonZeroU32) -> &mut Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// The bound set by [`Faker::set_attempts`].
+    pub fn attempts(&self) -> NonZeroU32 {
+        self.attempts
     }
 
     /// The Faker's state, borrowed part by part, for creating aggregates.
@@ -62,6 +94,7 @@ impl Faker {
             rng: &mut self.rng,
             sequences: &mut self.sequences,
             feed: &mut self.feed,
+            attempts: self.attempts,
         }
     }
 
@@ -286,6 +319,33 @@ impl Faker {
         self.registry
             .handle::<A>()
             .map_or(0, |handle| self.registry.state(handle.index()).created)
+    }
+
+    /// How many attempts to create an `A` its domain refused (each one drawn again, the last
+    /// one reported when it reaches the bound of [`Faker::set_attempts`]). Refusals of a
+    /// target created for a reference count for the target's type.
+    pub fn refusals<A: Provider>(&self) -> u64 {
+        self.registry
+            .handle::<A>()
+            .map_or(0, |handle| self.registry.state(handle.index()).refusals)
+    }
+
+    /// The refusals of every aggregate type used so far (see [`Faker::refusals`]), as
+    /// `(Provider::NAME, refusals)` in the order the types were first used: for reports.
+    pub fn refusals_by_type(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.registry
+            .named_states()
+            .map(|(name, state)| (name, state.refusals))
+    }
+
+    /// How many times creating an `A` returned a stored one: its id is made only of
+    /// references (say, a `Route` whose id is `{origin, dest}`) and an `A` with that id was
+    /// stored already. Such a creation is neither counted by [`Faker::created`] nor written
+    /// to the sinks.
+    pub fn reused<A: Provider>(&self) -> u64 {
+        self.registry
+            .handle::<A>()
+            .map_or(0, |handle| self.registry.state(handle.index()).reused)
     }
 
     /// The distributor of `A`'s reference `field`, to inspect its configuration or plan.

@@ -99,6 +99,18 @@ pub(crate) struct TypeState {
     pub(crate) sequences: HashMap<(String, String), u64>,
     /// Aggregates created (not counting reuses or inserts).
     pub(crate) created: u64,
+    /// Attempts the domain refused (each one redrawn, or reported after the bound; see
+    /// [`super::refusal`]).
+    pub(crate) refusals: u64,
+    /// Creations that found their id, made only of references, already stored and returned
+    /// that aggregate (see [`super::identity`]).
+    pub(crate) reused: u64,
+    /// Whether the id is made only of references, decided on the first aggregate built or
+    /// stored (`None` until then).
+    pub(crate) id_of_references: Option<bool>,
+    /// The distributors' counters saved before an attempt, kept here between attempts so that
+    /// saving them allocates nothing (see [`super::refusal::Counters`]).
+    pub(crate) counters: super::refusal::Counters,
     /// File stem of the type in feeds (`books`).
     pub(crate) table: String,
 }
@@ -205,6 +217,14 @@ impl Registry {
     /// Every registered type's state, in registration order.
     pub(crate) fn states(&self) -> impl Iterator<Item = &TypeState> {
         self.entries.iter().map(|e| &e.state)
+    }
+
+    /// Every registered type's name and state, in registration order.
+    pub(crate) fn named_states(&self) -> impl Iterator<Item = (&'static str, &TypeState)> {
+        self.views
+            .iter()
+            .map(|v| v.name)
+            .zip(self.entries.iter().map(|e| &e.state))
     }
 
     /// The parts a draw of `own`'s reference to `T` needs, borrowed together (`own` may be `T`
@@ -365,6 +385,10 @@ impl Registry {
                 positions: HashMap::default(),
                 sequences: HashMap::default(),
                 created: 0,
+                refusals: 0,
+                reused: 0,
+                id_of_references: None,
+                counters: super::refusal::Counters::default(),
                 table: table_name(A::NAME, A::TABLE),
             },
             slot: Box::new(Slot::<A> {
@@ -420,11 +444,15 @@ impl Registry {
         stored: &A,
         path: &str,
     ) -> Result<(), FakerError> {
-        let streaming = self.streaming;
+        // A type whose id is made only of references keeps its ids even when streaming: the
+        // pool is where creating one finds that its id is already stored (see
+        // `super::identity`), and it holds one id per combination of targets.
+        let keep_nothing = self.streaming
+            && !super::identity::id_of_references(self.state_mut(handle.at), stored, path)?;
         let view = self.view_mut(handle.at);
         match &mut view.mirror {
             // Nothing references this type: keep nothing.
-            None if streaming => return Ok(()),
+            None if keep_nothing => return Ok(()),
             None => {}
             Some(mirror) => {
                 let export = |e| FakerError::new(path, ErrorKind::Export(e));

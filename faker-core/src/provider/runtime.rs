@@ -11,11 +11,15 @@
 //! so such a requirement is checked after it; when it fails, the aggregate stays in the
 //! repository (repositories have no delete) but is neither pooled, mirrored nor emitted.
 
+use std::num::NonZeroU32;
+
 use serde_json::Value;
 
 use super::context::Cx;
 use super::error::{ErrorKind, FakerError};
 use super::filter::{EngineResolver, fields_at};
+use super::identity::id_of_references;
+use super::refusal::refusal;
 use super::registry::{Handle, Registry};
 use super::requirement::{Requirement, Requirements};
 use super::shared::Sequences;
@@ -65,6 +69,16 @@ pub(crate) struct Runtime<'a> {
     pub(crate) rng: &'a mut FakerRng,
     pub(crate) sequences: &'a mut Sequences,
     pub(crate) feed: &'a mut Feed,
+    /// How many times an aggregate is drawn before a domain refusal is reported.
+    pub(crate) attempts: NonZeroU32,
+}
+
+/// A populated aggregate, with what its context gives back.
+struct Attempt<A> {
+    built: A,
+    path: String,
+    requirements: Requirements,
+    key_given: bool,
 }
 
 impl Runtime<'_> {
@@ -75,6 +89,7 @@ impl Runtime<'_> {
             rng: self.rng,
             sequences: self.sequences,
             feed: self.feed,
+            attempts: self.attempts,
         }
     }
 
@@ -95,9 +110,19 @@ impl Runtime<'_> {
                     }
                 }
             }
-            let mut cx = Cx::new(self.reborrow(), handle.index(), path, requirements);
-            let built = A::populate(&mut cx).await?;
-            let (path, requirements, key_given) = cx.finish();
+            let Attempt {
+                built,
+                path,
+                requirements,
+                key_given,
+            } = self.populate::<A>(handle, requirements, path).await?;
+            // An id made only of references names one combination of targets: when it is
+            // stored already, that aggregate is the one asked for (see the module docs).
+            if let Some(existing) = self.stored_with_id(handle, &built, &path).await? {
+                self.check(handle, &existing, requirements.iter(), &path)?;
+                self.registry.state_mut(handle.index()).reused += 1;
+                return Ok(existing);
+            }
             // Check first: every requirement but those on a key the repository assigns on
             // insert, which only exists after it (see the module docs).
             let assigned = match key_given || requirements.is_empty() {
@@ -150,6 +175,78 @@ impl Runtime<'_> {
             }
             Ok(stored)
         })
+    }
+
+    /// Populates an `A`, drawing it again while the domain refuses it, up to the Faker's
+    /// bound on attempts (see [`super::refusal`]). A refused attempt leaves nothing of itself
+    /// but what its draws created on the way (see the module docs); the counters of `A`'s
+    /// distributors are put back as they were before it.
+    async fn populate<A: Provider>(
+        &mut self,
+        handle: Handle<A>,
+        mut requirements: Requirements,
+        mut path: String,
+    ) -> Result<Attempt<A>, FakerError> {
+        let at = handle.index();
+        // Taken out of the state for the attempts: populating may create another `A` (a
+        // self-reference), which then saves its own counters in a vector of its own.
+        let mut counters = std::mem::take(&mut self.registry.state_mut(at).counters);
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
+            counters.save(self.registry.state(at));
+            let mut cx = Cx::new(self.reborrow(), at, path, requirements);
+            let result = A::populate(&mut cx).await;
+            let key_given;
+            (path, requirements, key_given) = cx.finish();
+            let error = match result {
+                Ok(built) => {
+                    break Ok(Attempt {
+                        built,
+                        path,
+                        requirements,
+                        key_given,
+                    });
+                }
+                Err(error) => error,
+            };
+            let Some(invariant) = refusal(&error, &path) else {
+                break Err(error);
+            };
+            let state = self.registry.state_mut(at);
+            counters.restore(state);
+            state.refusals += 1;
+            if attempts >= self.attempts.get() {
+                let kind = ErrorKind::Refused {
+                    aggregate: A::NAME,
+                    attempts,
+                    invariant: invariant.to_string(),
+                };
+                break Err(FakerError::new(path, kind));
+            }
+        };
+        self.registry.state_mut(at).counters = counters;
+        outcome
+    }
+
+    /// The stored `A` with `built`'s id, when `A`'s id is made only of references and that id
+    /// is in `A`'s pool. A repository that keeps no states (keys only, when streaming) cannot
+    /// give it back: `built` stands for it then, having the same id.
+    async fn stored_with_id<A: Provider>(
+        &mut self,
+        handle: Handle<A>,
+        built: &A,
+        path: &str,
+    ) -> Result<Option<A>, FakerError> {
+        if !id_of_references(self.registry.state_mut(handle.index()), built, path)? {
+            return Ok(None);
+        }
+        let id = built.id();
+        if self.registry.slot(handle).pool.position_of(&id).is_none() {
+            return Ok(None);
+        }
+        let stored = self.registry.get(handle, &id).await?;
+        Ok(Some(stored.unwrap_or_else(|| built.clone())))
     }
 
     /// The [`CreateChildren`] of child type `C`.

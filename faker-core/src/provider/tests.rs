@@ -200,16 +200,24 @@ async fn an_unsatisfied_requirement_stores_nothing() {
 async fn a_domain_refusal_stores_nothing() {
     let feed = Recorder::default();
     let mut faker = faker_with_one_item(&feed).await;
+    // The pinned name makes every attempt refused: the bound is reached, and none of the
+    // attempts left anything.
     let spec = json!({"name": "refuse"});
-    let domain = |e: &FakerError| matches!(e.kind, ErrorKind::Domain(_));
+    let refused = |e: &FakerError| {
+        matches!(&e.kind, ErrorKind::Refused { aggregate: "Item", attempts: 100, invariant }
+            if invariant == "the name `refuse` is refused")
+            && e.path == "Item"
+    };
     fails::<Item>(
         &mut faker,
         spec,
-        domain,
+        refused,
         (stored_items, &feed),
         [1, 1, 1, 1],
     )
     .await;
+    assert_eq!(faker.refusals::<Item>(), 100);
+    assert_eq!(faker.created::<Item>(), 1);
 }
 
 #[tokio::test]

@@ -70,6 +70,11 @@ impl Views {
         &mut self.views[at.0]
     }
 
+    /// Every view, in registration order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TypeView> {
+        self.views.iter()
+    }
+
     /// The view of `ty`, when it is registered.
     pub(crate) fn of(&self, ty: TypeId) -> Option<&TypeView> {
         self.index_of(ty).map(|at| self.at(at))
