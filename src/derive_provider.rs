@@ -111,6 +111,13 @@
 //! # }
 //! ```
 //!
+//! The factory's `Err` is a refusal of that one draw, not the end of the run: the Faker draws
+//! the book again (every field, with the same requirements) and counts the refusal
+//! ([`Faker::refusals`](crate::provider::Faker::refusals)); only a domain that refuses
+//! [`Faker::attempts`](crate::provider::Faker::attempts) draws in a row (default 100) stops
+//! the run, with [`ErrorKind::Refused`](crate::provider::ErrorKind::Refused) naming the
+//! invariant. Nothing of a refused draw is stored or emitted.
+//!
 //! Paths are the names of the exported state. A struct that serde renames is found under its
 //! serialized names everywhere the runtime looks (filters, specifications, `same(..)`, mirrors,
 //! table columns): with `#[serde(rename_all = "camelCase")]` on `Book`, its reference is

@@ -98,6 +98,10 @@ fn a_hundred_thousand_books_keep_the_promised_distributions() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["books"], 100_000);
     assert_eq!(report["books_with_foreign_author"], 0);
+    // The bookstore's factories refuse nothing its constraints allow: no refusal, per type.
+    for aggregate in ["Tenant", "Author", "Book"] {
+        assert_eq!(report["refusals"][aggregate], 0, "{aggregate}");
+    }
     let tenant_ref = &report["references"][0];
     assert_eq!(tenant_ref["reference"], "Book.id.tenant_id");
     assert_eq!(tenant_ref["configured"]["law"], "weights");

@@ -78,6 +78,12 @@ impl Report {
                 })
             })
             .collect();
+        // Attempts the domain refused, per aggregate type (each one drawn again): the
+        // bookstore's factories only refuse what its constraints already prevent, so 0.
+        let refusals: serde_json::Map<String, Value> = faker
+            .refusals_by_type()
+            .map(|(name, refused)| (name.to_string(), json!(refused)))
+            .collect();
         Report {
             json: json!({
                 "seed": args.seed,
@@ -89,6 +95,7 @@ impl Report {
                 "seconds": counts.seconds,
                 "books_per_second": counts.books as f64 / counts.seconds.max(1e-9),
                 "references": refs,
+                "refusals": refusals,
             }),
         }
     }
@@ -154,6 +161,16 @@ impl Report {
         out.push_str(&format!(
             "books whose author belongs to another tenant: {}\n",
             j["books_with_foreign_author"]
+        ));
+        let refusals: Vec<String> = j["refusals"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, refused)| format!("{name} {refused}"))
+            .collect();
+        out.push_str(&format!(
+            "domain refusals (drawn again): {}\n",
+            refusals.join(", ")
         ));
         out
     }

@@ -28,6 +28,19 @@
 //! Randomness is always passed in (`&mut R where R: rand::Rng`), there is no global state, and
 //! every parameter type validates itself in `new(..) -> Result<Self, ParamError>`.
 //!
+//! ## Domain refusals
+//!
+//! Aggregates are built by the domain's own constructor or factory, which may refuse a draw
+//! (an invariant the declared distributions do not encode). The Faker then draws the aggregate
+//! again, up to [`Faker::set_attempts`](provider::Faker::set_attempts) times, default
+//! [`Faker::DEFAULT_ATTEMPTS`](provider::Faker::DEFAULT_ATTEMPTS) = 100: attempts are
+//! independent, so a domain refusing half of the draws reaches that bound with probability
+//! `2^-100`, while one refusing nearly every draw has a modelling error that is better
+//! reported ([`ErrorKind::Refused`](provider::ErrorKind::Refused), with the domain's message
+//! and the provider path) than spun on. Nothing of a refused attempt is stored or emitted,
+//! its draws are not counted against their laws, and refusals are counted per type
+//! ([`Faker::refusals`](provider::Faker::refusals)).
+//!
 //! ## Inside `provider`
 //!
 //! `provider/mod.rs` only declares and re-exports; the modules, by job:
@@ -39,7 +52,10 @@
 //!   and its state (distributors, children, counters), behind `Handle<A>` and one downcast;
 //! * `view` — the type-erased half of each entry (name, reference links, mirror) that filters
 //!   read by `TypeId`;
-//! * `runtime` — creating one aggregate: populate, check, store, remember, emit, children;
+//! * `runtime` — creating one aggregate: populate (drawn again while the domain refuses it),
+//!   check, store, remember, emit, children;
+//! * `refusal` — the bound on attempts and the distributor counters put back after a refusal;
+//! * `identity` — whether a type's id is made only of references (created once, then reused);
 //! * `context` — `Cx`, split into `context::values` (leaf values) and `context::references`
 //!   (reference draws, planned slots, `same(..)` partitions);
 //! * `filter` — filters over mirrors, canonical equality partitions and the `$rel` resolver;

@@ -48,7 +48,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(name = "Book")]` | `Provider::NAME` (default: the struct's name) |
 /// | `#[provider(table = "books")]` | `Provider::TABLE` |
 /// | `#[provider(constructor = path)]` | build with `path(field, ..) -> Self`, fields in declaration order |
-/// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate |
+/// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate, which the runtime draws again (up to `Faker::set_attempts`, default 100, then `ErrorKind::Refused` with the error's message) |
 /// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions); repeatable |
 ///
 /// Without `constructor` or `factory` the struct literal is used, which works with private
@@ -86,7 +86,7 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// | attribute | meaning |
 /// |---|---|
-/// | `#[provider(id)]` | the aggregate's identity (`Provider::Id` is the field's type, `ID_FIELD` its name); exactly one per aggregate; combine it with a source, e.g. `#[provider(id, composite)]` or `#[provider(id, auto_key)]` |
+/// | `#[provider(id)]` | the aggregate's identity (`Provider::Id` is the field's type, `ID_FIELD` its name); exactly one per aggregate; combine it with a source, e.g. `#[provider(id, composite)]` or `#[provider(id, auto_key)]`; an id made only of references (a composite whose every field is a `#[reference(..)]`, such as `RouteId { origin, dest }`) names one aggregate per combination of targets: creating one whose id is stored already returns the stored aggregate |
 /// | `#[distributor(weights = [..], skew = .., mean = .., null_weight = ..)]` | on a reference: how targets are reused or created; on a field with a generated value (none, `fake`, `with`, `sequence`): the value is drawn from a pool of the field's values (reuse one, or make one with the field's source) |
 ///
 /// Distributor parameters: `weights` — partition weights (not empty, none negative, not all

@@ -162,27 +162,23 @@ impl Strategy {
         n == 0 || self.mean.is_unique() || rng.random::<f64>() < self.mean.create_probability()
     }
 
-    /// Saves the counters of the planned rule for filtered draws (draws, values created,
-    /// first draws of a key), so that draws made for an aggregate the domain then refused can
-    /// be taken back with [`Strategy::restore`]. Nothing else needs saving: dynamic mode keeps
-    /// no counters, and a planned slot bound meanwhile holds a value that exists (see
-    /// `restore`).
+    /// Saves the draw counter of the planned rule for filtered draws, so that draws made for
+    /// an aggregate the domain then refused can be taken back with [`Strategy::restore`].
+    /// Nothing else needs saving: dynamic mode keeps no counters, and what a draw created
+    /// stays (see `restore`).
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint(self.budget.map(|b| (b.drawn, b.created, b.first_draws)))
+        Checkpoint(self.budget.map(|b| b.drawn))
     }
 
-    /// Puts back the counters saved by [`Strategy::checkpoint`]: the draws made since are not
-    /// counted against the law. Planned slots bound since stay bound, and values created since
-    /// stay in the pool: they exist (a target created for a refused aggregate is stored), so
-    /// later draws reuse them. A checkpoint of another plan (or of dynamic mode) restores
-    /// nothing.
+    /// Takes back the draws made since [`Strategy::checkpoint`]: they are not counted against
+    /// the law. What they created is kept, and counted: a value created since stays in the
+    /// pool (a target created for a refused aggregate is stored), later draws reuse it, so it
+    /// uses the plan's budget of values, and the key whose first draw made it has its first
+    /// value. Planned slots bound since stay bound for the same reason. A checkpoint of
+    /// another plan (or of dynamic mode) restores nothing.
     pub fn restore(&mut self, checkpoint: Checkpoint) {
-        if let (Some(budget), Checkpoint(Some((drawn, created, first_draws)))) =
-            (&mut self.budget, checkpoint)
-        {
+        if let (Some(budget), Checkpoint(Some(drawn))) = (&mut self.budget, checkpoint) {
             budget.drawn = drawn;
-            budget.created = created;
-            budget.first_draws = first_draws;
         }
     }
 }
@@ -271,7 +267,7 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
     }
 }
 
-/// The counters of a [`Strategy`] saved by [`Strategy::checkpoint`]: draws, values created and
-/// first draws of the planned rule for filtered draws (`None` when there is no such rule).
+/// The draw counter of a [`Strategy`] saved by [`Strategy::checkpoint`]: the filtered draws of
+/// the planned rule so far (`None` when there is no such rule).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Checkpoint(Option<(f64, f64, f64)>);
+pub struct Checkpoint(Option<f64>);

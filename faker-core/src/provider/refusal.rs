@@ -9,19 +9,20 @@
 //! `r = 0.5` that is `2^-100`, never in practice, and even `r = 0.9` fails once in 38 000
 //! aggregates. A domain that refuses nearly every draw (a `same(..)` missing, a value source
 //! that cannot meet an invariant) is a modelling error, better reported with its invariant
-//! ([`ErrorKind::Refused`](super::ErrorKind::Refused)) than spun on: 100 attempts cost a
+//! ([`ErrorKind::Refused`]) than spun on: 100 attempts cost a
 //! hundred populates, not a stalled run.
 //!
-//! Before each attempt the counters of the aggregate type's own reference and pooled-value
-//! distributors are saved ([`Counters`]); after a refusal they are put back, so draws made for
-//! a refused aggregate are not counted against their law (see
+//! Before each attempt the draw counters of the aggregate type's own reference and
+//! pooled-value distributors are saved ([`Counters`]); after a refusal they are put back, so
+//! the draws made for a refused aggregate are not counted against their law, while the values
+//! they created (which exist, and are reused) are (see
 //! [`Strategy::restore`](crate::distributor::Strategy::restore)).
 
 use super::error::{ErrorKind, FakerError};
 use super::registry::TypeState;
 use crate::distributor::Checkpoint;
 
-/// The distributors' counters of one aggregate type, saved before an attempt. Kept in the
+/// The distributors' draw counters of one aggregate type, saved before an attempt. Kept in the
 /// type's state between attempts (and taken out during one), so saving allocates nothing once
 /// the vectors have grown.
 #[derive(Debug, Default)]
@@ -31,7 +32,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Saves the counters of `state`'s reference and pooled-value distributors.
+    /// Saves the draw counters of `state`'s reference and pooled-value distributors.
     pub(crate) fn save(&mut self, state: &TypeState) {
         self.references.clear();
         self.references

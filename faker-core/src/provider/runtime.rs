@@ -10,6 +10,33 @@
 //! repository assigns on insert (auto-increment): that key does not exist before the insert,
 //! so such a requirement is checked after it; when it fails, the aggregate stays in the
 //! repository (repositories have no delete) but is neither pooled, mirrored nor emitted.
+//!
+//! **Domain refusals.** When the domain's constructor or factory refuses the populated fields
+//! (`populate` returns the error of [`Cx::domain_error`] for this aggregate), the aggregate is
+//! drawn again with a new context and the same requirements, up to the Faker's bound
+//! ([`Faker::set_attempts`](super::Faker::set_attempts), default 100; the reason for that
+//! number is in [`super::refusal`]); after the bound the error is
+//! [`ErrorKind::Refused`], naming the domain's last message, at the aggregate's provider path.
+//! A refusal is only one of *this* aggregate: a target that a reference had to create is
+//! redrawn by its own creation, and what reaches its referrer is that creation's final error.
+//! A refused attempt was never stored, so nothing of it is pooled, mirrored or emitted, and
+//! the draw counters of the type's own distributors are put back (the refused draws are not
+//! counted against their laws). What its draws *created* stays: a tenant created for a
+//! refused book is a valid aggregate of its own, stored, pooled and emitted, and the planned
+//! slot or budget that made it keeps it, so later draws reuse it. Pooled-value positions
+//! (`with = |rng, position|`) and sequences are not put back: a refused attempt leaves a gap
+//! in them, as a rolled-back transaction leaves one in a database sequence.
+//!
+//! **Ids made only of references.** An aggregate whose every id part is a reference (a
+//! `Route { id: RouteId { origin, dest } }`: one route per pair of airports) names a
+//! combination of targets, so when the id just built is already in the type's pool, creating
+//! returns the stored aggregate instead of inserting a duplicate: it is checked against the
+//! requirements, counted by [`Faker::reused`](super::Faker::reused) (not by `created`), and
+//! neither emitted nor given children again. Which types qualify is decided on their first
+//! aggregate, from the schema's reference fields and the exported id (see
+//! [`super::identity`]); their ids are pooled also when streaming. The pool is the only
+//! place looked at: an aggregate stored by another generator becomes known when a shared
+//! pool catches it up, or through [`Faker::restore`](super::Faker::restore).
 
 use std::num::NonZeroU32;
 

@@ -20,6 +20,11 @@
 //! - [`catalog`]: keys and candidate columns found in the catalog.
 //! - [`nullable`]: a nullable composite reference stored as `NULL` in every column, per
 //!   aggregate and in bulk.
+//! - [`refusals`]: aggregates the domain refuses are drawn again and store nothing, per
+//!   aggregate and in bulk.
+//! - [`reference_ids`]: an aggregate whose id is made only of references is stored once per
+//!   combination and reused, per aggregate and in bulk.
+//! - [`store`]: the two write modes behind one helper, for the modules above.
 //!
 //! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
 //! `faker-pg-cli/tests/cli`.
@@ -28,6 +33,9 @@ mod bulk;
 mod catalog;
 mod nullable;
 mod profile;
+mod reference_ids;
+mod refusals;
 mod shared_pools;
 mod spec_sql;
+mod store;
 mod support;
