@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use ddd_faker::Provider;
-use ddd_faker::provider::{Component, Faker, Schema};
+use ddd_faker::provider::{Component, ErrorKind, Faker, Schema};
 use fake::faker::lorem::en::Sentence;
 use fake::faker::name::en::Name;
 use serde::{Deserialize, Serialize};
@@ -321,11 +321,17 @@ impl Refused {
 }
 
 #[tokio::test]
-async fn a_factory_error_is_a_domain_error() {
+async fn a_factory_error_is_a_domain_refusal() {
     let mut faker = Faker::new(1);
     let e = faker.create::<Refused>().await.expect_err("refused");
-    assert!(e.to_string().contains("never"), "{e}");
+    // Drawn again up to the default bound, then reported with the factory's message.
+    assert!(
+        matches!(&e.kind, ErrorKind::Refused { aggregate: "Refused", attempts: 100, invariant }
+            if invariant == "never"),
+        "{e}"
+    );
     assert_eq!(e.path, "Refused");
+    assert_eq!(faker.refusals::<Refused>(), 100);
 }
 
 // ---------------------------------------------------------------- requirements reach derived fields
