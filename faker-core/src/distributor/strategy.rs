@@ -82,6 +82,8 @@ pub struct Strategy {
     /// Slots bound in a store shared with other generators: no group plans (they would bind
     /// values locally that other generators do not know of).
     shared: bool,
+    /// The mean inside sub-pools large enough for it (see [`Strategy::set_group_mean`]).
+    group_mean: Option<f64>,
 }
 
 /// Sub-pool plans, indexed by the filter's group (or key).
@@ -157,6 +159,7 @@ impl Strategy {
             groups: Groups::default(),
             last: Last::Unplanned,
             shared: false,
+            group_mean: None,
         }
     }
 
@@ -226,6 +229,14 @@ impl Strategy {
                 Some(group.share * group.plan.share_of(group.plan.last_slot()?))
             }
         }
+    }
+
+    /// Sets the mean of the sub-pool plans: groups expected to receive fewer draws than
+    /// `mean` get one value each, which the other groups make up for with a larger mean so
+    /// that the overall mean stays the configured one (the Faker computes it when planning;
+    /// infinite: one value per group). Default: the configured mean.
+    pub fn set_group_mean(&mut self, mean: f64) {
+        self.group_mean = Some(mean);
     }
 
     /// The number of non-null draws a planned strategy was planned for.
@@ -375,9 +386,14 @@ impl Strategy {
             return Some(group);
         }
         let draws = (budget.draws * share).round().max(1.0) as u64;
+        let mean = match self.group_mean {
+            None => self.mean,
+            // At least the group's draws: one value.
+            Some(m) => Mean::new(m.min(draws as f64).max(self.mean.get())).ok()?,
+        };
         // A group receives fewer draws than the whole plan, which was feasible; should the
         // slot count still be out of bounds, the budget rule serves the group.
-        let plan = Plan::for_group(&self.law, self.mean, draws).ok()?;
+        let plan = Plan::for_group(&self.law, mean, draws).ok()?;
         let group = u32::try_from(self.groups.plans.len()).ok()?;
         self.groups.plans.push(GroupPlan { plan, share });
         self.groups.index.insert(key.into(), group);
@@ -393,6 +409,7 @@ impl Plannable for Strategy {
             Some(Plan::new(&self.law, self.mean, draws)?)
         };
         self.groups = Groups::default();
+        self.group_mean = None;
         self.budget = (!self.mean.is_unique()).then(|| Budget {
             draws: draws as f64,
             values: draws as f64 / self.mean.get(),

@@ -202,6 +202,14 @@ impl Faker {
                 .inner_mut()
                 .expect_filter_keys(keys);
         }
+        // References drawn inside their owner's groups: the group mean that keeps the
+        // configured overall mean (see `plan_warning::ownership`).
+        for owned in plan_warning::ownership(&self.registry, at, n) {
+            self.registry.state_mut(at).references[owned.owned]
+                .distributor
+                .inner_mut()
+                .set_group_mean(owned.group_mean);
+        }
         // Joint laws last: they assign combinations to their members' planned slots.
         let shared: Vec<bool> = self
             .registry

@@ -12,6 +12,7 @@
 use std::fmt;
 
 use super::registry::{Registry, TypeState};
+use crate::distributor::Plannable;
 use super::view::TypeIndex;
 
 /// A configured parameter the plan cannot honour, and what will be achieved instead.
@@ -33,94 +34,182 @@ impl fmt::Display for PlanWarning {
 /// compare means with (`faker-pg compare` checks means at 5%).
 const GAP: f64 = 0.05;
 
+/// How a reference drawn inside its owner's groups is planned (see [`ownership`]).
+pub(crate) struct Ownership {
+    /// The owned reference (index in the type's references).
+    pub(crate) owned: usize,
+    /// The source reference (the owner's field in this type).
+    pub(crate) source: usize,
+    /// The mean inside groups that receive more draws than it.
+    pub(crate) group_mean: f64,
+    /// Expected owned values, owner values drawn, and planned owner values whose group
+    /// receives fewer draws than `group_mean`.
+    values: f64,
+    groups: f64,
+    small: usize,
+    owner_slots: usize,
+}
+
+/// For every reference of the type at `at` with one `same(..)` whose source is a planned
+/// reference of the same type: the group mean that keeps the configured overall mean.
+///
+/// Every owner value that is drawn needs at least one owned value, so groups expected to
+/// receive fewer than `mean` draws get exactly one and "overspend" the value budget
+/// `draws / mean`; the other groups draw at a larger mean `m'` so that the budget holds:
+/// `m' = Σ(draws of large groups) / (budget - small groups drawn)`, solved by fixed-point
+/// iteration since a larger `m'` makes more groups small. When even one value per group
+/// exceeds the budget, every group gets one value (`group_mean` infinite) and the overall
+/// mean falls below the configured one.
+pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<Ownership> {
+    let state = registry.state(at);
+    let mut out = Vec::new();
+    for (o, owned) in state.references.iter().enumerate() {
+        let [same] = owned.decl.same.as_slice() else {
+            continue;
+        };
+        let Some(s) = state
+            .references
+            .iter()
+            .position(|r| r.decl.field == same.source)
+        else {
+            continue;
+        };
+        let source = &state.references[s];
+        let Some(plan) = source.distributor.inner().slot_plan() else {
+            continue;
+        };
+        let mean = owned.distributor.inner().mean();
+        if mean.is_unique() || !owned.distributor.is_planned() {
+            continue;
+        }
+        let mean = mean.get();
+        let n = draws as f64;
+        let source_draws = n * (1.0 - source.distributor.null_weight().get());
+        let owned_draws = n * (1.0 - owned.distributor.null_weight().get());
+        let non_null = 1.0 - source.distributor.null_weight().get();
+        // Per owner slot: the chance it is drawn at all, and its group's expected draws.
+        let groups: Vec<(f64, f64)> = (0..plan.slots())
+            .map(|slot| {
+                let p = plan.share_of(slot);
+                let hit = -libm::expm1(source_draws * libm::log1p(-p.min(1.0)));
+                (hit, owned_draws * non_null * p)
+            })
+            .collect();
+        let budget = owned_draws / mean;
+        let mut group_mean = mean;
+        for _ in 0..64 {
+            let (mut small_hits, mut large_draws, mut large_hits) = (0.0, 0.0, 0.0);
+            for &(hit, g) in &groups {
+                if g < group_mean {
+                    small_hits += hit;
+                } else {
+                    large_draws += hit * g;
+                    large_hits += hit;
+                }
+            }
+            let spare = budget - small_hits;
+            let next = if spare <= large_hits {
+                f64::INFINITY
+            } else {
+                (large_draws / spare).max(mean)
+            };
+            if next.is_infinite() || (next - group_mean).abs() <= 1e-9 * group_mean {
+                group_mean = next;
+                break;
+            }
+            group_mean = next;
+        }
+        let (mut values, mut drawn, mut small) = (0.0, 0.0, 0usize);
+        for &(hit, g) in &groups {
+            drawn += hit;
+            values += hit * (g / group_mean).max(1.0);
+            if g < group_mean {
+                small += 1;
+            }
+        }
+        out.push(Ownership {
+            owned: o,
+            source: s,
+            group_mean,
+            values,
+            groups: drawn,
+            small,
+            owner_slots: plan.slots(),
+        });
+    }
+    out
+}
+
 /// Warnings for the type at `at`, planned for `draws` aggregates.
 pub(crate) fn warnings(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<PlanWarning> {
     let state = registry.state(at);
     let name = registry.view(at).name;
     let mut out = Vec::new();
-    for owned in &state.references {
-        let [same] = owned.decl.same.as_slice() else {
-            continue;
-        };
-        let Some(source) = state
-            .references
-            .iter()
-            .find(|r| r.decl.field == same.source)
-        else {
-            continue;
-        };
-        let (Some(plan), Some(mean_owned)) = (
-            source.distributor.inner().slot_plan(),
-            Some(owned.distributor.inner().mean().get()),
-        ) else {
-            continue;
-        };
-        if owned.distributor.inner().mean().is_unique() {
-            continue;
-        }
-        let n = draws as f64;
-        let source_draws = n * (1.0 - source.distributor.null_weight().get());
-        let owned_draws = n * (1.0 - owned.distributor.null_weight().get());
-        // Per source slot: the chance it is drawn at all, and the owned values its group will
-        // hold — its expected draws / mean, but at least one.
-        let (mut groups, mut values, mut small) = (0.0, 0.0, 0usize);
-        for slot in 0..plan.slots() {
-            let p = plan.share_of(slot);
-            let hit = -libm::expm1(source_draws * libm::log1p(-p.min(1.0)));
-            let group_draws = owned_draws * p;
-            groups += hit;
-            values += hit * (group_draws / mean_owned).max(1.0);
-            if group_draws < mean_owned {
-                small += 1;
-            }
-        }
+    for plan in ownership(registry, at, draws) {
+        let owned = &state.references[plan.owned];
+        let source = &state.references[plan.source];
+        let same = &owned.decl.same[0];
+        let mean = owned.distributor.inner().mean().get();
+        let owned_draws = draws as f64 * (1.0 - owned.distributor.null_weight().get());
+        let (values, groups) = (plan.values, plan.groups);
         if values <= 0.0 || groups <= 0.0 {
             continue;
         }
-        let achieved_mean = owned_draws / values;
         let path = format!("{name}.{}", owned.decl.field);
         let target = owned.decl.target;
-        if (achieved_mean / mean_owned - 1.0).abs() > GAP {
+        let owner = source.decl.target;
+        let source_field = &same.source;
+        if plan.group_mean.is_infinite() {
             out.push(PlanWarning {
                 path: path.clone(),
                 message: format!(
-                    "mean = {mean_owned} cannot hold inside each `{source_field}` group: {small} of \
-                     {slots} planned `{source_target}` values receive fewer than {mean_owned} \
-                     draws and still need one `{target}` each; expect about {values:.0} `{target}` \
-                     values, {achieved_mean:.1} draws each",
-                    source_field = same.source,
-                    slots = plan.slots(),
-                    source_target = source.decl.target,
+                    "mean = {mean} cannot hold: drawn inside each `{source_field}` group, every \
+                     `{owner}` drawn needs at least one `{target}`, and that alone exceeds the \
+                     {budget:.0} `{target}` values the mean allows; every group gets one \
+                     `{target}`: expect about {values:.0} `{target}` values, {achieved:.1} draws \
+                     each",
+                    budget = owned_draws / mean,
+                    achieved = owned_draws / values,
+                ),
+            });
+        } else if (plan.group_mean / mean - 1.0).abs() > GAP {
+            out.push(PlanWarning {
+                path: path.clone(),
+                message: format!(
+                    "mean = {mean} cannot hold inside every `{source_field}` group: {small} of \
+                     {slots} planned `{owner}` values receive fewer than {group_mean:.1} draws \
+                     and get one `{target}` each; to keep {mean} draws per `{target}` overall, \
+                     the other groups draw at mean {group_mean:.1} (the law holds inside each \
+                     group); expect about {values:.0} `{target}` values",
+                    small = plan.small,
+                    slots = plan.owner_slots,
+                    group_mean = plan.group_mean,
                 ),
             });
         }
         // The target's own reference to the owner (Author.id.tenant_id), when it has one:
         // its mean says how many targets each owner should have.
-        let Some(target_state) = registry.views().index_of(owned.decl.target_type) else {
+        let Some(target_at) = registry.views().index_of(owned.decl.target_type) else {
             continue;
         };
-        let target_state: &TypeState = registry.state(target_state);
+        let target_state: &TypeState = registry.state(target_at);
         let owner_field = format!("{}.{}", target_state.id_field, same.in_reference);
-        let Some(owner) = target_state
-            .references
-            .iter()
-            .find(|r| r.decl.field == owner_field && r.decl.target_type == source.decl.target_type)
-        else {
+        let Some(own_law) = target_state.references.iter().find(|r| {
+            r.decl.field == owner_field && r.decl.target_type == source.decl.target_type
+        }) else {
             continue;
         };
-        let per_owner = owner.distributor.inner().mean().get();
+        let per_owner = own_law.distributor.inner().mean().get();
         let achieved_per_owner = values / groups;
         if (achieved_per_owner / per_owner - 1.0).abs() > GAP {
             out.push(PlanWarning {
                 path,
                 message: format!(
-                    "conflicts with `{target}.{owner_field}` (mean = {per_owner}: {target} values \
-                     per `{owner_target}`): {name} values are drawn inside each `{source_field}` \
-                     group ({source_mean} {name} per `{owner_target}`, {mean_owned} per `{target}`), \
-                     which gives about {achieved_per_owner:.2} `{target}` per `{owner_target}`, \
-                     not {per_owner}; the `{target}` side will show the achieved figure",
-                    owner_target = source.decl.target,
-                    source_field = same.source,
+                    "conflicts with `{target}.{owner_field}` (mean = {per_owner} `{target}` per \
+                     `{owner}`): `{target}` values are made inside each `{source_field}` group \
+                     (mean = {source_mean} {name} per `{owner}`, {mean} per `{target}`), which \
+                     gives about {achieved_per_owner:.2} `{target}` per `{owner}`, not \
+                     {per_owner}",
                     source_mean = source.distributor.inner().mean().get(),
                 ),
             });
