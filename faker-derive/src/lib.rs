@@ -8,7 +8,7 @@
 //! The crate is laid out like `thiserror-impl`, in three steps:
 //!
 //! - parse: `ast` reads the struct (with darling) into an input model, each field with its
-//!   serialized name; `attr` parses the four attributes into typed values (`attr::keys`: one
+//!   serialized name; `attr` parses the five attributes into typed values (`attr::keys`: one
 //!   key enum per attribute; `attr::values`: key values; `attr::parse`: the attributes;
 //!   `attr::serde`: what `#[serde(..)]` says about names and shape);
 //! - validate: `valid` checks what they mean together and reports *every* problem at its token
@@ -133,7 +133,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// structs, enums, unions and tuple structs. A type named in
 /// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
 /// type is not a component) is reported by the compiler at that type.
-#[proc_macro_derive(Provider, attributes(provider, reference, distributor, children))]
+#[proc_macro_derive(
+    Provider,
+    attributes(provider, reference, distributor, children, joint)
+)]
 pub fn derive_provider(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     derive(&input).into()

@@ -139,6 +139,17 @@ keys! {
     /// `#[reference(Target, ..)]` after the type.
     ReferenceKey at ("reference" on "a field") {
         Same = "same" Form::List("same(tenant_id = id.tenant_id)"),
+        Differ = "differ" Form::List("differ(origin)"),
+    }
+}
+
+keys! {
+    /// `#[joint(a, b, ..)]` after the member fields. `null_weight` is no key: a combination is
+    /// never null, and the parser answers it with where to put it instead.
+    JointKey at ("joint" on "the struct") {
+        Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.07, 0.03]"),
+        Skew = "skew" Form::Value("skew = 2.0"),
+        Mean = "mean" Form::Value("mean = 1500"),
     }
 }
 
