@@ -168,6 +168,24 @@ pub fn is<K: Key>(name: &str) -> bool {
     K::find(name).is_some()
 }
 
+/// What a bare word of `#[joint(..)]` that names no field was probably meant as: a key of the
+/// law written without its value, or a distributor key (validation adds it to the "not a
+/// field" error, since only there are the fields known).
+pub fn joint_word_hint(word: &str) -> Option<String> {
+    if let Some(key) = JointKey::find(word) {
+        return Some(format!(
+            "`{word}` of the law needs a value: write `{}`",
+            key.example()
+        ));
+    }
+    DistributorKey::find(word).map(|key| {
+        format!(
+            "`{}` is a key of #[distributor(..)]: put it on a member field",
+            key.name()
+        )
+    })
+}
+
 /// A key of another attribute, and where it belongs instead.
 pub type Elsewhere = (fn(&str) -> bool, &'static str);
 

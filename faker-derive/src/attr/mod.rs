@@ -19,6 +19,7 @@ use quote::ToTokens;
 use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token, Type};
 
+pub use keys::joint_word_hint;
 pub use parse::{children, distributor, field_provider, joint, reference, struct_provider};
 
 // ---------------------------------------------------------------- locations

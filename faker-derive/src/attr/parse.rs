@@ -275,6 +275,16 @@ fn differ_paths(tokens: TokenStream, at: &At) -> syn::Result<Vec<DottedPath>> {
             )));
         }
         while !input.is_empty() {
+            if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &lit,
+                    format!(
+                        "`differ(..)` takes field paths, not strings: write `differ({})`",
+                        lit.value()
+                    ),
+                ));
+            }
             if !input.peek(Ident::peek_any) {
                 return Err(input.error(format!(
                     "`differ(..)` takes field paths separated by commas: {example}"
@@ -283,6 +293,11 @@ fn differ_paths(tokens: TokenStream, at: &At) -> syn::Result<Vec<DottedPath>> {
             out.push(DottedPath::parse(input)?);
             if input.is_empty() {
                 break;
+            }
+            if input.peek(Token![=]) {
+                return Err(input.error(
+                    "`differ(..)` takes field paths, not pairs (`in_reference = source` is the form of `same(..)`): write `differ(origin)`",
+                ));
             }
             if !input.peek(Token![,]) {
                 return Err(input.error(format!(
@@ -383,6 +398,15 @@ fn joint_items(tokens: TokenStream) -> syn::Result<(Vec<DottedPath>, Vec<NestedM
                 keys.push(input.parse::<NestedMeta>()?);
             } else if input.peek(Ident::peek_any) {
                 members.push(DottedPath::parse(input)?);
+            } else if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &lit,
+                    format!(
+                        "#[joint(..)] takes field paths, not strings: write `{}`",
+                        lit.value()
+                    ),
+                ));
             } else {
                 return Err(input.error(
                     "#[joint(..)] takes the member fields, then the law: write `#[joint(origin, dest, skew = 2.0, mean = 1500)]`",

@@ -59,11 +59,15 @@ fn one(input: &Input, joint: &JointAttr, claimed: &mut Vec<String>, errors: &mut
             ));
         }
     }
-    claimed.extend(listed);
+    // A joint of one member is already reported: claiming its field would report the valid
+    // joint that names it next.
+    if joint.members.len() > 1 {
+        claimed.extend(listed);
+    }
     population_order(input, &order, errors);
     if joint.mean.is_none() {
         errors.push(joint.at.error(format!(
-            "#[joint(..)] needs `mean`: the average number of draws per combination, which decides how many distinct combinations exist (draws / mean), e.g. `{EXAMPLE}`"
+            "#[joint(..)] needs `mean`: the average number of aggregates per combination, which decides how many distinct combinations exist (aggregates / mean), e.g. `{EXAMPLE}`"
         )));
     }
     params::joint(joint, errors);
@@ -80,11 +84,17 @@ fn member_field(input: &Input, member: &DottedPath, errors: &mut Errors) -> Opti
                 "`{dotted}` in #[joint(..)]: \"{name}\" is the serialized name of `{}`; a member names a field of this struct by its Rust name (the derive finds it under its serialized name): write `{}`",
                 renamed.name, renamed.name
             ),
-            None => format!(
-                "`{name}` in #[joint(..)] is not a field of `{}`: the members are reference fields of this struct, here {}",
-                input.ident,
-                references(input)
-            ),
+            None => match crate::attr::joint_word_hint(&name) {
+                Some(hint) => format!(
+                    "`{name}` in #[joint(..)] is not a field of `{}`; {hint}",
+                    input.ident
+                ),
+                None => format!(
+                    "`{name}` in #[joint(..)] is not a field of `{}`: the members are reference fields of this struct, here {}",
+                    input.ident,
+                    references(input)
+                ),
+            },
         };
         errors.push(syn::Error::new_spanned(head, message));
         return None;
@@ -147,7 +157,7 @@ fn population_order(input: &Input, members: &[(usize, &DottedPath)], errors: &mu
     errors.push(syn::Error::new_spanned(
         after.1,
         format!(
-            "the members of #[joint(..)] are listed in population order (the order of the fields of `{}`), and `{}` is declared before `{}`: write `#[joint({}, ..)]`",
+            "the members of #[joint(..)] are listed in declaration order, the order the fields of `{}` are populated in: `{}` is declared before `{}`, so it comes first: write `#[joint({}, ..)]`",
             input.ident,
             input.fields[after.0].name,
             input.fields[before.0].name,
