@@ -128,6 +128,10 @@ pub enum ErrorKind {
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 
+    /// A `differ(..)` or joint law the schema cannot honour.
+    #[error(transparent)]
+    Relation(#[from] super::relation::RelationError),
+
     /// The domain's constructor or factory refused the populated fields. Made by
     /// [`Cx::domain_error`](super::Cx::domain_error); the runtime draws the aggregate again
     /// (see [`ErrorKind::Refused`]), so this reaches a caller only from code that calls

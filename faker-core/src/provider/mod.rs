@@ -26,8 +26,10 @@ mod faker;
 mod filter;
 mod identity;
 pub(crate) mod key;
+mod plan_warning;
 mod refusal;
 mod registry;
+mod relation;
 mod requirement;
 mod runtime;
 mod schema;
@@ -41,7 +43,9 @@ pub use context::Cx;
 pub use error::{ErrorKind, FakerError};
 pub use faker::Faker;
 pub use key::KeyError;
-pub use schema::{ChildrenDecl, CountConfig, ReferenceDecl, Same, Schema, ValueDecl};
+pub use plan_warning::PlanWarning;
+pub use relation::RelationError;
+pub use schema::{ChildrenDecl, CountConfig, JointDecl, ReferenceDecl, Same, Schema, ValueDecl};
 pub use traits::{Component, Provider};
 
 /// JSON values as the runtime exchanges them (exported states, assigned keys).

@@ -16,7 +16,10 @@
 //! pooled-value distributors are saved ([`Counters`]); after a refusal they are put back, so
 //! the draws made for a refused aggregate are not counted against their law, while the values
 //! they created (which exist, and are reused) are (see
-//! [`Strategy::restore`](crate::distributor::Strategy::restore)).
+//! [`Strategy::restore`](crate::distributor::Strategy::restore)). Only the budget rule of
+//! filtered draws counts draws; a plan (over the whole pool, a `same(..)` sub-pool, or a joint
+//! law's combinations) only binds slots, and a slot bound during a refused attempt keeps its
+//! value, which exists.
 
 use super::error::{ErrorKind, FakerError};
 use super::registry::TypeState;
