@@ -11,7 +11,7 @@ use faker_pg::write::{Mirror, PgRepository, Table};
 use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgPool};
 
-use crate::domain::{
+use super::domain::{
     Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Track,
 };
 

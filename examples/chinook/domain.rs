@@ -497,14 +497,6 @@ impl Employee {
             email,
         })
     }
-
-    pub fn id(&self) -> EmployeeId {
-        self.id
-    }
-
-    pub fn reports_to(&self) -> Option<EmployeeId> {
-        self.reports_to
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
@@ -806,9 +798,5 @@ impl InvoiceLine {
             unit_price,
             quantity,
         })
-    }
-
-    pub fn total(&self) -> Money {
-        Money::from_cents(self.unit_price.cents() * self.quantity.units())
     }
 }

@@ -16,16 +16,15 @@
 
 mod database;
 mod domain;
+mod generate;
 mod report;
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use ddd_faker::provider::{Faker, FakerError};
-use domain::{Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Track};
+use ddd_faker::provider::Faker;
 use faker_pg::Ident;
-use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 
@@ -53,17 +52,6 @@ struct Args {
     #[arg(long)]
     check: bool,
 }
-
-/// Rows per table in the sample (`scripts/chinook.py` prints them); the run generates as many.
-pub const ARTISTS: u64 = 275;
-pub const ALBUMS: u64 = 347;
-pub const GENRES: u64 = 25;
-pub const MEDIA_TYPES: u64 = 5;
-pub const EMPLOYEES: u64 = 8;
-pub const CUSTOMERS: u64 = 59;
-pub const INVOICES: u64 = 412;
-pub const TRACKS: u64 = 3_503;
-pub const INVOICE_LINES: u64 = 2_240;
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -122,7 +110,9 @@ async fn run(args: &Args) -> Result<bool, String> {
     database::create_schema(&pool, &args.schema).await?;
     let mut faker = Faker::new(args.seed);
     let writer = database::attach(&mut faker, &pool, &args.schema, !args.per_aggregate).await?;
-    generate(&mut faker).await.map_err(|e| e.to_string())?;
+    generate::store(&mut faker)
+        .await
+        .map_err(|e| e.to_string())?;
     writer.finish().await?;
     database::total_invoices(&pool, &args.schema).await?;
     let seconds = started.elapsed().as_secs_f64();
@@ -161,34 +151,6 @@ async fn run(args: &Args) -> Result<bool, String> {
     .await?;
     print!("{}", report::to_text(&compared));
     Ok(!args.check || compared.iter().all(report::Compared::passes))
-}
-
-/// Creates the store, referenced aggregates first, each type at the sample's size.
-///
-/// The order decides the reference counts: a planned reference first binds its slots to values
-/// already in the pool, and creates only when it has used them all. So every type is created
-/// with `create_many` *before* the types that reference it, and the references then spread over
-/// exactly those rows: 347 albums draw their artist among the 275 artists (the plan uses about
-/// 204 of them, as the sample does), 3 503 tracks their album among the 347 albums, and so on.
-/// Created the other way round (tracks first), each reference would create its targets on the
-/// fly and leave no artist without an album.
-async fn generate(faker: &mut Faker) -> Result<(), FakerError> {
-    faker.create_many::<Artist>(ARTISTS).await?;
-    faker.create_many::<Album>(ALBUMS).await?;
-    faker.create_many::<Genre>(GENRES).await?;
-    faker.create_many::<MediaType>(MEDIA_TYPES).await?;
-    // The general manager reports to nobody: created first, with the reference pinned to null,
-    // so that the 7 others find a manager in the pool (a draw on an empty pool would create
-    // another employee, which would draw its own manager, and so on).
-    faker
-        .create_matching::<Employee>(json!({ "reports_to": null }))
-        .await?;
-    faker.create_many::<Employee>(EMPLOYEES - 1).await?;
-    faker.create_many::<Customer>(CUSTOMERS).await?;
-    faker.create_many::<Invoice>(INVOICES).await?;
-    faker.create_many::<Track>(TRACKS).await?;
-    faker.create_many::<InvoiceLine>(INVOICE_LINES).await?;
-    Ok(())
 }
 
 /// `(table, rows)` of every table of `schema`, in name order (empty when there is no such
