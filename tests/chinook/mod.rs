@@ -212,7 +212,9 @@ async fn the_store_matches_the_sample_on_every_reachable_reference_and_pair() {
         ("track", generate::TRACKS),
         ("invoice_line", generate::INVOICE_LINES),
     ] {
-        let n = store.count(&format!("SELECT count(*) FROM {{s}}.{table}")).await;
+        let n = store
+            .count(&format!("SELECT count(*) FROM {{s}}.{table}"))
+            .await;
         assert_eq!(n, rows as i64, "{table}");
     }
     // Distinct referenced values, which the plan sets (draws / mean; the sample's figures and
