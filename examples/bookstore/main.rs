@@ -232,6 +232,10 @@ async fn run(args: &Args) -> Result<u64, String> {
         // database the plan is for the whole target, whatever is done already: its slots are
         // shared with earlier runs and other processes, so together they follow one plan.
         faker.plan::<Book>(args.books).map_err(|e| e.to_string())?;
+        // Said before generating: a conflict is known from the parameters alone.
+        for warning in faker.plan_warnings() {
+            eprintln!("plan warning: {warning}");
+        }
     }
     let mut created = 0u64;
     let mut lease = attached.as_mut().and_then(|a| a.lease.take());

@@ -89,6 +89,11 @@ impl Report {
                 "seconds": counts.seconds,
                 "books_per_second": counts.books as f64 / counts.seconds.max(1e-9),
                 "references": refs,
+                "plan_warnings": faker
+                    .plan_warnings()
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect::<Vec<_>>(),
             }),
         }
     }
@@ -155,6 +160,14 @@ impl Report {
             "books whose author belongs to another tenant: {}\n",
             j["books_with_foreign_author"]
         ));
+        // Parameters the plan found cannot all hold, with what is achieved instead: the
+        // reason a configured figure above differs from the achieved one.
+        for warning in j["plan_warnings"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "plan warning: {}\n",
+                warning.as_str().unwrap_or_default()
+            ));
+        }
         out
     }
 

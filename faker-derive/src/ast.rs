@@ -12,11 +12,12 @@ use syn::{
 use crate::Errors;
 use crate::attr::serde::{SerdeField, SerdeStruct};
 use crate::attr::{
-    self, At, ChildrenAttr, DistributorAttr, FieldAttrs, Kind, ReferenceAttr, StructAttrs,
+    self, At, ChildrenAttr, DistributorAttr, FieldAttrs, JointAttr, Kind, ReferenceAttr,
+    StructAttrs,
 };
 
 #[derive(FromDeriveInput)]
-#[darling(forward_attrs(provider, reference, distributor, children, serde))]
+#[darling(forward_attrs(provider, reference, distributor, children, joint, serde))]
 struct RawInput {
     ident: Ident,
     generics: Generics,
@@ -25,7 +26,7 @@ struct RawInput {
 }
 
 #[derive(FromField)]
-#[darling(forward_attrs(provider, reference, distributor, children, serde))]
+#[darling(forward_attrs(provider, reference, distributor, children, joint, serde))]
 struct RawField {
     ident: Option<Ident>,
     ty: Type,
@@ -38,6 +39,8 @@ pub struct Input {
     pub generics: Generics,
     pub attrs: StructAttrs,
     pub children: Vec<ChildrenAttr>,
+    /// Every `#[joint(..)]`, in the order written.
+    pub joints: Vec<JointAttr>,
     pub fields: Vec<Field>,
     pub serde: SerdeStruct,
 }
@@ -84,10 +87,12 @@ impl Input {
         let serde = SerdeStruct::read(&raw.attrs);
         let mut attrs = StructAttrs::default();
         let mut children = Vec::new();
+        let mut joints = Vec::new();
         for a in &raw.attrs {
             match attr_name(a) {
                 "provider" => attr::struct_provider(a, &mut attrs, errors),
                 "children" => children.extend(attr::children(a, errors)),
+                "joint" => joints.extend(attr::joint(a, errors)),
                 "serde" => {}
                 other => errors.push(syn::Error::new_spanned(
                     a,
@@ -110,6 +115,7 @@ impl Input {
             generics: raw.generics,
             attrs,
             children,
+            joints,
             fields,
             serde,
         })
@@ -139,6 +145,10 @@ impl Field {
                     }
                 }
                 "serde" => {}
+                "joint" => errors.push(syn::Error::new_spanned(
+                    a,
+                    "#[joint(..)] belongs on the struct, not on a field: put it above `struct`, listing the member fields, e.g. `#[joint(origin, dest, mean = 1500)]`",
+                )),
                 "distributor" => {
                     if let Some(d) = attr::distributor(a, errors) {
                         if distributor.is_some() {
@@ -201,6 +211,8 @@ fn attr_name(a: &Attribute) -> &'static str {
         "distributor"
     } else if path.is_ident("serde") {
         "serde"
+    } else if path.is_ident("joint") {
+        "joint"
     } else {
         "children"
     }

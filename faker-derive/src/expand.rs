@@ -12,7 +12,7 @@ use syn::Type;
 use syn::spanned::Spanned;
 
 use crate::ast::{Field, Input};
-use crate::attr::{Build, DistributorAttr, Kind, Num, SourceKind, WeightsList};
+use crate::attr::{Build, DistributorAttr, JointAttr, Kind, Num, SourceKind, WeightsList};
 
 /// Hygienic identifiers of the generated code.
 struct Names {
@@ -110,12 +110,17 @@ fn schema(input: &Input) -> Option<TokenStream> {
                 let (a, b) = (s.in_reference.dotted(), source_path(input, &s.source));
                 quote!(.same(#a, #b))
             });
+            let differ = r.differ.iter().map(|path| {
+                let other = source_path(input, path);
+                quote!(.differ(#other))
+            });
             // Spanned on the type as written in the attribute: `T: Provider` is checked here,
             // and a type without a provider is reported there.
             let reference = quote_spanned!(target.span()=> .reference::<#target>);
             calls.push(quote! {
                 #reference(#name, #config)
                 #(#same)*
+                #(#differ)*
             });
         } else if matches!(source, Some(SourceKind::Composite)) {
             let ty = &f.ty;
@@ -127,6 +132,12 @@ fn schema(input: &Input) -> Option<TokenStream> {
             let config = distributor_config(f.distributor.as_ref(), false);
             calls.push(quote!(.value(#name, #config)));
         }
+    }
+    // After every field: a joint names fields the schema has declared.
+    for j in &input.joints {
+        let fields = j.members.iter().map(|m| source_path(input, m));
+        let config = joint_config(j);
+        calls.push(quote!(.joint(&[#(#fields),*], #config)));
     }
     for c in &input.children {
         let child = &c.ty;
@@ -158,9 +169,10 @@ fn schema(input: &Input) -> Option<TokenStream> {
     })
 }
 
-/// The exported-state path of a `same(..)` source: its first segment is a field of this struct,
-/// written with its Rust name and found under its serialized name; the segments after it are
-/// inside that field's component and already written as its state names them.
+/// The exported-state path of a `same(..)` source, a `differ(..)` field or a `#[joint(..)]`
+/// member: its first segment is a field of this struct, written with its Rust name and found
+/// under its serialized name; the segments after it are inside that field's component and
+/// already written as its state names them.
 fn source_path(input: &Input, source: &crate::attr::DottedPath) -> String {
     let mut segments: Vec<String> = source.segments.iter().map(crate::ast::field_name).collect();
     // Validation guarantees the head is an earlier field.
@@ -224,6 +236,21 @@ fn distributor_config(d: Option<&DistributorAttr>, reference: bool) -> TokenStre
     quote! {
         ::ddd_faker::distributor::DistributorConfig {
             #(#fields,)*
+            ..::core::default::Default::default()
+        }
+    }
+}
+
+/// The law over combinations of a `#[joint(..)]` (validation guarantees its `mean`).
+fn joint_config(j: &JointAttr) -> TokenStream {
+    let weights = option(j.weights.as_ref().map(vec_of));
+    let skew = option(j.skew.as_ref().map(|s| f64_lit(s.value)));
+    let mean = option(j.mean.as_ref().map(|m| f64_lit(m.value)));
+    quote! {
+        ::ddd_faker::distributor::DistributorConfig {
+            weights: #weights,
+            skew: #skew,
+            mean: #mean,
             ..::core::default::Default::default()
         }
     }

@@ -8,7 +8,7 @@
 //! The crate is laid out like `thiserror-impl`, in three steps:
 //!
 //! - parse: `ast` reads the struct (with darling) into an input model, each field with its
-//!   serialized name; `attr` parses the four attributes into typed values (`attr::keys`: one
+//!   serialized name; `attr` parses the five attributes into typed values (`attr::keys`: one
 //!   key enum per attribute; `attr::values`: key values; `attr::parse`: the attributes;
 //!   `attr::serde`: what `#[serde(..)]` says about names and shape);
 //! - validate: `valid` checks what they mean together and reports *every* problem at its token
@@ -50,6 +50,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(constructor = path)]` | build with `path(field, ..) -> Self`, fields in declaration order |
 /// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate |
 /// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions); repeatable |
+/// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
 ///
 /// Without `constructor` or `factory` the struct literal is used, which works with private
 /// fields because the implementation lives in the struct's module.
@@ -70,6 +71,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(skip)]` | not generated: `Default::default()` in the struct literal, and *not passed* to a `constructor`/`factory` (which sets it) |
 /// | `#[reference(Target)]` | the id of a `Target` aggregate (reused or created, as the distributor decides); the field's type is `Target::Id`, or `Option<Target::Id>` for an optional reference (then `null_weight` may give `None`) |
 ///
+/// # Relations between references
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `#[reference(Target, same(in_reference = source), ..)]` | the referenced id's `in_reference` equals this struct's `source` (ownership: the author of the book's tenant); see below |
+/// | `#[reference(Target, differ(field, ..))]` | this reference's value never equals the value of the reference `field` (a flight's `dest` is never its `origin`); see below |
+/// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` on the struct | the combination of the members (a flight's route `(origin, dest)`) follows one law; see below |
+///
 /// `#[reference(Target, same(in_reference = source), ..)]` adds constraints: the referenced
 /// id's `in_reference` must equal this struct's `source`, a field declared *before* the
 /// reference (fields are populated in declaration order), e.g.
@@ -81,6 +90,97 @@ use syn::{DeriveInput, parse_macro_input};
 /// sees only this struct's serde attributes (a serialized name that is not a Rust identifier,
 /// such as a `kebab-case` one, cannot be written in `same(..)`). The same holds for
 /// `parent = ".."` of `#[children(..)]`, a path of the child's state.
+///
+/// `differ(field, ..)` names one or more fields, each a dotted path written like a `same(..)`
+/// source (first segment: a field of this struct by its Rust name, declared *before* the
+/// reference): a `#[reference(..)]` field to the same target type (compared as written:
+/// `differ(origin)` on a reference to `Airport` needs `origin` to be `#[reference(Airport)]`),
+/// or a reference inside a `#[provider(composite)]` field (`differ(leg.origin)`). It may be
+/// repeated and combined with `same(..)`. The draw honours it directly: the reference's value
+/// is drawn from its own law *conditioned* on differing from the named values, with no
+/// generate-and-reject loop (which would skew the law). It generates
+/// `Schema::differ("path")` after the reference's `same(..)` constraints.
+///
+/// ```
+/// use ddd_faker::Provider;
+/// use ddd_faker::provider::Provider as _;
+/// use serde::Serialize;
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// struct Airport {
+///     #[provider(id, sequence)]
+///     code: u64,
+/// }
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Flight {
+///     #[provider(id, sequence)]
+///     id: u64,
+///     #[reference(Airport)]
+///     origin_airport: u64,
+///     // A flight never lands where it took off.
+///     #[reference(Airport, differ(origin_airport))]
+///     #[distributor(skew = 2.0, mean = 1000)]
+///     dest_airport: u64,
+/// }
+///
+/// let schema = Flight::schema();
+/// let dest = &schema.references()[1];
+/// assert_eq!(dest.field, "destAirport");
+/// // Written with the Rust name, declared with the serialized one.
+/// assert_eq!(dest.differ, ["originAirport"]);
+/// ```
+///
+/// `#[joint(a, b, .., skew = .. | weights = [..], mean = ..)]` on the struct gives its member
+/// fields one law over their combinations, what `faker-pg profile --column a --column b`
+/// measures: the number of distinct combinations is about the number of aggregates / `mean`,
+/// and each combination's share of the aggregates follows `skew` (power law) or `weights`
+/// (partitions), uniform without either; each member's *own* values still come from its own
+/// pool with the marginal law of its own `#[distributor(..)]`. The members are bare dotted
+/// paths, written like `same(..)` sources: a `#[reference(..)]` field, or a reference inside a
+/// `#[provider(composite)]` field (`id.origin`). Rules: at least two members, each listed
+/// once, in declaration order (the order fields are populated in); a field belongs to at most
+/// one joint; `mean` is required (without it the law says nothing about how many
+/// combinations exist); `null_weight` is refused (a combination is never null: put it on a
+/// member's `#[distributor(..)]`); `skew`, `weights` and `mean` follow the rules of
+/// `#[distributor(..)]`. Repeatable, one per group of fields; on a component its paths are
+/// relative to the component. It generates `Schema::joint(&["a", "b"], config)` after every
+/// field, with serialized paths.
+///
+/// ```
+/// use ddd_faker::Provider;
+/// use ddd_faker::distributor::DistributorConfig;
+/// use ddd_faker::provider::Provider as _;
+/// use serde::Serialize;
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// struct Airport {
+///     #[provider(id, sequence)]
+///     code: u64,
+/// }
+///
+/// // About 1 flight in 1 500 opens a new route; routes are shared by a power law.
+/// #[derive(Clone, Serialize, Provider)]
+/// #[joint(origin, dest, skew = 2.0, mean = 1500)]
+/// struct Flight {
+///     #[provider(id, sequence)]
+///     id: u64,
+///     #[reference(Airport)]
+///     #[distributor(skew = 1.5, mean = 3000)]
+///     origin: u64,
+///     #[reference(Airport, differ(origin))]
+///     #[distributor(skew = 1.5, mean = 3000)]
+///     dest: u64,
+/// }
+///
+/// let schema = Flight::schema();
+/// assert_eq!(schema.joints()[0].fields, ["origin", "dest"]);
+/// assert_eq!(
+///     schema.joints()[0].config,
+///     DistributorConfig { skew: Some(2.0), mean: Some(1500.0), ..Default::default() }
+/// );
+/// ```
 ///
 /// # On a field: identity and distribution
 ///
@@ -115,7 +215,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `rename(serialize = .., deserialize = ..)`, `rename_all(serialize = .., deserialize = ..)` | followed when both give a field the same name; a compile error when they differ, since the runtime writes a state and reads it back, so a field needs one name for both |
 /// | `flatten` on a field | compile error: the flattened fields move up into this state under names only their own type knows, so their paths cannot be computed |
 /// | `tag = ".."`, `transparent`, `into = ".."` on the struct | compile error: the state gets a key that is no field, loses its field names, or is another type's serialization |
-/// | `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` | compile error on a field the runtime reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled value (`#[distributor(..)]` with parameters) and the source of a `same(..)`; allowed on other fields |
+/// | `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` | compile error on a field the runtime reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled value (`#[distributor(..)]` with parameters), the source of a `same(..)` and a field named by a `differ(..)`; allowed on other fields |
 /// | two serialized fields with one name | compile error |
 /// | anything else (`default`, `alias`, `with`, `serialize_with`, ...) | not looked at: names and shape are unchanged |
 ///
@@ -129,11 +229,18 @@ use syn::{DeriveInput, parse_macro_input};
 /// `[0, 1]` or on a non-`Option` field, `weights` with `skew` (these parameter rules are
 /// faker-core's own validators, called at compile time), two value sources on a field, no
 /// or two identity fields on an aggregate, two `auto_key` fields, a `same(..)` source that is
-/// not an earlier field, the serde attributes above that the runtime cannot follow, generic
+/// not an earlier field, a `differ(..)` field that is not an earlier reference to the same
+/// type (or is the reference itself, or is given twice), a `#[joint(..)]` with fewer than two
+/// members, a member that is not a reference, listed twice, out of declaration order or in
+/// two joints, a joint without `mean` or with `null_weight`, the serde attributes above that
+/// the runtime cannot follow, generic
 /// structs, enums, unions and tuple structs. A type named in
 /// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
 /// type is not a component) is reported by the compiler at that type.
-#[proc_macro_derive(Provider, attributes(provider, reference, distributor, children))]
+#[proc_macro_derive(
+    Provider,
+    attributes(provider, reference, distributor, children, joint)
+)]
 pub fn derive_provider(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     derive(&input).into()

@@ -388,3 +388,166 @@ async fn generated_paths_are_serialized_names() {
         .expect_err("null for a required field");
     assert!(e.path.ends_with("SHELF-LABEL"), "{e}");
 }
+
+// ---------------------------------------------------------------- relations between references
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Airport {
+    #[provider(id, sequence)]
+    code: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Airline {
+    #[provider(id, sequence)]
+    code: u64,
+}
+
+/// Issue 13's flights: `dest` never equals `origin`, and the route `(origin, dest)` follows
+/// one law over pairs.
+#[derive(Debug, Clone, Serialize, Provider)]
+#[joint(origin, dest, skew = 2.0, mean = 1500)]
+pub struct Flight {
+    #[provider(id, sequence)]
+    id: u64,
+    #[reference(Airline)]
+    carrier: u64,
+    #[reference(Airport)]
+    #[distributor(skew = 1.5, mean = 3000)]
+    origin: u64,
+    #[reference(Airport, differ(origin))]
+    #[distributor(weights = [0.5, 0.3, 0.2], mean = 3000)]
+    dest: u64,
+}
+
+/// A component with its own relations (its paths relative to it, renamed by its serde rule).
+#[derive(Debug, Clone, Serialize, Provider)]
+#[provider(value)]
+#[serde(rename_all = "camelCase")]
+#[joint(from_airport, to_airport, mean = 5)]
+pub struct Leg {
+    #[reference(Airport)]
+    from_airport: u64,
+    #[reference(Airport, differ(from_airport))]
+    to_airport: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+#[provider(value)]
+pub struct Stop {
+    #[reference(Airport)]
+    airport: u64,
+}
+
+/// Serialized names everywhere: the struct's rule, a field's `rename`, and paths into
+/// components written as the components serialize them.
+#[derive(Debug, Clone, Serialize, Provider)]
+#[serde(rename_all = "PascalCase")]
+#[joint(home_carrier, stop.airport, return_to, weights = [0.6, 0.3, 0.1], mean = 20)]
+pub struct Trip {
+    #[provider(id, sequence)]
+    id: u64,
+    #[reference(Airline)]
+    home_carrier: u64,
+    #[provider(composite)]
+    first_leg: Leg,
+    #[provider(composite)]
+    stop: Stop,
+    #[serde(rename = "back")]
+    #[reference(Airport, differ(first_leg.toAirport), differ(stop.airport))]
+    return_to: u64,
+}
+
+/// `(field, differ)` of every reference of a schema.
+fn differs(schema: &Schema) -> Vec<(String, Vec<String>)> {
+    schema
+        .references()
+        .iter()
+        .map(|r| (r.field.clone(), r.differ.clone()))
+        .collect()
+}
+
+#[test]
+fn differ_and_joint_are_declared_in_the_schema() {
+    use ddd_faker::distributor::DistributorConfig;
+    let schema = <Flight as ddd_faker::provider::Provider>::schema();
+    assert_eq!(
+        differs(&schema),
+        [
+            ("carrier".to_string(), vec![]),
+            ("origin".to_string(), vec![]),
+            ("dest".to_string(), vec!["origin".to_string()]),
+        ]
+    );
+    // The reference keeps its own law beside the constraint.
+    assert_eq!(
+        schema.references()[2].config.weights,
+        Some(vec![0.5, 0.3, 0.2])
+    );
+    assert_eq!(schema.joints().len(), 1);
+    assert_eq!(schema.joints()[0].fields, ["origin", "dest"]);
+    assert_eq!(
+        schema.joints()[0].config,
+        DistributorConfig {
+            skew: Some(2.0),
+            mean: Some(1500.0),
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn relations_use_serialized_names_and_nest_with_components() {
+    use ddd_faker::distributor::DistributorConfig;
+    let leg = <Leg as Component>::schema();
+    assert_eq!(
+        differs(&leg),
+        [
+            ("fromAirport".to_string(), vec![]),
+            ("toAirport".to_string(), vec!["fromAirport".to_string()]),
+        ]
+    );
+    assert_eq!(leg.joints()[0].fields, ["fromAirport", "toAirport"]);
+
+    let trip = <Trip as ddd_faker::provider::Provider>::schema();
+    assert_eq!(
+        differs(&trip),
+        [
+            ("HomeCarrier".to_string(), vec![]),
+            ("FirstLeg.fromAirport".to_string(), vec![]),
+            (
+                "FirstLeg.toAirport".to_string(),
+                vec!["FirstLeg.fromAirport".to_string()]
+            ),
+            ("Stop.airport".to_string(), vec![]),
+            (
+                "back".to_string(),
+                vec!["FirstLeg.toAirport".to_string(), "Stop.airport".to_string()]
+            ),
+        ]
+    );
+    // The component's joint, put under its field, then the aggregate's own.
+    let joints: Vec<&[String]> = trip.joints().iter().map(|j| j.fields.as_slice()).collect();
+    assert_eq!(
+        joints,
+        [
+            &["FirstLeg.fromAirport", "FirstLeg.toAirport"][..],
+            &["HomeCarrier", "Stop.airport", "back"][..],
+        ]
+    );
+    assert_eq!(
+        trip.joints()[0].config,
+        DistributorConfig {
+            mean: Some(5.0),
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        trip.joints()[1].config,
+        DistributorConfig {
+            weights: Some(vec![0.6, 0.3, 0.1]),
+            mean: Some(20.0),
+            ..Default::default()
+        }
+    );
+}

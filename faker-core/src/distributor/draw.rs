@@ -40,19 +40,43 @@ impl<T: Clone> Draw<&T> {
 #[must_use = "fulfil the ticket with the created value so that it enters the pool"]
 pub struct Ticket {
     slot: Option<u32>,
+    /// The group plan the slot belongs to (see `Strategy`'s planned draws inside sub-pools).
+    group: Option<u32>,
 }
 
 impl Ticket {
     pub(crate) fn unplanned() -> Ticket {
-        Ticket { slot: None }
+        Ticket {
+            slot: None,
+            group: None,
+        }
     }
 
     pub(crate) fn for_slot(slot: u32) -> Ticket {
-        Ticket { slot: Some(slot) }
+        Ticket {
+            slot: Some(slot),
+            group: None,
+        }
     }
 
-    /// The planned slot this ticket creates a value for (`None` in dynamic mode).
+    pub(crate) fn in_group(self, group: u32) -> Ticket {
+        Ticket {
+            group: Some(group),
+            ..self
+        }
+    }
+
+    /// The planned slot of the whole pool this ticket creates a value for (`None` in dynamic
+    /// mode, and for a slot of a sub-pool's own plan).
     pub fn slot(self) -> Option<u32> {
-        self.slot
+        match self.group {
+            None => self.slot,
+            Some(_) => None,
+        }
+    }
+
+    /// The group plan and its slot, for a ticket of a sub-pool's own plan.
+    pub(crate) fn group_slot(self) -> Option<(u32, u32)> {
+        Some((self.group?, self.slot?))
     }
 }

@@ -42,13 +42,16 @@
 //! ```
 
 mod alias;
+mod avoid;
 mod config;
 mod draw;
+pub(crate) mod joint;
 mod nullable;
 pub mod plan;
 mod pool;
 mod strategy;
 
+pub use avoid::Avoid;
 pub use config::{Distributor, DistributorConfig};
 pub use draw::{Draw, Ticket};
 pub use nullable::Nullable;

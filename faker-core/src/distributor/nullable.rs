@@ -49,6 +49,50 @@ impl<D> Nullable<D> {
     }
 }
 
+impl Nullable<super::Strategy> {
+    /// [`Strategy::draw_avoiding`](super::Strategy::draw_avoiding), or a null.
+    pub fn draw_avoiding<V: Hash + Eq, R: Rng + ?Sized>(
+        &mut self,
+        pool: &Pool<V>,
+        avoid: super::Avoid<'_>,
+        rng: &mut R,
+    ) -> Draw<usize> {
+        if self.is_null(rng) {
+            Draw::Null
+        } else {
+            self.inner.draw_avoiding(pool, avoid, rng)
+        }
+    }
+
+    /// [`Strategy::draw_matching_planned`](super::Strategy::draw_matching_planned), or a null.
+    pub fn draw_matching_planned<V, F, R>(
+        &mut self,
+        pool: &mut Pool<V>,
+        filter: &F,
+        share: Option<f64>,
+        avoid: super::Avoid<'_>,
+        rng: &mut R,
+    ) -> Draw<usize>
+    where
+        V: Hash + Eq,
+        F: Filter<V> + ?Sized,
+        R: Rng + ?Sized,
+    {
+        if self.is_null(rng) {
+            Draw::Null
+        } else {
+            self.inner
+                .draw_matching_planned(pool, filter, share, avoid, rng)
+        }
+    }
+
+    /// The probability, per draw (nulls included), of the value the last non-null draw gave;
+    /// see [`Strategy::last_share`](super::Strategy::last_share).
+    pub fn last_share(&self) -> Option<f64> {
+        Some(self.inner.last_share()? * (1.0 - self.null_weight.get()))
+    }
+}
+
 impl<D: Plannable> Plannable for Nullable<D> {
     fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
         let non_null = (draws as f64 * (1.0 - self.null_weight.get())).round() as u64;

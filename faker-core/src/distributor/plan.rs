@@ -18,8 +18,10 @@
 //! Draws beyond `N` keep using the same slots, so the shape stays and the mean grows.
 
 use rand::Rng;
+use rustc_hash::FxHashSet;
 
 use super::alias::AliasTable;
+use super::avoid::Avoid;
 use super::draw::Ticket;
 use crate::error::ParamError;
 use crate::law::PlannedLaw;
@@ -29,6 +31,11 @@ use crate::{Law, Mean};
 /// more, and is better served by unique values or dynamic mode.
 const MAX_SLOTS: usize = 1 << 26;
 const EMPTY: u32 = u32::MAX;
+/// Slot draws that may land on a value the draw must avoid before it gives up and creates a
+/// value outside the plan. Redrawing the slot is exact conditioning (the law restricted to the
+/// other slots); it only runs out when the avoided values hold almost all the mass
+/// (`p^32` < 1e-6 needs `p` > 0.65 of the law on avoided slots).
+const AVOID_TRIES: u32 = 32;
 
 /// Where a planned draw landed.
 pub(crate) enum PlannedDraw {
@@ -38,46 +45,94 @@ pub(crate) enum PlannedDraw {
     Create(Ticket),
 }
 
+/// The pool positions an empty slot may take: the whole pool (`0..len`), or a sub-pool's
+/// positions (a group plan, see [`Plan::for_group`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Candidates<'a> {
+    All(usize),
+    Only(&'a [usize]),
+}
+
+impl Candidates<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Candidates::All(n) => *n,
+            Candidates::Only(sub) => sub.len(),
+        }
+    }
+
+    fn at(&self, i: usize) -> usize {
+        match self {
+            Candidates::All(_) => i,
+            Candidates::Only(sub) => sub[i],
+        }
+    }
+}
+
 /// How a planned draw finds its slot.
 #[derive(Debug, Clone)]
 enum SlotSampler {
     /// Inverse transform of a law with a cheap closed form (uniform, skew).
-    Inverse(PlannedLaw),
+    Inverse,
     /// An alias table over the slots' exact probabilities (smooth weights).
     Alias(AliasTable),
 }
 
+/// Which pool positions some slot of the plan holds.
+#[derive(Debug, Clone)]
+enum BoundSet {
+    /// A bitset over pool positions: the plan of a whole pool binds a large share of it.
+    Bits(Vec<u64>),
+    /// A hash set: a group plan binds a few positions scattered over a large pool, where a
+    /// bitset per group would cost the pool's size for every group.
+    Set(FxHashSet<u32>),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
+    law: PlannedLaw,
     sampler: SlotSampler,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Vec<u32>,
-    /// Pool positions bound to some slot of this plan (bitset).
-    bound: Vec<u64>,
-    /// No pool position below this is free (unbound).
+    bound: BoundSet,
+    /// No candidate below this index is free (unbound).
     next_free: usize,
     /// Whether an empty slot may take a pool value no slot holds yet. Off when the slots are
     /// shared with other generators: a value unbound *here* may be bound to a slot elsewhere.
     absorb: bool,
+    /// The slot of the last draw, `EMPTY` when it fell outside the plan.
+    last: u32,
 }
 
 impl Plan {
-    /// Plans `draws` non-null draws of `law` with `mean` uses per value.
+    /// Plans `draws` non-null draws of `law` with `mean` uses per value over a whole pool.
     pub(crate) fn new(law: &Law, mean: Mean, draws: u64) -> Result<Plan, ParamError> {
+        Plan::build(law, mean, draws, BoundSet::Bits(Vec::new()))
+    }
+
+    /// Plans the draws of one group of a partitioned pool (the authors of one tenant): its
+    /// slots bind positions of the group's sub-pool only.
+    pub(crate) fn for_group(law: &Law, mean: Mean, draws: u64) -> Result<Plan, ParamError> {
+        Plan::build(law, mean, draws, BoundSet::Set(FxHashSet::default()))
+    }
+
+    fn build(law: &Law, mean: Mean, draws: u64, bound: BoundSet) -> Result<Plan, ParamError> {
         let law = law.planned();
         let slots = slot_count(&law, mean, draws)?;
-        let sampler = match law {
+        let sampler = match &law {
             PlannedLaw::Smooth(_) => {
                 SlotSampler::Alias(AliasTable::new(&slot_probabilities(&law, slots)))
             }
-            law => SlotSampler::Inverse(law),
+            _ => SlotSampler::Inverse,
         };
         Ok(Plan {
+            law,
             sampler,
             slots: vec![EMPTY; slots],
-            bound: Vec::new(),
+            bound,
             next_free: 0,
             absorb: true,
+            last: EMPTY,
         })
     }
 
@@ -92,13 +147,64 @@ impl Plan {
         self.slots.len()
     }
 
+    /// The probability of `slot` under the law: `F((s+1)/D) - F(s/D)`.
+    pub(crate) fn share_of(&self, slot: usize) -> f64 {
+        let d = self.slots.len() as f64;
+        (self.law.cdf((slot + 1) as f64 / d) - self.law.cdf(slot as f64 / d)).max(0.0)
+    }
+
+    /// The slot of the last draw, `None` when it fell outside the plan.
+    pub(crate) fn last_slot(&self) -> Option<usize> {
+        (self.last != EMPTY).then_some(self.last as usize)
+    }
+
+    /// The pool position `slot` holds, when bound.
+    pub(crate) fn held(&self, slot: usize) -> Option<usize> {
+        let held = self.slots[slot];
+        (held != EMPTY).then_some(held as usize)
+    }
+
     #[inline]
-    pub(crate) fn draw<R: Rng + ?Sized>(&mut self, pool_len: usize, rng: &mut R) -> PlannedDraw {
+    fn sample_slot<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
         let d = self.slots.len();
-        let slot = match &self.sampler {
-            SlotSampler::Inverse(law) => ((law.sample(rng) * d as f64) as usize).min(d - 1),
+        match &self.sampler {
+            SlotSampler::Inverse => ((self.law.sample(rng) * d as f64) as usize).min(d - 1),
             SlotSampler::Alias(table) => table.sample(rng),
-        };
+        }
+    }
+
+    /// One draw: a slot under the law, redrawn while it holds a value `avoid` forbids; its
+    /// value, or on its first hit a free candidate (see [`Plan::take`]).
+    #[inline]
+    pub(crate) fn draw<R: Rng + ?Sized>(
+        &mut self,
+        candidates: Candidates<'_>,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> PlannedDraw {
+        for _ in 0..AVOID_TRIES {
+            let slot = self.sample_slot(rng);
+            let held = self.slots[slot];
+            if held != EMPTY && avoid.forbids(held as usize) {
+                continue;
+            }
+            return self.take(slot, candidates, avoid);
+        }
+        // Every try hit an avoided value: a new value outside the plan (see AVOID_TRIES).
+        self.last = EMPTY;
+        PlannedDraw::Create(Ticket::unplanned())
+    }
+
+    /// The value of `slot`: the position it holds, or on its first hit a candidate that no slot
+    /// holds yet and `avoid` allows (a value created directly or by another strategy sharing
+    /// the pool), or else a ticket to create one.
+    pub(crate) fn take(
+        &mut self,
+        slot: usize,
+        candidates: Candidates<'_>,
+        avoid: Avoid<'_>,
+    ) -> PlannedDraw {
+        self.last = slot as u32;
         let held = self.slots[slot];
         if held != EMPTY {
             return PlannedDraw::Bound(held as usize);
@@ -106,21 +212,34 @@ impl Plan {
         if !self.absorb {
             return PlannedDraw::Create(Ticket::for_slot(slot as u32));
         }
-        while self.next_free < pool_len && self.is_bound(self.next_free) {
+        match self.free(candidates, avoid) {
+            Some(position) => {
+                self.bind(slot, position);
+                PlannedDraw::Bound(position)
+            }
+            None => PlannedDraw::Create(Ticket::for_slot(slot as u32)),
+        }
+    }
+
+    /// The first candidate no slot holds and `avoid` allows. Avoided candidates are skipped,
+    /// not passed: a later draw may take them.
+    fn free(&mut self, candidates: Candidates<'_>, avoid: Avoid<'_>) -> Option<usize> {
+        let len = candidates.len();
+        while self.next_free < len && self.is_bound(candidates.at(self.next_free)) {
             self.next_free += 1;
         }
-        if self.next_free < pool_len {
-            let position = self.next_free;
-            self.bind(slot, position);
-            PlannedDraw::Bound(position)
-        } else {
-            PlannedDraw::Create(Ticket::for_slot(slot as u32))
-        }
+        (self.next_free..len)
+            .map(|i| candidates.at(i))
+            .find(|&p| !self.is_bound(p) && !avoid.blocks_binding(p))
     }
 
     /// Records that `ticket`'s value now sits at pool `position`.
     pub(crate) fn fulfil(&mut self, ticket: Ticket, position: usize) {
-        match ticket.slot() {
+        let slot = match ticket.group_slot() {
+            Some((_, slot)) => Some(slot),
+            None => ticket.slot(),
+        };
+        match slot {
             Some(slot) if self.slots.get(slot as usize) == Some(&EMPTY) => {
                 self.bind(slot as usize, position)
             }
@@ -133,17 +252,27 @@ impl Plan {
     fn bind(&mut self, slot: usize, position: usize) {
         // Positions beyond u32 cannot occur: MAX_SLOTS bounds the bound values.
         self.slots[slot] = position as u32;
-        let (word, bit) = (position / 64, position % 64);
-        if self.bound.len() <= word {
-            self.bound.resize(word + 1, 0);
+        match &mut self.bound {
+            BoundSet::Bits(bits) => {
+                let (word, bit) = (position / 64, position % 64);
+                if bits.len() <= word {
+                    bits.resize(word + 1, 0);
+                }
+                bits[word] |= 1 << bit;
+            }
+            BoundSet::Set(set) => {
+                set.insert(position as u32);
+            }
         }
-        self.bound[word] |= 1 << bit;
     }
 
     fn is_bound(&self, position: usize) -> bool {
-        self.bound
-            .get(position / 64)
-            .is_some_and(|w| w & (1 << (position % 64)) != 0)
+        match &self.bound {
+            BoundSet::Bits(bits) => bits
+                .get(position / 64)
+                .is_some_and(|w| w & (1 << (position % 64)) != 0),
+            BoundSet::Set(set) => set.contains(&(position as u32)),
+        }
     }
 }
 

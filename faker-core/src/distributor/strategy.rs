@@ -3,9 +3,11 @@
 use std::hash::Hash;
 
 use rand::{Rng, RngExt};
+use rustc_hash::FxHashMap;
 
+use super::avoid::Avoid;
 use super::draw::{Draw, Ticket};
-use super::plan::{Plan, PlannedDraw};
+use super::plan::{Candidates, Plan, PlannedDraw};
 use super::pool::{Filter, Pool};
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
@@ -23,11 +25,17 @@ use crate::{Law, Mean};
 ///   `draws / mean`; see the [`plan`](super::plan) module. The achieved distribution equals the
 ///   configured one.
 ///
-/// Filtered draws ([`ManyToOne::draw_matching`]) pick with the law over the filter's sub-pool;
-/// an empty sub-pool always creates. Whether a non-empty one creates depends on the mode:
+/// Filtered draws ([`ManyToOne::draw_matching`]) draw from the filter's sub-pool; an empty
+/// sub-pool always creates. How depends on the mode:
 ///
-/// * dynamic: with probability `1/mean`;
-/// * planned, with the number of distinct filter keys expected
+/// * dynamic: create with probability `1/mean`, else pick with the law over the sub-pool;
+/// * planned, when the caller knows the share of the draws this sub-pool receives
+///   ([`Strategy::draw_matching_planned`]: the books of one tenant are that tenant's share of
+///   all books): the sub-pool gets **its own plan** for its expected number of draws, so the
+///   law and the mean hold inside every sub-pool and therefore overall (every group's use
+///   counts have the same shape around the same mean). A group expected to receive fewer
+///   draws than `mean` still gets one value: the achieved mean is then lower;
+/// * planned otherwise, with the number of distinct filter keys expected
 ///   ([`Strategy::expect_filter_keys`], e.g. the number of tenants when the filter is "of this
 ///   tenant"): a **budget** rule — the plan allows `draws / mean` values in all, every key needs
 ///   at least one (its first draw), and the rest of the budget is spread over the remaining draws:
@@ -36,6 +44,9 @@ use crate::{Law, Mean};
 ///   mean is then `draws / keys` (the minimum of one value per key wins over `mean`).
 ///
 /// Without an expected key count planned filtered draws use the dynamic rule.
+///
+/// Every draw can be told what to avoid ([`Avoid`]: the values of fields it must differ from,
+/// values just created for sibling references); see [`Strategy::draw_avoiding`].
 ///
 /// ```
 /// use faker_core::distributor::{Draw, ManyToOne, Plannable, Pool, Strategy};
@@ -64,7 +75,42 @@ pub struct Strategy {
     mean: Mean,
     plan: Option<Plan>,
     budget: Option<Budget>,
+    /// One plan per sub-pool, for planned filtered draws with a known share.
+    groups: Groups,
+    /// What the last draw went through, for [`Strategy::last_share`].
+    last: Last,
+    /// Slots bound in a store shared with other generators: no group plans (they would bind
+    /// values locally that other generators do not know of).
+    shared: bool,
+    /// The mean inside sub-pools large enough for it (see [`Strategy::set_group_mean`]).
+    group_mean: Option<f64>,
 }
+
+/// Sub-pool plans, indexed by the filter's group (or key).
+#[derive(Debug, Clone, Default)]
+struct Groups {
+    index: FxHashMap<Box<str>, u32>,
+    plans: Vec<GroupPlan>,
+}
+
+#[derive(Debug, Clone)]
+struct GroupPlan {
+    plan: Plan,
+    /// The group's share of all draws, as the caller gave it.
+    share: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Last {
+    Unplanned,
+    Whole,
+    Group(u32),
+}
+
+/// Dynamic picks that may land on an avoided value before the draw creates instead: a redraw
+/// is the law conditioned on differing; it only runs out when avoided values hold nearly all
+/// of the law's mass.
+const AVOID_TRIES: u32 = 32;
 
 /// State of the planned rule for filtered draws (see [`Strategy`]).
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +156,10 @@ impl Strategy {
             mean,
             plan: None,
             budget: None,
+            groups: Groups::default(),
+            last: Last::Unplanned,
+            shared: false,
+            group_mean: None,
         }
     }
 
@@ -130,6 +180,7 @@ impl Strategy {
         if let Some(plan) = &mut self.plan {
             plan.without_absorbing();
         }
+        self.shared = true;
     }
 
     /// The number of distinct values a planned strategy aims at (`draws / mean`).
@@ -161,59 +212,143 @@ impl Strategy {
     fn creates<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> bool {
         n == 0 || self.mean.is_unique() || rng.random::<f64>() < self.mean.create_probability()
     }
-}
 
-impl Plannable for Strategy {
-    fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
-        self.plan = if self.mean.is_unique() {
-            None // every draw creates anyway
-        } else {
-            Some(Plan::new(&self.law, self.mean, draws)?)
-        };
-        self.budget = (!self.mean.is_unique()).then(|| Budget {
-            draws: draws as f64,
-            values: draws as f64 / self.mean.get(),
-            keys: None,
-            drawn: 0.0,
-            created: 0.0,
-            first_draws: 0.0,
-        });
-        Ok(())
+    /// The probability, under the plan, that a draw gives the value the last draw gave: the
+    /// share of its slot (times the group's share, for a draw inside a sub-pool). `None` after
+    /// a dynamic draw or a draw outside the plan. A reference filtered by this one's value
+    /// (`same(..)`) uses it to size the plan of that value's sub-pool.
+    pub fn last_share(&self) -> Option<f64> {
+        match self.last {
+            Last::Unplanned => None,
+            Last::Whole => {
+                let plan = self.plan.as_ref()?;
+                Some(plan.share_of(plan.last_slot()?))
+            }
+            Last::Group(g) => {
+                let group = &self.groups.plans[g as usize];
+                Some(group.share * group.plan.share_of(group.plan.last_slot()?))
+            }
+        }
     }
 
-    fn is_planned(&self) -> bool {
-        self.plan.is_some()
+    /// Sets the mean of the sub-pool plans: groups expected to receive fewer draws than
+    /// `mean` get one value each, which the other groups make up for with a larger mean so
+    /// that the overall mean stays the configured one (the Faker computes it when planning;
+    /// infinite: one value per group). Default: the configured mean.
+    pub fn set_group_mean(&mut self, mean: f64) {
+        self.group_mean = Some(mean);
     }
-}
 
-impl<V: Hash + Eq> ManyToOne<V> for Strategy {
+    /// The number of non-null draws a planned strategy was planned for.
+    pub fn planned_draws(&self) -> Option<f64> {
+        self.budget.map(|b| b.draws)
+    }
+
+    /// The plan over the whole pool (joint laws choose a member's slot themselves).
+    pub(crate) fn slot_plan(&self) -> Option<&Plan> {
+        self.plan.as_ref()
+    }
+
+    /// [`Strategy::slot_plan`], mutably.
+    pub(crate) fn slot_plan_mut(&mut self) -> Option<&mut Plan> {
+        self.plan.as_mut()
+    }
+
+    /// Binds the slot `ticket` was issued for to the value at pool `position` (a value that is
+    /// in the pool already: [`ManyToOne::fulfil`] inserts it first).
+    pub(crate) fn bind(&mut self, ticket: Ticket, position: usize) {
+        match ticket.group_slot() {
+            Some((group, _)) => {
+                if let Some(g) = self.groups.plans.get_mut(group as usize) {
+                    g.plan.fulfil(ticket, position);
+                }
+            }
+            None => {
+                if let Some(plan) = &mut self.plan {
+                    plan.fulfil(ticket, position);
+                }
+            }
+        }
+    }
+
+    /// One draw over the whole pool that stays away from what `avoid` names.
+    pub fn draw_avoiding<V: Hash + Eq, R: Rng + ?Sized>(
+        &mut self,
+        pool: &Pool<V>,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> Draw<usize> {
+        self.draw_among(pool.len(), avoid, rng)
+    }
+
+    /// [`Strategy::draw_avoiding`] over a pool of `len` values (all a draw over the whole pool
+    /// needs to know of it).
     #[inline]
-    fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize> {
+    pub(crate) fn draw_among<R: Rng + ?Sized>(
+        &mut self,
+        len: usize,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> Draw<usize> {
         if let Some(plan) = &mut self.plan {
-            return match plan.draw(pool.len(), rng) {
+            self.last = Last::Whole;
+            return match plan.draw(Candidates::All(len), avoid, rng) {
                 PlannedDraw::Bound(position) => Draw::Reuse(position),
                 PlannedDraw::Create(ticket) => Draw::Create(ticket),
             };
         }
-        let n = pool.len();
-        if self.creates(n, rng) {
-            Draw::Create(Ticket::unplanned())
-        } else {
-            Draw::Reuse(self.law.pick(n, rng))
+        self.last = Last::Unplanned;
+        if self.creates(len, rng) {
+            return Draw::Create(Ticket::unplanned());
         }
+        self.pick_avoiding(len, |i| i, avoid, rng)
     }
 
-    fn draw_matching_position<F, R>(
+    /// A dynamic pick among `n` values (`at` maps an index to its pool position), redrawn
+    /// while it lands on an avoided value.
+    #[inline]
+    fn pick_avoiding<R: Rng + ?Sized>(
+        &self,
+        n: usize,
+        at: impl Fn(usize) -> usize,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> Draw<usize> {
+        for _ in 0..AVOID_TRIES {
+            let position = at(self.law.pick(n, rng));
+            if !avoid.forbids(position) {
+                return Draw::Reuse(position);
+            }
+        }
+        Draw::Create(Ticket::unplanned())
+    }
+
+    /// One draw over the values `filter` matches, staying away from what `avoid` names. With
+    /// `share` — the share of all draws this filter's group is expected to receive (see the
+    /// type docs) — a planned strategy draws through the group's own plan.
+    pub fn draw_matching_planned<V, F, R>(
         &mut self,
         pool: &mut Pool<V>,
         filter: &F,
+        share: Option<f64>,
+        avoid: Avoid<'_>,
         rng: &mut R,
     ) -> Draw<usize>
     where
+        V: Hash + Eq,
         F: Filter<V> + ?Sized,
         R: Rng + ?Sized,
     {
         let sub = pool.catch_up(filter);
+        if let Some(group) = self.group(filter, share) {
+            self.last = Last::Group(group);
+            let plan = &mut self.groups.plans[group as usize].plan;
+            return match plan.draw(Candidates::Only(sub), avoid, rng) {
+                PlannedDraw::Bound(position) => Draw::Reuse(position),
+                PlannedDraw::Create(ticket) => Draw::Create(ticket.in_group(group)),
+            };
+        }
+        self.last = Last::Unplanned;
         let n = sub.len();
         let creates = match &mut self.budget {
             Some(budget) => {
@@ -234,15 +369,85 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
         if creates {
             Draw::Create(Ticket::unplanned())
         } else {
-            Draw::Reuse(sub[self.law.pick(n, rng)])
+            self.pick_avoiding(n, |i| sub[i], avoid, rng)
         }
+    }
+
+    /// The index of `filter`'s group plan, made on the group's first draw, when this strategy
+    /// is planned, not shared, and the group's share is known.
+    fn group<V, F: Filter<V> + ?Sized>(&mut self, filter: &F, share: Option<f64>) -> Option<u32> {
+        let (share, budget) = (share?, self.budget?);
+        if self.plan.is_none() || self.shared {
+            return None;
+        }
+        // One reference filters by one constraint, so the group alone names the sub-pool.
+        let key = filter.partition().map_or(filter.key(), |p| p.group);
+        if let Some(&group) = self.groups.index.get(key) {
+            return Some(group);
+        }
+        let draws = (budget.draws * share).round().max(1.0) as u64;
+        let mean = match self.group_mean {
+            None => self.mean,
+            // At least the group's draws: one value.
+            Some(m) => Mean::new(m.min(draws as f64).max(self.mean.get())).ok()?,
+        };
+        // A group receives fewer draws than the whole plan, which was feasible; should the
+        // slot count still be out of bounds, the budget rule serves the group.
+        let plan = Plan::for_group(&self.law, mean, draws).ok()?;
+        let group = u32::try_from(self.groups.plans.len()).ok()?;
+        self.groups.plans.push(GroupPlan { plan, share });
+        self.groups.index.insert(key.into(), group);
+        Some(group)
+    }
+}
+
+impl Plannable for Strategy {
+    fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
+        self.plan = if self.mean.is_unique() {
+            None // every draw creates anyway
+        } else {
+            Some(Plan::new(&self.law, self.mean, draws)?)
+        };
+        self.groups = Groups::default();
+        self.group_mean = None;
+        self.budget = (!self.mean.is_unique()).then(|| Budget {
+            draws: draws as f64,
+            values: draws as f64 / self.mean.get(),
+            keys: None,
+            drawn: 0.0,
+            created: 0.0,
+            first_draws: 0.0,
+        });
+        Ok(())
+    }
+
+    fn is_planned(&self) -> bool {
+        self.plan.is_some()
+    }
+}
+
+impl<V: Hash + Eq> ManyToOne<V> for Strategy {
+    #[inline]
+    fn draw_position<R: Rng + ?Sized>(&mut self, pool: &Pool<V>, rng: &mut R) -> Draw<usize> {
+        self.draw_avoiding(pool, Avoid::NONE, rng)
+    }
+
+    fn draw_matching_position<F, R>(
+        &mut self,
+        pool: &mut Pool<V>,
+        filter: &F,
+        rng: &mut R,
+    ) -> Draw<usize>
+    where
+        F: Filter<V> + ?Sized,
+        R: Rng + ?Sized,
+    {
+        self.draw_matching_planned(pool, filter, None, Avoid::NONE, rng)
     }
 
     fn fulfil(&mut self, pool: &mut Pool<V>, ticket: Ticket, value: V) -> usize {
         let (position, _new) = pool.insert(value);
-        if let Some(plan) = &mut self.plan {
-            plan.fulfil(ticket, position);
-        }
+        self.bind(ticket, position);
         position
     }
 }

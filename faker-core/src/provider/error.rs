@@ -128,6 +128,10 @@ pub enum ErrorKind {
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 
+    /// A `differ(..)` or joint law the schema cannot honour.
+    #[error(transparent)]
+    Relation(#[from] super::relation::RelationError),
+
     /// The domain's constructor or factory refused the populated fields.
     #[error("the domain refused the aggregate: {0}")]
     Domain(String),

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::error::{ErrorKind, FakerError};
 use super::filter::StateFilter;
-use super::registry::Registry;
+use super::plan_warning::{self, PlanWarning};
+use super::registry::{Registry, TypeState};
+use super::relation::RelationError;
 use super::requirement::Requirements;
 use super::runtime::{Feed, Runtime};
 use super::shared::Sequences;
@@ -29,6 +31,8 @@ pub struct Faker {
     registry: Registry,
     sequences: Sequences,
     feed: Feed,
+    /// What planning found it cannot honour (see [`Faker::plan_warnings`]).
+    warnings: Vec<PlanWarning>,
 }
 
 impl Faker {
@@ -52,6 +56,7 @@ impl Faker {
             registry: Registry::new(streaming),
             sequences: Sequences::default(),
             feed: Feed::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -197,7 +202,65 @@ impl Faker {
                 .inner_mut()
                 .expect_filter_keys(keys);
         }
+        // References drawn inside their owner's groups: the group mean that keeps the
+        // configured overall mean (see `plan_warning::ownership`).
+        for owned in plan_warning::ownership(&self.registry, at, n) {
+            self.registry.state_mut(at).references[owned.owned]
+                .distributor
+                .inner_mut()
+                .set_group_mean(owned.group_mean);
+        }
+        // Joint laws last: they assign combinations to their members' planned slots.
+        let shared: Vec<bool> = self
+            .registry
+            .state(at)
+            .references
+            .iter()
+            .map(|r| {
+                self.registry
+                    .views()
+                    .of(r.decl.target_type)
+                    .is_some_and(|view| view.shared)
+            })
+            .collect();
+        let TypeState {
+            references, joints, ..
+        } = self.registry.state_mut(at);
+        for joint in joints.iter_mut() {
+            let path = || format!("{}.joint({})", A::NAME, joint.decl.fields.join(", "));
+            if let Some(&r) = joint.members.iter().find(|&&r| shared[r]) {
+                return Err(FakerError::new(
+                    path(),
+                    RelationError::JointShared {
+                        field: references[r].decl.field.clone(),
+                    }
+                    .into(),
+                ));
+            }
+            let plans: Vec<_> = joint
+                .members
+                .iter()
+                .map(|&r| references[r].distributor.inner().slot_plan())
+                .collect();
+            joint
+                .law
+                .plan(n, &plans)
+                .map_err(|e| FakerError::new(path(), e.into()))?;
+        }
+        for warning in plan_warning::warnings(&self.registry, at, n) {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
+        }
         Ok(())
+    }
+
+    /// Parameters that planning found cannot all hold together, each with what the run will
+    /// achieve instead (e.g. ten authors per tenant asked for by `Author`, while books drawn
+    /// inside each tenant at fifty per author give about one). Filled by [`Faker::plan`] (and
+    /// so by [`Faker::create_many`]); nothing is printed, show them where your run reports.
+    pub fn plan_warnings(&self) -> &[PlanWarning] {
+        &self.warnings
     }
 
     /// Returns an `A` matching `spec` (a query in the specification DSL, e.g.

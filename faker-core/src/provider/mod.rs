@@ -25,7 +25,9 @@ mod error;
 mod faker;
 mod filter;
 pub(crate) mod key;
+mod plan_warning;
 mod registry;
+mod relation;
 mod requirement;
 mod runtime;
 mod schema;
@@ -39,7 +41,9 @@ pub use context::Cx;
 pub use error::{ErrorKind, FakerError};
 pub use faker::Faker;
 pub use key::KeyError;
-pub use schema::{ChildrenDecl, CountConfig, ReferenceDecl, Same, Schema, ValueDecl};
+pub use plan_warning::PlanWarning;
+pub use relation::RelationError;
+pub use schema::{ChildrenDecl, CountConfig, JointDecl, ReferenceDecl, Same, Schema, ValueDecl};
 pub use traits::{Component, Provider};
 
 /// JSON values as the runtime exchanges them (exported states, assigned keys).

@@ -22,6 +22,7 @@ use std::marker::PhantomData;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::error::{ErrorKind, FakerError};
+use super::relation::{self, JointState};
 use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
 use super::traits::Provider;
 use super::view::{Mirror, TypeIndex, TypeView, Views, canonical};
@@ -87,6 +88,7 @@ impl<A> Handle<A> {
 /// The declared, untyped state of a registered type: distributors, children and counters.
 pub(crate) struct TypeState {
     pub(crate) references: Vec<ReferenceState>,
+    pub(crate) joints: Vec<JointState>,
     pub(crate) values: Vec<ValueState>,
     pub(crate) children: Vec<Children>,
     /// The distributor of [`Faker::create_matching`](super::Faker::create_matching).
@@ -101,11 +103,17 @@ pub(crate) struct TypeState {
     pub(crate) created: u64,
     /// File stem of the type in feeds (`books`).
     pub(crate) table: String,
+    /// The field of the exported state that holds the id ([`Provider::ID_FIELD`]).
+    pub(crate) id_field: &'static str,
 }
 
 pub(crate) struct ReferenceState {
     pub(crate) decl: ReferenceDecl,
     pub(crate) distributor: Distributor,
+    /// The references (indices, declared before) whose values this one never takes.
+    pub(crate) differ: Vec<usize>,
+    /// The joint law this reference is a member of, and its member index there.
+    pub(crate) joint: Option<(usize, usize)>,
 }
 
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
@@ -277,7 +285,7 @@ impl Registry {
             values,
             children,
             matching,
-            joints: _,
+            joints,
         } = A::schema();
         let build = |field: &str, config: &DistributorConfig| {
             config
@@ -289,8 +297,15 @@ impl Registry {
         for decl in references {
             let distributor = build(&decl.field, &decl.config)?;
             sources.extend(decl.same.iter().map(|s| s.source.clone()));
-            refs.push(ReferenceState { decl, distributor });
+            refs.push(ReferenceState {
+                decl,
+                distributor,
+                differ: Vec::new(),
+                joint: None,
+            });
         }
+        let joints = relation::resolve(&mut refs, joints)
+            .map_err(|e| FakerError::new(A::NAME, e.into()))?;
         let children = children
             .into_iter()
             .map(|c| {
@@ -358,6 +373,7 @@ impl Registry {
         self.entries.push(Entry {
             state: TypeState {
                 references: refs,
+                joints,
                 values,
                 children,
                 matching,
@@ -366,6 +382,7 @@ impl Registry {
                 sequences: HashMap::default(),
                 created: 0,
                 table: table_name(A::NAME, A::TABLE),
+                id_field: A::ID_FIELD,
             },
             slot: Box::new(Slot::<A> {
                 pool: Pool::new(),
@@ -435,6 +452,12 @@ impl Registry {
         }
         self.slot_mut(handle).pool.insert(stored.id());
         Ok(())
+    }
+
+    /// The number of values in `A`'s pool (0 before `A` is registered).
+    pub(crate) fn pool_len<A: Provider>(&self) -> usize {
+        self.handle::<A>()
+            .map_or(0, |handle| self.slot(handle).pool.len())
     }
 
     /// The stored `A` with this id.

@@ -29,6 +29,11 @@ use crate::spec::Query;
 pub(crate) type CreateChildren =
     for<'r> fn(Runtime<'r>, Value, String, String) -> BoxFuture<'r, Result<(), FakerError>>;
 
+/// Creates one target of a reference, without requirements: `(runtime, path)`, giving the
+/// created target's position in its pool.
+pub(crate) type CreateTarget =
+    for<'r> fn(Runtime<'r>, String) -> BoxFuture<'r, Result<usize, FakerError>>;
+
 /// Where every stored aggregate is also written.
 #[derive(Default)]
 pub(crate) struct Feed {
@@ -166,6 +171,22 @@ impl Runtime<'_> {
                 .create_with::<C>(Requirements::one(query, origin), path)
                 .await?;
             Ok(())
+        })
+    }
+
+    /// The [`CreateTarget`] of target type `T`.
+    pub(crate) fn create_target<T: Provider>(
+        mut runtime: Runtime<'_>,
+        path: String,
+    ) -> BoxFuture<'_, Result<usize, FakerError>> {
+        Box::pin(async move {
+            let created: T = runtime.create_with::<T>(Requirements::none(), path.clone()).await?;
+            let id = created.id();
+            let handle = runtime.registry.register::<T>()?;
+            // `create_with` pooled it (targets of references are always pooled); insert
+            // returns its position either way.
+            let (position, _) = runtime.registry.slot_mut(handle).pool.insert(id);
+            Ok(position)
         })
     }
 

@@ -10,7 +10,7 @@ use crate::{Distribution, PoissonCount, Skew, SkewCount, Weights, WeightsCount};
 
 use super::error::FakerError;
 use super::registry::Registry;
-use super::runtime::{CreateChildren, Runtime};
+use super::runtime::{CreateChildren, CreateTarget, Runtime};
 use super::traits::Provider;
 
 /// The stateful parts of an aggregate's generation, declared once per type.
@@ -70,6 +70,11 @@ pub struct ReferenceDecl {
     pub target: &'static str,
     pub(crate) target_type: TypeId,
     pub(crate) register: fn(&mut Registry) -> Result<(), FakerError>,
+    /// Creates a target without requirements and gives its pool position (a joint law makes
+    /// all members of a new combination at once, knowing their types only through this).
+    pub(crate) create: CreateTarget,
+    /// The number of values in the target's pool.
+    pub(crate) pool_len: fn(&Registry) -> usize,
     /// Its distributor.
     pub config: DistributorConfig,
     /// Cross-field constraints.
@@ -180,6 +185,8 @@ impl Schema {
             target: T::NAME,
             target_type: TypeId::of::<T>(),
             register: Registry::register_target::<T>,
+            create: Runtime::create_target::<T>,
+            pool_len: Registry::pool_len::<T>,
             config,
             same: Vec::new(),
             differ: Vec::new(),

@@ -139,6 +139,17 @@ keys! {
     /// `#[reference(Target, ..)]` after the type.
     ReferenceKey at ("reference" on "a field") {
         Same = "same" Form::List("same(tenant_id = id.tenant_id)"),
+        Differ = "differ" Form::List("differ(origin)"),
+    }
+}
+
+keys! {
+    /// `#[joint(a, b, ..)]` after the member fields. `null_weight` is no key: a combination is
+    /// never null, and the parser answers it with where to put it instead.
+    JointKey at ("joint" on "the struct") {
+        Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.07, 0.03]"),
+        Skew = "skew" Form::Value("skew = 2.0"),
+        Mean = "mean" Form::Value("mean = 1500"),
     }
 }
 
@@ -155,6 +166,24 @@ keys! {
 /// Whether `name` is a key of `K` (for the hints of keys written in the wrong attribute).
 pub fn is<K: Key>(name: &str) -> bool {
     K::find(name).is_some()
+}
+
+/// What a bare word of `#[joint(..)]` that names no field was probably meant as: a key of the
+/// law written without its value, or a distributor key (validation adds it to the "not a
+/// field" error, since only there are the fields known).
+pub fn joint_word_hint(word: &str) -> Option<String> {
+    if let Some(key) = JointKey::find(word) {
+        return Some(format!(
+            "`{word}` of the law needs a value: write `{}`",
+            key.example()
+        ));
+    }
+    DistributorKey::find(word).map(|key| {
+        format!(
+            "`{}` is a key of #[distributor(..)]: put it on a member field",
+            key.name()
+        )
+    })
 }
 
 /// A key of another attribute, and where it belongs instead.

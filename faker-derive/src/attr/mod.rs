@@ -1,6 +1,6 @@
 //! The attributes, parsed into typed values that remember where they were written: this
 //! module holds the model; [`keys`] the keys each attribute accepts, [`values`] the parsers of
-//! key values, [`parse`] the four attributes of the derive, and [`serde`] what the struct's
+//! key values, [`parse`] the five attributes of the derive, and [`serde`] what the struct's
 //! `#[serde(..)]` attributes say about the names of the exported state.
 //!
 //! Parsing checks the *form* of each key (is it a flag, does it take a value, is the literal of
@@ -19,7 +19,8 @@ use quote::ToTokens;
 use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token, Type};
 
-pub use parse::{children, distributor, field_provider, reference, struct_provider};
+pub use keys::joint_word_hint;
+pub use parse::{children, distributor, field_provider, joint, reference, struct_provider};
 
 // ---------------------------------------------------------------- locations
 
@@ -65,7 +66,8 @@ pub struct WeightsList {
     pub at: At,
 }
 
-/// A dotted field path (`id.tenant_id`) as written in `same(..)`.
+/// A dotted field path (`id.tenant_id`) as written in `same(..)`, `differ(..)` and
+/// `#[joint(..)]`.
 #[derive(Debug, Clone)]
 pub struct DottedPath {
     pub segments: Vec<Ident>,
@@ -159,6 +161,18 @@ pub struct ChildrenAttr {
     pub weights: Option<WeightsList>,
 }
 
+/// `#[joint(a, b, .., skew = .. | weights = [..], mean = ..)]`: one law over the combination
+/// of the member fields.
+#[derive(Debug)]
+pub struct JointAttr {
+    pub at: At,
+    /// The member fields as written (Rust names for the first segment).
+    pub members: Vec<DottedPath>,
+    pub weights: Option<WeightsList>,
+    pub skew: Option<Num>,
+    pub mean: Option<Num>,
+}
+
 /// Where a field's value comes from, as one key of `#[provider(..)]` (or another attribute)
 /// says it. A field may name at most one.
 #[derive(Debug, Clone)]
@@ -210,12 +224,15 @@ impl FieldAttrs {
     }
 }
 
-/// `#[reference(Target, same(in_reference = source), ..)]`.
+/// `#[reference(Target, same(in_reference = source), differ(field), ..)]`.
 #[derive(Debug)]
 pub struct ReferenceAttr {
     pub at: At,
     pub ty: Type,
     pub same: Vec<Same>,
+    /// The fields (of this struct, declared before) whose value this reference never takes,
+    /// from every `differ(..)`, in the order written.
+    pub differ: Vec<DottedPath>,
 }
 
 /// One `in_reference = source` pair of `same(..)`.

@@ -1,4 +1,4 @@
-//! The four attributes of the derive, each parsed into its typed model (see [`super`]): the
+//! The five attributes of the derive, each parsed into its typed model (see [`super`]): the
 //! items are matched against the attribute's key enum, then each key's value is read.
 
 use darling::ast::NestedMeta;
@@ -7,13 +7,13 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, Meta, Token, Type};
 
 use super::keys::{
-    ChildrenKey, DistributorKey, Elsewhere, FieldKey, Key, Place, ReferenceKey, StructKey, is,
-    match_items,
+    ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
+    StructKey, is, match_items,
 };
 use super::values::{callable, number, source_expr, string, weights};
 use super::{
-    At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, Keyed, Kind, ReferenceAttr,
-    Same, SourceKind, StructAttrs,
+    At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
+    ReferenceAttr, Same, SourceKind, StructAttrs,
 };
 use crate::Errors;
 
@@ -263,6 +263,54 @@ fn same_pairs(tokens: TokenStream, at: &At) -> syn::Result<Vec<Same>> {
     parser.parse2(tokens)
 }
 
+/// The paths of `differ(a, b.c, ..)`: field paths separated by commas, at least one.
+fn differ_paths(tokens: TokenStream, at: &At) -> syn::Result<Vec<DottedPath>> {
+    use syn::ext::IdentExt;
+    let example = "write `differ(origin)`: the reference fields of this struct, declared before this one, whose value this reference never takes";
+    let parser = |input: ParseStream| -> syn::Result<Vec<DottedPath>> {
+        let mut out = Vec::new();
+        if input.is_empty() {
+            return Err(at.error(format!(
+                "`differ()` in #[reference(..)] is empty: {example}"
+            )));
+        }
+        while !input.is_empty() {
+            if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &lit,
+                    format!(
+                        "`differ(..)` takes field paths, not strings: write `differ({})`",
+                        lit.value()
+                    ),
+                ));
+            }
+            if !input.peek(Ident::peek_any) {
+                return Err(input.error(format!(
+                    "`differ(..)` takes field paths separated by commas: {example}"
+                )));
+            }
+            out.push(DottedPath::parse(input)?);
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(Token![=]) {
+                return Err(input.error(
+                    "`differ(..)` takes field paths, not pairs (`in_reference = source` is the form of `same(..)`): write `differ(origin)`",
+                ));
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error(format!(
+                    "`differ(..)` takes field paths separated by commas: {example}"
+                )));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens)
+}
+
 /// One `#[reference(..)]`.
 pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr> {
     let (ty, items) = errors.handle(type_then_items(
@@ -275,24 +323,32 @@ pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr>
         "belongs in #[distributor(..)]: write `#[distributor(..)]` on the same field",
     )];
     let mut same = Vec::new();
+    let mut differ = Vec::new();
     let mut others = Vec::new();
     for item in items {
         match &item {
-            // `same(..)` may be repeated: every pair adds a constraint.
+            // `same(..)` and `differ(..)` may be repeated: every one adds constraints.
             NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("same") => {
                 if let Some(pairs) = errors.handle(same_pairs(list.tokens.clone(), &At::of(list))) {
                     same.extend(pairs);
                 }
             }
+            NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("differ") => {
+                if let Some(paths) = errors.handle(differ_paths(list.tokens.clone(), &At::of(list)))
+                {
+                    differ.extend(paths);
+                }
+            }
             _ => others.push(item),
         }
     }
-    // Anything else is an unknown key or `same` in a wrong form: reported here.
+    // Anything else is an unknown key, or `same`/`differ` in a wrong form: reported here.
     match_items::<ReferenceKey>(&others, elsewhere, errors);
     Some(ReferenceAttr {
         at: At::of(attr),
         ty,
         same,
+        differ,
     })
 }
 
@@ -322,6 +378,95 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
             ChildrenKey::Mean => out.mean = errors.handle(number(&item)),
             ChildrenKey::Skew => out.skew = errors.handle(number(&item)),
             ChildrenKey::Weights => out.weights = weights(&item, errors),
+        }
+    }
+    Some(out)
+}
+
+/// The items of `#[joint(..)]` as written: member paths and `key = value` items.
+fn joint_items(tokens: TokenStream) -> syn::Result<(Vec<DottedPath>, Vec<NestedMeta>)> {
+    use syn::ext::IdentExt;
+    let parser = |input: ParseStream| -> syn::Result<(Vec<DottedPath>, Vec<NestedMeta>)> {
+        let mut members = Vec::new();
+        let mut keys = Vec::new();
+        while !input.is_empty() {
+            // A key is a name followed by `=` or `(`; anything else starting with a name is a
+            // member path (a field may be called `mean`: it is a member unless given a value).
+            if input.peek(Ident::peek_any)
+                && (input.peek2(Token![=]) || input.peek2(syn::token::Paren))
+            {
+                keys.push(input.parse::<NestedMeta>()?);
+            } else if input.peek(Ident::peek_any) {
+                members.push(DottedPath::parse(input)?);
+            } else if input.peek(syn::LitStr) {
+                let lit: syn::LitStr = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &lit,
+                    format!(
+                        "#[joint(..)] takes field paths, not strings: write `{}`",
+                        lit.value()
+                    ),
+                ));
+            } else {
+                return Err(input.error(
+                    "#[joint(..)] takes the member fields, then the law: write `#[joint(origin, dest, skew = 2.0, mean = 1500)]`",
+                ));
+            }
+            if input.is_empty() {
+                break;
+            }
+            if !input.peek(Token![,]) {
+                return Err(input.error(
+                    "#[joint(..)] takes items separated by commas: write `#[joint(origin, dest, skew = 2.0, mean = 1500)]`",
+                ));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok((members, keys))
+    };
+    parser.parse2(tokens)
+}
+
+/// One `#[joint(..)]` on the struct.
+pub fn joint(attr: &Attribute, errors: &mut Errors) -> Option<JointAttr> {
+    let Meta::List(list) = &attr.meta else {
+        errors.push(syn::Error::new_spanned(
+            attr,
+            format!(
+                "{} takes the member fields and the law: write `#[joint(origin, dest, skew = 2.0, mean = 1500)]`",
+                JointKey::PLACE.written()
+            ),
+        ));
+        return None;
+    };
+    let (members, items) = errors.handle(joint_items(list.tokens.clone()))?;
+    // `null_weight` is refused by name rather than reported as an unknown key: it is a
+    // distributor key, only meaningless here.
+    let (refused, items): (Vec<NestedMeta>, Vec<NestedMeta>) = items
+        .into_iter()
+        .partition(|i| matches!(i, NestedMeta::Meta(m) if m.path().is_ident("null_weight")));
+    for item in &refused {
+        errors.push(syn::Error::new_spanned(
+            item,
+            "`null_weight` in #[joint(..)]: a combination is never null: put `null_weight` on a member's #[distributor(..)]",
+        ));
+    }
+    let elsewhere: &[Elsewhere] = &[(
+        is::<DistributorKey>,
+        "belongs in a member's #[distributor(..)]: #[joint(..)] takes the member fields, then `weights`, `skew` and `mean`",
+    )];
+    let mut out = JointAttr {
+        at: At::of(attr),
+        members,
+        weights: None,
+        skew: None,
+        mean: None,
+    };
+    for item in match_items::<JointKey>(&items, elsewhere, errors) {
+        match item.key {
+            JointKey::Weights => out.weights = weights(&item, errors),
+            JointKey::Skew => out.skew = errors.handle(number(&item)),
+            JointKey::Mean => out.mean = errors.handle(number(&item)),
         }
     }
     Some(out)

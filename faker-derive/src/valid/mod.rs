@@ -1,8 +1,12 @@
 //! What the attributes mean together: every rule is checked and every violation reported, each
 //! at the token that breaks it, with what to write instead. Distribution parameters are
 //! checked by the runtime's own validators ([`params`]); what `#[serde(..)]` does to the
-//! exported state is checked in [`serde`].
+//! exported state is checked in [`serde`]; the relations between fields in [`earlier`]
+//! (paths to fields populated before a reference), [`differ`] and [`joint`].
 
+mod differ;
+mod earlier;
+mod joint;
 mod params;
 mod serde;
 
@@ -11,6 +15,7 @@ use quote::ToTokens;
 use crate::Errors;
 use crate::ast::{Field, Input};
 use crate::attr::{At, Build, ChildrenAttr, DistributorAttr, Kind, SourceKind};
+use earlier::{Role, earlier_field};
 
 pub fn check(input: &Input, errors: &mut Errors) {
     generics(input, errors);
@@ -21,6 +26,7 @@ pub fn check(input: &Input, errors: &mut Errors) {
     for child in &input.children {
         children(input, child, errors);
     }
+    joint::check(input, errors);
     for (index, field) in input.fields.iter().enumerate() {
         sources(field, errors);
         map(field, errors);
@@ -28,6 +34,7 @@ pub fn check(input: &Input, errors: &mut Errors) {
             distributor(field, d, errors);
         }
         constraints(input, index, field, errors);
+        differ::check(input, index, errors);
     }
 }
 
@@ -305,57 +312,14 @@ fn snake(name: &str) -> String {
 /// reference field.
 fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Errors) {
     let Some(r) = &field.reference else { return };
-    let earlier: Vec<String> = input.fields[..index]
-        .iter()
-        .map(|f| format!("`{}`", f.name))
-        .collect();
     for same in &r.same {
-        let head = &same.source.segments[0];
-        let name = crate::ast::field_name(head);
         let written = format!(
             "same({} = {})",
             same.in_reference.dotted(),
             same.source.dotted()
         );
-        let position = input.fields.iter().position(|f| f.name == name);
-        let message = match position {
-            Some(p) if p < index => continue,
-            Some(p) if p == index => format!(
-                "`{written}` constrains `{}` by itself: the source must be another field of `{}`, declared before it",
-                field.name, input.ident
-            ),
-            Some(_) => format!(
-                "`{written}`: `{name}` is declared after `{}`, but fields are populated in declaration order, so its value is not known yet: move `{name}` above `{}`",
-                field.name, field.name
-            ),
-            None if input.fields[..index].iter().any(|f| f.path == name) => {
-                let rust = input.fields[..index]
-                    .iter()
-                    .find(|f| f.path == name)
-                    .map_or(String::new(), |f| f.name.clone());
-                format!(
-                    "`{written}`: \"{name}\" is the serialized name of `{rust}`; the first segment of a source names a field of this struct by its Rust name (the derive finds it under its serialized name): write `{rust}`"
-                )
-            }
-            None => {
-                let hint = if earlier.is_empty() {
-                    format!(
-                        "no field is declared before `{}`: declare the source field first",
-                        field.name
-                    )
-                } else {
-                    format!(
-                        "the fields declared before `{}` are {}",
-                        field.name,
-                        earlier.join(", ")
-                    )
-                };
-                format!(
-                    "`{written}`: `{name}` is not a field of `{}`; the source of a constraint is a field of this struct declared before the reference ({hint})",
-                    input.ident
-                )
-            }
-        };
-        errors.push(err(head, message));
+        if let Err(e) = earlier_field(input, index, &same.source, &written, Role::Same) {
+            errors.push(e);
+        }
     }
 }

@@ -9,7 +9,7 @@ use faker_core::provider::CountConfig;
 use faker_core::{DistributorConfig, ParamError, Skew, Weights};
 
 use crate::Errors;
-use crate::attr::{At, ChildrenAttr, DistributorAttr, Num, WeightsList};
+use crate::attr::{At, ChildrenAttr, DistributorAttr, JointAttr, Num, WeightsList};
 
 /// Where each parameter of one attribute was written.
 struct Spans<'a> {
@@ -86,9 +86,29 @@ pub fn distributor(d: &DistributorAttr, errors: &mut Errors) {
         mean: d.mean.as_ref(),
         null_weight: d.null_weight.as_ref().map(|k| &k.value),
     };
+    laws(&spans, errors);
+}
+
+/// `weights`, `skew` and `mean` of `#[joint(..)]`: the law over combinations is a
+/// [`DistributorConfig`] without `null_weight`, checked by the same rules as a distributor's.
+pub fn joint(j: &JointAttr, errors: &mut Errors) {
+    let spans = Spans {
+        attr: "#[joint(..)]",
+        whole: &j.at,
+        weights: j.weights.as_ref(),
+        skew: j.skew.as_ref(),
+        mean: j.mean.as_ref(),
+        null_weight: None,
+    };
+    laws(&spans, errors);
+}
+
+/// Every parameter of a [`DistributorConfig`] written in `spans`, each on its own, then
+/// `weights` with `skew`.
+fn laws(spans: &Spans, errors: &mut Errors) {
     let check = |config: DistributorConfig| config.build().map(|_| ());
-    let weights = d.weights.as_ref().map(values);
-    let skew = d.skew.as_ref().map(|n| n.value);
+    let weights = spans.weights.map(values);
+    let skew = spans.skew.map(|n| n.value);
     if weights.is_some() {
         let only = DistributorConfig {
             weights: weights.clone(),
@@ -111,16 +131,16 @@ pub fn distributor(d: &DistributorAttr, errors: &mut Errors) {
         };
         spans.report(check(both), errors);
     }
-    if let Some(mean) = &d.mean {
+    if let Some(mean) = spans.mean {
         let only = DistributorConfig {
             mean: Some(mean.value),
             ..Default::default()
         };
         spans.report(check(only), errors);
     }
-    if let Some(q) = &d.null_weight {
+    if let Some(q) = spans.null_weight {
         let only = DistributorConfig {
-            null_weight: Some(q.value.value),
+            null_weight: Some(q.value),
             ..Default::default()
         };
         spans.report(check(only), errors);

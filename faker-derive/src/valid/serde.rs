@@ -12,7 +12,8 @@
 //!   its field names, or is another type's serialization;
 //! - `skip`, `skip_serializing`, `skip_serializing_if`, `skip_deserializing` on a field the
 //!   runtime itself reads by name: the id, a reference, an `auto_key`, a `composite`, a pooled
-//!   value (`#[distributor(..)]` with parameters) and the source of a `same(..)`;
+//!   value (`#[distributor(..)]` with parameters), the source of a `same(..)` and a field
+//!   named by a `differ(..)`;
 //! - two serialized fields under one name.
 //!
 //! `untagged` and `content` are not checked: serde refuses them on a struct itself.
@@ -116,14 +117,21 @@ fn read_by_name(input: &Input, index: usize, field: &Field) -> Option<String> {
     {
         return Some("it is a pooled value of #[distributor(..)]".to_string());
     }
-    input.fields[index + 1..]
-        .iter()
+    let names =
+        |path: &crate::attr::DottedPath| crate::ast::field_name(&path.segments[0]) == field.name;
+    let later = || input.fields[index + 1..].iter();
+    if let Some(f) = later().find(|f| {
+        f.reference
+            .as_ref()
+            .is_some_and(|r| r.same.iter().any(|s| names(&s.source)))
+    }) {
+        return Some(format!("it is the source of a `same(..)` on `{}`", f.name));
+    }
+    later()
         .find(|f| {
-            f.reference.as_ref().is_some_and(|r| {
-                r.same
-                    .iter()
-                    .any(|s| crate::ast::field_name(&s.source.segments[0]) == field.name)
-            })
+            f.reference
+                .as_ref()
+                .is_some_and(|r| r.differ.iter().any(names))
         })
-        .map(|f| format!("it is the source of a `same(..)` on `{}`", f.name))
+        .map(|f| format!("it is named by a `differ(..)` on `{}`", f.name))
 }

@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 
 use super::catalog::Subject;
 use super::profile::{ProfileError, ValueCount, profile_columns, value_counts};
-use super::suggest::{Law, Rule, Suggestion, suggest};
+use super::suggest::{Law, Rule, Suggestion, joint_attribute, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,7 +129,20 @@ impl ColumnReport {
         rule: &Rule,
     ) -> ColumnReport {
         let shares: Option<Vec<f64>> = values.as_ref().map(|v| v.iter().map(|v| v.share).collect());
-        let suggestion = suggest(&profile, shares.as_deref(), rule);
+        let mut suggestion = suggest(&profile, shares.as_deref(), rule);
+        // Several columns that are not one foreign key: two references whose combinations
+        // have a law of their own, which `#[joint(..)]` on the aggregate states.
+        if let Some(s) = &mut suggestion
+            && subject.columns.len() > 1
+            && subject.foreign_key.is_none()
+        {
+            let columns: Vec<&str> = subject.columns.iter().map(|c| c.as_str()).collect();
+            s.attribute = joint_attribute(&columns, &s.law, s.mean);
+            s.reason.push_str(
+                "; the columns are not one foreign key, so the law is a joint law over their \
+                 combinations (put it on the aggregate; members named by their Rust fields)",
+            );
+        }
         ColumnReport {
             subject,
             profile,

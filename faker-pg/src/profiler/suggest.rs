@@ -188,6 +188,23 @@ pub fn attribute(law: &Law, mean: f64, null_weight: f64) -> String {
     out
 }
 
+/// `#[joint(origin, dest, skew = 1.5, mean = 200)]`: the law of a tuple of columns that is not
+/// one foreign key (two references whose combinations have their own law). The members are the
+/// column names; rename them to the Rust fields when they differ. No `null_weight`: a
+/// combination is never null (a member's own `#[distributor(..)]` carries its nulls).
+pub fn joint_attribute(columns: &[&str], law: &Law, mean: f64) -> String {
+    let law = match law {
+        Law::Skew(skew) => format!("skew = {}", decimals(*skew, 2)),
+        Law::QuartileWeights(w) => format!("weights = [{}]", weight_list(w)),
+        Law::ValueWeights(w) => format!("weights = [{}]", weight_list(w)),
+    };
+    format!(
+        "#[joint({}, {law}, mean = {})]",
+        columns.join(", "),
+        decimals(mean.max(1.0), 2)
+    )
+}
+
 fn weight_list(weights: &[f64]) -> String {
     weights
         .iter()
@@ -224,6 +241,22 @@ fn trim_zeros(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_joint_attribute_names_its_members_and_drops_nulls() {
+        assert_eq!(
+            joint_attribute(&["origin", "dest"], &Law::Skew(1.5), 200.0),
+            "#[joint(origin, dest, skew = 1.5, mean = 200)]"
+        );
+        assert_eq!(
+            joint_attribute(
+                &["invoice_id", "track_id"],
+                &Law::QuartileWeights([0.4, 0.3, 0.2, 0.1]),
+                1.0
+            ),
+            "#[joint(invoice_id, track_id, weights = [0.4, 0.3, 0.2, 0.1], mean = 1)]"
+        );
+    }
 
     #[test]
     fn numbers_print_short() {

@@ -6,6 +6,7 @@
 //! their planned and shared slots and `same(..)` partitions). Filters over mirrors are in
 //! [`super::filter`].
 
+mod joint;
 mod references;
 mod values;
 
@@ -36,6 +37,14 @@ pub struct Cx<'f> {
     requirements: Requirements,
     /// Values of the fields some constraint reads (see `TypeState::sources`).
     recorded: Vec<(String, Value)>,
+    /// Planned shares of the values of constraint sources (see `Cx::source_share`).
+    shares: Vec<(String, f64)>,
+    /// Pool positions drawn per reference (index) so far, for `differ(..)`.
+    drawn: Vec<(usize, usize)>,
+    /// Pool positions created by this aggregate's reference draws, per target type.
+    fresh: Vec<(TypeIndex, usize)>,
+    /// The combination drawn for each joint law of this aggregate (joint index, positions).
+    joint_draws: Vec<(usize, crate::distributor::joint::Combination)>,
     key_given: bool,
     /// Dotted path of the component being populated (`id` inside `Book.id`), empty at the
     /// aggregate's top level; field names are relative to it.
@@ -56,6 +65,10 @@ impl<'f> Cx<'f> {
             path,
             requirements,
             recorded: Vec::new(),
+            shares: Vec::new(),
+            drawn: Vec::new(),
+            fresh: Vec::new(),
+            joint_draws: Vec::new(),
             key_given: false,
             prefix: String::new(),
             prefix_lengths: Vec::new(),
@@ -125,6 +138,15 @@ impl<'f> Cx<'f> {
             self.recorded.push((field.to_string(), json));
         }
         Ok(())
+    }
+
+    /// Keeps the planned share of `field`'s value when a constraint reads the field.
+    fn record_share(&mut self, field: &str, share: Option<f64>) {
+        let Some(share) = share else { return };
+        let state = self.runtime.registry.state(self.ty);
+        if state.sources.iter().any(|s| s == field) {
+            self.shares.push((field.to_string(), share));
+        }
     }
 
     /// The value a constraint's `source` field was given, once populated.

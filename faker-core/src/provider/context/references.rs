@@ -8,13 +8,14 @@ use std::any::TypeId;
 use serde_json::Value;
 
 use super::Cx;
-use crate::distributor::{Draw, ManyToOne, Ticket};
+use crate::distributor::{Avoid, Draw, ManyToOne, Ticket};
 use crate::provider::error::{ErrorKind, FakerError};
 use crate::provider::filter::{Equalities, StateFilter, fields_at, on_target};
 use crate::provider::registry::Handle;
 use crate::provider::requirement::{Requirement, Requirements, determined};
 use crate::provider::shared::SharedSlot;
 use crate::provider::traits::Provider;
+use crate::provider::view::TypeIndex;
 use crate::spec::Query;
 
 impl<'f> Cx<'f> {
@@ -30,6 +31,12 @@ impl<'f> Cx<'f> {
         // this field, then the declared constraints. Origins are only spelled out when needed
         // (a diamond, or a target to create), not on every draw.
         let user = self.requirements.at(field, || self.field_path(field))?;
+        if let (Some((joint, member)), None) = (
+            self.runtime.registry.state(self.ty).references[index].joint,
+            &user,
+        ) {
+            return self.joint_member(field, index, target, joint, member).await;
+        }
         let constraints = self.runtime.registry.state(self.ty).references[index]
             .decl
             .same
@@ -88,7 +95,8 @@ impl<'f> Cx<'f> {
                 Some(value) => {
                     if let Ok(id) = serde_json::from_value::<T::Id>(value) {
                         let pool = &self.runtime.registry.slot(target).pool;
-                        if pool.position_of(&id).is_some() {
+                        if let Some(position) = pool.position_of(&id) {
+                            self.drawn.push((index, position));
                             self.record(field, &id)?;
                             return Ok(Some(id));
                         }
@@ -103,25 +111,43 @@ impl<'f> Cx<'f> {
         });
 
         let shared = self.catch_up(target, field).await?;
-        let draw = {
+        let (taken, fresh) = self.avoided(index, target.index());
+        let avoid = Avoid {
+            values: &taken,
+            fresh: &fresh,
+        };
+        // The group share only applies to a plain `same(..)` (no caller requirement): the
+        // sub-pool is then the source value's group.
+        let group_share = match user {
+            None => self.source_share(index),
+            Some(_) => None,
+        };
+        let (draw, share) = {
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let distributor = &mut parts.state.references[index].distributor;
-            match &requirement {
-                None => distributor.draw_position(&parts.slot.pool, self.runtime.rng),
+            let draw = match &requirement {
+                None => distributor.draw_avoiding(&parts.slot.pool, avoid, self.runtime.rng),
                 Some((query, _)) => {
                     let on_target = on_target(query, T::ID_FIELD);
                     let filter =
                         StateFilter::<T::Id>::new(&on_target, TypeId::of::<T>(), parts.views);
-                    distributor.draw_matching_position(
+                    distributor.draw_matching_planned(
                         &mut parts.slot.pool,
                         &filter,
+                        group_share,
+                        avoid,
                         self.runtime.rng,
                     )
                 }
-            }
+            };
+            (draw, distributor.last_share())
         };
+        self.record_share(field, share);
         let id = match draw {
-            Draw::Reuse(position) => self.runtime.registry.slot(target).pool[position].clone(),
+            Draw::Reuse(position) => {
+                self.drawn.push((index, position));
+                self.runtime.registry.slot(target).pool[position].clone()
+            }
             Draw::Null => {
                 self.record(field, &Value::Null)?;
                 return Ok(None);
@@ -132,7 +158,8 @@ impl<'f> Cx<'f> {
                 let shared_slot = SharedSlot::of(ticket, shared, registry, self.ty, index, field);
                 if let Some(slot) = &shared_slot {
                     if let Some(id) = slot.claim(registry, target, &path).await? {
-                        self.fulfil(target, index, ticket, id.clone());
+                        let position = self.fulfil(target, index, ticket, id.clone());
+                        self.drawn.push((index, position));
                         self.record(field, &id)?;
                         return Ok(Some(id));
                     }
@@ -148,7 +175,8 @@ impl<'f> Cx<'f> {
                     .create_with::<T>(requirements, path.clone())
                     .await?;
                 let id = created.id();
-                self.fulfil(target, index, ticket, id.clone());
+                let position = self.fulfil(target, index, ticket, id.clone());
+                self.created_at(index, target.index(), position);
                 if let Some(slot) = &shared_slot {
                     slot.bind(self.runtime.registry, target, &id, &path).await?;
                 }
@@ -198,16 +226,30 @@ impl<'f> Cx<'f> {
             return Ok(None);
         };
         self.catch_up(target, field).await?;
-        let draw = {
+        let (taken, fresh) = self.avoided(index, target.index());
+        let avoid = Avoid {
+            values: &taken,
+            fresh: &fresh,
+        };
+        let group_share = self.source_share(index);
+        let (draw, share) = {
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let mirror = parts.views.at(target.index()).mirror.as_ref();
             let filter = StateFilter::<T::Id>::equal(equalities, mirror);
-            parts.state.references[index]
-                .distributor
-                .draw_matching_position(&mut parts.slot.pool, &filter, self.runtime.rng)
+            let distributor = &mut parts.state.references[index].distributor;
+            let draw = distributor.draw_matching_planned(
+                &mut parts.slot.pool,
+                &filter,
+                group_share,
+                avoid,
+                self.runtime.rng,
+            );
+            (draw, distributor.last_share())
         };
+        self.record_share(field, share);
         match draw {
             Draw::Reuse(position) => {
+                self.drawn.push((index, position));
                 let id = self.runtime.registry.slot(target).pool[position].clone();
                 self.record(field, &id)?;
                 Ok(Some(Some(id)))
@@ -243,16 +285,71 @@ impl<'f> Cx<'f> {
         let requirements = Requirements::one(on_target(&query, T::ID_FIELD), origin);
         let created: T = self.runtime.create_with::<T>(requirements, path).await?;
         let id = created.id();
-        self.fulfil(target, index, ticket, id.clone());
+        let position = self.fulfil(target, index, ticket, id.clone());
+        self.created_at(index, target.index(), position);
         Ok(id)
     }
 
-    /// Hands the value made or found for `ticket` back to reference `index`'s distributor.
-    fn fulfil<T: Provider>(&mut self, target: Handle<T>, index: usize, ticket: Ticket, id: T::Id) {
+    /// Hands the value made or found for `ticket` back to reference `index`'s distributor;
+    /// returns its pool position.
+    fn fulfil<T: Provider>(
+        &mut self,
+        target: Handle<T>,
+        index: usize,
+        ticket: Ticket,
+        id: T::Id,
+    ) -> usize {
         let parts = self.runtime.registry.draw_parts(self.ty, target);
         parts.state.references[index]
             .distributor
-            .fulfil(&mut parts.slot.pool, ticket, id);
+            .fulfil(&mut parts.slot.pool, ticket, id)
+    }
+
+    /// Notes that reference `index` created the value at `position` of `target`'s pool.
+    fn created_at(&mut self, index: usize, target: TypeIndex, position: usize) {
+        self.drawn.push((index, position));
+        self.fresh.push((target, position));
+    }
+
+    /// What a draw of reference `index` (to the type at `target`) must avoid: the positions
+    /// drawn for the references it must differ from, and the values created in this aggregate
+    /// for sibling references to the same type (see [`Avoid`]). Empty vectors do not
+    /// allocate, so references without relations pay nothing.
+    fn avoided(&self, index: usize, target: TypeIndex) -> (Vec<usize>, Vec<usize>) {
+        let differ = &self.runtime.registry.state(self.ty).references[index].differ;
+        let taken = if differ.is_empty() {
+            Vec::new()
+        } else {
+            self.drawn
+                .iter()
+                .filter(|(r, _)| differ.contains(r))
+                .map(|&(_, p)| p)
+                .collect()
+        };
+        let fresh = self
+            .fresh
+            .iter()
+            .filter(|(t, _)| *t == target)
+            .map(|&(_, p)| p)
+            .collect();
+        (taken, fresh)
+    }
+
+    /// The planned share of the draws that the value of reference `index`'s `same(..)` source
+    /// receives (see [`Strategy::draw_matching_planned`](crate::distributor::Strategy::draw_matching_planned)),
+    /// when it has one constraint and its source was drawn through a plan.
+    fn source_share(&self, index: usize) -> Option<f64> {
+        let same = &self.runtime.registry.state(self.ty).references[index]
+            .decl
+            .same;
+        match same.as_slice() {
+            [one] => self
+                .shares
+                .iter()
+                .find(|(f, _)| *f == one.source)
+                .map(|&(_, s)| s),
+            _ => None,
+        }
     }
 
     /// Where the constraint `c` of reference `index` comes from, for messages.

@@ -1,0 +1,172 @@
+//! Relations between the reference fields of one aggregate, resolved when the type is
+//! registered: "must differ" (`Schema::differ`) and joint laws (`Schema::joint`).
+//!
+//! The derive checks the same rules at compile time with spans; these checks cover schemas
+//! written by hand and report with the field path.
+
+use thiserror::Error;
+
+use super::registry::ReferenceState;
+use super::schema::JointDecl;
+use crate::distributor::joint::JointLaw;
+use crate::error::ParamError;
+
+/// A `differ(..)` or `joint(..)` declaration the schema cannot honour.
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum RelationError {
+    /// `differ(other)` names no reference declared before `field`.
+    #[error(
+        "`{field}` must differ from `{other}`, which is not a reference declared before it in this aggregate"
+    )]
+    DifferUnknown { field: String, other: String },
+    /// `differ(other)` between references to different types.
+    #[error(
+        "`{field}` refers to `{target}` and `{other}` to `{other_target}`: differ(..) compares values of one type"
+    )]
+    DifferOtherTarget {
+        field: String,
+        other: String,
+        target: &'static str,
+        other_target: &'static str,
+    },
+    /// A joint law over fewer than two fields.
+    #[error("a joint law needs at least two reference fields, got {fields:?}")]
+    JointTooFew { fields: Vec<String> },
+    /// A joint member that is not a reference of the aggregate.
+    #[error("joint member `{field}` is not a reference field of this aggregate")]
+    JointNotReference { field: String },
+    /// A reference in two joint laws, or twice in one.
+    #[error("`{field}` is a member of two joint laws (or named twice in one)")]
+    JointTwice { field: String },
+    /// A member whose own declaration a joint law cannot honour yet.
+    #[error("joint member `{field}`: {reason}")]
+    JointMember { field: String, reason: &'static str },
+    /// A member whose target's pool is shared with other generators.
+    #[error(
+        "joint member `{field}`: its target's pool is shared with other generators, which joint laws do not support yet"
+    )]
+    JointShared { field: String },
+    /// `null_weight` on a joint law.
+    #[error(
+        "joint law over {fields:?}: a combination is never null; put null_weight on a member's distributor"
+    )]
+    JointNullWeight { fields: Vec<String> },
+    /// The joint law's own parameters.
+    #[error("joint law over {fields:?}: {error}")]
+    JointParam {
+        fields: Vec<String>,
+        error: ParamError,
+    },
+}
+
+/// A joint law of a registered type: the law, its members (reference indices, declaration
+/// order) and which pairs of members must differ (member indices).
+pub(crate) struct JointState {
+    pub(crate) decl: JointDecl,
+    pub(crate) law: JointLaw,
+    pub(crate) members: Vec<usize>,
+    pub(crate) differ: Vec<(usize, usize)>,
+}
+
+/// Resolves every reference's `differ(..)` to reference indices and builds the joint laws;
+/// sets each member's `joint` link.
+pub(crate) fn resolve(
+    references: &mut [ReferenceState],
+    joints: Vec<JointDecl>,
+) -> Result<Vec<JointState>, RelationError> {
+    for i in 0..references.len() {
+        let mut differ = Vec::new();
+        for other in &references[i].decl.differ {
+            let field = &references[i].decl.field;
+            let Some(j) = references[..i].iter().position(|r| &r.decl.field == other) else {
+                return Err(RelationError::DifferUnknown {
+                    field: field.clone(),
+                    other: other.clone(),
+                });
+            };
+            if references[j].decl.target_type != references[i].decl.target_type {
+                return Err(RelationError::DifferOtherTarget {
+                    field: field.clone(),
+                    other: other.clone(),
+                    target: references[i].decl.target,
+                    other_target: references[j].decl.target,
+                });
+            }
+            differ.push(j);
+        }
+        references[i].differ = differ;
+    }
+    let mut states = Vec::with_capacity(joints.len());
+    for (j, decl) in joints.into_iter().enumerate() {
+        if decl.fields.len() < 2 {
+            return Err(RelationError::JointTooFew {
+                fields: decl.fields,
+            });
+        }
+        let mut members = Vec::with_capacity(decl.fields.len());
+        for field in &decl.fields {
+            let Some(r) = references.iter().position(|r| &r.decl.field == field) else {
+                return Err(RelationError::JointNotReference {
+                    field: field.clone(),
+                });
+            };
+            let reference = &references[r];
+            if reference.joint.is_some() || members.contains(&r) {
+                return Err(RelationError::JointTwice {
+                    field: field.clone(),
+                });
+            }
+            let member = |reason| RelationError::JointMember {
+                field: field.clone(),
+                reason,
+            };
+            if !reference.decl.same.is_empty() {
+                return Err(member(
+                    "a member with same(..) is not supported: its sub-pool would need the combination first",
+                ));
+            }
+            if !reference.distributor.null_weight().is_never() {
+                return Err(member(
+                    "a member with null_weight is not supported: a combination is never partly null",
+                ));
+            }
+            members.push(r);
+        }
+        // Members in population order, so that a member's `differ(..)` partner comes first.
+        members.sort_unstable();
+        for (m, &r) in members.iter().enumerate() {
+            references[r].joint = Some((j, m));
+        }
+        let differ = members
+            .iter()
+            .enumerate()
+            .flat_map(|(m, &r)| {
+                let members = &members;
+                references[r]
+                    .differ
+                    .iter()
+                    .filter_map(move |d| members.iter().position(|x| x == d).map(|o| (o, m)))
+            })
+            .collect();
+        let strategy = decl
+            .config
+            .build()
+            .map_err(|error| RelationError::JointParam {
+                fields: decl.fields.clone(),
+                error,
+            })?;
+        if !strategy.null_weight().is_never() {
+            return Err(RelationError::JointNullWeight {
+                fields: decl.fields.clone(),
+            });
+        }
+        states.push(JointState {
+            decl,
+            law: JointLaw::new(strategy.inner().clone()),
+            members,
+            differ,
+        });
+    }
+    Ok(states)
+}
