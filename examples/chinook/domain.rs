@@ -651,8 +651,14 @@ impl Invoice {
     }
 }
 
+/// An album's tracks share a genre and a media type (nearly: 347 albums, 361 (album, genre,
+/// media type) combinations), which no single column shows: `faker-pg profile --table track
+/// --column album_id --column media_type_id --column genre_id` on the sample suggests this joint
+/// law over the combinations (skew fit r² 0.440, so weights), while each member keeps the law of
+/// its own `#[distributor(..)]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
 #[provider(factory = Track::new)]
+#[joint(album_id, media_type_id, genre_id, weights = [0.449, 0.319, 0.205, 0.0271], mean = 9.7)]
 pub struct Track {
     #[provider(id, auto_key)]
     id: TrackId,
@@ -761,6 +767,12 @@ impl TryFrom<i64> for Quantity {
     }
 }
 
+/// An invoice lists a track once: `faker-pg profile --table invoice_line --column invoice_id
+/// --column track_id` finds 2 240 distinct pairs in 2 240 lines and suggests
+/// `#[joint(invoice_id, track_id, skew = 1, mean = 1)]`. It is left out: independent draws
+/// already repeat no pair, and with it each line takes the track slot with the largest deficit,
+/// a new one every time (2 240 tracks sold instead of 1 984) and every invoice slot of the plan
+/// (458 invoices instead of 412, 46 of them created by the lines).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
 #[provider(factory = InvoiceLine::new)]
 pub struct InvoiceLine {

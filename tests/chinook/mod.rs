@@ -35,15 +35,15 @@ const MATCHING: &[&str] = &[
     "invoice_line.invoice_id",
     "invoice_line.track_id",
     "track.genre_id",
-    "track.media_type_id",
     "invoice_line.(invoice_id, track_id)",
 ];
 
 /// Planned `weights` are laid over the plan's slots, but measured over the values those slots
 /// hit: with few uses per value many slots stay empty, so the measured partitions are flatter
 /// than configured (album.artist_id, mean 1.7: 393 slots for 204 artists, top quartile 0.467
-/// for 0.545 on average over 50 seeds) or heavier at the bottom (track.album_id, mean 10.1:
-/// bottom quartile 0.068 for 0.026).
+/// for 0.545 on average over 50 seeds; without the joint law track.album_id, mean 10.1, had
+/// its bottom quartile at 0.068 for 0.026, and the joint's combinations, mean 9.7, have theirs
+/// at 0.066 to 0.077 for 0.027).
 const LOW_MEAN: &str = "planned weights hold over slots, not over the values hit (low mean)";
 
 /// Planned draws pick slots independently, so per-value counts are multinomial around the law:
@@ -52,17 +52,22 @@ const LOW_MEAN: &str = "planned weights hold over slots, not over the values hit
 /// (invoice.customer_id top quartile 0.383 for 0.255 over 50 seeds).
 const SAMPLING_NOISE: &str = "planned draws add multinomial noise to a regular sample";
 
-/// An album's tracks share a genre and a media type; drawn independently, each album's tracks
-/// spread over several (1 756 (album, genre) pairs for 360).
-const JOINT: &str = "no joint law over (album_id, genre_id) / (album_id, media_type_id)";
+/// `Track`'s joint law over (album_id, media_type_id, genre_id) gives about the sample's number
+/// of combinations (352 to 366 (album, genre) pairs for 360; drawn independently: 1 756), but
+/// its members lose their own laws: each new combination takes the album slot with the largest
+/// deficit, so heavy albums collect several combinations and 282 to 286 albums get tracks for
+/// 347 (mean +22%), (album, media type) pairs follow (316 to 324 for 348), and the lightest
+/// media type (7 tracks in the sample) gets none with some seeds.
+const JOINT: &str = "the joint law over a track's combinations does not keep its members' laws";
 
 /// What the model cannot reach yet, and why (each group has an ignored test below).
 const GAPS: &[(&str, &str)] = &[
     ("album.artist_id", LOW_MEAN),
-    ("track.album_id", LOW_MEAN),
     ("invoice.customer_id", SAMPLING_NOISE),
     ("customer.support_rep_id", SAMPLING_NOISE),
     ("employee.reports_to", SAMPLING_NOISE),
+    ("track.album_id", JOINT),
+    ("track.media_type_id", JOINT),
     ("track.(album_id, genre_id)", JOINT),
     ("track.(album_id, media_type_id)", JOINT),
 ];
@@ -223,7 +228,6 @@ async fn the_store_matches_the_sample_on_every_reachable_reference_and_pair() {
         ("invoice_line.invoice_id", 412.0),
         ("invoice_line.track_id", 1984.0),
         ("album.artist_id", 204.0),
-        ("track.album_id", 347.0),
     ] {
         let c = compared.iter().find(|c| c.label == column).unwrap();
         let distinct = c.generated.profile.distinct as f64;
@@ -268,14 +272,11 @@ async fn todo_planned_counts_without_sampling_noise() {
     assert_within_tolerance(&compared, &gaps(SAMPLING_NOISE));
 }
 
-/// TODO(issue 13 point 5, lead): once `#[joint(..)]` exists, give `Track` a joint law over
-/// (album_id, genre_id) and (album_id, media_type_id) with the pair figures of
-/// `faker-pg profile --table track --column album_id --column genre_id` (weights [0.445, 0.321,
-/// 0.207, 0.0274], mean 9.73) and `--column media_type_id` (weights [0.454, 0.313, 0.207,
-/// 0.026], mean 10.07).
+/// TODO(issue 13 point 5, lead): the joint law keeps the combinations' count but not the
+/// members' own laws (see [`JOINT`]).
 #[tokio::test]
-#[ignore = "TODO: needs a joint law over the track's (album, genre) and (album, media type)"]
-async fn todo_joint_law_album_genre_and_media_type() {
+#[ignore = "TODO: the joint law over a track's combinations does not keep its members' laws"]
+async fn todo_joint_law_keeps_the_members_laws() {
     let compared = store(42).await.compared().await;
     assert_within_tolerance(&compared, &gaps(JOINT));
 }
