@@ -3,7 +3,11 @@
 //! One unit although it is long: every test runs the same binary (or its database wiring) and
 //! reads back the same feeds and tables with the same helpers; what differs is only the mode
 //! (memory, per aggregate, bulk, workers) and the failure being provoked.
+//!
+//! Module `chinook` (tests/chinook/mod.rs) runs the other worked example, the Chinook store,
+//! against the real sample: it shares this binary rather than adding one to link.
 
+mod chinook;
 mod common;
 
 /// The example's domain, with `#[derive(Provider)]`.

@@ -1,0 +1,289 @@
+//! The Chinook example on the real sample: `scripts/chinook.py` loads it (a test fails with the
+//! script's message when it cannot — it never skips), the example's own model generates the
+//! store at the sample's size into a schema of its own, in `COPY` batches, and every reference
+//! column and modelled pair is profiled on both and checked with `faker-pg compare`'s default
+//! tolerances (weights ±0.03, mean ±5%, null share ±0.01, skew ±10% when both fits have r² ≥
+//! 0.9). The seed is fixed; the columns asserted here pass with every seed tried (1 to 6 and
+//! 42), so a failure means the model or the runtime changed, not bad luck.
+//!
+//! What faker-core cannot reach yet is listed in [`GAPS`] with its reason, each group with an
+//! ignored test named after what is missing: run them with `cargo test --test bookstore
+//! chinook -- --ignored`.
+
+#[path = "../../examples/chinook/database.rs"]
+#[allow(dead_code)]
+mod database;
+#[path = "../../examples/chinook/domain.rs"]
+#[allow(dead_code)]
+mod domain;
+#[path = "../../examples/chinook/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+#[path = "../../examples/chinook/report.rs"]
+#[allow(dead_code)]
+mod report;
+
+use std::process::Command;
+
+use ddd_faker::provider::Faker;
+use sqlx::{AssertSqlSafe, PgPool};
+
+use report::Compared;
+
+/// Reference columns and pairs generated within tolerance today.
+const MATCHING: &[&str] = &[
+    "invoice_line.invoice_id",
+    "invoice_line.track_id",
+    "track.genre_id",
+    "invoice_line.(invoice_id, track_id)",
+];
+
+/// Planned `weights` are laid over the plan's slots, but measured over the values those slots
+/// hit: with few uses per value many slots stay empty, so the measured partitions are flatter
+/// than configured (album.artist_id, mean 1.7: 393 slots for 204 artists, top quartile 0.467
+/// for 0.545 on average over 50 seeds; without the joint law track.album_id, mean 10.1, had
+/// its bottom quartile at 0.068 for 0.026, and the joint's combinations, mean 9.7, have theirs
+/// at 0.066 to 0.077 for 0.027).
+const LOW_MEAN: &str = "planned weights hold over slots, not over the values hit (low mean)";
+
+/// Planned draws pick slots independently, so per-value counts are multinomial around the law:
+/// where the sample is regular (each customer 7 invoices; 21/20/18 customers per support
+/// employee; 3/2/2 employees per manager) the measured quartiles come out steeper
+/// (invoice.customer_id top quartile 0.383 for 0.255 over 50 seeds).
+const SAMPLING_NOISE: &str = "planned draws add multinomial noise to a regular sample";
+
+/// `Track`'s joint law over (album_id, media_type_id, genre_id) gives about the sample's number
+/// of combinations (352 to 366 (album, genre) pairs for 360; drawn independently: 1 756), but
+/// its members lose their own laws: each new combination takes the album slot with the largest
+/// deficit, so heavy albums collect several combinations and 282 to 286 albums get tracks for
+/// 347 (mean +22%), (album, media type) pairs follow (316 to 324 for 348), and the lightest
+/// media type (7 tracks in the sample) gets none with some seeds.
+const JOINT: &str = "the joint law over a track's combinations does not keep its members' laws";
+
+/// What the model cannot reach yet, and why (each group has an ignored test below).
+const GAPS: &[(&str, &str)] = &[
+    ("album.artist_id", LOW_MEAN),
+    ("invoice.customer_id", SAMPLING_NOISE),
+    ("customer.support_rep_id", SAMPLING_NOISE),
+    ("employee.reports_to", SAMPLING_NOISE),
+    ("track.album_id", JOINT),
+    ("track.media_type_id", JOINT),
+    ("track.(album_id, genre_id)", JOINT),
+    ("track.(album_id, media_type_id)", JOINT),
+];
+
+fn url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A schema name of this test run (several tests and runs share the database).
+fn schema(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("chinook_{name}_{}_{nanos}", std::process::id())
+}
+
+/// The sample in `source` and the generated store in `target`; both schemas are dropped at
+/// the end, also when the test fails.
+struct Store {
+    pool: PgPool,
+    source: String,
+    target: String,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Best effort, synchronously (no runtime in `drop`): psql is already required by the
+        // loader.
+        let _ = Command::new("psql")
+            .arg(url())
+            .args(["-q", "-c"])
+            .arg(format!(
+                "SET client_min_messages = warning; DROP SCHEMA IF EXISTS {} CASCADE; \
+                 DROP SCHEMA IF EXISTS {} CASCADE",
+                self.source, self.target
+            ))
+            .output();
+    }
+}
+
+/// Loads the sample with `scripts/chinook.py` (cached under `target/chinook-cache`).
+fn load_sample(schema: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/chinook.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(["--database-url", &url(), "--schema", schema])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "the Chinook sample could not be loaded (the test needs it and never skips):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Loads the sample, generates the store from `seed` in `COPY` batches, and returns both.
+async fn store(seed: u64) -> Store {
+    let pool = PgPool::connect(&url()).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is required at {} (scripts/test checks it): {e}",
+            url()
+        )
+    });
+    let store = Store {
+        pool,
+        source: schema("sample"),
+        target: schema("fake"),
+    };
+    load_sample(&store.source);
+    database::create_schema(&store.pool, &store.target)
+        .await
+        .unwrap();
+    let mut faker = Faker::new(seed);
+    let writer = database::attach(&mut faker, &store.pool, &store.target, true)
+        .await
+        .unwrap();
+    generate::store(&mut faker).await.unwrap();
+    writer.finish().await.unwrap();
+    database::total_invoices(&store.pool, &store.target)
+        .await
+        .unwrap();
+    store
+}
+
+impl Store {
+    async fn compared(&self) -> Vec<Compared> {
+        let mut conn = self.pool.acquire().await.unwrap();
+        report::compare(&mut conn, &self.source, &self.target, database::generated)
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        let sql = sql.replace("{s}", &self.target);
+        sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// Fails listing every subject of `labels` that is out of tolerance, with its figures.
+fn assert_within_tolerance(compared: &[Compared], labels: &[&str]) {
+    let mut failures = Vec::new();
+    for label in labels {
+        let c = compared
+            .iter()
+            .find(|c| c.label == *label)
+            .unwrap_or_else(|| panic!("{label} was not compared"));
+        if !c.passes() {
+            failures.push(format!("{label}: {}", c.failures().join(", ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "out of tolerance:\n{}\n\n{}",
+        failures.join("\n"),
+        report::to_text(compared)
+    );
+}
+
+#[tokio::test]
+async fn the_store_matches_the_sample_on_every_reachable_reference_and_pair() {
+    let store = store(42).await;
+    let compared = store.compared().await;
+    // Every foreign key and pair is either asserted or a known gap: a new one is not left out
+    // silently.
+    for c in &compared {
+        assert!(
+            MATCHING.contains(&c.label.as_str()) || GAPS.iter().any(|(l, _)| *l == c.label),
+            "{} is neither asserted nor a known gap",
+            c.label
+        );
+    }
+    assert_within_tolerance(&compared, MATCHING);
+
+    // The sample's size, table by table.
+    for (table, rows) in [
+        ("artist", generate::ARTISTS),
+        ("album", generate::ALBUMS),
+        ("genre", generate::GENRES),
+        ("media_type", generate::MEDIA_TYPES),
+        ("employee", generate::EMPLOYEES),
+        ("customer", generate::CUSTOMERS),
+        ("invoice", generate::INVOICES),
+        ("track", generate::TRACKS),
+        ("invoice_line", generate::INVOICE_LINES),
+    ] {
+        let n = store
+            .count(&format!("SELECT count(*) FROM {{s}}.{table}"))
+            .await;
+        assert_eq!(n, rows as i64, "{table}");
+    }
+    // Distinct referenced values, which the plan sets (draws / mean; the sample's figures and
+    // a margin of 2% for the slots' sampling noise, which the mean tolerance allows).
+    for (column, sample) in [
+        ("invoice_line.invoice_id", 412.0),
+        ("invoice_line.track_id", 1984.0),
+        ("album.artist_id", 204.0),
+    ] {
+        let c = compared.iter().find(|c| c.label == column).unwrap();
+        let distinct = c.generated.profile.distinct as f64;
+        assert!(
+            (distinct - sample).abs() <= 0.02 * sample,
+            "{column}: {distinct} distinct for {sample}"
+        );
+    }
+    // The domain's invariants, in the stored rows.
+    let root = store
+        .count("SELECT count(*) FROM {s}.employee WHERE reports_to IS NULL")
+        .await;
+    assert_eq!(root, 1, "one general manager");
+    let bad_lines = store
+        .count("SELECT count(*) FROM {s}.invoice_line WHERE quantity < 1 OR unit_price <= 0")
+        .await;
+    assert_eq!(bad_lines, 0);
+    let untotalled = store
+        .count(
+            "SELECT count(*) FROM {s}.invoice i WHERE total <> (SELECT coalesce(sum(unit_price * \
+             quantity), 0) FROM {s}.invoice_line l WHERE l.invoice_id = i.id)",
+        )
+        .await;
+    assert_eq!(untotalled, 0, "an invoice's total is the sum of its lines");
+}
+
+/// TODO(issue 13 follow-up, lead): planned weights calibrated over the values hit, not the
+/// slots (see [`LOW_MEAN`]).
+#[tokio::test]
+#[ignore = "TODO: planned weights hold over slots, not over the values hit, at low means"]
+async fn todo_planned_weights_hold_at_low_means() {
+    let compared = store(42).await.compared().await;
+    assert_within_tolerance(&compared, &gaps(LOW_MEAN));
+}
+
+/// TODO(issue 13 follow-up, lead): planned counts without multinomial noise (see
+/// [`SAMPLING_NOISE`]).
+#[tokio::test]
+#[ignore = "TODO: planned draws add multinomial noise to the sample's regular counts"]
+async fn todo_planned_counts_without_sampling_noise() {
+    let compared = store(42).await.compared().await;
+    assert_within_tolerance(&compared, &gaps(SAMPLING_NOISE));
+}
+
+/// TODO(issue 13 point 5, lead): the joint law keeps the combinations' count but not the
+/// members' own laws (see [`JOINT`]).
+#[tokio::test]
+#[ignore = "TODO: the joint law over a track's combinations does not keep its members' laws"]
+async fn todo_joint_law_keeps_the_members_laws() {
+    let compared = store(42).await.compared().await;
+    assert_within_tolerance(&compared, &gaps(JOINT));
+}
+
+fn gaps(reason: &str) -> Vec<&'static str> {
+    GAPS.iter()
+        .filter(|(_, r)| *r == reason)
+        .map(|(l, _)| *l)
+        .collect()
+}
