@@ -191,7 +191,11 @@ impl JointLaw {
         if self.draws <= 0.0 {
             return None;
         }
-        Some(self.strategy.planned_values().unwrap_or(self.draws))
+        Some(
+            self.strategy
+                .planned_values()
+                .unwrap_or(self.draws),
+        )
     }
 
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> JointDraw {
@@ -201,9 +205,7 @@ impl JointLaw {
                 let share = if !self.assigns_slots() {
                     None
                 } else if let Some(slot) = ticket.slot() {
-                    self.strategy
-                        .slot_plan()
-                        .map(|plan| plan.share_of(slot as usize))
+                    self.strategy.slot_plan().map(|plan| plan.share_of(slot as usize))
                 } else {
                     // Unique combinations (mean 1): every draw is its own combination.
                     Some(1.0 / self.draws.max(1.0))
@@ -390,10 +392,7 @@ mod tests {
                     c
                 }
             };
-            assert_ne!(
-                combination[0], combination[1],
-                "a pair holds one value twice"
-            );
+            assert_ne!(combination[0], combination[1], "a pair holds one value twice");
             *pair_uses.entry(combination.clone()).or_default() += 1;
             let o = combination[0] as usize;
             if origin_uses.len() <= o {
@@ -412,10 +411,7 @@ mod tests {
             uses[..q].iter().sum::<u64>() as f64 / uses.iter().sum::<u64>() as f64
         };
         let pair_top = top_quarter(pair_uses.values().copied().collect());
-        assert!(
-            (pair_top - 0.25f64.powf(1.0 / 1.5)).abs() < 0.03,
-            "pairs {pair_top}"
-        );
+        assert!((pair_top - 0.25f64.powf(1.0 / 1.5)).abs() < 0.03, "pairs {pair_top}");
         let origin_top = top_quarter(origin_uses);
         assert!((origin_top - 0.5).abs() < 0.03, "origins {origin_top}");
     }

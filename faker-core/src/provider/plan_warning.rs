@@ -12,8 +12,8 @@
 use std::fmt;
 
 use super::registry::{Registry, TypeState};
-use super::view::TypeIndex;
 use crate::distributor::Plannable;
+use super::view::TypeIndex;
 
 /// A configured parameter the plan cannot honour, and what will be achieved instead.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,16 +84,12 @@ pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<O
         }
         let mean = mean.get();
         let n = draws as f64;
-        let source_draws = n * (1.0 - source.distributor.null_weight().get());
         let owned_draws = n * (1.0 - owned.distributor.null_weight().get());
         let non_null = 1.0 - source.distributor.null_weight().get();
-        // Per owner slot: the chance it is drawn at all, and its group's expected draws.
+        // Per owner slot: its group's planned draws (every planned slot is drawn: the plan
+        // spends exact counts, at least one per slot).
         let groups: Vec<(f64, f64)> = (0..plan.slots())
-            .map(|slot| {
-                let p = plan.share_of(slot);
-                let hit = -libm::expm1(source_draws * libm::log1p(-p.min(1.0)));
-                (hit, owned_draws * non_null * p)
-            })
+            .map(|slot| (1.0, owned_draws * non_null * plan.share_of(slot)))
             .collect();
         let budget = owned_draws / mean;
         let mut group_mean = mean;
@@ -194,11 +190,9 @@ pub(crate) fn warnings(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<Pl
         };
         let target_state: &TypeState = registry.state(target_at);
         let owner_field = format!("{}.{}", target_state.id_field, same.in_reference);
-        let Some(own_law) = target_state
-            .references
-            .iter()
-            .find(|r| r.decl.field == owner_field && r.decl.target_type == source.decl.target_type)
-        else {
+        let Some(own_law) = target_state.references.iter().find(|r| {
+            r.decl.field == owner_field && r.decl.target_type == source.decl.target_type
+        }) else {
             continue;
         };
         let per_owner = own_law.distributor.inner().mean().get();

@@ -115,9 +115,7 @@ impl<'f> Cx<'f> {
                 members
                     .iter()
                     .zip(&values)
-                    .filter(|&(&o, v)| {
-                        v.is_some() && state.references[o].decl.target_type == target
-                    })
+                    .filter(|&(&o, v)| v.is_some() && state.references[o].decl.target_type == target)
                     .filter_map(|(_, v)| *v),
             );
             let avoid = Avoid {
@@ -171,10 +169,7 @@ impl<'f> Cx<'f> {
         let position = create(self.runtime.reborrow(), path).await?;
         let state = self.runtime.registry.state_mut(self.ty);
         let target = state.references[r].decl.target_type;
-        state.references[r]
-            .distributor
-            .inner_mut()
-            .bind(ticket, position);
+        state.references[r].distributor.inner_mut().bind(ticket, position);
         if let Some(view) = self.runtime.registry.views().index_of(target) {
             self.fresh.push((view, position));
         }
