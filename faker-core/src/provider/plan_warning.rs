@@ -84,16 +84,12 @@ pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<O
         }
         let mean = mean.get();
         let n = draws as f64;
-        let source_draws = n * (1.0 - source.distributor.null_weight().get());
         let owned_draws = n * (1.0 - owned.distributor.null_weight().get());
         let non_null = 1.0 - source.distributor.null_weight().get();
-        // Per owner slot: the chance it is drawn at all, and its group's expected draws.
+        // Per owner slot: its group's planned draws (every planned slot is drawn: the plan
+        // spends exact counts, at least one per slot).
         let groups: Vec<(f64, f64)> = (0..plan.slots())
-            .map(|slot| {
-                let p = plan.share_of(slot);
-                let hit = -libm::expm1(source_draws * libm::log1p(-p.min(1.0)));
-                (hit, owned_draws * non_null * p)
-            })
+            .map(|slot| (1.0, owned_draws * non_null * plan.share_of(slot)))
             .collect();
         let budget = owned_draws / mean;
         let mut group_mean = mean;
