@@ -44,6 +44,7 @@
 mod alias;
 mod avoid;
 mod config;
+mod counts;
 mod draw;
 pub(crate) mod joint;
 mod nullable;

@@ -14,19 +14,27 @@ use crate::error::ParamError;
 /// Wraps a distributor so that a draw is [`Draw::Null`] with probability `null_weight`, before
 /// the inner distributor is consulted; the other draws are the inner distributor's.
 ///
-/// Planning passes the expected number of non-null draws, `draws * (1 - null_weight)`, to the
+/// Planning passes the number of non-null draws, `round(draws * (1 - null_weight))`, to the
 /// inner distributor, so `mean` stays the number of uses per value among non-null draws (which
-/// is what the `mean` SQL measures: it filters `IS NOT NULL`).
+/// is what the `mean` SQL measures: it filters `IS NOT NULL`), and spends exactly the other
+/// draws as nulls, in random order (the null share is exact, not only in expectation).
 #[derive(Debug, Clone)]
 pub struct Nullable<D> {
     inner: D,
     null_weight: NullWeight,
+    /// Planned mode: the nulls and the draws left of the plan, so that the null share is
+    /// exact (`round(N · null_weight)` nulls in `N` draws, in random order).
+    planned: Option<(u64, u64)>,
 }
 
 impl<D> Nullable<D> {
     /// Wraps `inner`.
     pub fn new(inner: D, null_weight: NullWeight) -> Self {
-        Nullable { inner, null_weight }
+        Nullable {
+            inner,
+            null_weight,
+            planned: None,
+        }
     }
 
     /// The probability of a null.
@@ -45,7 +53,17 @@ impl<D> Nullable<D> {
     }
 
     #[inline]
-    fn is_null<R: Rng + ?Sized>(&self, rng: &mut R) -> bool {
+    fn is_null<R: Rng + ?Sized>(&mut self, rng: &mut R) -> bool {
+        if let Some((nulls, draws)) = &mut self.planned
+            && *draws > 0
+        {
+            let null = *nulls > 0 && rng.random_range(0..*draws) < *nulls;
+            *draws -= 1;
+            if null {
+                *nulls -= 1;
+            }
+            return null;
+        }
         !self.null_weight.is_never() && rng.random::<f64>() < self.null_weight.get()
     }
 }
@@ -97,6 +115,7 @@ impl Nullable<super::Strategy> {
 impl<D: Plannable> Plannable for Nullable<D> {
     fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
         let non_null = (draws as f64 * (1.0 - self.null_weight.get())).round() as u64;
+        self.planned = (!self.null_weight.is_never()).then_some((draws - non_null.min(draws), draws));
         self.inner.plan(non_null)
     }
 

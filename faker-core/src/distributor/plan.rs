@@ -5,23 +5,28 @@
 //! the achieved distribution is steeper than the configured one. When the number of draws `N`
 //! is known, the plan removes it:
 //!
-//! 1. the law becomes a fixed distribution over `D` *slots* (slot `i` gets
-//!    `p_i = F((i+1)/D) - F(i/D)` where `F` is the law's cumulative function, non-increasing in
-//!    `i`, so ranking values by use count gives back the law);
-//! 2. `D` is chosen so that the **expected number of slots hit** in `N` draws,
-//!    `Σ 1 - (1 - p_i)^N`, equals `N / mean` (slots never hit never become values, so `D` is a
-//!    little larger than `N / mean`);
-//! 3. every draw picks a slot under the law; the first draw of a slot binds it to a value:
-//!    a value already in the pool that no slot of this plan holds yet (created directly or by
-//!    another strategy sharing the pool), or else a newly created one.
+//! 1. the law becomes `D = N / mean` *slots* (slot `i` gets `p_i = F((i+1)/D) - F(i/D)` where
+//!    `F` is the law's cumulative function, non-increasing in `i`, so ranking values by use
+//!    count gives back the law);
+//! 2. every slot gets an exact number of uses, `N · p_i` rounded by largest remainder and at
+//!    least one (see [`Counts`](super::counts)), and the draws take them **without
+//!    replacement**, in random order: after `N` draws there are exactly `D` values, each used
+//!    its planned number of times — the configured mean and shares at any size, not only in
+//!    expectation (independent draws lose the slots they never hit, which at low means is a
+//!    large part of the law);
+//! 3. the first draw of a slot binds it to a value: a value already in the pool that no slot
+//!    of this plan holds yet (created directly or by another strategy sharing the pool), or
+//!    else a newly created one.
 //!
-//! Draws beyond `N` keep using the same slots, so the shape stays and the mean grows.
+//! Draws beyond `N` pick slots by the law's probabilities, so the shape stays and the mean
+//! grows.
 
 use rand::Rng;
 use rustc_hash::FxHashSet;
 
 use super::alias::AliasTable;
 use super::avoid::Avoid;
+use super::counts::Counts;
 use super::draw::Ticket;
 use crate::error::ParamError;
 use crate::law::PlannedLaw;
@@ -91,6 +96,9 @@ enum BoundSet {
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     law: PlannedLaw,
+    /// The planned uses left per slot (drawn first).
+    counts: Counts,
+    /// Slots by probability, once the planned uses are spent.
     sampler: SlotSampler,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Vec<u32>,
@@ -118,15 +126,16 @@ impl Plan {
 
     fn build(law: &Law, mean: Mean, draws: u64, bound: BoundSet) -> Result<Plan, ParamError> {
         let law = law.planned();
-        let slots = slot_count(&law, mean, draws)?;
+        let slots = slot_count(mean, draws)?;
+        let probabilities = slot_probabilities(&law, slots);
+        let counts = Counts::new(&probabilities, draws.max(slots as u64));
         let sampler = match &law {
-            PlannedLaw::Smooth(_) => {
-                SlotSampler::Alias(AliasTable::new(&slot_probabilities(&law, slots)))
-            }
+            PlannedLaw::Smooth(_) => SlotSampler::Alias(AliasTable::new(&probabilities)),
             _ => SlotSampler::Inverse,
         };
         Ok(Plan {
             law,
+            counts,
             sampler,
             slots: vec![EMPTY; slots],
             bound,
@@ -147,10 +156,9 @@ impl Plan {
         self.slots.len()
     }
 
-    /// The probability of `slot` under the law: `F((s+1)/D) - F(s/D)`.
+    /// The planned share of the draws `slot` receives (its count over all planned draws).
     pub(crate) fn share_of(&self, slot: usize) -> f64 {
-        let d = self.slots.len() as f64;
-        (self.law.cdf((slot + 1) as f64 / d) - self.law.cdf(slot as f64 / d)).max(0.0)
+        self.counts.share(slot)
     }
 
     /// The slot of the last draw, `None` when it fell outside the plan.
@@ -165,7 +173,10 @@ impl Plan {
     }
 
     #[inline]
-    fn sample_slot<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+    fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> usize {
+        if let Some(slot) = self.counts.draw(rng) {
+            return slot;
+        }
         let d = self.slots.len();
         match &self.sampler {
             SlotSampler::Inverse => ((self.law.sample(rng) * d as f64) as usize).min(d - 1),
@@ -186,6 +197,8 @@ impl Plan {
             let slot = self.sample_slot(rng);
             let held = self.slots[slot];
             if held != EMPTY && avoid.forbids(held as usize) {
+                // Not spent: the planned use stays for another draw.
+                self.counts.put_back(slot);
                 continue;
             }
             return self.take(slot, candidates, avoid);
@@ -289,114 +302,73 @@ fn slot_probabilities(law: &PlannedLaw, d: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Expected number of distinct slots hit by `draws` draws over `d` slots of `law`.
-pub(crate) fn expected_distinct(law: &PlannedLaw, d: usize, draws: f64) -> f64 {
-    let mut total = 0.0;
-    let mut previous = 0.0;
-    for i in 1..=d {
-        let current = law.cdf(i as f64 / d as f64);
-        let p = (current - previous).clamp(0.0, 1.0);
-        previous = current;
-        // 1 - (1-p)^N, computed without cancellation for tiny p.
-        total += -libm::expm1(draws * libm::log1p(-p));
+/// `D = N / mean` slots, at least one and at most one per draw.
+pub(crate) fn slot_count(mean: Mean, draws: u64) -> Result<usize, ParamError> {
+    let slots = (draws as f64 / mean.get()).round().clamp(1.0, draws.max(1) as f64);
+    if slots > MAX_SLOTS as f64 {
+        return Err(ParamError::PlanTooLarge {
+            draws,
+            mean: mean.get(),
+        });
     }
-    total
-}
-
-/// The slot count whose expected number of distinct slots hit is `draws / mean`.
-pub(crate) fn slot_count(law: &PlannedLaw, mean: Mean, draws: u64) -> Result<usize, ParamError> {
-    let n = draws as f64;
-    let target = n / mean.get();
-    if target <= 1.0 {
-        return Ok(1);
-    }
-    let too_large = || ParamError::PlanTooLarge {
-        draws,
-        mean: mean.get(),
-    };
-    // For a given D the uniform law hits the most slots in expectation (1 - (1-p)^N is
-    // concave in p), so the uniform solution is a lower bound for every law, found in O(1)
-    // per step; and if even MAX_SLOTS uniform slots fall short, no law can make it.
-    let uniform = |d: usize| d as f64 * -libm::expm1(n * libm::log1p(-1.0 / d as f64));
-    if uniform(MAX_SLOTS) < target {
-        return Err(too_large());
-    }
-    let (mut below, mut above) = (1usize, MAX_SLOTS);
-    while above - below > 1 {
-        let mid = below + (above - below) / 2;
-        if uniform(mid) >= target {
-            above = mid;
-        } else {
-            below = mid;
-        }
-    }
-    // E_law(below) <= uniform(below) < target; grow `hi` until it brackets the target.
-    let mut lo = below;
-    let mut hi = above;
-    while expected_distinct(law, hi, n) < target {
-        if hi >= MAX_SLOTS {
-            return Err(too_large());
-        }
-        lo = hi;
-        hi = (hi * 2).min(MAX_SLOTS);
-    }
-    // E(D) grows with D: bisect to a relative width of 1e-4 (the sampling noise of the
-    // distinct count is far larger), then take the closer end.
-    while hi - lo > 1 && (hi - lo) as f64 > target * 1e-4 {
-        let mid = lo + (hi - lo) / 2;
-        if expected_distinct(law, mid, n) >= target {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    let (e_lo, e_hi) = (expected_distinct(law, lo, n), expected_distinct(law, hi, n));
-    Ok(if (target - e_lo).abs() < (e_hi - target).abs() {
-        lo.max(1)
-    } else {
-        hi
-    })
+    Ok(slots as usize)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::seeded;
     use crate::{Skew, Weights};
 
+    /// After the planned draws, exactly `N / mean` values, each used its planned count.
     #[test]
-    fn slot_count_meets_the_target_in_expectation() {
+    fn planned_draws_give_the_exact_counts() {
         let laws = [
             Law::Uniform,
             Law::Skew(Skew::new(2.0).unwrap()),
-            Law::Skew(Skew::new(3.0).unwrap()),
             Law::Weights(Weights::new([0.7, 0.2, 0.07, 0.03]).unwrap()),
         ];
         for law in &laws {
-            for (mean, draws) in [(50.0, 100_000u64), (10.0, 100_000), (2.0, 10_000)] {
-                let planned = law.planned();
-                let d = slot_count(&planned, Mean::new(mean).unwrap(), draws).unwrap();
-                let target = draws as f64 / mean;
-                let e = expected_distinct(&planned, d, draws as f64);
-                assert!(d as f64 >= target, "{law:?} {mean}: D = {d} < {target}");
-                assert!(
-                    (e - target).abs() / target < 1e-3,
-                    "{law:?} mean {mean}: E = {e} vs {target} (D = {d})"
-                );
+            for (mean, draws) in [(50.0, 100_000u64), (1.7, 10_000), (1.0, 500)] {
+                let mut plan = Plan::new(law, Mean::new(mean).unwrap(), draws).unwrap();
+                let mut rng = seeded(1);
+                let mut uses = vec![0u64; plan.slots()];
+                let mut pool = 0usize;
+                for _ in 0..draws {
+                    let position = match plan.draw(Candidates::All(pool), Avoid::NONE, &mut rng) {
+                        PlannedDraw::Bound(p) => p,
+                        PlannedDraw::Create(t) => {
+                            pool += 1;
+                            plan.fulfil(t, pool - 1);
+                            pool - 1
+                        }
+                    };
+                    uses[position] += 1;
+                }
+                let d = (draws as f64 / mean).round() as usize;
+                assert_eq!(pool, d, "{law:?} mean {mean}");
+                // Values are numbered by first use, slots by rank: compare the sorted counts.
+                let mut planned: Vec<u64> = (0..plan.slots())
+                    .map(|slot| (plan.share_of(slot) * draws as f64).round() as u64)
+                    .collect();
+                planned.sort_unstable();
+                uses.sort_unstable();
+                assert_eq!(uses, planned, "{law:?} mean {mean}");
+                let total: u64 = uses.iter().sum();
+                assert_eq!(total, draws);
             }
         }
     }
 
     #[test]
     fn tiny_targets_use_one_slot() {
-        let law = Law::Uniform.planned();
-        assert_eq!(slot_count(&law, Mean::new(50.0).unwrap(), 10).unwrap(), 1);
-        assert_eq!(slot_count(&law, Mean::new(50.0).unwrap(), 0).unwrap(), 1);
+        assert_eq!(slot_count(Mean::new(50.0).unwrap(), 10).unwrap(), 1);
+        assert_eq!(slot_count(Mean::new(50.0).unwrap(), 0).unwrap(), 1);
     }
 
     #[test]
     fn a_mean_too_close_to_one_is_a_typed_error() {
-        let law = Law::Uniform.planned();
-        let err = slot_count(&law, Mean::new(1.000_001).unwrap(), 100_000_000).unwrap_err();
+        let err = slot_count(Mean::new(1.000_001).unwrap(), 100_000_000).unwrap_err();
         assert!(matches!(err, ParamError::PlanTooLarge { .. }), "{err}");
     }
 }

@@ -21,9 +21,8 @@ use crate::{Law, Mean};
 ///   achieved distribution is steeper than configured (weights `[0.7, 0.2, 0.07, 0.03]` at
 ///   mean 50 put about 0.84 of the draws on the top quarter of values, not 0.70).
 /// * **Planned** (after [`Plannable::plan`](super::Plannable::plan) with the number of draws): the law is laid over a
-///   fixed number of slots sized so that the expected number of distinct values is
-///   `draws / mean`; see the [`plan`](super::plan) module. The achieved distribution equals the
-///   configured one.
+///   `draws / mean` slots, each with an exact number of uses spent in random order; see the
+///   [`plan`](super::plan) module. The achieved distribution equals the configured one.
 ///
 /// Filtered draws ([`ManyToOne::draw_matching`]) draw from the filter's sub-pool; an empty
 /// sub-pool always creates. How depends on the mode:
