@@ -80,8 +80,15 @@ pub struct Clerk {
     id: ClerkId,
 }
 
-/// An order: its shop under a partition law, a clerk of that shop, and a `luck` the domain
-/// refuses below 5 — 5% of the draws, decided by a drawn field.
+#[derive(Debug, Clone, Serialize, Deserialize, Provider)]
+pub struct Customer {
+    #[provider(id, sequence)]
+    id: u64,
+}
+
+/// An order: its shop under a partition law, a clerk of that shop, maybe a customer (two
+/// orders each, 10% without one), and a `luck` the domain refuses below 5 — 5% of the draws,
+/// decided by a drawn field.
 #[derive(Debug, Clone, Serialize, Deserialize, Provider)]
 #[provider(factory = Order::new)]
 pub struct Order {
@@ -93,12 +100,21 @@ pub struct Order {
     #[reference(Clerk, same(shop = shop))]
     #[distributor(skew = 2.0, mean = 20)]
     clerk: ClerkId,
+    #[reference(Customer)]
+    #[distributor(mean = 2, null_weight = 0.1)]
+    customer: Option<u64>,
     #[provider(with = |rng, _| rng.random_range(0..100u32))]
     luck: u32,
 }
 
 impl Order {
-    fn new(id: u64, shop: u64, clerk: ClerkId, luck: u32) -> Result<Order, Invalid> {
+    fn new(
+        id: u64,
+        shop: u64,
+        clerk: ClerkId,
+        customer: Option<u64>,
+        luck: u32,
+    ) -> Result<Order, Invalid> {
         if luck < 5 {
             return Err(Invalid("an order needs luck"));
         }
@@ -106,6 +122,7 @@ impl Order {
             id,
             shop,
             clerk,
+            customer,
             luck,
         })
     }
@@ -201,6 +218,20 @@ async fn refused_orders_are_drawn_again_and_leave_nothing() {
         "{}",
         clerks.mean_uses
     );
+    // A planned reference spends exact counts: round(N · 0.1) nulls and, over the other
+    // draws, N·0.9/2 customers used exactly twice each. That holds on the stored orders only
+    // because the draws of refused orders were given back: a refused order's planned null or
+    // customer use would otherwise be spent on nothing (about 1 100 of them), leaving
+    // customers with one order and fewer nulls.
+    let nulls = orders.iter().filter(|o| o.customer.is_none()).count();
+    assert_eq!(nulls as u64, ORDERS / 10);
+    let customers = per_value(orders.iter().filter_map(|o| o.customer));
+    assert_eq!(customers.len() as u64, ORDERS * 9 / 10 / 2);
+    assert!(
+        customers.iter().all(|&uses| uses == 2),
+        "{:?}",
+        Profile::from_counts(&customers, 0)
+    );
 }
 
 // ---------------------------------------------------------------- refused on every attempt
@@ -246,7 +277,7 @@ async fn a_domain_that_always_refuses_fails_after_the_bound_with_its_invariant()
     faker.plan::<Doomed>(100).expect("plan");
     let clerk_counters = |f: &Faker| {
         f.reference_distributor::<Doomed>("clerk")
-            .map(|d| d.checkpoint())
+            .and_then(|d| d.inner().budget_draws())
     };
     let before = clerk_counters(&faker);
     let fine = faker

@@ -312,6 +312,23 @@ impl JointLaw {
         self.strategy
             .fulfil(&mut self.combinations, ticket, combination);
     }
+
+    /// [`Strategy::checkpoint`] of the law over combinations (a combination made for a refused
+    /// aggregate stays, with the deficits it charged: its members exist and its slot keeps
+    /// it; only the planned uses of its slot are given back).
+    pub(crate) fn checkpoint(&mut self) -> super::Checkpoint {
+        self.strategy.checkpoint()
+    }
+
+    /// [`Strategy::restore`] of the law over combinations.
+    pub(crate) fn restore(&mut self, checkpoint: super::Checkpoint) {
+        self.strategy.restore(checkpoint);
+    }
+
+    /// [`Strategy::commit`] of the law over combinations.
+    pub(crate) fn commit(&mut self, checkpoint: super::Checkpoint) {
+        self.strategy.commit(checkpoint);
+    }
 }
 
 #[cfg(test)]

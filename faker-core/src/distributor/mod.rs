@@ -47,6 +47,7 @@ mod config;
 mod counts;
 mod draw;
 pub(crate) mod joint;
+mod journal;
 mod nullable;
 pub mod plan;
 mod pool;

@@ -5,6 +5,7 @@ use std::hash::Hash;
 use rand::{Rng, RngExt};
 
 use super::draw::{Draw, Ticket};
+use super::journal::Journal;
 use super::pool::{Filter, Pool};
 use super::strategy::{Checkpoint, Strategy};
 use super::{ManyToOne, Plannable};
@@ -25,6 +26,9 @@ pub struct Nullable<D> {
     /// Planned mode: the nulls and the draws left of the plan, so that the null share is
     /// exact (`round(N · null_weight)` nulls in `N` draws, in random order).
     planned: Option<(u64, u64)>,
+    /// Planned draws to give back if their aggregate is refused: whether each was a null
+    /// (see [`Nullable::checkpoint`]).
+    journal: Journal<bool>,
 }
 
 impl<D> Nullable<D> {
@@ -34,6 +38,7 @@ impl<D> Nullable<D> {
             inner,
             null_weight,
             planned: None,
+            journal: Journal::default(),
         }
     }
 
@@ -62,6 +67,7 @@ impl<D> Nullable<D> {
             if null {
                 *nulls -= 1;
             }
+            self.journal.record(null);
             return null;
         }
         !self.null_weight.is_never() && rng.random::<f64>() < self.null_weight.get()
@@ -157,13 +163,30 @@ impl<V: Hash + Eq, D: ManyToOne<V>> ManyToOne<V> for Nullable<D> {
 }
 
 impl Nullable<Strategy> {
-    /// The inner strategy's [`Strategy::checkpoint`] (a null draw counts nothing).
-    pub fn checkpoint(&self) -> Checkpoint {
-        self.inner.checkpoint()
+    /// [`Strategy::checkpoint`], also recording the planned nulls (a planned `null_weight`
+    /// spends an exact number of them).
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let mut checkpoint = self.inner.checkpoint();
+        checkpoint.nulls = self.journal.open();
+        checkpoint
     }
 
-    /// The inner strategy's [`Strategy::restore`].
+    /// [`Strategy::restore`], also giving back the planned draws, nulls or not, made since.
     pub fn restore(&mut self, checkpoint: Checkpoint) {
         self.inner.restore(checkpoint);
+        for null in self.journal.take_back(checkpoint.nulls) {
+            if let Some((nulls, draws)) = &mut self.planned {
+                *draws += 1;
+                if null {
+                    *nulls += 1;
+                }
+            }
+        }
+    }
+
+    /// [`Strategy::commit`], for the planned nulls too.
+    pub fn commit(&mut self, checkpoint: Checkpoint) {
+        self.inner.commit(checkpoint);
+        self.journal.commit(checkpoint.nulls);
     }
 }

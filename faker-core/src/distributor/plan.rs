@@ -110,6 +110,9 @@ pub(crate) struct Plan {
     absorb: bool,
     /// The slot of the last draw, `EMPTY` when it fell outside the plan.
     last: u32,
+    /// The slot whose planned use the last draw spent, `EMPTY` when it spent none (see
+    /// [`Plan::take_counted`]).
+    counted: u32,
 }
 
 impl Plan {
@@ -142,6 +145,7 @@ impl Plan {
             next_free: 0,
             absorb: true,
             last: EMPTY,
+            counted: EMPTY,
         })
     }
 
@@ -175,8 +179,10 @@ impl Plan {
     #[inline]
     fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> usize {
         if let Some(slot) = self.counts.draw(rng) {
+            self.counted = slot as u32;
             return slot;
         }
+        self.counted = EMPTY;
         let d = self.slots.len();
         match &self.sampler {
             SlotSampler::Inverse => ((self.law.sample(rng) * d as f64) as usize).min(d - 1),
@@ -199,6 +205,7 @@ impl Plan {
             if held != EMPTY && avoid.forbids(held as usize) {
                 // Not spent: the planned use stays for another draw.
                 self.counts.put_back(slot);
+                self.counted = EMPTY;
                 continue;
             }
             return self.take(slot, candidates, avoid);
@@ -286,6 +293,20 @@ impl Plan {
                 .is_some_and(|w| w & (1 << (position % 64)) != 0),
             BoundSet::Set(set) => set.contains(&(position as u32)),
         }
+    }
+
+    /// The slot whose planned use the last [`Plan::draw`] spent, once (`None` when it spent
+    /// none: a draw beyond the planned ones, or one that fell outside the plan). The strategy
+    /// records it, to give the use back when the draw is taken back.
+    pub(crate) fn take_counted(&mut self) -> Option<u32> {
+        let counted = std::mem::replace(&mut self.counted, EMPTY);
+        (counted != EMPTY).then_some(counted)
+    }
+
+    /// Gives back a planned use of `slot` spent by a draw that was taken back (an aggregate
+    /// the domain refused): a later draw spends it again. The slot stays bound to its value.
+    pub(crate) fn give_back(&mut self, slot: u32) {
+        self.counts.put_back(slot as usize);
     }
 }
 

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::avoid::Avoid;
 use super::draw::{Draw, Ticket};
+use super::journal::Journal;
 use super::plan::{Candidates, Plan, PlannedDraw};
 use super::pool::{Filter, Pool};
 use super::{ManyToOne, Plannable};
@@ -83,6 +84,8 @@ pub struct Strategy {
     shared: bool,
     /// The mean inside sub-pools large enough for it (see [`Strategy::set_group_mean`]).
     group_mean: Option<f64>,
+    /// Draws to give back if their aggregate is refused (see [`Strategy::checkpoint`]).
+    journal: Journal<Taken>,
 }
 
 /// Sub-pool plans, indexed by the filter's group (or key).
@@ -159,6 +162,7 @@ impl Strategy {
             last: Last::Unplanned,
             shared: false,
             group_mean: None,
+            journal: Journal::default(),
         }
     }
 
@@ -291,7 +295,11 @@ impl Strategy {
     ) -> Draw<usize> {
         if let Some(plan) = &mut self.plan {
             self.last = Last::Whole;
-            return match plan.draw(Candidates::All(len), avoid, rng) {
+            let draw = plan.draw(Candidates::All(len), avoid, rng);
+            if let Some(slot) = plan.take_counted() {
+                self.journal.record(Taken::Whole(slot));
+            }
+            return match draw {
                 PlannedDraw::Bound(position) => Draw::Reuse(position),
                 PlannedDraw::Create(ticket) => Draw::Create(ticket),
             };
@@ -342,7 +350,11 @@ impl Strategy {
         if let Some(group) = self.group(filter, share) {
             self.last = Last::Group(group);
             let plan = &mut self.groups.plans[group as usize].plan;
-            return match plan.draw(Candidates::Only(sub), avoid, rng) {
+            let draw = plan.draw(Candidates::Only(sub), avoid, rng);
+            if let Some(slot) = plan.take_counted() {
+                self.journal.record(Taken::Group(group, slot));
+            }
+            return match draw {
                 PlannedDraw::Bound(position) => Draw::Reuse(position),
                 PlannedDraw::Create(ticket) => Draw::Create(ticket.in_group(group)),
             };
@@ -352,6 +364,7 @@ impl Strategy {
         let creates = match &mut self.budget {
             Some(budget) => {
                 budget.drawn += 1.0;
+                self.journal.record(Taken::Budget);
                 let creates = if n == 0 {
                     budget.first_draws += 1.0;
                     true
@@ -399,25 +412,54 @@ impl Strategy {
         Some(group)
     }
 
-    /// Saves the draw counter of the budget rule for filtered draws, so that draws made for
-    /// an aggregate the domain then refused can be taken back with [`Strategy::restore`].
-    /// Nothing else needs saving: dynamic mode keeps no counters, a plan (over the whole pool
-    /// or a sub-pool) only binds slots, and what a draw created or bound stays (see
-    /// `restore`).
-    pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint(self.budget.map(|b| b.drawn))
+    /// Starts recording the draws that spend part of the plan — a slot's planned use (over
+    /// the whole pool or a sub-pool), a draw counted by the budget rule — so that the draws of
+    /// an aggregate the domain then refused can be given back with [`Strategy::restore`], or
+    /// kept with [`Strategy::commit`]. Checkpoints nest (last opened, first closed); nothing
+    /// is recorded while none is open. Dynamic mode spends nothing.
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        Checkpoint {
+            taken: self.journal.open(),
+            nulls: 0,
+        }
     }
 
-    /// Takes back the draws made since [`Strategy::checkpoint`]: they are not counted against
-    /// the law. What they created is kept, and counted: a value created since stays in the
-    /// pool (a target created for a refused aggregate is stored), later draws reuse it, so it
-    /// uses the plan's budget of values, and the key whose first draw made it has its first
-    /// value. Planned slots bound since stay bound for the same reason. A checkpoint of
-    /// another plan (or of dynamic mode) restores nothing.
+    /// Gives back the draws made since `checkpoint` (except those of checkpoints opened and
+    /// committed since: their aggregates were kept): their planned uses return to their slots
+    /// and the budget rule uncounts them, so later draws spend them. What they created or
+    /// bound stays: a value created since is in the pool (a target created for a refused
+    /// aggregate is stored) and its slot keeps it, so a later draw of that slot reuses it.
     pub fn restore(&mut self, checkpoint: Checkpoint) {
-        if let (Some(budget), Checkpoint(Some(drawn))) = (&mut self.budget, checkpoint) {
-            budget.drawn = drawn;
+        for taken in self.journal.take_back(checkpoint.taken) {
+            match taken {
+                Taken::Budget => {
+                    if let Some(budget) = &mut self.budget {
+                        budget.drawn -= 1.0;
+                    }
+                }
+                Taken::Whole(slot) => {
+                    if let Some(plan) = &mut self.plan {
+                        plan.give_back(slot);
+                    }
+                }
+                Taken::Group(group, slot) => {
+                    if let Some(g) = self.groups.plans.get_mut(group as usize) {
+                        g.plan.give_back(slot);
+                    }
+                }
+            }
         }
+    }
+
+    /// Keeps the draws made since `checkpoint` and closes it.
+    pub fn commit(&mut self, checkpoint: Checkpoint) {
+        self.journal.commit(checkpoint.taken);
+    }
+
+    /// The filtered draws the budget rule has counted so far (planned mode, see the type
+    /// docs): for reports and tests.
+    pub fn budget_draws(&self) -> Option<f64> {
+        self.budget.map(|b| b.drawn)
     }
 }
 
@@ -472,7 +514,23 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
     }
 }
 
-/// The draw counter of a [`Strategy`] saved by [`Strategy::checkpoint`]: the filtered draws of
-/// the budget rule so far (`None` when there is no such rule).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Checkpoint(Option<f64>);
+/// An open checkpoint of a [`Strategy`] (or a [`Nullable`](super::Nullable) one): where its
+/// recorded draws begin. Close it once, with `restore` or `commit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Mark in the strategy's journal.
+    taken: usize,
+    /// Mark in the journal of planned nulls (set by `Nullable`).
+    pub(super) nulls: usize,
+}
+
+/// A draw that spent part of a plan.
+#[derive(Debug, Clone, Copy)]
+enum Taken {
+    /// A filtered draw counted by the budget rule.
+    Budget,
+    /// A planned use of a slot of the plan over the whole pool.
+    Whole(u32),
+    /// A planned use of a slot of a sub-pool plan: (group, slot).
+    Group(u32, u32),
+}

@@ -12,46 +12,71 @@
 //! ([`ErrorKind::Refused`]) than spun on: 100 attempts cost a
 //! hundred populates, not a stalled run.
 //!
-//! Before each attempt the draw counters of the aggregate type's own reference and
-//! pooled-value distributors are saved ([`Counters`]); after a refusal they are put back, so
-//! the draws made for a refused aggregate are not counted against their law, while the values
-//! they created (which exist, and are reused) are (see
-//! [`Strategy::restore`](crate::distributor::Strategy::restore)). Only the budget rule of
-//! filtered draws counts draws; a plan (over the whole pool, a `same(..)` sub-pool, or a joint
-//! law's combinations) only binds slots, and a slot bound during a refused attempt keeps its
-//! value, which exists.
+//! Before each attempt a checkpoint is opened on every distributor of the aggregate type (its
+//! references, joint laws and pooled values, see [`Counters`]); a refusal gives back what the
+//! attempt's draws spent of their plans — a slot's planned use, a planned null, a draw the
+//! budget rule counted — so that the draws of a refused aggregate are not counted against
+//! their law: a later draw spends them. What the draws created or bound stays (see
+//! [`Strategy::restore`](crate::distributor::Strategy::restore)): a target created for a
+//! refused aggregate is stored, and the slot that made it keeps it. An accepted attempt keeps
+//! its draws, also when an enclosing attempt of the same type (a self-reference) is refused
+//! later.
 
 use super::error::{ErrorKind, FakerError};
 use super::registry::TypeState;
 use crate::distributor::Checkpoint;
 
-/// The distributors' draw counters of one aggregate type, saved before an attempt. Kept in the
-/// type's state between attempts (and taken out during one), so saving allocates nothing once
-/// the vectors have grown.
+/// The checkpoints of one aggregate type's distributors during an attempt. Kept in the
+/// type's state between attempts (and taken out during one), so opening them allocates
+/// nothing once the vectors have grown.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     references: Vec<Checkpoint>,
+    joints: Vec<Checkpoint>,
     values: Vec<Checkpoint>,
 }
 
 impl Counters {
-    /// Saves the draw counters of `state`'s reference and pooled-value distributors.
-    pub(crate) fn save(&mut self, state: &TypeState) {
+    /// Opens a checkpoint on each of `state`'s distributors.
+    pub(crate) fn open(&mut self, state: &mut TypeState) {
         self.references.clear();
-        self.references
-            .extend(state.references.iter().map(|r| r.distributor.checkpoint()));
+        self.references.extend(
+            state
+                .references
+                .iter_mut()
+                .map(|r| r.distributor.checkpoint()),
+        );
+        self.joints.clear();
+        self.joints
+            .extend(state.joints.iter_mut().map(|j| j.law.checkpoint()));
         self.values.clear();
         self.values
-            .extend(state.values.iter().map(|v| v.distributor.checkpoint()));
+            .extend(state.values.iter_mut().map(|v| v.distributor.checkpoint()));
     }
 
-    /// Puts the saved counters back into `state`'s distributors.
-    pub(crate) fn restore(&self, state: &mut TypeState) {
-        for (r, saved) in state.references.iter_mut().zip(&self.references) {
-            r.distributor.restore(*saved);
+    /// Closes the checkpoints, giving back what the attempt's draws spent.
+    pub(crate) fn take_back(&self, state: &mut TypeState) {
+        for (r, &c) in state.references.iter_mut().zip(&self.references) {
+            r.distributor.restore(c);
         }
-        for (v, saved) in state.values.iter_mut().zip(&self.values) {
-            v.distributor.restore(*saved);
+        for (j, &c) in state.joints.iter_mut().zip(&self.joints) {
+            j.law.restore(c);
+        }
+        for (v, &c) in state.values.iter_mut().zip(&self.values) {
+            v.distributor.restore(c);
+        }
+    }
+
+    /// Closes the checkpoints, keeping the attempt's draws.
+    pub(crate) fn keep(&self, state: &mut TypeState) {
+        for (r, &c) in state.references.iter_mut().zip(&self.references) {
+            r.distributor.commit(c);
+        }
+        for (j, &c) in state.joints.iter_mut().zip(&self.joints) {
+            j.law.commit(c);
+        }
+        for (v, &c) in state.values.iter_mut().zip(&self.values) {
+            v.distributor.commit(c);
         }
     }
 }

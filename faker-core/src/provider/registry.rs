@@ -110,8 +110,8 @@ pub(crate) struct TypeState {
     /// Whether the id is made only of references, decided on the first aggregate built or
     /// stored (`None` until then).
     pub(crate) id_of_references: Option<bool>,
-    /// The distributors' counters saved before an attempt, kept here between attempts so that
-    /// saving them allocates nothing (see [`super::refusal::Counters`]).
+    /// The checkpoints of the distributors during an attempt, kept here between attempts so
+    /// that opening them allocates nothing (see [`super::refusal::Counters`]).
     pub(crate) counters: super::refusal::Counters,
     /// File stem of the type in feeds (`books`).
     pub(crate) table: String,

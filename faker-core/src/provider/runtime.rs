@@ -20,12 +20,14 @@
 //! A refusal is only one of *this* aggregate: a target that a reference had to create is
 //! redrawn by its own creation, and what reaches its referrer is that creation's final error.
 //! A refused attempt was never stored, so nothing of it is pooled, mirrored or emitted, and
-//! the draw counters of the type's own distributors are put back (the refused draws are not
-//! counted against their laws). What its draws *created* stays: a tenant created for a
-//! refused book is a valid aggregate of its own, stored, pooled and emitted, and the planned
-//! slot or budget that made it keeps it, so later draws reuse it. Pooled-value positions
-//! (`with = |rng, position|`) and sequences are not put back: a refused attempt leaves a gap
-//! in them, as a rolled-back transaction leaves one in a database sequence.
+//! what its draws spent of the type's own distributors' plans (planned uses of slots, planned
+//! nulls, budget draws) is given back, so the refused draws are not counted against their
+//! laws. What its draws *created* stays: a tenant created for a refused book is a valid
+//! aggregate of its own, stored, pooled and emitted, and the planned slot that made it keeps
+//! it, so a later draw of that slot reuses it. Pooled-value positions (`with = |rng,
+//! position|`) and sequences are not put back: a refused attempt leaves a gap in them, as a
+//! rolled-back transaction leaves one in a database sequence. (An attempt that fails for
+//! another reason gives its draws back the same way.)
 //!
 //! **Ids made only of references.** An aggregate whose every id part is a reference (a
 //! `Route { id: RouteId { origin, dest } }`: one route per pair of airports) names a
@@ -211,8 +213,8 @@ impl Runtime<'_> {
 
     /// Populates an `A`, drawing it again while the domain refuses it, up to the Faker's
     /// bound on attempts (see [`super::refusal`]). A refused attempt leaves nothing of itself
-    /// but what its draws created on the way (see the module docs); the counters of `A`'s
-    /// distributors are put back as they were before it.
+    /// but what its draws created on the way (see the module docs); what its draws spent of
+    /// `A`'s distributors' plans is given back.
     async fn populate<A: Provider>(
         &mut self,
         handle: Handle<A>,
@@ -221,18 +223,20 @@ impl Runtime<'_> {
     ) -> Result<Attempt<A>, FakerError> {
         let at = handle.index();
         // Taken out of the state for the attempts: populating may create another `A` (a
-        // self-reference), which then saves its own counters in a vector of its own.
+        // self-reference), which then keeps its own checkpoints in vectors of its own.
         let mut counters = std::mem::take(&mut self.registry.state_mut(at).counters);
         let mut attempts = 0;
         let outcome = loop {
             attempts += 1;
-            counters.save(self.registry.state(at));
+            counters.open(self.registry.state_mut(at));
             let mut cx = Cx::new(self.reborrow(), at, path, requirements);
             let result = A::populate(&mut cx).await;
             let key_given;
             (path, requirements, key_given) = cx.finish();
+            let state = self.registry.state_mut(at);
             let error = match result {
                 Ok(built) => {
+                    counters.keep(state);
                     break Ok(Attempt {
                         built,
                         path,
@@ -242,11 +246,11 @@ impl Runtime<'_> {
                 }
                 Err(error) => error,
             };
+            // Not stored, whatever the reason: its draws are given back.
+            counters.take_back(state);
             let Some(invariant) = refusal(&error, &path) else {
                 break Err(error);
             };
-            let state = self.registry.state_mut(at);
-            counters.restore(state);
             state.refusals += 1;
             if attempts >= self.attempts.get() {
                 let kind = ErrorKind::Refused {
