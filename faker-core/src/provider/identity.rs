@@ -16,15 +16,26 @@ use super::registry::TypeState;
 use super::traits::Provider;
 
 /// Whether `A`'s id is made only of references, computed from `aggregate` the first time and
-/// cached in `state`.
+/// cached in `state` (asked on every creation, so the cached answer is inlined).
+#[inline]
 pub(crate) fn id_of_references<A: Provider>(
     state: &mut TypeState,
     aggregate: &A,
     path: &str,
 ) -> Result<bool, FakerError> {
-    if let Some(known) = state.id_of_references {
-        return Ok(known);
+    match state.id_of_references {
+        Some(known) => Ok(known),
+        None => decide(state, aggregate, path),
     }
+}
+
+/// [`id_of_references`] on the first aggregate of the type.
+#[cold]
+fn decide<A: Provider>(
+    state: &mut TypeState,
+    aggregate: &A,
+    path: &str,
+) -> Result<bool, FakerError> {
     let id = serde_json::to_value(aggregate.id())
         .map_err(|e| FakerError::new(path, ErrorKind::Export(e)))?;
     let mut leaves = Vec::new();

@@ -152,10 +152,13 @@ impl Runtime<'_> {
             } = self.populate::<A>(handle, requirements, path).await?;
             // An id made only of references names one combination of targets: when it is
             // stored already, that aggregate is the one asked for (see the module docs).
-            if let Some(existing) = self.stored_with_id(handle, &built, &path).await? {
-                self.check(handle, &existing, requirements.iter(), &path)?;
-                self.registry.state_mut(handle.index()).reused += 1;
-                return Ok(existing);
+            let state = self.registry.state_mut(handle.index());
+            if id_of_references(state, &built, &path)? {
+                if let Some(existing) = self.stored_with_id(handle, &built).await? {
+                    self.check(handle, &existing, requirements.iter(), &path)?;
+                    self.registry.state_mut(handle.index()).reused += 1;
+                    return Ok(existing);
+                }
             }
             // Check first: every requirement but those on a key the repository assigns on
             // insert, which only exists after it (see the module docs).
@@ -265,18 +268,14 @@ impl Runtime<'_> {
         outcome
     }
 
-    /// The stored `A` with `built`'s id, when `A`'s id is made only of references and that id
-    /// is in `A`'s pool. A repository that keeps no states (keys only, when streaming) cannot
-    /// give it back: `built` stands for it then, having the same id.
+    /// The stored `A` with `built`'s id (an id made only of references), when that id is in
+    /// `A`'s pool. A repository that keeps no states (keys only, when streaming) cannot give it
+    /// back: `built` stands for it then, having the same id.
     async fn stored_with_id<A: Provider>(
         &mut self,
         handle: Handle<A>,
         built: &A,
-        path: &str,
     ) -> Result<Option<A>, FakerError> {
-        if !id_of_references(self.registry.state_mut(handle.index()), built, path)? {
-            return Ok(None);
-        }
         let id = built.id();
         if self.registry.slot(handle).pool.position_of(&id).is_none() {
             return Ok(None);
