@@ -67,6 +67,9 @@ pub(crate) struct JointState {
     pub(crate) law: JointLaw,
     pub(crate) members: Vec<usize>,
     pub(crate) differ: Vec<(usize, usize)>,
+    /// Pool positions below this are held by some slot of a member (see
+    /// `Cx::shared_slot_value`).
+    pub(crate) free_from: usize,
 }
 
 /// Resolves every reference's `differ(..)` to reference indices and builds the joint laws;
@@ -163,9 +166,10 @@ pub(crate) fn resolve(
         }
         states.push(JointState {
             decl,
-            law: JointLaw::new(strategy.inner().clone()),
+            law: JointLaw::new(strategy.inner().clone(), members.len()),
             members,
             differ,
+            free_from: 0,
         });
     }
     Ok(states)
