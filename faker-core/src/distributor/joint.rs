@@ -288,7 +288,8 @@ fn assign(combinations: &Plan, plans: &[&Plan], differ: &[(usize, usize)]) -> Ve
                 break;
             }
             if fallback.is_none()
-                && let Some(s) = deficits[last].find(LAST_MEMBER_TRIES, |s| !clash(&chosen, last, s))
+                && let Some(s) =
+                    deficits[last].find(LAST_MEMBER_TRIES, |s| !clash(&chosen, last, s))
             {
                 chosen.push(s);
                 fallback = Some(chosen);
@@ -346,7 +347,10 @@ mod tests {
         let heaviest = pairs.share_of(0) * draws as f64;
         for (slot, &got) in origin_counts.iter().enumerate() {
             let want = plans[0].share_of(slot) * draws as f64;
-            assert!((got - want).abs() <= heaviest, "slot {slot}: {got} for {want}");
+            assert!(
+                (got - want).abs() <= heaviest,
+                "slot {slot}: {got} for {want}"
+            );
         }
     }
 }

@@ -306,7 +306,9 @@ fn slot_probabilities(law: &PlannedLaw, d: usize) -> Vec<f64> {
 
 /// `D = N / mean` slots, at least one and at most one per draw.
 pub(crate) fn slot_count(mean: Mean, draws: u64) -> Result<usize, ParamError> {
-    let slots = (draws as f64 / mean.get()).round().clamp(1.0, draws.max(1) as f64);
+    let slots = (draws as f64 / mean.get())
+        .round()
+        .clamp(1.0, draws.max(1) as f64);
     if slots > MAX_SLOTS as f64 {
         return Err(ParamError::PlanTooLarge {
             draws,

@@ -304,8 +304,8 @@ impl Registry {
                 joint: None,
             });
         }
-        let joints = relation::resolve(&mut refs, joints)
-            .map_err(|e| FakerError::new(A::NAME, e.into()))?;
+        let joints =
+            relation::resolve(&mut refs, joints).map_err(|e| FakerError::new(A::NAME, e.into()))?;
         let children = children
             .into_iter()
             .map(|c| {

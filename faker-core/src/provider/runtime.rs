@@ -180,7 +180,9 @@ impl Runtime<'_> {
         path: String,
     ) -> BoxFuture<'_, Result<usize, FakerError>> {
         Box::pin(async move {
-            let created: T = runtime.create_with::<T>(Requirements::none(), path.clone()).await?;
+            let created: T = runtime
+                .create_with::<T>(Requirements::none(), path.clone())
+                .await?;
             let id = created.id();
             let handle = runtime.registry.register::<T>()?;
             // `create_with` pooled it (targets of references are always pooled); insert

@@ -117,12 +117,12 @@ impl<'f> Cx<'f> {
                         .iter()
                         .any(|&o| plan_of(o).is_some_and(|plan| plan.is_bound(p)))
                 };
-                let mut from = state.joints[joint].free_from;
+                let mut from = state.joints[joint].free_from[m];
                 while from < len && held_by_any(from) {
                     from += 1;
                 }
                 let free = (from..len).find(|&p| !held_by_any(p) && !fresh.contains(&p));
-                self.runtime.registry.state_mut(ty).joints[joint].free_from = from;
+                self.runtime.registry.state_mut(ty).joints[joint].free_from[m] = from;
                 free
             }
         };
@@ -206,7 +206,10 @@ impl<'f> Cx<'f> {
         let position = create(self.runtime.reborrow(), path).await?;
         let state = self.runtime.registry.state_mut(self.ty);
         let target = state.references[r].decl.target_type;
-        state.references[r].distributor.inner_mut().bind(ticket, position);
+        state.references[r]
+            .distributor
+            .inner_mut()
+            .bind(ticket, position);
         if let Some(view) = self.runtime.registry.views().index_of(target) {
             self.fresh.push((view, position));
         }
