@@ -121,7 +121,8 @@ impl Nullable<super::Strategy> {
 impl<D: Plannable> Plannable for Nullable<D> {
     fn plan(&mut self, draws: u64) -> Result<(), ParamError> {
         let non_null = (draws as f64 * (1.0 - self.null_weight.get())).round() as u64;
-        self.planned = (!self.null_weight.is_never()).then_some((draws - non_null.min(draws), draws));
+        self.planned =
+            (!self.null_weight.is_never()).then_some((draws - non_null.min(draws), draws));
         self.inner.plan(non_null)
     }
 

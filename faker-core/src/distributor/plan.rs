@@ -170,9 +170,9 @@ impl Plan {
         (self.last != EMPTY).then_some(self.last as usize)
     }
 
-    /// The pool position `slot` holds, when bound.
+    /// The pool position `slot` holds, when bound (`None` too for a slot beyond the plan).
     pub(crate) fn held(&self, slot: usize) -> Option<usize> {
-        let held = self.slots[slot];
+        let held = *self.slots.get(slot)?;
         (held != EMPTY).then_some(held as usize)
     }
 
@@ -269,7 +269,8 @@ impl Plan {
         }
     }
 
-    fn bind(&mut self, slot: usize, position: usize) {
+    /// Binds `slot` to the value at pool `position` (which no slot of this plan holds).
+    pub(crate) fn bind(&mut self, slot: usize, position: usize) {
         // Positions beyond u32 cannot occur: MAX_SLOTS bounds the bound values.
         self.slots[slot] = position as u32;
         match &mut self.bound {
@@ -286,7 +287,8 @@ impl Plan {
         }
     }
 
-    fn is_bound(&self, position: usize) -> bool {
+    /// Whether some slot of this plan holds the value at pool `position`.
+    pub(crate) fn is_bound(&self, position: usize) -> bool {
         match &self.bound {
             BoundSet::Bits(bits) => bits
                 .get(position / 64)
@@ -325,7 +327,9 @@ fn slot_probabilities(law: &PlannedLaw, d: usize) -> Vec<f64> {
 
 /// `D = N / mean` slots, at least one and at most one per draw.
 pub(crate) fn slot_count(mean: Mean, draws: u64) -> Result<usize, ParamError> {
-    let slots = (draws as f64 / mean.get()).round().clamp(1.0, draws.max(1) as f64);
+    let slots = (draws as f64 / mean.get())
+        .round()
+        .clamp(1.0, draws.max(1) as f64);
     if slots > MAX_SLOTS as f64 {
         return Err(ParamError::PlanTooLarge {
             draws,

@@ -520,7 +520,8 @@ impl<V: Hash + Eq> ManyToOne<V> for Strategy {
 pub struct Checkpoint {
     /// Mark in the strategy's journal.
     taken: usize,
-    /// Mark in the journal of planned nulls (set by `Nullable`).
+    /// Mark in the journal of the wrapper: planned nulls (`Nullable`), planned combination
+    /// uses (a joint law).
     pub(super) nulls: usize,
 }
 

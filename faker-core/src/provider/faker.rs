@@ -277,7 +277,7 @@ impl Faker {
                 .collect();
             joint
                 .law
-                .plan(n, &plans)
+                .plan(n, &plans, &joint.differ)
                 .map_err(|e| FakerError::new(path(), e.into()))?;
         }
         for warning in plan_warning::warnings(&self.registry, at, n) {

@@ -12,8 +12,8 @@
 use std::fmt;
 
 use super::registry::{Registry, TypeState};
-use crate::distributor::Plannable;
 use super::view::TypeIndex;
+use crate::distributor::Plannable;
 
 /// A configured parameter the plan cannot honour, and what will be achieved instead.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,9 +190,11 @@ pub(crate) fn warnings(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<Pl
         };
         let target_state: &TypeState = registry.state(target_at);
         let owner_field = format!("{}.{}", target_state.id_field, same.in_reference);
-        let Some(own_law) = target_state.references.iter().find(|r| {
-            r.decl.field == owner_field && r.decl.target_type == source.decl.target_type
-        }) else {
+        let Some(own_law) = target_state
+            .references
+            .iter()
+            .find(|r| r.decl.field == owner_field && r.decl.target_type == source.decl.target_type)
+        else {
             continue;
         };
         let per_owner = own_law.distributor.inner().mean().get();

@@ -67,6 +67,9 @@ pub(crate) struct JointState {
     pub(crate) law: JointLaw,
     pub(crate) members: Vec<usize>,
     pub(crate) differ: Vec<(usize, usize)>,
+    /// Per member: its target's pool positions below this are held by a slot of a member of
+    /// that type (see `Cx::joint_slot`).
+    pub(crate) free_from: Vec<usize>,
 }
 
 /// Resolves every reference's `differ(..)` to reference indices and builds the joint laws;
@@ -161,11 +164,13 @@ pub(crate) fn resolve(
                 fields: decl.fields.clone(),
             });
         }
+        let free_from = vec![0; members.len()];
         states.push(JointState {
             decl,
-            law: JointLaw::new(strategy.inner().clone()),
+            law: JointLaw::new(strategy.inner().clone(), members.len()),
             members,
             differ,
+            free_from,
         });
     }
     Ok(states)

@@ -9,7 +9,6 @@
 
 use super::Cx;
 use crate::distributor::joint::{Combination, JointDraw};
-use crate::distributor::plan::{Candidates, PlannedDraw};
 use crate::distributor::{Avoid, Draw, Ticket};
 use crate::provider::error::FakerError;
 use crate::provider::registry::Handle;
@@ -42,109 +41,25 @@ impl<'f> Cx<'f> {
     }
 
     /// Draws a combination of joint law `joint`: an existing one, or a new one whose members
-    /// are chosen by the law (planned) or drawn by their own distributors (dynamic), and made
-    /// now where they do not exist yet.
+    /// are the slots the plan assigned (planned) or drawn by their own distributors (dynamic),
+    /// made now where they do not exist yet.
     async fn draw_joint(&mut self, joint: usize) -> Result<Combination, FakerError> {
         let ty = self.ty;
         let draw = self.runtime.registry.state_mut(ty).joints[joint]
             .law
             .draw(self.runtime.rng);
-        let (ticket, share) = match draw {
+        let (ticket, slots) = match draw {
             JointDraw::Reuse(combination) => return Ok(combination),
-            JointDraw::Create(ticket, share) => (ticket, share),
+            JointDraw::Create(ticket, slots) => (ticket, slots),
         };
-        let state = self.runtime.registry.state_mut(ty);
+        let state = self.runtime.registry.state(ty);
         let members = state.joints[joint].members.clone();
         let differ = state.joints[joint].differ.clone();
-        // Planned: the member slots with the largest deficits (see `JointLaw::choose`).
-        let slots = match share {
-            Some(share) => {
-                let references = &state.references;
-                let plans: Option<Vec<_>> = members
-                    .iter()
-                    .map(|&r| references[r].distributor.inner().slot_plan())
-                    .collect();
-                match plans {
-                    Some(plans) => Some(state.joints[joint].law.choose(share, &plans, &differ)),
-                    None => None,
-                }
-            }
-            None => None,
-        };
-        // Held member slots are known values; resolve the others avoiding them.
-        let mut values: Vec<Option<usize>> = match &slots {
-            Some(slots) => members
-                .iter()
-                .zip(slots)
-                .map(|(&r, &s)| {
-                    state.references[r]
-                        .distributor
-                        .inner()
-                        .slot_plan()
-                        .and_then(|p| p.held(s))
-                })
-                .collect(),
-            None => vec![None; members.len()],
-        };
+        let mut values: Vec<Option<usize>> = vec![None; members.len()];
         for m in 0..members.len() {
-            if values[m].is_some() {
-                continue;
-            }
-            let r = members[m];
-            let state = self.runtime.registry.state(ty);
-            let decl = &state.references[r].decl;
-            let target = decl.target_type;
-            // Partners this member must differ from, and values made for siblings of the
-            // same type in this aggregate (its partners included).
-            let taken: Vec<usize> = differ
-                .iter()
-                .filter_map(|&(a, b)| match (a == m, b == m) {
-                    (true, _) => values[b],
-                    (_, true) => values[a],
-                    _ => None,
-                })
-                .collect();
-            let view = self.runtime.registry.views().index_of(target);
-            let mut fresh: Vec<usize> = self
-                .fresh
-                .iter()
-                .filter(|(t, _)| Some(*t) == view)
-                .map(|&(_, p)| p)
-                .collect();
-            fresh.extend(
-                members
-                    .iter()
-                    .zip(&values)
-                    .filter(|&(&o, v)| v.is_some() && state.references[o].decl.target_type == target)
-                    .filter_map(|(_, v)| *v),
-            );
-            let avoid = Avoid {
-                values: &taken,
-                fresh: &fresh,
-            };
-            let len = (decl.pool_len)(self.runtime.registry);
-            let create = decl.create;
-            let path = self.field_path(&decl.field);
-            let distributor = &mut self.runtime.registry.state_mut(ty).references[r]
-                .distributor
-                .inner_mut();
-            let drawn = match (&slots, distributor.slot_plan_mut()) {
-                (Some(slots), Some(plan)) => match plan.take(slots[m], Candidates::All(len), avoid)
-                {
-                    PlannedDraw::Bound(position) => Draw::Reuse(position),
-                    PlannedDraw::Create(ticket) => Draw::Create(ticket),
-                },
-                _ => distributor.draw_among(len, avoid, self.runtime.rng),
-            };
-            let position = match drawn {
-                Draw::Reuse(position) => position,
-                Draw::Create(ticket) => self.create_member(r, ticket, create, path).await?,
-                // `draw_among` gives no nulls (they are `Nullable`'s, and joint members have
-                // no null_weight): create, as an unplanned draw would.
-                Draw::Null => {
-                    self.create_member(r, Ticket::unplanned(), create, path)
-                        .await?
-                }
+            let position = match &slots {
+                Some(slots) => self.joint_slot(joint, &members, m, slots[m]).await?,
+                None => self.joint_dynamic(&members, &differ, &values, m).await?,
             };
             values[m] = Some(position);
         }
@@ -158,6 +73,128 @@ impl<'f> Cx<'f> {
         Ok(combination)
     }
 
+    /// The value of planned slot `slot` of member `m`. Members that refer to the same type
+    /// share their slot numbering (see [`crate::distributor::joint`]): a slot one of them
+    /// holds is the value of that slot for all; a slot none holds takes a pool value none of
+    /// them holds (and that was not just made for a sibling), or a new one.
+    async fn joint_slot(
+        &mut self,
+        joint: usize,
+        members: &[usize],
+        m: usize,
+        slot: usize,
+    ) -> Result<usize, FakerError> {
+        let ty = self.ty;
+        let state = self.runtime.registry.state(ty);
+        let r = members[m];
+        let target = state.references[r].decl.target_type;
+        let peers: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&o| state.references[o].decl.target_type == target)
+            .collect();
+        let plan_of = |o: usize| state.references[o].distributor.inner().slot_plan();
+        let held = peers
+            .iter()
+            .find_map(|&o| plan_of(o).and_then(|p| p.held(slot)));
+        let view = self.runtime.registry.views().index_of(target);
+        let fresh: Vec<usize> = self
+            .fresh
+            .iter()
+            .filter(|(t, _)| Some(*t) == view)
+            .map(|&(_, p)| p)
+            .collect();
+        let decl = &state.references[r].decl;
+        let (create, path) = (decl.create, self.field_path(&decl.field));
+        let position = match held {
+            Some(position) => Some(position),
+            None => {
+                // A value no member's slot holds: scan from the first position some slot may
+                // not hold yet (everything below is held by a member).
+                let len = (decl.pool_len)(self.runtime.registry);
+                let held_by_any = |p: usize| {
+                    peers
+                        .iter()
+                        .any(|&o| plan_of(o).is_some_and(|plan| plan.is_bound(p)))
+                };
+                let mut from = state.joints[joint].free_from[m];
+                while from < len && held_by_any(from) {
+                    from += 1;
+                }
+                let free = (from..len).find(|&p| !held_by_any(p) && !fresh.contains(&p));
+                self.runtime.registry.state_mut(ty).joints[joint].free_from[m] = from;
+                free
+            }
+        };
+        let (position, created) = match position {
+            Some(position) => (position, false),
+            None => (create(self.runtime.reborrow(), path).await?, true),
+        };
+        let state = self.runtime.registry.state_mut(ty);
+        if let Some(plan) = state.references[r].distributor.inner_mut().slot_plan_mut()
+            && plan.held(slot).is_none()
+            && slot < plan.slots()
+        {
+            plan.bind(slot, position);
+        }
+        if created && let Some(view) = view {
+            // Siblings must not take a value made for this aggregate as a free one.
+            self.fresh.push((view, position));
+        }
+        Ok(position)
+    }
+
+    /// A member of a new combination in dynamic mode: drawn by its own distributor, avoiding
+    /// the members it must differ from and the values made for siblings of its type.
+    async fn joint_dynamic(
+        &mut self,
+        members: &[usize],
+        differ: &[(usize, usize)],
+        values: &[Option<usize>],
+        m: usize,
+    ) -> Result<usize, FakerError> {
+        let ty = self.ty;
+        let r = members[m];
+        let state = self.runtime.registry.state(ty);
+        let decl = &state.references[r].decl;
+        let target = decl.target_type;
+        let taken: Vec<usize> = differ
+            .iter()
+            .filter_map(|&(a, b)| match (a == m, b == m) {
+                (true, _) => values[b],
+                (_, true) => values[a],
+                _ => None,
+            })
+            .collect();
+        let view = self.runtime.registry.views().index_of(target);
+        let fresh: Vec<usize> = self
+            .fresh
+            .iter()
+            .filter(|(t, _)| Some(*t) == view)
+            .map(|&(_, p)| p)
+            .collect();
+        let avoid = Avoid {
+            values: &taken,
+            fresh: &fresh,
+        };
+        let len = (decl.pool_len)(self.runtime.registry);
+        let (create, path) = (decl.create, self.field_path(&decl.field));
+        let drawn = self.runtime.registry.state_mut(ty).references[r]
+            .distributor
+            .inner_mut()
+            .draw_among(len, avoid, self.runtime.rng);
+        match drawn {
+            Draw::Reuse(position) => Ok(position),
+            Draw::Create(ticket) => self.create_member(r, ticket, create, path).await,
+            // `draw_among` gives no nulls (they are `Nullable`'s, and joint members have no
+            // null_weight): create, as an unplanned draw would.
+            Draw::Null => {
+                self.create_member(r, Ticket::unplanned(), create, path)
+                    .await
+            }
+        }
+    }
+
     /// Creates the value of member reference `r` for `ticket` and binds it.
     async fn create_member(
         &mut self,
@@ -169,7 +206,10 @@ impl<'f> Cx<'f> {
         let position = create(self.runtime.reborrow(), path).await?;
         let state = self.runtime.registry.state_mut(self.ty);
         let target = state.references[r].decl.target_type;
-        state.references[r].distributor.inner_mut().bind(ticket, position);
+        state.references[r]
+            .distributor
+            .inner_mut()
+            .bind(ticket, position);
         if let Some(view) = self.runtime.registry.views().index_of(target) {
             self.fresh.push((view, position));
         }
