@@ -221,7 +221,7 @@ async fn refused_orders_are_drawn_again_and_leave_nothing() {
     // A planned reference spends exact counts: round(N · 0.1) nulls and, over the other
     // draws, N·0.9/2 customers used exactly twice each. That holds on the stored orders only
     // because the draws of refused orders were given back: a refused order's planned null or
-    // customer use would otherwise be spent on nothing (about 1 100 of them), leaving
+    // customer use would otherwise be spent on nothing (about 1 000 of them), leaving
     // customers with one order and fewer nulls.
     let nulls = orders.iter().filter(|o| o.customer.is_none()).count();
     assert_eq!(nulls as u64, ORDERS / 10);
@@ -478,7 +478,7 @@ async fn a_route_of_two_airports_is_created_once_and_reused() {
     let reused = faker.reused::<Route>();
     eprintln!("{created} routes created, {reused} creations reused a stored route");
     // About 1 000 route creations (3 000 flights, mean 3), each side drawing its airport with
-    // mean 40, so a few dozen airports: many creations meet a stored pair (298 with this
+    // mean 40, so a few dozen airports: many creations meet a stored pair (384 with this
     // seed).
     assert!(reused > 100, "{reused}");
     let routes = faker.in_memory::<Route>().expect("in memory");
