@@ -4,6 +4,10 @@
 mod common;
 // In its own file (a module of this test binary, not a test binary of its own), so that this
 // file stays one subject.
+#[path = "providers/refusals.rs"]
+mod refusals;
+#[path = "providers/relations.rs"]
+mod relations;
 #[path = "providers/serde_names.rs"]
 mod serde_names;
 

@@ -9,6 +9,10 @@
 //! - [`by_hand`]: the same bookstore with providers written by hand, the reference the derive
 //!   must agree with (the root's `tests/bookstore.rs` checks both give the same dataset).
 //!
+//! - [`airline`]: flights of airlines between airports, the worked example of relations between
+//!   references (differ, joint law, ownership, a nullable composite reference, refusals); its
+//!   source is `examples/airline/domain.rs`.
+//!
 //! - [`integer_auto_key!`]: the `Provider` items every hand-written aggregate with an `id: i64`
 //!   assigned by its repository repeats (`auto_key`, `id`, `assign_key`).
 //!
@@ -16,6 +20,8 @@
 //! aggregates, faker-pg's bulk `Parent`/`Child` with their CSV edge cases); they take their key
 //! handling from [`integer_auto_key!`].
 
+#[path = "../../examples/airline/domain.rs"]
+pub mod airline;
 #[path = "../../examples/bookstore/domain.rs"]
 pub mod bookstore;
 pub mod by_hand;

@@ -297,8 +297,8 @@ fn assign(combinations: &Plan, plans: &[&Plan], differ: &[(usize, usize)]) -> Ve
         let mut fallback: Option<Vec<usize>> = None;
         for first in deficits[0].top(FIRST_MEMBER_TRIES) {
             let mut chosen = vec![first];
-            for m in 1..k.saturating_sub(1) {
-                match deficits[m].find(LAST_MEMBER_TRIES, |s| !clash(&chosen, m, s)) {
+            for (m, member) in deficits.iter_mut().enumerate().take(k - 1).skip(1) {
+                match member.find(LAST_MEMBER_TRIES, |s| !clash(&chosen, m, s)) {
                     Some(s) => chosen.push(s),
                     None => break,
                 }

@@ -79,9 +79,6 @@ pub struct Strategy {
     groups: Groups,
     /// What the last draw went through, for [`Strategy::last_share`].
     last: Last,
-    /// Slots bound in a store shared with other generators: no group plans (they would bind
-    /// values locally that other generators do not know of).
-    shared: bool,
     /// The mean inside sub-pools large enough for it (see [`Strategy::set_group_mean`]).
     group_mean: Option<f64>,
     /// Draws to give back if their aggregate is refused (see [`Strategy::checkpoint`]).
@@ -160,7 +157,6 @@ impl Strategy {
             budget: None,
             groups: Groups::default(),
             last: Last::Unplanned,
-            shared: false,
             group_mean: None,
             journal: Journal::default(),
         }
@@ -183,7 +179,6 @@ impl Strategy {
         if let Some(plan) = &mut self.plan {
             plan.without_absorbing();
         }
-        self.shared = true;
     }
 
     /// The number of distinct values a planned strategy aims at (`draws / mean`).
@@ -386,12 +381,10 @@ impl Strategy {
     }
 
     /// The index of `filter`'s group plan, made on the group's first draw, when this strategy
-    /// is planned, not shared, and the group's share is known.
+    /// is planned and the group's share is known. Group plans are this generator's own: with a pool shared between processes, each plans its groups for the whole target (the same approximation the budget rule makes).
     fn group<V, F: Filter<V> + ?Sized>(&mut self, filter: &F, share: Option<f64>) -> Option<u32> {
         let (share, budget) = (share?, self.budget?);
-        if self.plan.is_none() || self.shared {
-            return None;
-        }
+        self.plan.as_ref()?;
         // One reference filters by one constraint, so the group alone names the sub-pool.
         let key = filter.partition().map_or(filter.key(), |p| p.group);
         if let Some(&group) = self.groups.index.get(key) {
