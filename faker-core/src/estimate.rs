@@ -47,7 +47,9 @@ impl SkewFit {
             return None;
         }
         let (slope, r2) = if flat { (0.0, 1.0) } else { (slope?, r2?) };
-        let skew = if slope > -1.0 {
+        // A slope within rounding of -1 (the server's regression gives -0.9999999999999999 for
+        // an exact -1) is as steep as any skew: infinite, not 2^53.
+        let skew = if slope > -1.0 + 1e-9 {
             1.0 / (1.0 + slope)
         } else {
             f64::INFINITY
@@ -185,6 +187,14 @@ fn fit_sorted(sorted_desc: &[u64]) -> Option<SkewFit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slope_within_rounding_of_minus_one_is_an_infinite_skew() {
+        let fit = SkewFit::from_regression(Some(-0.9999999999999999), Some(1.0), 3, false);
+        assert_eq!(fit.map(|f| f.skew), Some(f64::INFINITY));
+        let fit = SkewFit::from_regression(Some(-0.5), Some(1.0), 3, false);
+        assert_eq!(fit.map(|f| f.skew), Some(2.0));
+    }
 
     #[test]
     fn ntile_matches_postgres_bucket_sizes() {

@@ -175,3 +175,178 @@ pub(crate) fn resolve(
     }
     Ok(states)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Schemas written by hand (the derive rejects the same mistakes at compile time): every
+    //! relation the runtime cannot honour is a typed error with the aggregate's name, when the
+    //! type is first used.
+
+    use serde::Serialize;
+
+    use super::RelationError;
+    use crate::distributor::DistributorConfig;
+    use crate::provider::{Cx, ErrorKind, Faker, FakerError, Provider, Schema};
+
+    #[derive(Debug, Clone, Serialize)]
+    struct Place {
+        id: u64,
+    }
+
+    impl Provider for Place {
+        type Id = u64;
+        const NAME: &'static str = "Place";
+        fn id(&self) -> u64 {
+            self.id
+        }
+        async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+            Ok(Place {
+                id: cx.sequence("id").await?,
+            })
+        }
+    }
+
+    #[derive(Debug, Clone, Serialize)]
+    struct Other {
+        id: u64,
+    }
+
+    impl Provider for Other {
+        type Id = u64;
+        const NAME: &'static str = "Other";
+        fn id(&self) -> u64 {
+            self.id
+        }
+        async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+            Ok(Other {
+                id: cx.sequence("id").await?,
+            })
+        }
+    }
+
+    /// A trip whose schema each test writes (a thread-local, since `schema()` takes nothing).
+    #[derive(Debug, Clone, Serialize)]
+    struct Trip {
+        id: u64,
+    }
+
+    thread_local! {
+        static SCHEMA: std::cell::RefCell<Option<fn() -> Schema>> = const { std::cell::RefCell::new(None) };
+    }
+
+    impl Provider for Trip {
+        type Id = u64;
+        const NAME: &'static str = "Trip";
+        fn id(&self) -> u64 {
+            self.id
+        }
+        fn schema() -> Schema {
+            SCHEMA.with(|s| s.borrow().map(|f| f()).unwrap_or_default())
+        }
+        async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+            Ok(Trip {
+                id: cx.sequence("id").await?,
+            })
+        }
+    }
+
+    fn mean(m: f64) -> DistributorConfig {
+        DistributorConfig {
+            mean: Some(m),
+            ..Default::default()
+        }
+    }
+
+    async fn error_of(schema: fn() -> Schema) -> RelationError {
+        SCHEMA.with(|s| *s.borrow_mut() = Some(schema));
+        let mut faker = Faker::new(1);
+        let err = faker.create::<Trip>().await.unwrap_err();
+        assert_eq!(err.path, "Trip");
+        match err.kind {
+            ErrorKind::Relation(e) => e,
+            other => panic!("not a relation error: {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_relation_mistake_is_a_typed_error() {
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("to", mean(5.0))
+                .differ("from")
+                .reference::<Place>("from", mean(5.0))
+        })
+        .await;
+        assert!(matches!(e, RelationError::DifferUnknown { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Other>("from", mean(5.0))
+                .reference::<Place>("to", mean(5.0))
+                .differ("from")
+        })
+        .await;
+        assert!(matches!(e, RelationError::DifferOtherTarget { .. }), "{e}");
+        assert!(e.to_string().contains("compares values of one type"), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .joint(&["from"], mean(2.0))
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointTooFew { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .joint(&["from", "nowhere"], mean(2.0))
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointNotReference { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .reference::<Place>("to", mean(5.0))
+                .joint(&["from", "to"], mean(2.0))
+                .joint(&["to", "from"], mean(2.0))
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointTwice { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .reference::<Place>("to", mean(5.0))
+                .joint(
+                    &["from", "to"],
+                    DistributorConfig {
+                        mean: Some(2.0),
+                        null_weight: Some(0.1),
+                        ..Default::default()
+                    },
+                )
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointNullWeight { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .reference::<Place>("to", mean(5.0))
+                .joint(&["from", "to"], mean(0.5))
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointParam { .. }), "{e}");
+        let e = error_of(|| {
+            Schema::new()
+                .reference::<Place>("from", mean(5.0))
+                .reference::<Place>(
+                    "to",
+                    DistributorConfig {
+                        mean: Some(5.0),
+                        null_weight: Some(0.5),
+                        ..Default::default()
+                    },
+                )
+                .joint(&["from", "to"], mean(2.0))
+        })
+        .await;
+        assert!(matches!(e, RelationError::JointMember { .. }), "{e}");
+    }
+}
