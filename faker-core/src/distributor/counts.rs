@@ -4,23 +4,52 @@ use std::collections::BinaryHeap;
 
 use rand::{Rng, RngExt};
 
+use super::alias::AliasTable;
+
 /// The planned uses of every slot — `N · p_i` rounded by largest remainder so that they sum
-/// to `N`, at least one each — and the uses not drawn yet, in a Fenwick tree so that a draw
-/// without replacement costs `O(log D)`.
+/// to `N`, at least one each — and the uses not drawn yet, drawn without replacement.
 ///
 /// Drawing without replacement from exact counts makes the achieved figures *equal* the
 /// planned ones once the `N` draws are done: exactly `D` distinct values, each with its count,
 /// so the shares by rank are the law's, at any mean (independent draws only match them in
 /// expectation, and at low means the values never hit take their share with them).
+///
+/// Two ways to hold the uses left, chosen by size: up to [`SEQUENCE_LIMIT`] draws, every use
+/// as one entry of a sequence that is shuffled as it is drawn (a Fisher–Yates step per draw,
+/// O(1), 4 bytes per planned draw); beyond, the counts left per slot with an alias table for
+/// proposals (see [`Left::Alias`]; O(1) expected, 16 bytes per slot). The limit keeps the
+/// sequence within a core's cache: a shuffled draw touches a random entry, and over millions
+/// of entries each draw would be a cache miss.
 #[derive(Debug, Clone)]
 pub(crate) struct Counts {
     planned: Vec<u32>,
     total: u64,
-    /// 1-based Fenwick tree over the uses left per slot.
-    tree: Vec<u64>,
-    left: u64,
-    /// The highest power of two not above the slot count (the descent's first step).
-    top: usize,
+    left: Left,
+}
+
+/// Plans of up to this many draws keep one entry per use (256 KiB at the limit).
+const SEQUENCE_LIMIT: u64 = 1 << 16;
+
+#[derive(Debug, Clone)]
+enum Left {
+    /// A single slot: only the number of uses left (every draw is that slot).
+    One { left: u64 },
+    /// Uses `[drawn..]` are left, in no particular order; `[..drawn]` are spent.
+    Sequence { uses: Vec<u32>, drawn: usize },
+    /// The uses left per slot, drawn by rejection from an alias table over the uses left at
+    /// the last rebuild: propose slot `i` with probability ∝ `base_i`, keep it with
+    /// probability `left_i / base_i` — exactly ∝ `left_i`. The table is rebuilt when half the
+    /// uses it was built for are spent, so a draw takes at most two proposals on average, each
+    /// one random number and two table reads (a Fenwick tree would take a dozen dependent reads
+    /// per draw, each a likely cache miss).
+    Alias {
+        table: AliasTable,
+        base: Vec<u32>,
+        left_per_slot: Vec<u32>,
+        left: u64,
+        /// Uses left when the table was built.
+        built_for: u64,
+    },
 }
 
 impl Counts {
@@ -28,23 +57,28 @@ impl Counts {
     /// `draws >= probabilities.len()`, so that every slot gets one use).
     pub(crate) fn new(probabilities: &[f64], draws: u64) -> Counts {
         let planned = planned_counts(probabilities, draws);
-        let d = planned.len();
-        let mut tree = vec![0u64; d + 1];
-        for (i, &c) in planned.iter().enumerate() {
-            tree[i + 1] += u64::from(c);
-            let parent = (i + 1) + ((i + 1) & (i + 1).wrapping_neg());
-            if parent <= d {
-                tree[parent] += tree[i + 1];
+        let total: u64 = planned.iter().map(|&c| u64::from(c)).sum();
+        let left = if planned.len() == 1 {
+            Left::One { left: total }
+        } else if total <= SEQUENCE_LIMIT {
+            let mut uses = Vec::with_capacity(total as usize);
+            for (slot, &c) in planned.iter().enumerate() {
+                uses.extend(std::iter::repeat_n(slot as u32, c as usize));
             }
-        }
-        let total = planned.iter().map(|&c| u64::from(c)).sum();
-        let top = if d == 0 { 0 } else { 1 << d.ilog2() };
+            Left::Sequence { uses, drawn: 0 }
+        } else {
+            Left::Alias {
+                table: alias_of(&planned),
+                base: planned.clone(),
+                left_per_slot: planned.clone(),
+                left: total,
+                built_for: total,
+            }
+        };
         Counts {
             planned,
             total,
-            tree,
-            left: total,
-            top,
+            left,
         }
     }
 
@@ -55,38 +89,92 @@ impl Counts {
 
     /// A slot, with probability proportional to its uses left (one of them is used); `None`
     /// once the planned draws are all done.
+    #[inline]
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<usize> {
-        if self.left == 0 {
-            return None;
-        }
-        let mut u = rng.random_range(0..self.left);
-        // Descend to the last position whose prefix sum is <= u: the slot after it holds u.
-        let (mut at, mut step) = (0usize, self.top);
-        while step > 0 {
-            let next = at + step;
-            if next < self.tree.len() && self.tree[next] <= u {
-                u -= self.tree[next];
-                at = next;
+        match &mut self.left {
+            Left::One { left } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                Some(0)
             }
-            step >>= 1;
+            Left::Sequence { uses, drawn } => {
+                if *drawn >= uses.len() {
+                    return None;
+                }
+                let pick = rng.random_range(*drawn..uses.len());
+                uses.swap(*drawn, pick);
+                let slot = uses[*drawn];
+                *drawn += 1;
+                Some(slot as usize)
+            }
+            Left::Alias {
+                table,
+                base,
+                left_per_slot,
+                left,
+                built_for,
+            } => {
+                if *left == 0 {
+                    return None;
+                }
+                if *left * 2 < *built_for {
+                    base.copy_from_slice(left_per_slot);
+                    *table = alias_of(base);
+                    *built_for = *left;
+                }
+                loop {
+                    let slot = table.sample(rng);
+                    let (have, of) = (left_per_slot[slot], base[slot]);
+                    if have == 0 {
+                        continue;
+                    }
+                    if have == of || rng.random_range(0..of) < have {
+                        left_per_slot[slot] -= 1;
+                        *left -= 1;
+                        return Some(slot);
+                    }
+                }
+            }
         }
-        self.add(at, -1);
-        Some(at)
     }
 
-    /// Gives back a use drawn from `slot` that was not spent (a redraw for `differ(..)`).
+    /// Gives back a use drawn from `slot` that was not spent (a redraw for `differ(..)`, an
+    /// aggregate the domain refused).
     pub(crate) fn put_back(&mut self, slot: usize) {
-        self.add(slot, 1);
-    }
-
-    fn add(&mut self, slot: usize, delta: i64) {
-        let mut i = slot + 1;
-        while i < self.tree.len() {
-            self.tree[i] = self.tree[i].wrapping_add_signed(delta);
-            i += i & i.wrapping_neg();
+        match &mut self.left {
+            Left::One { left } => *left += 1,
+            Left::Sequence { uses, drawn } => {
+                // The spent part's order does not matter: the last spent entry becomes this
+                // use, and the uses left are one more.
+                if *drawn > 0 {
+                    *drawn -= 1;
+                    uses[*drawn] = slot as u32;
+                }
+            }
+            Left::Alias {
+                base,
+                left_per_slot,
+                left,
+                built_for,
+                ..
+            } => {
+                left_per_slot[slot] += 1;
+                *left += 1;
+                if left_per_slot[slot] > base[slot] {
+                    // More than the table proposes: rebuild before the next draw.
+                    *built_for = u64::MAX;
+                }
+            }
         }
-        self.left = self.left.wrapping_add_signed(delta);
     }
+}
+
+/// The alias table proposing slots in proportion to `counts`.
+fn alias_of(counts: &[u32]) -> AliasTable {
+    let weights: Vec<f64> = counts.iter().map(|&c| f64::from(c)).collect();
+    AliasTable::new(&weights)
 }
 
 /// `N · p_i` by largest remainder (the counts sum to `N`), then every slot raised to one use,
@@ -152,18 +240,35 @@ mod tests {
         assert!(c.windows(2).all(|w| w[0] >= w[1]), "{c:?}");
     }
 
+    /// Both ways of holding the uses left spend every planned count exactly, and a use given
+    /// back is drawn again.
     #[test]
     fn draws_without_replacement_use_every_count_exactly() {
         let p = [0.5, 0.25, 0.125, 0.0625, 0.0625];
-        let mut counts = Counts::new(&p, 1_000);
-        let mut rng = seeded(3);
-        let mut seen = [0u32; 5];
-        for _ in 0..1_000 {
-            seen[counts.draw(&mut rng).unwrap()] += 1;
+        let planned = planned_counts(&p, 1_000);
+        let alias = |counts: &Counts| Counts {
+            left: Left::Alias {
+                table: alias_of(&counts.planned),
+                base: counts.planned.clone(),
+                left_per_slot: counts.planned.clone(),
+                left: 1_000,
+                built_for: 1_000,
+            },
+            ..counts.clone()
+        };
+        let sequence = Counts::new(&p, 1_000);
+        assert!(matches!(sequence.left, Left::Sequence { .. }));
+        for mut counts in [alias(&sequence), sequence] {
+            let mut rng = seeded(3);
+            let mut seen = [0u32; 5];
+            for _ in 0..1_000 {
+                seen[counts.draw(&mut rng).unwrap()] += 1;
+            }
+            assert_eq!(seen.to_vec(), planned);
+            assert_eq!(counts.draw(&mut rng), None);
+            counts.put_back(2);
+            assert_eq!(counts.draw(&mut rng), Some(2));
+            assert_eq!(counts.draw(&mut rng), None);
         }
-        assert_eq!(seen.to_vec(), counts.planned);
-        assert_eq!(counts.draw(&mut rng), None);
-        counts.put_back(2);
-        assert_eq!(counts.draw(&mut rng), Some(2));
     }
 }

@@ -11,7 +11,7 @@
 //!   origin law.
 //!
 //! The second is an assignment problem, solved once when the law is planned: every combination
-//! slot has its exact planned count (see [`Counts`](super::counts)), and so has every member
+//! slot has its exact planned count (see the `counts` module), and so has every member
 //! slot. Taking the combinations from the heaviest down, each gets, for every member, the slot
 //! with the largest **deficit** (its planned count minus the counts of the combinations already
 //! given to it), skipping choices that would repeat a combination of slots or give two members

@@ -9,7 +9,7 @@
 //!    `F` is the law's cumulative function, non-increasing in `i`, so ranking values by use
 //!    count gives back the law);
 //! 2. every slot gets an exact number of uses, `N · p_i` rounded by largest remainder and at
-//!    least one (see [`Counts`](super::counts)), and the draws take them **without
+//!    least one (see the `counts` module), and the draws take them **without
 //!    replacement**, in random order: after `N` draws there are exactly `D` values, each used
 //!    its planned number of times — the configured mean and shares at any size, not only in
 //!    expectation (independent draws lose the slots they never hit, which at low means is a

@@ -117,6 +117,9 @@ pub(crate) struct TypeState {
     pub(crate) table: String,
     /// The field of the exported state that holds the id ([`Provider::ID_FIELD`]).
     pub(crate) id_field: &'static str,
+    /// Whether populating keeps the pool positions its references draw and create (for
+    /// `differ(..)`, joint laws and sibling references to one type).
+    pub(crate) tracks_positions: bool,
 }
 
 pub(crate) struct ReferenceState {
@@ -126,6 +129,10 @@ pub(crate) struct ReferenceState {
     pub(crate) differ: Vec<usize>,
     /// The joint law this reference is a member of, and its member index there.
     pub(crate) joint: Option<(usize, usize)>,
+    /// The reference whose value is this one's single `same(..)` source.
+    pub(crate) share_source: Option<usize>,
+    /// Whether some reference's single `same(..)` reads this one (its planned share is kept).
+    pub(crate) is_source: bool,
 }
 
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
@@ -322,8 +329,26 @@ impl Registry {
                 distributor,
                 differ: Vec::new(),
                 joint: None,
+                share_source: None,
+                is_source: false,
             });
         }
+        for i in 0..refs.len() {
+            if let [same] = refs[i].decl.same.as_slice()
+                && let Some(j) = refs.iter().position(|r| r.decl.field == same.source)
+            {
+                refs[i].share_source = Some(j);
+                refs[j].is_source = true;
+            }
+        }
+        // Positions drawn and created are only kept when a relation reads them.
+        let tracks_positions = !joints.is_empty()
+            || refs.iter().any(|r| !r.decl.differ.is_empty())
+            || refs.iter().enumerate().any(|(i, r)| {
+                refs[..i]
+                    .iter()
+                    .any(|o| o.decl.target_type == r.decl.target_type)
+            });
         let joints =
             relation::resolve(&mut refs, joints).map_err(|e| FakerError::new(A::NAME, e.into()))?;
         let children = children
@@ -407,6 +432,7 @@ impl Registry {
                 counters: super::refusal::Counters::default(),
                 table: table_name(A::NAME, A::TABLE),
                 id_field: A::ID_FIELD,
+                tracks_positions,
             },
             slot: Box::new(Slot::<A> {
                 pool: Pool::new(),

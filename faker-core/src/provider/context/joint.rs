@@ -34,7 +34,7 @@ impl<'f> Cx<'f> {
             }
         };
         let position = combination[member] as usize;
-        self.drawn.push((index, position));
+        self.note_drawn(index, position);
         let id = self.runtime.registry.slot(target).pool[position].clone();
         self.record(field, &id)?;
         Ok(Some(id))

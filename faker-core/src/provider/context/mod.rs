@@ -23,6 +23,35 @@ use super::traits::Provider;
 use super::view::TypeIndex;
 use crate::rng::FakerRng;
 
+/// The planned shares kept while populating one aggregate, by reference index: inline for the
+/// usual one or two constraint sources (a `Cx` is made per aggregate, so a heap vector would
+/// cost an allocation per aggregate), a vector beyond.
+#[derive(Default)]
+struct Shares {
+    inline: [(usize, f64); 2],
+    len: usize,
+    more: Vec<(usize, f64)>,
+}
+
+impl Shares {
+    fn push(&mut self, index: usize, share: f64) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = (index, share);
+            self.len += 1;
+        } else {
+            self.more.push((index, share));
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<f64> {
+        self.inline[..self.len]
+            .iter()
+            .chain(&self.more)
+            .find(|&&(r, _)| r == index)
+            .map(|&(_, s)| s)
+    }
+}
+
 /// The populate context of one aggregate: every field of the aggregate is asked for here, by
 /// its dotted path in the exported state (`title`, `id.tenant_id`, `author_id`).
 ///
@@ -37,8 +66,9 @@ pub struct Cx<'f> {
     requirements: Requirements,
     /// Values of the fields some constraint reads (see `TypeState::sources`).
     recorded: Vec<(String, Value)>,
-    /// Planned shares of the values of constraint sources (see `Cx::source_share`).
-    shares: Vec<(String, f64)>,
+    /// Planned shares of the values of constraint sources, by reference index (see
+    /// `Cx::source_share`).
+    shares: Shares,
     /// Pool positions drawn per reference (index) so far, for `differ(..)`.
     drawn: Vec<(usize, usize)>,
     /// Pool positions created by this aggregate's reference draws, per target type.
@@ -65,7 +95,7 @@ impl<'f> Cx<'f> {
             path,
             requirements,
             recorded: Vec::new(),
-            shares: Vec::new(),
+            shares: Shares::default(),
             drawn: Vec::new(),
             fresh: Vec::new(),
             joint_draws: Vec::new(),
@@ -140,12 +170,18 @@ impl<'f> Cx<'f> {
         Ok(())
     }
 
-    /// Keeps the planned share of `field`'s value when a constraint reads the field.
-    fn record_share(&mut self, field: &str, share: Option<f64>) {
+    /// Keeps the planned share of reference `index`'s value when a constraint reads it.
+    fn record_share(&mut self, index: usize, share: Option<f64>) {
         let Some(share) = share else { return };
-        let state = self.runtime.registry.state(self.ty);
-        if state.sources.iter().any(|s| s == field) {
-            self.shares.push((field.to_string(), share));
+        if self.runtime.registry.state(self.ty).references[index].is_source {
+            self.shares.push(index, share);
+        }
+    }
+
+    /// Notes the pool position reference `index` drew, when a relation may read it.
+    fn note_drawn(&mut self, index: usize, position: usize) {
+        if self.runtime.registry.state(self.ty).tracks_positions {
+            self.drawn.push((index, position));
         }
     }
 

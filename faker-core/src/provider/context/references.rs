@@ -96,7 +96,7 @@ impl<'f> Cx<'f> {
                     if let Ok(id) = serde_json::from_value::<T::Id>(value) {
                         let pool = &self.runtime.registry.slot(target).pool;
                         if let Some(position) = pool.position_of(&id) {
-                            self.drawn.push((index, position));
+                            self.note_drawn(index, position);
                             self.record(field, &id)?;
                             return Ok(Some(id));
                         }
@@ -140,12 +140,17 @@ impl<'f> Cx<'f> {
                     )
                 }
             };
-            (draw, distributor.last_share())
+            // Only a `same(..)` source's share is read (and computing it costs a lookup).
+            let share = match parts.state.references[index].is_source {
+                true => parts.state.references[index].distributor.last_share(),
+                false => None,
+            };
+            (draw, share)
         };
-        self.record_share(field, share);
+        self.record_share(index, share);
         let id = match draw {
             Draw::Reuse(position) => {
-                self.drawn.push((index, position));
+                self.note_drawn(index, position);
                 self.runtime.registry.slot(target).pool[position].clone()
             }
             Draw::Null => {
@@ -159,7 +164,7 @@ impl<'f> Cx<'f> {
                 if let Some(slot) = &shared_slot {
                     if let Some(id) = slot.claim(registry, target, &path).await? {
                         let position = self.fulfil(target, index, ticket, id.clone());
-                        self.drawn.push((index, position));
+                        self.note_drawn(index, position);
                         self.record(field, &id)?;
                         return Ok(Some(id));
                     }
@@ -244,12 +249,17 @@ impl<'f> Cx<'f> {
                 avoid,
                 self.runtime.rng,
             );
-            (draw, distributor.last_share())
+            // Only a `same(..)` source's share is read (and computing it costs a lookup).
+            let share = match parts.state.references[index].is_source {
+                true => parts.state.references[index].distributor.last_share(),
+                false => None,
+            };
+            (draw, share)
         };
-        self.record_share(field, share);
+        self.record_share(index, share);
         match draw {
             Draw::Reuse(position) => {
-                self.drawn.push((index, position));
+                self.note_drawn(index, position);
                 let id = self.runtime.registry.slot(target).pool[position].clone();
                 self.record(field, &id)?;
                 Ok(Some(Some(id)))
@@ -307,8 +317,10 @@ impl<'f> Cx<'f> {
 
     /// Notes that reference `index` created the value at `position` of `target`'s pool.
     fn created_at(&mut self, index: usize, target: TypeIndex, position: usize) {
-        self.drawn.push((index, position));
-        self.fresh.push((target, position));
+        if self.runtime.registry.state(self.ty).tracks_positions {
+            self.drawn.push((index, position));
+            self.fresh.push((target, position));
+        }
     }
 
     /// What a draw of reference `index` (to the type at `target`) must avoid: the positions
@@ -316,7 +328,11 @@ impl<'f> Cx<'f> {
     /// for sibling references to the same type (see [`Avoid`]). Empty vectors do not
     /// allocate, so references without relations pay nothing.
     fn avoided(&self, index: usize, target: TypeIndex) -> (Vec<usize>, Vec<usize>) {
-        let differ = &self.runtime.registry.state(self.ty).references[index].differ;
+        let state = self.runtime.registry.state(self.ty);
+        if !state.tracks_positions {
+            return (Vec::new(), Vec::new());
+        }
+        let differ = &state.references[index].differ;
         let taken = if differ.is_empty() {
             Vec::new()
         } else {
@@ -339,17 +355,8 @@ impl<'f> Cx<'f> {
     /// receives (see [`Strategy::draw_matching_planned`](crate::distributor::Strategy::draw_matching_planned)),
     /// when it has one constraint and its source was drawn through a plan.
     fn source_share(&self, index: usize) -> Option<f64> {
-        let same = &self.runtime.registry.state(self.ty).references[index]
-            .decl
-            .same;
-        match same.as_slice() {
-            [one] => self
-                .shares
-                .iter()
-                .find(|(f, _)| *f == one.source)
-                .map(|&(_, s)| s),
-            _ => None,
-        }
+        let source = self.runtime.registry.state(self.ty).references[index].share_source?;
+        self.shares.get(source)
     }
 
     /// Where the constraint `c` of reference `index` comes from, for messages.
