@@ -351,14 +351,14 @@ mod example_cli {
     }
 
     #[test]
-    fn same_command_same_figures_other_seed_other_figures() {
+    fn same_command_same_figures_and_planned_figures_do_not_depend_on_the_seed() {
         let strip = |mut v: serde_json::Value| {
             v.as_object_mut().expect("object").remove("seconds");
             v
         };
-        for extra in [
-            &["--skew", "2"][..],
-            &["--weights", "0.7,0.2,0.07,0.03", "--dynamic"],
+        for (extra, planned) in [
+            (&["--skew", "2"][..], true),
+            (&["--weights", "0.7,0.2,0.07,0.03", "--dynamic"], false),
         ] {
             let mut args = BASE.to_vec();
             args.extend(extra);
@@ -368,7 +368,13 @@ mod example_cli {
             let mut other = args.clone();
             other[5] = "2";
             let c = strip(json(&run(&other)));
-            assert_ne!(a["quartile_shares"], c["quartile_shares"]);
+            if planned {
+                // Planned counts are exact: another seed draws them in another order, with
+                // the same figures.
+                assert_eq!(a["quartile_shares"], c["quartile_shares"]);
+            } else {
+                assert_ne!(a["quartile_shares"], c["quartile_shares"]);
+            }
         }
     }
 
