@@ -44,8 +44,9 @@ enum Left {
     /// per draw, each a likely cache miss).
     Alias {
         table: AliasTable,
-        base: Vec<u32>,
-        left_per_slot: Vec<u32>,
+        /// Per slot: (uses left, uses left at the last rebuild), side by side so that a
+        /// proposal reads one cache line.
+        slots: Vec<(u32, u32)>,
         left: u64,
         /// Uses left when the table was built.
         built_for: u64,
@@ -69,8 +70,7 @@ impl Counts {
         } else {
             Left::Alias {
                 table: alias_of(&planned),
-                base: planned.clone(),
-                left_per_slot: planned.clone(),
+                slots: planned.iter().map(|&c| (c, c)).collect(),
                 left: total,
                 built_for: total,
             }
@@ -111,8 +111,7 @@ impl Counts {
             }
             Left::Alias {
                 table,
-                base,
-                left_per_slot,
+                slots,
                 left,
                 built_for,
             } => {
@@ -120,18 +119,21 @@ impl Counts {
                     return None;
                 }
                 if *left * 2 < *built_for {
-                    base.copy_from_slice(left_per_slot);
-                    *table = alias_of(base);
+                    for s in slots.iter_mut() {
+                        s.1 = s.0;
+                    }
+                    let now: Vec<u32> = slots.iter().map(|s| s.0).collect();
+                    *table = alias_of(&now);
                     *built_for = *left;
                 }
                 loop {
                     let slot = table.sample(rng);
-                    let (have, of) = (left_per_slot[slot], base[slot]);
+                    let (have, of) = slots[slot];
                     if have == 0 {
                         continue;
                     }
                     if have == of || rng.random_range(0..of) < have {
-                        left_per_slot[slot] -= 1;
+                        slots[slot].0 -= 1;
                         *left -= 1;
                         return Some(slot);
                     }
@@ -154,15 +156,14 @@ impl Counts {
                 }
             }
             Left::Alias {
-                base,
-                left_per_slot,
+                slots,
                 left,
                 built_for,
                 ..
             } => {
-                left_per_slot[slot] += 1;
+                slots[slot].0 += 1;
                 *left += 1;
-                if left_per_slot[slot] > base[slot] {
+                if slots[slot].0 > slots[slot].1 {
                     // More than the table proposes: rebuild before the next draw.
                     *built_for = u64::MAX;
                 }
@@ -249,8 +250,7 @@ mod tests {
         let alias = |counts: &Counts| Counts {
             left: Left::Alias {
                 table: alias_of(&counts.planned),
-                base: counts.planned.clone(),
-                left_per_slot: counts.planned.clone(),
+                slots: counts.planned.iter().map(|&c| (c, c)).collect(),
                 left: 1_000,
                 built_for: 1_000,
             },
