@@ -8,6 +8,7 @@
 //! id against every filter. Everything here reads the type-erased [`Views`], nothing else.
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -47,22 +48,22 @@ pub(crate) struct StateFilter<'a, I> {
     mirror: Option<&'a Mirror>,
     resolver: Option<EngineResolver<'a>>,
     /// For a query made only of equalities on fields: the fields, and the partition it selects.
-    equalities: Option<Equalities>,
+    equalities: Option<Equalities<'a>>,
     _id: PhantomData<fn(&I)>,
 }
 
 /// The equalities of a filter: the fields compared, the partition they name (`by`) and the
 /// group of the compared values (`group`).
-pub(crate) struct Equalities {
-    paths: Vec<Vec<String>>,
-    by: String,
+pub(crate) struct Equalities<'e> {
+    paths: Cow<'e, [Vec<String>]>,
+    by: Cow<'e, str>,
     group: String,
 }
 
-impl Equalities {
+impl<'e> Equalities<'e> {
     /// The equalities of a query that is nothing else (`{"id": {"tenant_id": 7}}`). Floats are
     /// left out: `1.0` equals `1` but would not be grouped with it by its text.
-    fn of(query: &Query) -> Option<Equalities> {
+    fn of(query: &Query) -> Option<Equalities<'static>> {
         fn walk(q: &Query, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) -> bool {
             match q {
                 Query::Fields(fields) if !fields.is_empty() => fields.iter().all(|(k, inner)| {
@@ -89,8 +90,8 @@ impl Equalities {
             .join(",");
         let group = Value::Array(leaves.iter().map(|(_, v)| v.clone()).collect()).to_string();
         Some(Equalities {
-            paths: leaves.into_iter().map(|(p, _)| p).collect(),
-            by,
+            paths: Cow::Owned(leaves.into_iter().map(|(p, _)| p).collect()),
+            by: Cow::Owned(by),
             group,
         })
     }
@@ -98,13 +99,21 @@ impl Equalities {
     /// One equality, `by` (a dotted path in the state) equal to the scalar `value`: the same
     /// partition and group as the filter of the equivalent query, without building the query.
     /// `None` for values the query form would not group (objects, arrays, floats).
-    pub(crate) fn single(by: String, value: &Value) -> Option<Equalities> {
+    pub(crate) fn single(
+        by: &'e str,
+        paths: &'e [Vec<String>],
+        value: &Value,
+    ) -> Option<Equalities<'e>> {
         if value.is_object() || value.is_array() || value.as_number().is_some_and(|n| n.is_f64()) {
             return None;
         }
-        let group = Value::Array(vec![value.clone()]).to_string();
-        let paths = vec![by.split('.').map(str::to_string).collect()];
-        Some(Equalities { paths, by, group })
+        // The text `[value]` is what `group_of` writes for a state with this value.
+        let group = format!("[{value}]");
+        Some(Equalities {
+            paths: Cow::Borrowed(paths),
+            by: Cow::Borrowed(by),
+            group,
+        })
     }
 
     /// The group of a state: its values at the paths (a missing field is null, as in `$eq`).
@@ -147,7 +156,7 @@ impl<'a, I> StateFilter<'a, I> {
 
     /// The filter of one set of equalities, without a query (the same partition and groups as
     /// the filter of the equivalent query).
-    pub(crate) fn equal(equalities: Equalities, mirror: Option<&'a Mirror>) -> Self {
+    pub(crate) fn equal(equalities: Equalities<'a>, mirror: Option<&'a Mirror>) -> Self {
         StateFilter {
             key: String::new(),
             query: None,

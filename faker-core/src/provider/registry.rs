@@ -133,6 +133,9 @@ pub(crate) struct ReferenceState {
     pub(crate) share_source: Option<usize>,
     /// Whether some reference's single `same(..)` reads this one (its planned share is kept).
     pub(crate) is_source: bool,
+    /// For a single `same(..)` on a part of the target's id: the partition it selects in the
+    /// target's pool (`id.tenant_id`) and its path, made once instead of on every draw.
+    pub(crate) partition: Option<(String, Vec<Vec<String>>)>,
 }
 
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
@@ -331,7 +334,17 @@ impl Registry {
                 joint: None,
                 share_source: None,
                 is_source: false,
+                partition: None,
             });
+        }
+        for r in &mut refs {
+            if let [same] = r.decl.same.as_slice()
+                && !same.in_reference.is_empty()
+            {
+                let by = format!("{}.{}", r.decl.target_id_field, same.in_reference);
+                let path = by.split('.').map(str::to_string).collect();
+                r.partition = Some((by, vec![path]));
+            }
         }
         for i in 0..refs.len() {
             if let [same] = refs[i].decl.same.as_slice()

@@ -69,6 +69,8 @@ pub struct ReferenceDecl {
     /// The referenced aggregate type's name.
     pub target: &'static str,
     pub(crate) target_type: TypeId,
+    /// The target's [`Provider::ID_FIELD`].
+    pub(crate) target_id_field: &'static str,
     pub(crate) register: fn(&mut Registry) -> Result<(), FakerError>,
     /// Creates a target without requirements and gives its pool position (a joint law makes
     /// all members of a new combination at once, knowing their types only through this).
@@ -184,6 +186,7 @@ impl Schema {
             field: field.to_string(),
             target: T::NAME,
             target_type: TypeId::of::<T>(),
+            target_id_field: T::ID_FIELD,
             register: Registry::register_target::<T>,
             create: Runtime::create_target::<T>,
             pool_len: Registry::pool_len::<T>,

@@ -226,10 +226,13 @@ impl<'f> Cx<'f> {
         let Some(value) = self.recorded(&same.source) else {
             return Ok(None); // the general path reports the missing source
         };
-        let by = format!("{}.{}", T::ID_FIELD, same.in_reference);
-        let Some(equalities) = Equalities::single(by, value) else {
+        let value = value.clone();
+        if self.runtime.registry.state(self.ty).references[index]
+            .partition
+            .is_none()
+        {
             return Ok(None);
-        };
+        }
         self.catch_up(target, field).await?;
         let (taken, fresh) = self.avoided(index, target.index());
         let avoid = Avoid {
@@ -240,8 +243,16 @@ impl<'f> Cx<'f> {
         let (draw, share) = {
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let mirror = parts.views.at(target.index()).mirror.as_ref();
+            let reference = &mut parts.state.references[index];
+            let (by, paths) = match &reference.partition {
+                Some((by, paths)) => (by.as_str(), paths.as_slice()),
+                None => return Ok(None),
+            };
+            let Some(equalities) = Equalities::single(by, paths, &value) else {
+                return Ok(None);
+            };
             let filter = StateFilter::<T::Id>::equal(equalities, mirror);
-            let distributor = &mut parts.state.references[index].distributor;
+            let distributor = &mut reference.distributor;
             let draw = distributor.draw_matching_planned(
                 &mut parts.slot.pool,
                 &filter,
