@@ -39,10 +39,4 @@ impl Avoid<'_> {
     pub fn blocks_binding(&self, position: usize) -> bool {
         self.forbids(position) || self.fresh.contains(&position)
     }
-
-    /// Whether there is nothing to avoid.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty() && self.fresh.is_empty()
-    }
 }

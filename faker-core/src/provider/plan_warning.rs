@@ -42,10 +42,9 @@ pub(crate) struct Ownership {
     pub(crate) source: usize,
     /// The mean inside groups that receive more draws than it.
     pub(crate) group_mean: f64,
-    /// Expected owned values, owner values drawn, and planned owner values whose group
-    /// receives fewer draws than `group_mean`.
+    /// Expected owned values, planned owner values whose group receives fewer draws than
+    /// `group_mean`, and planned owner values (every one is drawn: exact counts).
     values: f64,
-    groups: f64,
     small: usize,
     owner_slots: usize,
 }
@@ -88,23 +87,23 @@ pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<O
         let non_null = 1.0 - source.distributor.null_weight().get();
         // Per owner slot: its group's planned draws (every planned slot is drawn: the plan
         // spends exact counts, at least one per slot).
-        let groups: Vec<(f64, f64)> = (0..plan.slots())
-            .map(|slot| (1.0, owned_draws * non_null * plan.share_of(slot)))
+        let groups: Vec<f64> = (0..plan.slots())
+            .map(|slot| owned_draws * non_null * plan.share_of(slot))
             .collect();
         let budget = owned_draws / mean;
         let mut group_mean = mean;
         for _ in 0..64 {
-            let (mut small_hits, mut large_draws, mut large_hits) = (0.0, 0.0, 0.0);
-            for &(hit, g) in &groups {
+            let (mut small, mut large_draws, mut large) = (0.0, 0.0, 0.0);
+            for &g in &groups {
                 if g < group_mean {
-                    small_hits += hit;
+                    small += 1.0;
                 } else {
-                    large_draws += hit * g;
-                    large_hits += hit;
+                    large_draws += g;
+                    large += 1.0;
                 }
             }
-            let spare = budget - small_hits;
-            let next = if spare <= large_hits {
+            let spare = budget - small;
+            let next = if spare <= large {
                 f64::INFINITY
             } else {
                 (large_draws / spare).max(mean)
@@ -115,20 +114,13 @@ pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<O
             }
             group_mean = next;
         }
-        let (mut values, mut drawn, mut small) = (0.0, 0.0, 0usize);
-        for &(hit, g) in &groups {
-            drawn += hit;
-            values += hit * (g / group_mean).max(1.0);
-            if g < group_mean {
-                small += 1;
-            }
-        }
+        let values = groups.iter().map(|g| (g / group_mean).max(1.0)).sum();
+        let small = groups.iter().filter(|&&g| g < group_mean).count();
         out.push(Ownership {
             owned: o,
             source: s,
             group_mean,
             values,
-            groups: drawn,
             small,
             owner_slots: plan.slots(),
         });
@@ -147,7 +139,7 @@ pub(crate) fn warnings(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<Pl
         let same = &owned.decl.same[0];
         let mean = owned.distributor.inner().mean().get();
         let owned_draws = draws as f64 * (1.0 - owned.distributor.null_weight().get());
-        let (values, groups) = (plan.values, plan.groups);
+        let (values, groups) = (plan.values, plan.owner_slots as f64);
         if values <= 0.0 || groups <= 0.0 {
             continue;
         }

@@ -170,10 +170,14 @@ impl<'f> Cx<'f> {
         Ok(())
     }
 
-    /// Keeps the planned share of reference `index`'s value when a constraint reads it.
-    fn record_share(&mut self, index: usize, share: Option<f64>) {
-        let Some(share) = share else { return };
-        if self.runtime.registry.state(self.ty).references[index].is_source {
+    /// Right after reference `index` drew: keeps the planned share of its value when a
+    /// constraint reads it (only then is the share computed).
+    fn record_share(&mut self, index: usize) {
+        let reference = &self.runtime.registry.state(self.ty).references[index];
+        if !reference.is_source {
+            return;
+        }
+        if let Some(share) = reference.distributor.last_share() {
             self.shares.push(index, share);
         }
     }

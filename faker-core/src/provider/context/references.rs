@@ -122,10 +122,10 @@ impl<'f> Cx<'f> {
             None => self.source_share(index),
             Some(_) => None,
         };
-        let (draw, share) = {
+        let draw = {
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let distributor = &mut parts.state.references[index].distributor;
-            let draw = match &requirement {
+            match &requirement {
                 None => distributor.draw_avoiding(&parts.slot.pool, avoid, self.runtime.rng),
                 Some((query, _)) => {
                     let on_target = on_target(query, T::ID_FIELD);
@@ -139,15 +139,9 @@ impl<'f> Cx<'f> {
                         self.runtime.rng,
                     )
                 }
-            };
-            // Only a `same(..)` source's share is read (and computing it costs a lookup).
-            let share = match parts.state.references[index].is_source {
-                true => parts.state.references[index].distributor.last_share(),
-                false => None,
-            };
-            (draw, share)
+            }
         };
-        self.record_share(index, share);
+        self.record_share(index);
         let id = match draw {
             Draw::Reuse(position) => {
                 self.note_drawn(index, position);
@@ -240,7 +234,7 @@ impl<'f> Cx<'f> {
             fresh: &fresh,
         };
         let group_share = self.source_share(index);
-        let (draw, share) = {
+        let draw = {
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let mirror = parts.views.at(target.index()).mirror.as_ref();
             let reference = &mut parts.state.references[index];
@@ -253,21 +247,15 @@ impl<'f> Cx<'f> {
             };
             let filter = StateFilter::<T::Id>::equal(equalities, mirror);
             let distributor = &mut reference.distributor;
-            let draw = distributor.draw_matching_planned(
+            distributor.draw_matching_planned(
                 &mut parts.slot.pool,
                 &filter,
                 group_share,
                 avoid,
                 self.runtime.rng,
-            );
-            // Only a `same(..)` source's share is read (and computing it costs a lookup).
-            let share = match parts.state.references[index].is_source {
-                true => parts.state.references[index].distributor.last_share(),
-                false => None,
-            };
-            (draw, share)
+            )
         };
-        self.record_share(index, share);
+        self.record_share(index);
         match draw {
             Draw::Reuse(position) => {
                 self.note_drawn(index, position);
