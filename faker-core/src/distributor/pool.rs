@@ -50,11 +50,35 @@ struct SubPool {
     scanned: usize,
 }
 
-/// Values grouped by their fields' values, for one partition.
+/// Values grouped by their fields' values, for one partition. Groups are numbered in the
+/// order they are first seen (see [`GroupNumber`]).
 #[derive(Debug, Clone, Default)]
 struct PartitionIndex {
-    groups: FxHashMap<Box<str>, Vec<usize>>,
+    numbers: FxHashMap<Box<str>, u32>,
+    groups: Vec<Vec<usize>>,
     scanned: usize,
+}
+
+impl PartitionIndex {
+    /// The number of `group`, numbered now when it is new.
+    fn number(&mut self, group: &str) -> u32 {
+        if let Some(&number) = self.numbers.get(group) {
+            return number;
+        }
+        let number = self.groups.len() as u32;
+        self.groups.push(Vec::new());
+        self.numbers.insert(group.into(), number);
+        number
+    }
+}
+
+/// A partition group's number in a pool: which partition, which group of it. Stable for the
+/// pool's life, so that a strategy keeps per-group state in a vector indexed by it instead of
+/// hashing the group's name again on every draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GroupNumber {
+    pub(crate) partition: u32,
+    pub(crate) group: u32,
 }
 
 /// Values in creation order, de-duplicated by value, with lazily maintained sub-pools.
@@ -81,7 +105,8 @@ pub struct Pool<V> {
     // the values are ours, not an attacker's, so a DoS-resistant hasher buys nothing here.
     values: IndexSet<V, FxBuildHasher>,
     subpools: FxHashMap<Box<str>, SubPool>,
-    partitions: FxHashMap<Box<str>, PartitionIndex>,
+    partition_numbers: FxHashMap<Box<str>, u32>,
+    partitions: Vec<PartitionIndex>,
 }
 
 impl<V> Default for Pool<V> {
@@ -89,7 +114,8 @@ impl<V> Default for Pool<V> {
         Pool {
             values: IndexSet::default(),
             subpools: FxHashMap::default(),
-            partitions: FxHashMap::default(),
+            partition_numbers: FxHashMap::default(),
+            partitions: Vec::new(),
         }
     }
 }
@@ -138,8 +164,18 @@ impl<V: Hash + Eq> Pool<V> {
 
     /// Brings the sub-pool of `filter` up to date and returns its positions, in creation order.
     pub(crate) fn catch_up<F: Filter<V> + ?Sized>(&mut self, filter: &F) -> &[usize] {
+        self.catch_up_numbered(filter).1
+    }
+
+    /// Like [`Pool::catch_up`], with the group's number when `filter` selects a partition
+    /// group.
+    pub(crate) fn catch_up_numbered<F: Filter<V> + ?Sized>(
+        &mut self,
+        filter: &F,
+    ) -> (Option<GroupNumber>, &[usize]) {
         if let Some(partition) = filter.partition() {
-            return self.catch_up_partition(partition, filter);
+            let (number, positions) = self.catch_up_partition(partition, filter);
+            return (Some(number), positions);
         }
         let values = &self.values;
         if !self.subpools.contains_key(filter.key()) {
@@ -158,35 +194,40 @@ impl<V: Hash + Eq> Pool<V> {
             }
             sub.scanned = values.len();
         }
-        &sub.positions
+        (None, &sub.positions)
     }
 
     fn catch_up_partition<F: Filter<V> + ?Sized>(
         &mut self,
         partition: Partition<'_>,
         filter: &F,
-    ) -> &[usize] {
+    ) -> (GroupNumber, &[usize]) {
         let values = &self.values;
-        if !self.partitions.contains_key(partition.by) {
-            self.partitions
-                .insert(partition.by.into(), PartitionIndex::default());
-        }
-        let Some(index) = self.partitions.get_mut(partition.by) else {
-            unreachable!("inserted above")
+        let at = match self.partition_numbers.get(partition.by) {
+            Some(&at) => at,
+            None => {
+                let at = self.partitions.len() as u32;
+                self.partitions.push(PartitionIndex::default());
+                self.partition_numbers.insert(partition.by.into(), at);
+                at
+            }
         };
+        let index = &mut self.partitions[at as usize];
         if index.scanned < values.len() {
             for (position, value) in values.iter().enumerate().skip(index.scanned) {
                 if let Some(group) = filter.group_of(value) {
-                    index
-                        .groups
-                        .entry(group.into_boxed_str())
-                        .or_default()
-                        .push(position);
+                    let number = index.number(&group);
+                    index.groups[number as usize].push(position);
                 }
             }
             index.scanned = values.len();
         }
-        index.groups.get(partition.group).map_or(&[], Vec::as_slice)
+        let group = index.number(partition.group);
+        let number = GroupNumber {
+            partition: at,
+            group,
+        };
+        (number, &index.groups[group as usize])
     }
 }
 

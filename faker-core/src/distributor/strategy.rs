@@ -9,7 +9,7 @@ use super::avoid::Avoid;
 use super::draw::{Draw, Ticket};
 use super::journal::Journal;
 use super::plan::{Candidates, Plan, PlannedDraw};
-use super::pool::{Filter, Pool};
+use super::pool::{Filter, GroupNumber, Pool};
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
 use crate::{Law, Mean};
@@ -89,7 +89,46 @@ pub struct Strategy {
 #[derive(Debug, Clone, Default)]
 struct Groups {
     index: FxHashMap<Box<str>, u32>,
+    /// For partition groups: the pool partition this strategy draws through, and the plan
+    /// index per group number (`NO_PLAN` when the group has none yet) — a vector lookup where
+    /// `index` would hash the group's name on every draw.
+    numbered: Option<(u32, Vec<u32>)>,
     plans: Vec<GroupPlan>,
+}
+
+const NO_PLAN: u32 = u32::MAX;
+
+impl Groups {
+    /// The plan of the group numbered `number`, or of `key`.
+    fn find(&self, number: Option<GroupNumber>, key: &str) -> Option<u32> {
+        if let (Some(number), Some((partition, plans))) = (number, &self.numbered) {
+            if number.partition == *partition {
+                return plans
+                    .get(number.group as usize)
+                    .copied()
+                    .filter(|&p| p != NO_PLAN);
+            }
+        }
+        self.index.get(key).copied()
+    }
+
+    /// Notes that the group numbered `number` (or `key`) has plan `plan`.
+    fn insert(&mut self, number: Option<GroupNumber>, key: &str, plan: u32) {
+        if let Some(number) = number {
+            let (partition, plans) = self
+                .numbered
+                .get_or_insert_with(|| (number.partition, Vec::new()));
+            if *partition == number.partition {
+                let at = number.group as usize;
+                if plans.len() <= at {
+                    plans.resize(at + 1, NO_PLAN);
+                }
+                plans[at] = plan;
+                return;
+            }
+        }
+        self.index.insert(key.into(), plan);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -341,8 +380,8 @@ impl Strategy {
         F: Filter<V> + ?Sized,
         R: Rng + ?Sized,
     {
-        let sub = pool.catch_up(filter);
-        if let Some(group) = self.group(filter, share) {
+        let (number, sub) = pool.catch_up_numbered(filter);
+        if let Some(group) = self.group(filter, number, share) {
             self.last = Last::Group(group);
             let plan = &mut self.groups.plans[group as usize].plan;
             let draw = plan.draw(Candidates::Only(sub), avoid, rng);
@@ -382,12 +421,17 @@ impl Strategy {
 
     /// The index of `filter`'s group plan, made on the group's first draw, when this strategy
     /// is planned and the group's share is known. Group plans are this generator's own: with a pool shared between processes, each plans its groups for the whole target (the same approximation the budget rule makes).
-    fn group<V, F: Filter<V> + ?Sized>(&mut self, filter: &F, share: Option<f64>) -> Option<u32> {
+    fn group<V, F: Filter<V> + ?Sized>(
+        &mut self,
+        filter: &F,
+        number: Option<GroupNumber>,
+        share: Option<f64>,
+    ) -> Option<u32> {
         let (share, budget) = (share?, self.budget?);
         self.plan.as_ref()?;
         // One reference filters by one constraint, so the group alone names the sub-pool.
         let key = filter.partition().map_or(filter.key(), |p| p.group);
-        if let Some(&group) = self.groups.index.get(key) {
+        if let Some(group) = self.groups.find(number, key) {
             return Some(group);
         }
         let draws = (budget.draws * share).round().max(1.0) as u64;
@@ -401,7 +445,7 @@ impl Strategy {
         let plan = Plan::for_group(&self.law, mean, draws).ok()?;
         let group = u32::try_from(self.groups.plans.len()).ok()?;
         self.groups.plans.push(GroupPlan { plan, share });
-        self.groups.index.insert(key.into(), group);
+        self.groups.insert(number, key, group);
         Some(group)
     }
 

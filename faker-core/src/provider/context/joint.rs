@@ -25,11 +25,17 @@ impl<'f> Cx<'f> {
         joint: usize,
         member: usize,
     ) -> Result<Option<T::Id>, FakerError> {
-        let combination = match self.joint_draws.iter().find(|(j, _)| *j == joint) {
+        let drawn = self
+            .relations
+            .as_deref()
+            .and_then(|r| r.joint_draws.iter().find(|(j, _)| *j == joint));
+        let combination = match drawn {
             Some((_, combination)) => combination.clone(),
             None => {
                 let combination = self.draw_joint(joint).await?;
-                self.joint_draws.push((joint, combination.clone()));
+                self.relations_mut()
+                    .joint_draws
+                    .push((joint, combination.clone()));
                 combination
             }
         };
@@ -99,8 +105,9 @@ impl<'f> Cx<'f> {
             .find_map(|&o| plan_of(o).and_then(|p| p.held(slot)));
         let view = self.runtime.registry.views().index_of(target);
         let fresh: Vec<usize> = self
-            .fresh
+            .relations
             .iter()
+            .flat_map(|r| &r.fresh)
             .filter(|(t, _)| Some(*t) == view)
             .map(|&(_, p)| p)
             .collect();
@@ -139,7 +146,7 @@ impl<'f> Cx<'f> {
         }
         if created && let Some(view) = view {
             // Siblings must not take a value made for this aggregate as a free one.
-            self.fresh.push((view, position));
+            self.relations_mut().fresh.push((view, position));
         }
         Ok(position)
     }
@@ -168,8 +175,9 @@ impl<'f> Cx<'f> {
             .collect();
         let view = self.runtime.registry.views().index_of(target);
         let fresh: Vec<usize> = self
-            .fresh
+            .relations
             .iter()
+            .flat_map(|r| &r.fresh)
             .filter(|(t, _)| Some(*t) == view)
             .map(|&(_, p)| p)
             .collect();
@@ -211,7 +219,7 @@ impl<'f> Cx<'f> {
             .inner_mut()
             .bind(ticket, position);
         if let Some(view) = self.runtime.registry.views().index_of(target) {
-            self.fresh.push((view, position));
+            self.relations_mut().fresh.push((view, position));
         }
         Ok(position)
     }

@@ -23,33 +23,27 @@ use super::traits::Provider;
 use super::view::TypeIndex;
 use crate::rng::FakerRng;
 
-/// The planned shares kept while populating one aggregate, by reference index: inline for the
-/// usual one or two constraint sources (a `Cx` is made per aggregate, so a heap vector would
-/// cost an allocation per aggregate), a vector beyond.
-#[derive(Default)]
-struct Shares {
-    inline: [(usize, f64); 2],
-    len: usize,
-    more: Vec<(usize, f64)>,
+/// The value of a field some constraint reads (see `TypeState::sources`), with the planned
+/// share of the draws that value receives when it came from a planned reference draw (see
+/// `Cx::source_share`).
+struct Recorded {
+    field: String,
+    value: Value,
+    share: Option<f64>,
 }
 
-impl Shares {
-    fn push(&mut self, index: usize, share: f64) {
-        if self.len < self.inline.len() {
-            self.inline[self.len] = (index, share);
-            self.len += 1;
-        } else {
-            self.more.push((index, share));
-        }
-    }
-
-    fn get(&self, index: usize) -> Option<f64> {
-        self.inline[..self.len]
-            .iter()
-            .chain(&self.more)
-            .find(|&&(r, _)| r == index)
-            .map(|&(_, s)| s)
-    }
+/// What the relations between references (`differ(..)`, joint laws, siblings to one type) read
+/// while one aggregate is populated. Boxed and made on first use: most types have no such
+/// relation, and a `Cx` lives inside every populate future, whose size is copied whenever the
+/// future is boxed — keeping these vectors inline cost the bookstore measurable time.
+#[derive(Default)]
+struct Relations {
+    /// Pool positions drawn per reference (index) so far, for `differ(..)`.
+    drawn: Vec<(usize, usize)>,
+    /// Pool positions created by this aggregate's reference draws, per target type.
+    fresh: Vec<(TypeIndex, usize)>,
+    /// The combination drawn for each joint law of this aggregate (joint index, positions).
+    joint_draws: Vec<(usize, crate::distributor::joint::Combination)>,
 }
 
 /// The populate context of one aggregate: every field of the aggregate is asked for here, by
@@ -65,16 +59,9 @@ pub struct Cx<'f> {
     path: String,
     requirements: Requirements,
     /// Values of the fields some constraint reads (see `TypeState::sources`).
-    recorded: Vec<(String, Value)>,
-    /// Planned shares of the values of constraint sources, by reference index (see
-    /// `Cx::source_share`).
-    shares: Shares,
-    /// Pool positions drawn per reference (index) so far, for `differ(..)`.
-    drawn: Vec<(usize, usize)>,
-    /// Pool positions created by this aggregate's reference draws, per target type.
-    fresh: Vec<(TypeIndex, usize)>,
-    /// The combination drawn for each joint law of this aggregate (joint index, positions).
-    joint_draws: Vec<(usize, crate::distributor::joint::Combination)>,
+    recorded: Vec<Recorded>,
+    /// Made on first use (see [`Relations`]).
+    relations: Option<Box<Relations>>,
     key_given: bool,
     /// Dotted path of the component being populated (`id` inside `Book.id`), empty at the
     /// aggregate's top level; field names are relative to it.
@@ -95,10 +82,7 @@ impl<'f> Cx<'f> {
             path,
             requirements,
             recorded: Vec::new(),
-            shares: Shares::default(),
-            drawn: Vec::new(),
-            fresh: Vec::new(),
-            joint_draws: Vec::new(),
+            relations: None,
             key_given: false,
             prefix: String::new(),
             prefix_lengths: Vec::new(),
@@ -161,31 +145,49 @@ impl<'f> Cx<'f> {
 
     /// Keeps the value of `field` when a constraint reads it.
     fn record<T: Serialize>(&mut self, field: &str, value: &T) -> Result<(), FakerError> {
+        self.record_drawn(field, value, None)
+    }
+
+    /// Like [`Cx::record`], with the planned share of the draws `value` receives (see
+    /// [`Cx::drawn_share`]).
+    fn record_drawn<T: Serialize>(
+        &mut self,
+        field: &str,
+        value: &T,
+        share: Option<f64>,
+    ) -> Result<(), FakerError> {
         let state = self.runtime.registry.state(self.ty);
         if state.sources.iter().any(|s| s == field) {
             let json =
                 serde_json::to_value(value).map_err(|e| self.error(field, ErrorKind::Export(e)))?;
-            self.recorded.push((field.to_string(), json));
+            self.recorded.push(Recorded {
+                field: field.to_string(),
+                value: json,
+                share,
+            });
         }
         Ok(())
     }
 
-    /// Right after reference `index` drew: keeps the planned share of its value when a
-    /// constraint reads it (only then is the share computed).
-    fn record_share(&mut self, index: usize) {
+    /// Right after reference `index` drew: the planned share of its value when a constraint
+    /// reads it (only then is the share computed), to record with the value.
+    fn drawn_share(&self, index: usize) -> Option<f64> {
         let reference = &self.runtime.registry.state(self.ty).references[index];
         if !reference.is_source {
-            return;
+            return None;
         }
-        if let Some(share) = reference.distributor.last_share() {
-            self.shares.push(index, share);
-        }
+        reference.distributor.last_share()
+    }
+
+    /// The relations' state, made on first use.
+    fn relations_mut(&mut self) -> &mut Relations {
+        self.relations.get_or_insert_with(Box::default)
     }
 
     /// Notes the pool position reference `index` drew, when a relation may read it.
     fn note_drawn(&mut self, index: usize, position: usize) {
         if self.runtime.registry.state(self.ty).tracks_positions {
-            self.drawn.push((index, position));
+            self.relations_mut().drawn.push((index, position));
         }
     }
 
@@ -193,8 +195,8 @@ impl<'f> Cx<'f> {
     fn recorded(&self, source: &str) -> Option<&Value> {
         self.recorded
             .iter()
-            .find(|(f, _)| *f == source)
-            .map(|(_, v)| v)
+            .find(|r| r.field == source)
+            .map(|r| &r.value)
     }
 
     fn pinned<T: DeserializeOwned>(&self, field: &str, value: &Value) -> Result<T, FakerError> {

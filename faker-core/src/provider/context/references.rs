@@ -35,7 +35,9 @@ impl<'f> Cx<'f> {
             self.runtime.registry.state(self.ty).references[index].joint,
             &user,
         ) {
-            return self.joint_member(field, index, target, joint, member).await;
+            // Boxed: the joint path's future is large and rare, and kept inline it would
+            // make every reference draw's future (copied on each boxing) that much larger.
+            return Box::pin(self.joint_member(field, index, target, joint, member)).await;
         }
         let constraints = self.runtime.registry.state(self.ty).references[index]
             .decl
@@ -111,11 +113,6 @@ impl<'f> Cx<'f> {
         });
 
         let shared = self.catch_up(target, field).await?;
-        let (taken, fresh) = self.avoided(index, target.index());
-        let avoid = Avoid {
-            values: &taken,
-            fresh: &fresh,
-        };
         // The group share only applies to a plain `same(..)` (no caller requirement): the
         // sub-pool is then the source value's group.
         let group_share = match user {
@@ -123,6 +120,12 @@ impl<'f> Cx<'f> {
             Some(_) => None,
         };
         let draw = {
+            // Dropped before any await: kept alive across one, they would sit in the future.
+            let (taken, fresh) = self.avoided(index, target.index());
+            let avoid = Avoid {
+                values: &taken,
+                fresh: &fresh,
+            };
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let distributor = &mut parts.state.references[index].distributor;
             match &requirement {
@@ -141,7 +144,7 @@ impl<'f> Cx<'f> {
                 }
             }
         };
-        self.record_share(index);
+        let share = self.drawn_share(index);
         let id = match draw {
             Draw::Reuse(position) => {
                 self.note_drawn(index, position);
@@ -159,7 +162,7 @@ impl<'f> Cx<'f> {
                     if let Some(id) = slot.claim(registry, target, &path).await? {
                         let position = self.fulfil(target, index, ticket, id.clone());
                         self.note_drawn(index, position);
-                        self.record(field, &id)?;
+                        self.record_drawn(field, &id, share)?;
                         return Ok(Some(id));
                     }
                 }
@@ -182,7 +185,7 @@ impl<'f> Cx<'f> {
                 id
             }
         };
-        self.record(field, &id)?;
+        self.record_drawn(field, &id, share)?;
         Ok(Some(id))
     }
 
@@ -193,11 +196,18 @@ impl<'f> Cx<'f> {
         target: Handle<T>,
         field: &str,
     ) -> Result<bool, FakerError> {
+        if self.runtime.registry.slot(target).share.is_none() {
+            return Ok(false);
+        }
+        // Boxed: only shared pools get here, and the future kept inline would make every
+        // reference draw's future larger (see `Relations`).
         let path = &self.path;
-        self.runtime
-            .registry
-            .catch_up(target, || format!("{path}.{field}"))
-            .await
+        Box::pin(
+            self.runtime
+                .registry
+                .catch_up(target, || format!("{path}.{field}")),
+        )
+        .await
     }
 
     /// A draw for a reference whose only requirement is one `same(..)` constraint on a part of
@@ -228,13 +238,13 @@ impl<'f> Cx<'f> {
             return Ok(None);
         }
         self.catch_up(target, field).await?;
-        let (taken, fresh) = self.avoided(index, target.index());
-        let avoid = Avoid {
-            values: &taken,
-            fresh: &fresh,
-        };
         let group_share = self.source_share(index);
         let draw = {
+            let (taken, fresh) = self.avoided(index, target.index());
+            let avoid = Avoid {
+                values: &taken,
+                fresh: &fresh,
+            };
             let parts = self.runtime.registry.draw_parts(self.ty, target);
             let mirror = parts.views.at(target.index()).mirror.as_ref();
             let reference = &mut parts.state.references[index];
@@ -255,12 +265,12 @@ impl<'f> Cx<'f> {
                 self.runtime.rng,
             )
         };
-        self.record_share(index);
+        let share = self.drawn_share(index);
         match draw {
             Draw::Reuse(position) => {
                 self.note_drawn(index, position);
                 let id = self.runtime.registry.slot(target).pool[position].clone();
-                self.record(field, &id)?;
+                self.record_drawn(field, &id, share)?;
                 Ok(Some(Some(id)))
             }
             Draw::Null => {
@@ -268,8 +278,10 @@ impl<'f> Cx<'f> {
                 Ok(Some(None))
             }
             Draw::Create(ticket) => {
-                let id = self.create_for(field, index, target, ticket).await?;
-                self.record(field, &id)?;
+                // Boxed: creating is rare next to reusing (one draw in `mean`), and its
+                // future inline would enlarge every draw's.
+                let id = Box::pin(self.create_for(field, index, target, ticket)).await?;
+                self.record_drawn(field, &id, share)?;
                 Ok(Some(Some(id)))
             }
         }
@@ -317,8 +329,9 @@ impl<'f> Cx<'f> {
     /// Notes that reference `index` created the value at `position` of `target`'s pool.
     fn created_at(&mut self, index: usize, target: TypeIndex, position: usize) {
         if self.runtime.registry.state(self.ty).tracks_positions {
-            self.drawn.push((index, position));
-            self.fresh.push((target, position));
+            let relations = self.relations_mut();
+            relations.drawn.push((index, position));
+            relations.fresh.push((target, position));
         }
     }
 
@@ -331,17 +344,21 @@ impl<'f> Cx<'f> {
         if !state.tracks_positions {
             return (Vec::new(), Vec::new());
         }
+        let Some(relations) = self.relations.as_deref() else {
+            return (Vec::new(), Vec::new());
+        };
         let differ = &state.references[index].differ;
         let taken = if differ.is_empty() {
             Vec::new()
         } else {
-            self.drawn
+            relations
+                .drawn
                 .iter()
                 .filter(|(r, _)| differ.contains(r))
                 .map(|&(_, p)| p)
                 .collect()
         };
-        let fresh = self
+        let fresh = relations
             .fresh
             .iter()
             .filter(|(t, _)| *t == target)
@@ -354,8 +371,9 @@ impl<'f> Cx<'f> {
     /// receives (see [`Strategy::draw_matching_planned`](crate::distributor::Strategy::draw_matching_planned)),
     /// when it has one constraint and its source was drawn through a plan.
     fn source_share(&self, index: usize) -> Option<f64> {
-        let source = self.runtime.registry.state(self.ty).references[index].share_source?;
-        self.shares.get(source)
+        let references = &self.runtime.registry.state(self.ty).references;
+        let source = &references[references[index].share_source?].decl.field;
+        self.recorded.iter().find(|r| r.field == *source)?.share
     }
 
     /// Where the constraint `c` of reference `index` comes from, for messages.
