@@ -53,7 +53,10 @@ pub mod plan;
 mod pool;
 mod strategy;
 
+pub(crate) use alias::AliasTable;
 pub use avoid::Avoid;
+pub(crate) use counts::Counts;
+pub(crate) use journal::Journal;
 pub use config::{Distributor, DistributorConfig};
 pub use draw::{Draw, Ticket};
 pub use nullable::Nullable;

@@ -109,6 +109,10 @@ impl<'f> Cx<'f> {
     /// are relative to it.
     pub fn enter(&mut self, field: &str) {
         self.prefix_lengths.push(self.prefix.len());
+        if field.is_empty() {
+            // A variant whose fields sit in the enum's own state: the prefix stays.
+            return;
+        }
         if !self.prefix.is_empty() {
             self.prefix.push('.');
         }
@@ -125,6 +129,9 @@ impl<'f> Cx<'f> {
     fn full<'a>(&self, field: &'a str) -> Cow<'a, str> {
         if self.prefix.is_empty() {
             Cow::Borrowed(field)
+        } else if field.is_empty() {
+            // The component's own value (an enum's variant).
+            Cow::Owned(self.prefix.clone())
         } else {
             Cow::Owned(format!("{}.{field}", self.prefix))
         }
