@@ -150,6 +150,54 @@ impl PlannedOneOf {
     }
 }
 
+/// A value written in `#[provider(one_of = [..])]` for a field of type `T`: a `T` itself, a
+/// string literal for a `String` field, and for an `Option<T>` field also a bare `T` (or string
+/// literal), which is its `Some`. The derive converts each listed value with it, so the list a
+/// profile suggests (`one_of = ["new", "paid"]`) pastes onto a `String` field as it is.
+///
+/// ```
+/// use faker_core::one_of::OneOfValue;
+///
+/// let status: String = "paid".into_value();
+/// let refund: Option<String> = "card".into_value();
+/// let none: Option<String> = None.into_value();
+/// let amount: Option<u64> = 3_000_000_000.into_value();
+/// assert_eq!((status.as_str(), refund.as_deref(), none, amount), ("paid", Some("card"), None, Some(3_000_000_000)));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value of a `{T}` field",
+    label = "listed in `one_of = [..]` of a `{T}` field",
+    note = "every value of `one_of = [..]` is a `{T}` (a string literal also fits a `String` field, and a bare value an `Option` field)"
+)]
+pub trait OneOfValue<T> {
+    /// The field's value.
+    fn into_value(self) -> T;
+}
+
+impl<T> OneOfValue<T> for T {
+    fn into_value(self) -> T {
+        self
+    }
+}
+
+impl OneOfValue<String> for &str {
+    fn into_value(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<T> OneOfValue<Option<T>> for T {
+    fn into_value(self) -> Option<T> {
+        Some(self)
+    }
+}
+
+impl OneOfValue<Option<String>> for &str {
+    fn into_value(self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

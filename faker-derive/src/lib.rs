@@ -239,7 +239,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// type is not a component) is reported by the compiler at that type.
 #[proc_macro_derive(
     Provider,
-    attributes(provider, reference, distributor, children, joint)
+    attributes(provider, reference, distributor, children, joint, weight)
 )]
 pub fn derive_provider(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -249,14 +249,21 @@ pub fn derive_provider(input: TokenStream) -> TokenStream {
 fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
     let mut errors = Errors::default();
     let model = ast::Input::from_syn(input, &mut errors);
-    if let Some(model) = &model {
-        valid::check(model, &mut errors);
+    match &model {
+        Some(ast::Parsed::Struct(model)) => valid::check(model, &mut errors),
+        Some(ast::Parsed::Enum(model)) => valid::check_enum(model, &mut errors),
+        None => {}
     }
     match (errors.finish(), model) {
-        (Ok(()), Some(model)) => expand::expand(&model),
+        (Ok(()), Some(ast::Parsed::Struct(model))) => expand::expand(&model),
+        (Ok(()), Some(ast::Parsed::Enum(model))) => expand::expand_enum(&model),
         (Err(e), model) => {
             let mut tokens = e.to_compile_error();
-            tokens.extend(model.as_ref().map(fallback::fallback));
+            match &model {
+                Some(ast::Parsed::Struct(model)) => tokens.extend(fallback::fallback(model)),
+                Some(ast::Parsed::Enum(model)) => tokens.extend(fallback::fallback_enum(model)),
+                None => {}
+            }
             tokens
         }
         // No model is only possible with an error.
