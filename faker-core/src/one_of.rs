@@ -229,7 +229,10 @@ mod tests {
             OneOf::new([1.0, -0.1]),
             Err(ParamError::NegativeWeight { index: 1, .. })
         ));
-        assert_eq!(OneOf::new([7.0, 2.0, 1.0]).unwrap().weights(), [0.7, 0.2, 0.1]);
+        assert_eq!(
+            OneOf::new([7.0, 2.0, 1.0]).unwrap().weights(),
+            [0.7, 0.2, 0.1]
+        );
         assert_eq!(OneOf::for_values(4, None).unwrap().weights(), [0.25; 4]);
     }
 

@@ -276,12 +276,19 @@ impl Variant {
             .filter_map(|(i, mut f)| {
                 let tuple = f.ident.is_none();
                 if tuple {
-                    f.ident = Some(Ident::new(&format!("field{i}"), proc_macro2::Span::mixed_site()));
+                    f.ident = Some(Ident::new(
+                        &format!("field{i}"),
+                        proc_macro2::Span::mixed_site(),
+                    ));
                 }
                 let mut field = Field::from_raw(f, &fields_serde, errors)?;
                 if tuple {
                     field.name = i.to_string();
-                    field.path = if count == 1 { String::new() } else { i.to_string() };
+                    field.path = if count == 1 {
+                        String::new()
+                    } else {
+                        i.to_string()
+                    };
                 }
                 Some(field)
             })

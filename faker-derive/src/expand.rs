@@ -108,7 +108,9 @@ pub fn expand(input: &Input) -> TokenStream {
 /// variant's share).
 pub fn expand_enum(input: &EnumInput) -> TokenStream {
     let n = Names::new();
-    let Names { cx, index, value, .. } = &n;
+    let Names {
+        cx, index, value, ..
+    } = &n;
     let ident = &input.ident;
     let count = input.variants.len();
     let weights: Option<Vec<f64>> = input

@@ -658,7 +658,10 @@ fn value_lists_and_enums_are_declared_in_the_schema() {
 #[tokio::test]
 async fn value_lists_and_enums_are_drawn_with_their_planned_counts() {
     let mut faker = Faker::new(14);
-    let purchases = faker.create_many::<Purchase>(1_000).await.expect("purchases");
+    let purchases = faker
+        .create_many::<Purchase>(1_000)
+        .await
+        .expect("purchases");
     let count = |f: &dyn Fn(&Purchase) -> bool| purchases.iter().filter(|p| f(p)).count();
     // Planned: exactly round(N · w) of each value, whatever the seed.
     assert_eq!(count(&|p| p.currency == "EUR"), 500);
@@ -682,7 +685,12 @@ async fn value_lists_and_enums_are_drawn_with_their_planned_counts() {
         .filter(|p| matches!(p.payment, Payment::Voucher(_)))
         .map(|p| serde_json::to_value(p).unwrap())
         .collect();
-    assert!(vouchers[0]["payment"]["Voucher"].as_str().unwrap().starts_with("CODE-"));
+    assert!(
+        vouchers[0]["payment"]["Voucher"]
+            .as_str()
+            .unwrap()
+            .starts_with("CODE-")
+    );
     let on_hold = purchases
         .iter()
         .find(|p| p.status == OrderStatus::OnHold)

@@ -119,10 +119,17 @@ async fn planned_value_lists_and_enums_have_exact_counts() {
         .cloned()
         .collect();
     assert_eq!(shipments.len(), n as usize);
-    assert!(faker.refusals::<Shipment>() > 40_000, "half of the attempts");
+    assert!(
+        faker.refusals::<Shipment>() > 40_000,
+        "half of the attempts"
+    );
     for (currency, w) in CURRENCIES {
         let want = (n as f64 * w).round() as usize;
-        assert_eq!(count(&shipments, |s| s.currency == currency), want, "{currency}");
+        assert_eq!(
+            count(&shipments, |s| s.currency == currency),
+            want,
+            "{currency}"
+        );
     }
     for (stage, w) in STAGES {
         let want = (n as f64 * w).round() as usize;
@@ -140,9 +147,15 @@ async fn planned_value_lists_and_enums_have_exact_counts() {
     // Planned for 40 000 draws at mean 20: exactly 2 000 carriers (planned for all 100 000
     // shipments it would spread 40 000 draws over 5 000 slots and create most of them).
     assert_eq!(carriers.len(), 2_000);
-    assert_eq!(faker.in_memory::<Carrier>().expect("in memory").len(), 2_000);
+    assert_eq!(
+        faker.in_memory::<Carrier>().expect("in memory").len(),
+        2_000
+    );
     // The exported state is serde's.
-    let lost = shipments.iter().find(|s| s.stage == Stage::Lost).expect("lost");
+    let lost = shipments
+        .iter()
+        .find(|s| s.stage == Stage::Lost)
+        .expect("lost");
     let state = serde_json::to_value(lost).expect("state");
     assert_eq!(state["stage"], "lost");
     let courier = shipments
@@ -172,7 +185,9 @@ async fn sampled_value_lists_and_enums_follow_their_weights() {
         let got = share(count(&shipments, |s| s.stage == stage));
         assert!((got - w).abs() < 0.01, "{stage:?}: {got} for {w}");
     }
-    let couriers = share(count(&shipments, |s| matches!(s.route, Route::Courier { .. })));
+    let couriers = share(count(&shipments, |s| {
+        matches!(s.route, Route::Courier { .. })
+    }));
     assert!((couriers - 0.4).abs() < 0.01, "{couriers}");
     // Not planned, so not exact: the seed shows in the counts.
     assert_ne!(count(&shipments, |s| s.currency == "EUR"), n / 2);

@@ -489,10 +489,7 @@ pub fn variant_weight(attr: &Attribute) -> syn::Result<super::Num> {
         ));
     };
     let expr: syn::Expr = syn::parse2(list.tokens.clone()).map_err(|_| {
-        syn::Error::new_spanned(
-            list,
-            format!("#[weight(..)] takes one number: {example}"),
-        )
+        syn::Error::new_spanned(list, format!("#[weight(..)] takes one number: {example}"))
     })?;
     super::values::number_literal(&expr).ok_or_else(|| {
         syn::Error::new_spanned(

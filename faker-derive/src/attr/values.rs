@@ -236,7 +236,10 @@ pub fn source_expr<K: Key>(item: &Item<K>, what: &str) -> syn::Result<Expr> {
 pub fn value_list<K: Key>(item: &Item<K>) -> syn::Result<Vec<Expr>> {
     let place = K::PLACE;
     let Some(expr) = item.expr() else {
-        return Err(syn::Error::new_spanned(item.meta, "expected a list of values"));
+        return Err(syn::Error::new_spanned(
+            item.meta,
+            "expected a list of values",
+        ));
     };
     match strip_group(expr) {
         Expr::Array(ExprArray { elems, .. }) => Ok(elems.iter().cloned().collect()),

@@ -43,7 +43,10 @@ pub fn check(input: &EnumInput, errors: &mut Errors) {
             "`{what}` applies to aggregates, not to the enum `{name}` (a component, drawn for a #[provider(composite)] field): remove it"
         ))
     };
-    for (what, at) in [("name", a.name.as_ref().map(|k| &k.at)), ("table", a.table.as_ref().map(|k| &k.at))] {
+    for (what, at) in [
+        ("name", a.name.as_ref().map(|k| &k.at)),
+        ("table", a.table.as_ref().map(|k| &k.at)),
+    ] {
         if let Some(at) = at {
             errors.push(component(what, at));
         }
@@ -141,9 +144,10 @@ fn shared_paths(input: &EnumInput, errors: &mut Errors) {
             || f.distributor
                 .as_ref()
                 .is_some_and(crate::attr::DistributorAttr::has_parameters)
-            || f.attrs.sources.iter().any(|s| {
-                matches!(s.value, SourceKind::OneOf(_) | SourceKind::Composite)
-            })
+            || f.attrs
+                .sources
+                .iter()
+                .any(|s| matches!(s.value, SourceKind::OneOf(_) | SourceKind::Composite))
     };
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for variant in &input.variants {
@@ -155,7 +159,9 @@ fn shared_paths(input: &EnumInput, errors: &mut Errors) {
             } else {
                 format!("{}.{}", variant.prefix, field.path)
             };
-            if let Some((_, first)) = seen.iter().find(|(p, v)| *p == path && **v != variant.ident)
+            if let Some((_, first)) = seen
+                .iter()
+                .find(|(p, v)| *p == path && **v != variant.ident)
             {
                 errors.push(syn::Error::new_spanned(
                     &field.ident,

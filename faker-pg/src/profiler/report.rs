@@ -96,8 +96,7 @@ pub async fn profile_subject(
         }
     } else {
         let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
-        let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values
-        {
+        let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values {
             let counts = value_counts(
                 &mut *conn,
                 schema,
@@ -107,7 +106,10 @@ pub async fn profile_subject(
             )
             .await?;
             // A concurrent write may have changed the count in between: list only what is whole.
-            (counts.is_complete().then_some(counts.values), counts.literal)
+            (
+                counts.is_complete().then_some(counts.values),
+                counts.literal,
+            )
         } else {
             (None, Literal::Text)
         };
@@ -435,7 +437,11 @@ mod tests {
             s.attribute,
             r#"#[provider(one_of = ["paid", "it's \"new\"", None], weights = [0.6, 0.2, 0.2])]"#
         );
-        assert!(s.reason.contains("`None` takes the null share"), "{}", s.reason);
+        assert!(
+            s.reason.contains("`None` takes the null share"),
+            "{}",
+            s.reason
+        );
         assert_eq!(report.to_json()["suggestion"]["law"], "one_of");
 
         let reference = Subject {
@@ -457,6 +463,9 @@ mod tests {
         );
         let s = report.suggestion.as_ref().unwrap();
         assert_eq!(s.law, Law::ValueWeights(vec![0.75, 0.25]));
-        assert_eq!(s.attribute, "#[distributor(weights = [0.75, 0.25], mean = 4)]");
+        assert_eq!(
+            s.attribute,
+            "#[distributor(weights = [0.75, 0.25], mean = 4)]"
+        );
     }
 }

@@ -3,10 +3,10 @@
 
 use std::hash::Hash;
 
+use rand::RngExt;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use rand::RngExt;
 use serde_json::Value;
 
 use super::Cx;
