@@ -52,6 +52,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate, which the runtime draws again (up to `Faker::set_attempts`, default 100, then `ErrorKind::Refused` with the error's message) |
 /// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions); repeatable |
 /// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
+/// | `#[derive(Provider)]` on an enum, `#[weight(0.7)]` on its variants | implements `Component`: a `#[provider(composite)]` field of the enum's type draws a variant by weight (all variants weighted, or none: uniform) and populates that variant's fields; see *Weighted value lists and enums* below |
 ///
 /// Without `constructor` or `factory` the struct literal is used, which works with private
 /// fields because the implementation lives in the struct's module.

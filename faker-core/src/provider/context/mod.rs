@@ -106,7 +106,9 @@ impl<'f> Cx<'f> {
     }
 
     /// Enters the component at `field` (e.g. a composite id): until [`Cx::leave`], field names
-    /// are relative to it.
+    /// are relative to it, and the empty name is the component itself (an enum's variant).
+    /// Entering the empty `field` keeps the prefix (the fields of an internally tagged enum's
+    /// variant sit in the enum's own object).
     pub fn enter(&mut self, field: &str) {
         self.prefix_lengths.push(self.prefix.len());
         if field.is_empty() {
