@@ -1,5 +1,6 @@
 //! The provider runtime: the seed's bookstore built by hand, reuse and creation, auto keys,
-//! nulls, specifications, diamonds, children; and fields renamed by serde ([`serde_names`]).
+//! nulls, specifications, diamonds, children; fields renamed by serde ([`serde_names`]); weighted
+//! value lists and enums ([`values`]).
 
 mod common;
 // In its own file (a module of this test binary, not a test binary of its own), so that this
@@ -10,6 +11,8 @@ mod refusals;
 mod relations;
 #[path = "providers/serde_names.rs"]
 mod serde_names;
+#[path = "providers/values.rs"]
+mod values;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

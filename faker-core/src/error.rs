@@ -49,6 +49,16 @@ pub enum ParamError {
     #[error("give either `weights` or `skew`, not both: they are two different laws over the pool")]
     WeightsAndSkew,
 
+    /// `one_of = []`: a choice among no values.
+    #[error("`one_of` must list at least one value, e.g. one_of = [\"new\", \"paid\"]")]
+    NoValues,
+
+    /// `one_of` and its `weights` of different lengths.
+    #[error(
+        "`weights` has {weights} weight(s) for {values} value(s) of `one_of`: give one weight per value, in the same order"
+    )]
+    WeightsPerValue { weights: usize, values: usize },
+
     /// An integer range whose lower bound exceeds its upper bound.
     #[error("range `{min}..={max}` is empty: `min` must be <= `max`")]
     EmptyRange { min: i64, max: i64 },

@@ -10,6 +10,8 @@
 //! * [`count`] — one-to-many: how many children a parent gets;
 //! * [`law`] — how draws spread over the values of a pool: uniform, [`Skew`] (power law),
 //!   [`Weights`] (partitions);
+//! * [`one_of`] — a weighted choice among a fixed list of values ([`OneOf`]), sampled or
+//!   with exact planned counts ([`PlannedOneOf`]);
 //! * `mean` ([`Mean`]) — how often each value is reused, and `null_weight` ([`NullWeight`]) —
 //!   how often a draw is null;
 //! * [`estimate`] — the inverse direction: read those parameters back off data, with the same
@@ -85,6 +87,7 @@ pub mod feed;
 pub mod law;
 mod mean;
 mod null_weight;
+pub mod one_of;
 pub mod provider;
 pub mod repository;
 pub mod rng;
@@ -96,6 +99,7 @@ pub use error::ParamError;
 pub use law::{Law, Skew, Weights};
 pub use mean::Mean;
 pub use null_weight::NullWeight;
+pub use one_of::{OneOf, PlannedOneOf};
 pub use rng::FakerRng;
 
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.

@@ -11,7 +11,7 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use crate::ast::{Field, Input};
+use crate::ast::{EnumInput, Field, Input, Style};
 use crate::attr::{Build, DistributorAttr, JointAttr, Kind, Num, SourceKind, WeightsList};
 
 /// Hygienic identifiers of the generated code.
@@ -23,6 +23,7 @@ struct Names {
     error: Ident,
     key: Ident,
     inner: Ident,
+    index: Ident,
 }
 
 impl Names {
@@ -36,6 +37,7 @@ impl Names {
             error: id("error"),
             key: id("key"),
             inner: id("inner"),
+            index: id("index"),
         }
     }
 }
@@ -96,9 +98,130 @@ pub fn expand(input: &Input) -> TokenStream {
     }
 }
 
+// ---------------------------------------------------------------- enums
+
+/// An enum: a `Component` whose own value (the empty path, i.e. the path of the field that
+/// holds it) is a weighted choice among its variants, declared with `Schema::one_of`; a
+/// unit-only enum draws its value with `Cx::one_of` (so that a requirement can pin a
+/// variant), any other with `Cx::variant`, then populates the drawn variant's fields as a
+/// struct's, under the variant's prefix (`Schema::variant` scales their plans by the
+/// variant's share).
+pub fn expand_enum(input: &EnumInput) -> TokenStream {
+    let n = Names::new();
+    let Names {
+        cx, index, value, ..
+    } = &n;
+    let ident = &input.ident;
+    let count = input.variants.len();
+    let weights: Option<Vec<f64>> = input
+        .variants
+        .iter()
+        .map(|v| v.weight.as_ref().map(|w| w.value))
+        .collect();
+    let shares: Vec<f64> = match &weights {
+        Some(w) => {
+            let total: f64 = w.iter().sum();
+            w.iter().map(|x| x / total).collect()
+        }
+        None => vec![1.0 / count as f64; count],
+    };
+    let weights_tokens = option(weights.as_ref().map(|w| {
+        let values = w.iter().map(|x| f64_lit(*x));
+        quote!(::std::vec![#(#values),*])
+    }));
+    let mut calls = vec![quote!(.one_of("", #count, #weights_tokens))];
+    for (v, share) in input.variants.iter().zip(&shares) {
+        let inner = schema_calls(&v.body);
+        if inner.is_empty() {
+            continue;
+        }
+        let (prefix, share) = (&v.prefix, f64_lit(*share));
+        calls.push(quote! {
+            .variant(#prefix, #share, ::ddd_faker::provider::Schema::new() #(#inner)*)
+        });
+    }
+    let last = count.saturating_sub(1);
+    let pattern = |i: usize| {
+        if i == last {
+            quote!(_)
+        } else {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#i)
+        }
+    };
+    let body = if input.unit_only() {
+        let arms = input.variants.iter().enumerate().map(|(i, v)| {
+            let (p, variant) = (pattern(i), &v.ident);
+            quote!(#p => Self::#variant,)
+        });
+        quote! {
+            #cx.one_of("", |#index: usize| match #index { #(#arms)* })
+        }
+    } else {
+        let arms = input.variants.iter().enumerate().map(|(i, v)| {
+            let (p, variant) = (pattern(i), &v.ident);
+            let (lets, args) = field_lets(&v.body, &n, false);
+            let built = match v.style {
+                Style::Unit => quote!(Self::#variant),
+                Style::Tuple => quote!(Self::#variant(#(#args),*)),
+                Style::Named => quote!(Self::#variant { #(#args),* }),
+            };
+            if lets.is_empty() {
+                return quote!(#p => ::core::result::Result::Ok(#built),);
+            }
+            let prefix = &v.prefix;
+            quote! {
+                #p => {
+                    #cx.enter(#prefix);
+                    let #value: ::core::result::Result<Self, ::ddd_faker::provider::FakerError> =
+                        async {
+                            #(#lets)*
+                            ::core::result::Result::Ok(#built)
+                        }
+                        .await;
+                    #cx.leave();
+                    #value
+                }
+            }
+        });
+        quote! {
+            match #cx.variant("")? { #(#arms)* }
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::ddd_faker::provider::Component for #ident {
+            fn schema() -> ::ddd_faker::provider::Schema {
+                ::ddd_faker::provider::Schema::new()
+                    #(#calls)*
+            }
+
+            async fn populate(
+                #cx: &mut ::ddd_faker::provider::Cx<'_>,
+            ) -> ::core::result::Result<Self, ::ddd_faker::provider::FakerError> {
+                #body
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- schema
 
 fn schema(input: &Input) -> Option<TokenStream> {
+    let calls = schema_calls(input);
+    if calls.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn schema() -> ::ddd_faker::provider::Schema {
+            ::ddd_faker::provider::Schema::new()
+                #(#calls)*
+        }
+    })
+}
+
+/// The `Schema` builder calls of a struct's fields, joints and children.
+fn schema_calls(input: &Input) -> Vec<TokenStream> {
     let mut calls = Vec::new();
     for f in &input.fields {
         let name = &f.path;
@@ -131,6 +254,10 @@ fn schema(input: &Input) -> Option<TokenStream> {
         } else if pooled(f) {
             let config = distributor_config(f.distributor.as_ref(), false);
             calls.push(quote!(.value(#name, #config)));
+        } else if let Some(SourceKind::OneOf(values)) = source {
+            let len = values.len();
+            let weights = option(f.attrs.weights.as_ref().map(vec_of));
+            calls.push(quote!(.one_of(#name, #len, #weights)));
         }
     }
     // After every field: a joint names fields the schema has declared.
@@ -158,15 +285,7 @@ fn schema(input: &Input) -> Option<TokenStream> {
             })
         });
     }
-    if calls.is_empty() {
-        return None;
-    }
-    Some(quote! {
-        fn schema() -> ::ddd_faker::provider::Schema {
-            ::ddd_faker::provider::Schema::new()
-                #(#calls)*
-        }
-    })
+    calls
 }
 
 /// The exported-state path of a `same(..)` source, a `differ(..)` field or a `#[joint(..)]`
@@ -267,20 +386,7 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
         input.attrs.build.first().map(|b| &b.value),
         Some(Build::Constructor(_) | Build::Factory(_))
     );
-    let mut lets = Vec::new();
-    let mut args = Vec::new();
-    for f in &input.fields {
-        let skip = matches!(f.attrs.source(), Some(SourceKind::Skip));
-        if skip && by_constructor {
-            // The constructor sets it.
-            continue;
-        }
-        let ident = &f.ident;
-        let ty = &f.ty;
-        let value = field_value(f, n);
-        lets.push(quote! { let #ident: #ty = #value; });
-        args.push(ident);
-    }
+    let (lets, args) = field_lets(input, n, by_constructor);
     let build = match input.attrs.build.first().map(|b| &b.value) {
         None => quote! { ::core::result::Result::Ok(Self { #(#args),* }) },
         Some(Build::Constructor(path)) => quote! { ::core::result::Result::Ok(#path(#(#args),*)) },
@@ -299,6 +405,30 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
             #build
         }
     }
+}
+
+/// One `let` per field, in declaration order, and the names bound (a `skip` field is left to
+/// the constructor when there is one).
+fn field_lets<'a>(
+    input: &'a Input,
+    n: &Names,
+    by_constructor: bool,
+) -> (Vec<TokenStream>, Vec<&'a Ident>) {
+    let mut lets = Vec::new();
+    let mut args = Vec::new();
+    for f in &input.fields {
+        let skip = matches!(f.attrs.source(), Some(SourceKind::Skip));
+        if skip && by_constructor {
+            // The constructor sets it.
+            continue;
+        }
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let value = field_value(f, n);
+        lets.push(quote! { let #ident: #ty = #value; });
+        args.push(ident);
+    }
+    (lets, args)
 }
 
 /// The expression that gives one field its value.
@@ -393,6 +523,13 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
             }
         }
         Some(SourceKind::Value(e)) => quote_spanned!(span=> #cx.constant(#name, #e)?),
+        Some(SourceKind::OneOf(values)) => {
+            let index = &n.index;
+            let arms = one_of_arms(values, ty);
+            quote_spanned! {span=>
+                #cx.one_of(#name, |#index: usize| match #index { #arms })?
+            }
+        }
         Some(SourceKind::With(e)) => quote_spanned!(span=> #cx.value(#name, #e)?),
         Some(SourceKind::Fake(e)) => match map {
             None => quote_spanned!(span=> #cx.fake(#name, #e)?),
@@ -416,6 +553,27 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
         Some(SourceKind::Reference) => quote!(::core::default::Default::default()),
         None => quote_spanned!(span=> #cx.fake(#name, #fake::Faker)?),
     }
+}
+
+/// The arms of `match index { .. }` that make the value of each index of a `one_of` list (the
+/// last arm catches every other index), each value converted to the field's type by
+/// `OneOfValue` (so that `"paid"` fits a `String` field). Each arm is spanned at its value, so
+/// that a value of the wrong type is reported there.
+fn one_of_arms(values: &[syn::Expr], ty: &Type) -> TokenStream {
+    let last = values.len().saturating_sub(1);
+    let arms = values.iter().enumerate().map(|(i, v)| {
+        let pattern = if i == last {
+            quote!(_)
+        } else {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#i)
+        };
+        let value = quote_spanned! {at(v)=>
+            <_ as ::ddd_faker::one_of::OneOfValue<#ty>>::into_value(#v)
+        };
+        quote!(#pattern => #value,)
+    });
+    quote!(#(#arms)*)
 }
 
 /// A span that reports errors at `location` but is otherwise the derive's own: the code stays

@@ -7,8 +7,8 @@
 //!
 //! The crate is laid out like `thiserror-impl`, in three steps:
 //!
-//! - parse: `ast` reads the struct (with darling) into an input model, each field with its
-//!   serialized name; `attr` parses the five attributes into typed values (`attr::keys`: one
+//! - parse: `ast` reads the struct or enum (with darling) into an input model, each field with
+//!   its serialized name (an enum's variants each hold their fields as a component's); `attr` parses the five attributes into typed values (`attr::keys`: one
 //!   key enum per attribute; `attr::values`: key values; `attr::parse`: the attributes;
 //!   `attr::serde`: what `#[serde(..)]` says about names and shape);
 //! - validate: `valid` checks what they mean together and reports *every* problem at its token
@@ -29,7 +29,8 @@ use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
 /// Derives `ddd_faker::provider::Provider` for an aggregate, or
-/// `ddd_faker::provider::Component` for a composite value object or entity.
+/// `ddd_faker::provider::Component` for a composite value object or entity, or for an enum
+/// (whose variant is drawn by weight).
 ///
 /// The generated `populate` asks the populate context for each field in declaration order (one
 /// `let` per field), then builds the struct with a struct literal, the domain's `constructor`
@@ -51,6 +52,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate, which the runtime draws again (up to `Faker::set_attempts`, default 100, then `ErrorKind::Refused` with the error's message) |
 /// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions); repeatable |
 /// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
+/// | `#[derive(Provider)]` on an enum, `#[weight(0.7)]` on its variants | implements `Component`: a `#[provider(composite)]` field of the enum's type draws a variant by weight (all variants weighted, or none: uniform) and populates that variant's fields; see *Weighted value lists and enums* below |
 ///
 /// Without `constructor` or `factory` the struct literal is used, which works with private
 /// fields because the implementation lives in the struct's module.
@@ -64,12 +66,118 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(fake = EXPR, map = f)]` | the faker's value passed through `f`, e.g. `fake = Sentence(3..5), map = BookTitle` for a newtype; the faker's output type is inferred from `f`'s argument |
 /// | `#[provider(with = EXPR)]` | a function or closure `(&mut FakerRng, position: u64) -> T`, where `position` counts this field's values (0, 1, 2, ...) |
 /// | `#[provider(value = EXPR)]` | a constant (`T: Clone`) |
+/// | `#[provider(one_of = [A, B, ..], weights = [wa, wb, ..])]` | one of the listed values (literals, paths or any expressions of the field's type; a string literal also fits a `String` field and a bare value an `Option` field), chosen with the weights (one per value; without `weights`: uniform); see *Weighted value lists and enums* below |
 /// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` (a `fn(u64) -> T`) |
 /// | `#[provider(auto_key)]` | a key the repository assigns on insert (auto-increment): a placeholder `T::default()` until then; also inside a component, and the aggregate's `auto_key()`/`assign_key` route to it |
-/// | `#[provider(composite)]` | a `Component` (a struct deriving `Provider` with `#[provider(value)]` or `entity`): its fields are populated under this field's path |
+/// | `#[provider(composite)]` | a `Component` (a struct deriving `Provider` with `#[provider(value)]` or `entity`, or an enum deriving `Provider`): its fields are populated under this field's path; an enum's variant is drawn by weight (see below) |
 /// | `#[provider(default)]` | `Default::default()`, passed to the constructor like any field |
 /// | `#[provider(skip)]` | not generated: `Default::default()` in the struct literal, and *not passed* to a `constructor`/`factory` (which sets it) |
 /// | `#[reference(Target)]` | the id of a `Target` aggregate (reused or created, as the distributor decides); the field's type is `Target::Id`, or `Option<Target::Id>` for an optional reference (then `null_weight` may give `None`) |
+///
+/// # Weighted value lists and enums
+///
+/// `#[provider(one_of = [..], weights = [..])]` on a field, and `#[derive(Provider)]` on an
+/// enum, give a column with a fixed set of values and production's shares (an order status, a
+/// currency): what `faker-pg profile` suggests for a low-cardinality column that is not a
+/// reference. Unlike a pooled value (`#[distributor(..)]`, values created and reused), the
+/// values exist up front: there is no `mean`. The law is faker-core's [`OneOf`]: when the
+/// number of aggregates is known (`Faker::create_many`, `Faker::plan`), value `i` is drawn
+/// *exactly* `round(N · w_i)` times (largest remainder, in random order; a value whose count
+/// rounds to zero is not drawn), otherwise each draw is sampled with probability `w_i`. A
+/// requirement on the field (`create_matching`, a reference's filter) chooses among the
+/// listed values that satisfy it, with their weights. Weights are relative (`[7, 2, 1]` is
+/// `[0.7, 0.2, 0.1]`); none may be negative, not all zero, one per value.
+///
+/// An enum deriving `Provider` implements `Component`, so a field of its type is marked
+/// `#[provider(composite)]` like a struct component:
+///
+/// - each variant may carry `#[weight(w)]`; either every variant has one or none does (then
+///   the choice is uniform): a variant left out would have no share to take, and guessing one
+///   would hide a mistake, so it is a compile error, as is a negative weight or all zero
+///   (`#[weight(0)]` is a variant never drawn);
+/// - a unit-only enum is a value list of its own (`Cx::one_of` at the field's path, so a
+///   requirement can pin a variant); its exported state is whatever serde writes (usually a
+///   string, `"in_transit"` with `rename_all = "snake_case"`);
+/// - the variants of any other enum may hold fields, named or tuple, which take every field
+///   attribute a struct's fields take (`fake`, `with`, `one_of`, `#[reference(..)]`,
+///   `#[distributor(..)]`, `composite`, ...); only the drawn variant's fields are populated,
+///   and each of them is planned for that variant's share of the aggregates (a reference
+///   inside a variant of weight 0.4 is planned for `0.4 · N` draws). Their paths follow
+///   serde's representation of the enum: under the variant's serialized name (externally
+///   tagged, the default, with `rename`/`rename_all` followed), under the `content` key
+///   (adjacently tagged), or in the enum's own object (internally tagged, untagged); a tuple
+///   variant's fields are `0`, `1`, .. (a newtype variant's one field is the content itself).
+///   A requirement on the enum's own path does not choose a data variant.
+///
+/// On an enum, `#[provider(aggregate)]`, `name`, `table`, `constructor`, `factory`,
+/// `#[children(..)]`, `#[joint(..)]`, `auto_key` inside a variant, generic parameters and
+/// `#[serde(into = ..)]` are compile errors, and so are two variants declaring a tracked field
+/// (reference, pooled value, `one_of`, component) at one path of a shared object.
+///
+/// ```
+/// use ddd_faker::Provider;
+/// use ddd_faker::provider::{Faker, Provider as _};
+/// use serde::Serialize;
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, Serialize, Provider)]
+/// #[serde(rename_all = "snake_case")]
+/// enum Status {
+///     #[weight(0.7)]
+///     Active,
+///     #[weight(0.2)]
+///     Suspended,
+///     #[weight(0.1)]
+///     Closed,
+/// }
+///
+/// #[derive(Debug, Clone, PartialEq, Serialize, Provider)]
+/// enum Billing {
+///     #[weight(3)]
+///     Card {
+///         #[provider(one_of = ["visa", "mastercard"], weights = [0.8, 0.2])]
+///         network: String,
+///     },
+///     #[weight(1)]
+///     Invoice(#[provider(with = |_, position| position + 1)] u64),
+/// }
+///
+/// #[derive(Debug, Clone, Serialize, Provider)]
+/// struct Account {
+///     #[provider(id, sequence)]
+///     id: u64,
+///     #[provider(one_of = ["EUR", "USD", "GBP"], weights = [0.5, 0.3, 0.2])]
+///     currency: String,
+///     #[provider(one_of = [1, 12, 24])]
+///     months: u32,
+///     #[provider(composite)]
+///     status: Status,
+///     #[provider(composite)]
+///     billing: Billing,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ddd_faker::provider::FakerError> {
+/// let mut faker = Faker::new(7);
+/// let accounts = faker.create_many::<Account>(1_000).await?;
+/// let count = |f: &dyn Fn(&Account) -> bool| accounts.iter().filter(|a| f(a)).count();
+/// // Planned: exactly round(1 000 · w) of each value.
+/// assert_eq!(count(&|a| a.currency == "USD"), 300);
+/// assert_eq!(count(&|a| a.status == Status::Closed), 100);
+/// assert_eq!(count(&|a| matches!(a.billing, Billing::Card { .. })), 750);
+/// let visa = count(&|a| matches!(&a.billing, Billing::Card { network, .. } if network == "visa"));
+/// assert_eq!(visa, 600); // 0.8 of the 750 card accounts
+/// // The state is serde's: a unit enum is a string.
+/// let suspended = accounts.iter().find(|a| a.status == Status::Suspended).unwrap();
+/// assert_eq!(serde_json::to_value(suspended).unwrap()["status"], "suspended");
+///
+/// let schema = Account::schema();
+/// let lists: Vec<&str> = schema.one_ofs().iter().map(|o| o.field.as_str()).collect();
+/// assert_eq!(lists, ["currency", "months", "status", "billing", "billing.Card.network"]);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`OneOf`]: faker_core::OneOf
 ///
 /// # Relations between references
 ///
@@ -232,14 +340,16 @@ use syn::{DeriveInput, parse_macro_input};
 /// not an earlier field, a `differ(..)` field that is not an earlier reference to the same
 /// type (or is the reference itself, or is given twice), a `#[joint(..)]` with fewer than two
 /// members, a member that is not a reference, listed twice, out of declaration order or in
-/// two joints, a joint without `mean` or with `null_weight`, the serde attributes above that
-/// the runtime cannot follow, generic
-/// structs, enums, unions and tuple structs. A type named in
+/// two joints, a joint without `mean` or with `null_weight`, `one_of` that is empty or has
+/// not one weight per value, `weights` in `#[provider(..)]` without `one_of`, the mistakes of
+/// enums listed above (a missing or negative `#[weight(..)]`, ...), the serde attributes above
+/// that the runtime cannot follow, generic structs and enums, enums without variants, unions
+/// and tuple structs. A type named in
 /// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
 /// type is not a component) is reported by the compiler at that type.
 #[proc_macro_derive(
     Provider,
-    attributes(provider, reference, distributor, children, joint)
+    attributes(provider, reference, distributor, children, joint, weight)
 )]
 pub fn derive_provider(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -249,14 +359,21 @@ pub fn derive_provider(input: TokenStream) -> TokenStream {
 fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
     let mut errors = Errors::default();
     let model = ast::Input::from_syn(input, &mut errors);
-    if let Some(model) = &model {
-        valid::check(model, &mut errors);
+    match &model {
+        Some(ast::Parsed::Struct(model)) => valid::check(model, &mut errors),
+        Some(ast::Parsed::Enum(model)) => valid::check_enum(model, &mut errors),
+        None => {}
     }
     match (errors.finish(), model) {
-        (Ok(()), Some(model)) => expand::expand(&model),
+        (Ok(()), Some(ast::Parsed::Struct(model))) => expand::expand(&model),
+        (Ok(()), Some(ast::Parsed::Enum(model))) => expand::expand_enum(&model),
         (Err(e), model) => {
             let mut tokens = e.to_compile_error();
-            tokens.extend(model.as_ref().map(fallback::fallback));
+            match &model {
+                Some(ast::Parsed::Struct(model)) => tokens.extend(fallback::fallback(model)),
+                Some(ast::Parsed::Enum(model)) => tokens.extend(fallback::fallback_enum(model)),
+                None => {}
+            }
             tokens
         }
         // No model is only possible with an error.

@@ -557,3 +557,175 @@ fn relations_use_serialized_names_and_nest_with_components() {
         }
     );
 }
+
+// ---------------------------------------------------------------- weighted value lists and enums
+
+/// A unit-only enum: a value list of its own, serialized as serde says (`"on_hold"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Provider)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    #[weight(0.6)]
+    Placed,
+    #[weight(0.3)]
+    Shipped,
+    #[weight(0.1)]
+    OnHold,
+}
+
+/// A data-carrying enum, externally tagged (serde's default): each variant's fields sit under
+/// its name (`{"Card": {"last4": ..}}`, `{"Voucher": "CODE-1"}`, `{"Split": [1, 2]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
+pub enum Payment {
+    #[weight(3)]
+    Card {
+        #[provider(with = |_, position| format!("{:04}", position % 10_000))]
+        last4: String,
+        #[provider(one_of = ["visa", "mastercard"], weights = [0.75, 0.25])]
+        network: String,
+    },
+    #[weight(1)]
+    Cash,
+    #[weight(1)]
+    Voucher(#[provider(with = |_, position| format!("CODE-{position}"))] String),
+    #[weight(0)]
+    Split(#[provider(value = 1)] u8, #[provider(value = 2)] u8),
+}
+
+/// Internally tagged: the variant's fields share the enum's object with the tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Delivery {
+    Pickup,
+    Courier {
+        #[reference(Tenant)]
+        #[distributor(mean = 10)]
+        partner: TenantId,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Purchase {
+    #[provider(id, sequence)]
+    id: u64,
+    #[provider(one_of = ["EUR", "USD", "GBP"], weights = [0.5, 0.3, 0.2])]
+    currency: String,
+    #[provider(one_of = [1, 2, 3_000_000_000])]
+    quantity: u64,
+    #[provider(one_of = ["gift", None], weights = [0.25, 0.75])]
+    note: Option<String>,
+    #[provider(one_of = [OrderStatus::Placed, OrderStatus::OnHold])]
+    legacy_status: OrderStatus,
+    #[provider(composite)]
+    status: OrderStatus,
+    #[provider(composite)]
+    payment: Payment,
+    #[provider(composite)]
+    delivery: Delivery,
+}
+
+#[test]
+fn value_lists_and_enums_are_declared_in_the_schema() {
+    use ddd_faker::provider::Provider as _;
+    let schema = Purchase::schema();
+    let one_ofs: Vec<(&str, usize, Option<&[f64]>)> = schema
+        .one_ofs()
+        .iter()
+        .map(|o| (o.field.as_str(), o.values, o.weights.as_deref()))
+        .collect();
+    assert_eq!(
+        one_ofs,
+        [
+            ("currency", 3, Some(&[0.5, 0.3, 0.2][..])),
+            ("quantity", 3, None),
+            ("note", 2, Some(&[0.25, 0.75][..])),
+            ("legacy_status", 2, None),
+            ("status", 3, Some(&[0.6, 0.3, 0.1][..])),
+            ("payment", 4, Some(&[3.0, 1.0, 1.0, 0.0][..])),
+            // A variant's fields are under its serialized name (externally tagged).
+            ("payment.Card.network", 2, Some(&[0.75, 0.25][..])),
+            ("delivery", 2, None),
+        ]
+    );
+    // Internally tagged: the variant's reference sits in the enum's own object.
+    let references: Vec<&str> = schema
+        .references()
+        .iter()
+        .map(|r| r.field.as_str())
+        .collect();
+    assert_eq!(references, ["delivery.partner"]);
+}
+
+#[tokio::test]
+async fn value_lists_and_enums_are_drawn_with_their_planned_counts() {
+    let mut faker = Faker::new(14);
+    let purchases = faker
+        .create_many::<Purchase>(1_000)
+        .await
+        .expect("purchases");
+    let count = |f: &dyn Fn(&Purchase) -> bool| purchases.iter().filter(|p| f(p)).count();
+    // Planned: exactly round(N · w) of each value, whatever the seed.
+    assert_eq!(count(&|p| p.currency == "EUR"), 500);
+    assert_eq!(count(&|p| p.currency == "USD"), 300);
+    assert_eq!(count(&|p| p.currency == "GBP"), 200);
+    assert_eq!(count(&|p| p.quantity == 3_000_000_000), 333);
+    assert_eq!(count(&|p| p.note.is_none()), 750);
+    assert_eq!(count(&|p| p.legacy_status == OrderStatus::OnHold), 500);
+    assert_eq!(count(&|p| p.status == OrderStatus::Placed), 600);
+    assert_eq!(count(&|p| p.status == OrderStatus::OnHold), 100);
+    assert_eq!(count(&|p| matches!(p.payment, Payment::Card { .. })), 600);
+    assert_eq!(count(&|p| p.payment == Payment::Cash), 200);
+    assert_eq!(count(&|p| matches!(p.payment, Payment::Split(..))), 0);
+    // The network is planned for the 600 card payments (the variant's share of 1 000).
+    let visa = count(&|p| matches!(&p.payment, Payment::Card { network, .. } if network == "visa"));
+    assert_eq!(visa, 450);
+    assert_eq!(count(&|p| p.delivery == Delivery::Pickup), 500);
+    // The states are serde's.
+    let vouchers: Vec<serde_json::Value> = purchases
+        .iter()
+        .filter(|p| matches!(p.payment, Payment::Voucher(_)))
+        .map(|p| serde_json::to_value(p).unwrap())
+        .collect();
+    assert!(
+        vouchers[0]["payment"]["Voucher"]
+            .as_str()
+            .unwrap()
+            .starts_with("CODE-")
+    );
+    let on_hold = purchases
+        .iter()
+        .find(|p| p.status == OrderStatus::OnHold)
+        .unwrap();
+    assert_eq!(serde_json::to_value(on_hold).unwrap()["status"], "on_hold");
+    let courier = purchases
+        .iter()
+        .find(|p| matches!(p.delivery, Delivery::Courier { .. }))
+        .unwrap();
+    let state = serde_json::to_value(courier).unwrap();
+    assert_eq!(state["delivery"]["kind"], "courier");
+    assert!(state["delivery"]["partner"].is_i64());
+}
+
+#[tokio::test]
+async fn a_requirement_chooses_among_the_listed_values() {
+    let mut faker = Faker::new(2);
+    for _ in 0..20 {
+        let p: Purchase = faker
+            .create_matching(serde_json::json!({
+                "currency": {"$ne": "EUR"},
+                "status": "on_hold",
+            }))
+            .await
+            .expect("purchase");
+        assert_ne!(p.currency, "EUR");
+        assert_eq!(p.status, OrderStatus::OnHold);
+    }
+    let error = faker
+        .create_matching::<Purchase>(serde_json::json!({"currency": "JPY"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind, ErrorKind::Unsatisfiable { .. }),
+        "{error}"
+    );
+    assert_eq!(error.path, "Purchase.currency");
+}

@@ -200,15 +200,18 @@ impl Faker {
         let state = self.registry.state_mut(at);
         for r in &mut state.references {
             r.distributor
-                .plan(n)
+                .plan(share_of(n, r.decl.share))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
         }
         self.registry.share_planned_slots(at);
         let state = self.registry.state_mut(at);
         for v in &mut state.values {
             v.distributor
-                .plan(n)
+                .plan(share_of(n, v.share))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, v.field), e.into()))?;
+        }
+        for o in &mut state.one_ofs {
+            o.plan(share_of(n, o.share));
         }
         // A reference filtered by a constraint whose source is another planned reference of
         // this type (the tenant rule) sees one filter key per distinct source value: tell it
@@ -429,5 +432,15 @@ impl Faker {
             .handle::<A>()
             .and_then(|handle| self.registry.view(handle.index()).mirror.as_ref())
             .map_or(0, |mirror| mirror.len())
+    }
+}
+
+/// The planned draws of a field that `share` of `n` aggregates reach (a field inside an enum
+/// variant drawn with probability `share`; 1 elsewhere).
+fn share_of(n: u64, share: f64) -> u64 {
+    if share >= 1.0 {
+        n
+    } else {
+        (n as f64 * share).round() as u64
     }
 }

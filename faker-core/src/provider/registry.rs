@@ -90,6 +90,8 @@ pub(crate) struct TypeState {
     pub(crate) references: Vec<ReferenceState>,
     pub(crate) joints: Vec<JointState>,
     pub(crate) values: Vec<ValueState>,
+    /// Weighted value lists (`one_of`, enum variants).
+    pub(crate) one_ofs: Vec<super::choice::ChoiceState>,
     pub(crate) children: Vec<Children>,
     /// The distributor of [`Faker::create_matching`](super::Faker::create_matching).
     pub(crate) matching: Distributor,
@@ -141,6 +143,8 @@ pub(crate) struct ReferenceState {
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
 pub(crate) struct ValueState {
     pub(crate) field: String,
+    /// The share of the type's aggregates that draw it (see `ValueDecl`).
+    pub(crate) share: f64,
     pub(crate) distributor: Distributor,
     /// The field's `Pool<T>`, made by its first draw: the value type is only known to
     /// `Cx::pooled_value`, which downcasts it (and reports a type that changed).
@@ -316,6 +320,7 @@ impl Registry {
             children,
             matching,
             joints,
+            one_ofs,
         } = A::schema();
         let build = |field: &str, config: &DistributorConfig| {
             config
@@ -386,9 +391,17 @@ impl Registry {
             .map(|v| {
                 Ok(ValueState {
                     field: v.field.clone(),
+                    share: v.share,
                     distributor: build(&v.field, &v.config)?,
                     pool: None,
                 })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
+        let one_ofs = one_ofs
+            .into_iter()
+            .map(|o| {
+                let path = format!("{}.{}", A::NAME, o.field);
+                super::choice::ChoiceState::new(o).map_err(|e| FakerError::new(path, e.into()))
             })
             .collect::<Result<Vec<_>, FakerError>>()?;
         let matching = build(
@@ -433,6 +446,7 @@ impl Registry {
                 references: refs,
                 joints,
                 values,
+                one_ofs,
                 children,
                 matching,
                 sources,

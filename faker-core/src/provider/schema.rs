@@ -59,6 +59,7 @@ pub struct Schema {
     pub(crate) children: Vec<ChildrenDecl>,
     pub(crate) matching: Option<DistributorConfig>,
     pub(crate) joints: Vec<JointDecl>,
+    pub(crate) one_ofs: Vec<OneOfDecl>,
 }
 
 /// A many-to-one reference field.
@@ -81,6 +82,9 @@ pub struct ReferenceDecl {
     pub config: DistributorConfig,
     /// Cross-field constraints.
     pub same: Vec<Same>,
+    /// The share of the aggregate's draws that reach this field: 1, or less inside an enum
+    /// variant (see [`Schema::variant`]); planning gives it that share of the draws.
+    pub(crate) share: f64,
     /// Reference fields of this aggregate (to the same target type, populated before this
     /// one) whose value this reference never takes: `origin` for a flight's `dest`.
     pub differ: Vec<String>,
@@ -114,6 +118,22 @@ pub struct ValueDecl {
     pub field: String,
     /// Its distributor.
     pub config: DistributorConfig,
+    /// The share of the aggregate's draws that reach this field (see [`ReferenceDecl`]).
+    pub(crate) share: f64,
+}
+
+/// A field whose value is one of a fixed list, chosen with weights (see [`Schema::one_of`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOfDecl {
+    /// Dotted path of the field; empty for a component's own value (an enum's variant), which
+    /// is then the path of the field that holds the component.
+    pub field: String,
+    /// How many values the list has.
+    pub values: usize,
+    /// One weight per value; `None`: uniform.
+    pub weights: Option<Vec<f64>>,
+    /// The share of the aggregate's draws that reach this field (see [`ReferenceDecl`]).
+    pub(crate) share: f64,
 }
 
 /// How many children a parent gets, as `#[children(.., mean = .., skew = .. | weights = [..])]`
@@ -193,6 +213,7 @@ impl Schema {
             config,
             same: Vec::new(),
             differ: Vec::new(),
+            share: 1.0,
         });
         self
     }
@@ -250,6 +271,24 @@ impl Schema {
         self.values.push(ValueDecl {
             field: field.to_string(),
             config,
+            share: 1.0,
+        });
+        self
+    }
+
+    /// Declares a field whose value is one of `values` values, index `i` chosen with weight
+    /// `weights[i]` (uniform without weights), what `#[provider(one_of = [..], weights =
+    /// [..])]` and an enum's variants generate; the populate side is [`Cx::one_of`](super::Cx::one_of).
+    /// With a known number of aggregates ([`Faker::plan`](super::Faker::plan)) every value gets
+    /// exactly its share of them, otherwise each draw is sampled (see [`crate::one_of`]). The
+    /// weights are validated when the type is first used. An empty `field` is the path of
+    /// the component itself (a unit enum declares its variants so).
+    pub fn one_of(mut self, field: &str, values: usize, weights: Option<Vec<f64>>) -> Self {
+        self.one_ofs.push(OneOfDecl {
+            field: field.to_string(),
+            values,
+            weights,
+            share: 1.0,
         });
         self
     }
@@ -283,10 +322,30 @@ impl Schema {
     }
 
     /// Adds the declarations of a component (a composite value object or entity) found at
-    /// `prefix`: every path of `inner` is put under it (`tenant_id` becomes `id.tenant_id`).
-    pub fn nested(mut self, prefix: &str, inner: Schema) -> Self {
-        let under = |path: &str| format!("{prefix}.{path}");
+    /// `prefix`: every path of `inner` is put under it (`tenant_id` becomes `id.tenant_id`;
+    /// the component's own path, empty, becomes `prefix`).
+    pub fn nested(self, prefix: &str, inner: Schema) -> Self {
+        self.variant(prefix, 1.0, inner)
+    }
+
+    /// Like [`Schema::nested`], for the fields of one variant of an enum drawn with
+    /// probability `share`: planning gives each of them that share of the aggregate's draws
+    /// (a planned count of `round(N · share)`), since only the aggregates of that variant draw
+    /// them. An empty `prefix` keeps the paths as they are (an internally tagged or untagged
+    /// enum, whose variants' fields sit in the enum's own state).
+    pub fn variant(mut self, prefix: &str, share: f64, inner: Schema) -> Self {
+        let under = |path: &str| match (prefix.is_empty(), path.is_empty()) {
+            (true, _) => path.to_string(),
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}.{path}"),
+        };
+        for mut o in inner.one_ofs {
+            o.field = under(&o.field);
+            o.share *= share;
+            self.one_ofs.push(o);
+        }
         for mut r in inner.references {
+            r.share *= share;
             r.field = under(&r.field);
             for same in &mut r.same {
                 same.source = under(&same.source);
@@ -298,6 +357,7 @@ impl Schema {
         }
         for mut v in inner.values {
             v.field = under(&v.field);
+            v.share *= share;
             self.values.push(v);
         }
         self.children.extend(inner.children);
@@ -325,6 +385,11 @@ impl Schema {
     /// The declared pooled values.
     pub fn values(&self) -> &[ValueDecl] {
         &self.values
+    }
+
+    /// The declared weighted value lists.
+    pub fn one_ofs(&self) -> &[OneOfDecl] {
+        &self.one_ofs
     }
 
     /// The declared joint laws.

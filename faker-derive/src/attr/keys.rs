@@ -118,6 +118,8 @@ keys! {
         Map = "map" Form::Value("map = BookTitle"),
         With = "with" Form::Value("with = |rng, position| ..."),
         Value = "value" Form::Value("value = Status::Active"),
+        OneOf = "one_of" Form::Value("one_of = [\"new\", \"paid\", \"shipped\"]"),
+        Weights = "weights" Form::Value("weights = [0.2, 0.5, 0.3]"),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,

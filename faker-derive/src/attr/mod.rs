@@ -20,7 +20,9 @@ use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token, Type};
 
 pub use keys::joint_word_hint;
-pub use parse::{children, distributor, field_provider, joint, reference, struct_provider};
+pub use parse::{
+    children, distributor, field_provider, joint, reference, struct_provider, variant_weight,
+};
 
 // ---------------------------------------------------------------- locations
 
@@ -182,6 +184,8 @@ pub enum SourceKind {
     Fake(Expr),
     With(Expr),
     Value(Expr),
+    /// `one_of = [..]`: the values as written.
+    OneOf(Vec<Expr>),
     Sequence,
     Default,
     Skip,
@@ -200,6 +204,7 @@ impl SourceKind {
             SourceKind::Fake(_) => "#[provider(fake = ..)]",
             SourceKind::With(_) => "#[provider(with = ..)]",
             SourceKind::Value(_) => "#[provider(value = ..)]",
+            SourceKind::OneOf(_) => "#[provider(one_of = [..])]",
             SourceKind::Sequence => "#[provider(sequence)]",
             SourceKind::Default => "#[provider(default)]",
             SourceKind::Skip => "#[provider(skip)]",
@@ -215,6 +220,8 @@ pub struct FieldAttrs {
     pub id: Option<At>,
     pub sources: Vec<Keyed<SourceKind>>,
     pub map: Option<Keyed<Expr>>,
+    /// `weights = [..]` of `one_of`.
+    pub weights: Option<WeightsList>,
 }
 
 impl FieldAttrs {

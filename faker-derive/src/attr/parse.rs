@@ -10,7 +10,7 @@ use super::keys::{
     ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
     StructKey, is, match_items,
 };
-use super::values::{callable, number, source_expr, string, weights};
+use super::values::{callable, number, source_expr, string, value_list, weights};
 use super::{
     At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
     ReferenceAttr, Same, SourceKind, StructAttrs,
@@ -135,6 +135,12 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
                     out.sources.push(source(SourceKind::Value(e.clone())));
                 }
             }
+            FieldKey::OneOf => {
+                if let Some(values) = errors.handle(value_list(&item)) {
+                    out.sources.push(source(SourceKind::OneOf(values)));
+                }
+            }
+            FieldKey::Weights => out.weights = weights(&item, errors),
             FieldKey::Map => {
                 if let Some(e) = errors.handle(callable(&item, true)) {
                     if out.map.is_some() {
@@ -470,4 +476,25 @@ pub fn joint(attr: &Attribute, errors: &mut Errors) -> Option<JointAttr> {
         }
     }
     Some(out)
+}
+
+/// `#[weight(0.7)]` on a variant: one number literal (its range is checked with the other
+/// variants' weights).
+pub fn variant_weight(attr: &Attribute) -> syn::Result<super::Num> {
+    let example = "write a number literal, e.g. `#[weight(0.7)]`";
+    let Meta::List(list) = &attr.meta else {
+        return Err(syn::Error::new_spanned(
+            attr,
+            format!("#[weight(..)] takes the variant's weight: {example}"),
+        ));
+    };
+    let expr: syn::Expr = syn::parse2(list.tokens.clone()).map_err(|_| {
+        syn::Error::new_spanned(list, format!("#[weight(..)] takes one number: {example}"))
+    })?;
+    super::values::number_literal(&expr).ok_or_else(|| {
+        syn::Error::new_spanned(
+            &expr,
+            format!("#[weight(..)] must be a finite number literal: {example}"),
+        )
+    })
 }

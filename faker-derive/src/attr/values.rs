@@ -231,3 +231,50 @@ pub fn source_expr<K: Key>(item: &Item<K>, what: &str) -> syn::Result<Expr> {
     }
     Ok(expr.clone())
 }
+
+/// `[a, b, ..]`: the values of `one_of`, any expressions (literals, paths, calls).
+pub fn value_list<K: Key>(item: &Item<K>) -> syn::Result<Vec<Expr>> {
+    let place = K::PLACE;
+    let Some(expr) = item.expr() else {
+        return Err(syn::Error::new_spanned(
+            item.meta,
+            "expected a list of values",
+        ));
+    };
+    match strip_group(expr) {
+        Expr::Array(ExprArray { elems, .. }) => Ok(elems.iter().cloned().collect()),
+        other => {
+            let what = match other {
+                Expr::Lit(l) => literal_kind(&l.lit),
+                _ => "an expression",
+            };
+            Err(syn::Error::new_spanned(
+                expr,
+                format!(
+                    "`{}` in {} must be a list of the field's values in brackets, not {what}: write `{}`",
+                    item.key.name(),
+                    place.written(),
+                    item.key.example()
+                ),
+            ))
+        }
+    }
+}
+
+/// A finite number literal, possibly negated (`0.7`, `-1`), for attributes without keys.
+pub fn number_literal(expr: &Expr) -> Option<Num> {
+    let (negative, inner) = match strip_group(expr) {
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => (true, strip_group(&u.expr)),
+        other => (false, other),
+    };
+    let Expr::Lit(lit) = inner else { return None };
+    let value = match &lit.lit {
+        Lit::Int(i) => i.base10_digits().parse::<f64>().ok()?,
+        Lit::Float(f) => f.base10_digits().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    value.is_finite().then(|| Num {
+        value: if negative { -value } else { value },
+        at: At::of(expr),
+    })
+}

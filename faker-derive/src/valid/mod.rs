@@ -6,9 +6,12 @@
 
 mod differ;
 mod earlier;
+mod enums;
 mod joint;
 mod params;
 mod serde;
+
+pub use enums::check as check_enum;
 
 use quote::ToTokens;
 
@@ -27,8 +30,21 @@ pub fn check(input: &Input, errors: &mut Errors) {
         children(input, child, errors);
     }
     joint::check(input, errors);
+    fields(input, errors);
+}
+
+/// What is checked on the fields of an enum's variant (which `input` models as a component).
+fn variant_fields(input: &Input, errors: &mut Errors) {
+    identity(input, errors);
+    serde::check(input, errors);
+    fields(input, errors);
+}
+
+/// Each field's own attributes and its relations to earlier fields.
+fn fields(input: &Input, errors: &mut Errors) {
     for (index, field) in input.fields.iter().enumerate() {
         sources(field, errors);
+        one_of(field, errors);
         map(field, errors);
         if let Some(d) = &field.distributor {
             distributor(field, d, errors);
@@ -201,6 +217,22 @@ fn sources(field: &Field, errors: &mut Errors) {
     }
 }
 
+/// `one_of = [..]` with its `weights`, and `weights` without `one_of`.
+fn one_of(field: &Field, errors: &mut Errors) {
+    let list = field.attrs.sources.iter().find_map(|s| match &s.value {
+        SourceKind::OneOf(values) => Some((values.len(), &s.at)),
+        _ => None,
+    });
+    match (list, &field.attrs.weights) {
+        (Some((values, at)), weights) => params::one_of(values, at, weights.as_ref(), errors),
+        (None, Some(w)) => errors.push(w.at.error(format!(
+            "`weights` in #[provider(..)] are the weights of `one_of = [..]`, which `{}` does not have: add `one_of = [..]` with one value per weight, or, for a pooled value, write them in #[distributor(weights = [..])]",
+            field.name
+        ))),
+        (None, None) => {}
+    }
+}
+
 fn map(field: &Field, errors: &mut Errors) {
     let Some(map) = &field.attrs.map else { return };
     let message = match field.attrs.sources.first().map(|s| &s.value) {
@@ -233,6 +265,7 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Errors) {
                 SourceKind::AutoKey
                     | SourceKind::Composite
                     | SourceKind::Value(_)
+                    | SourceKind::OneOf(_)
                     | SourceKind::Default
                     | SourceKind::Skip
             )

@@ -6,7 +6,7 @@
 //! parameter is reported, not only the first one the runtime would stop at.
 
 use faker_core::provider::CountConfig;
-use faker_core::{DistributorConfig, ParamError, Skew, Weights};
+use faker_core::{DistributorConfig, OneOf, ParamError, Skew, Weights};
 
 use crate::Errors;
 use crate::attr::{At, ChildrenAttr, DistributorAttr, JointAttr, Num, WeightsList};
@@ -40,7 +40,9 @@ impl Spans<'_> {
             ParamError::SkewBelowOne { .. } | ParamError::WeightsAndSkew => self.named("skew"),
             ParamError::MeanBelowOne { .. } => self.named("mean"),
             ParamError::NullWeightOutOfRange { .. } => self.named("null_weight"),
-            ParamError::EmptyWeights | ParamError::AllWeightsZero => self.named("weights"),
+            ParamError::EmptyWeights
+            | ParamError::AllWeightsZero
+            | ParamError::WeightsPerValue { .. } => self.named("weights"),
             ParamError::NegativeWeight { index, .. } => self
                 .weights
                 .and_then(|w| w.values.get(*index))
@@ -190,4 +192,22 @@ pub fn children(c: &ChildrenAttr, errors: &mut Errors) {
         weights,
     };
     spans.report(config.validate(), errors);
+}
+
+/// `one_of = [..]` and its `weights = [..]` in `#[provider(..)]`, by [`OneOf::for_values`]:
+/// at least one value, one weight per value, the weights valid as a law.
+pub fn one_of(count: usize, list: &At, weights: Option<&WeightsList>, errors: &mut Errors) {
+    let spans = Spans {
+        attr: "#[provider(one_of = [..])]",
+        whole: list,
+        weights,
+        skew: None,
+        mean: None,
+        null_weight: None,
+    };
+    let weights = weights.map(values);
+    spans.report(
+        OneOf::for_values(count, weights.as_deref()).map(|_| ()),
+        errors,
+    );
 }

@@ -456,6 +456,7 @@ mod tests {
             subject,
             Profile::from_counts(counts, nulls),
             None,
+            crate::profiler::profile::Literal::Text,
             &Rule::default(),
         )
     }

@@ -12,7 +12,8 @@
 //!   (single and composite) and the columns that may be low-cardinality.
 //! * [`suggest`] — from a measured profile to a ready-to-paste `#[distributor(..)]` attribute
 //!   (`skew` when the power-law fit reproduces the quartiles, quartile `weights` otherwise, one
-//!   weight per value for few values).
+//!   weight per value for few values), or for few values of a column that is no foreign key a
+//!   `#[provider(one_of = [..], weights = [..])]` value list.
 //! * [`report`] — one subject profiled and reported: the server work
 //!   ([`profile_subject`](report::profile_subject)) and the text or JSON block
 //!   `faker-pg profile` prints.

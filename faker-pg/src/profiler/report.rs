@@ -15,8 +15,8 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::catalog::Subject;
-use super::profile::{ProfileError, ValueCount, profile_columns, value_counts};
-use super::suggest::{Law, Rule, Suggestion, joint_attribute, suggest};
+use super::profile::{Literal, ProfileError, ValueCount, profile_columns, value_counts};
+use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,7 +77,7 @@ pub async fn profile_subject(
     options: &ReportOptions,
 ) -> Result<Outcome, ProfileError> {
     let schema = subject.schema.as_ref();
-    let (profile, values) = if candidate {
+    let (profile, values, literal) = if candidate {
         let counts = value_counts(
             &mut *conn,
             schema,
@@ -87,7 +87,7 @@ pub async fn profile_subject(
         )
         .await?;
         match counts.profile() {
-            Some(profile) => (profile, Some(counts.values)),
+            Some(profile) => (profile, Some(counts.values), counts.literal),
             None => {
                 return Ok(Outcome::HighCardinality {
                     distinct: counts.distinct,
@@ -96,7 +96,7 @@ pub async fn profile_subject(
         }
     } else {
         let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
-        let values = if profile.distinct > 0 && profile.distinct <= options.max_values {
+        let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values {
             let counts = value_counts(
                 &mut *conn,
                 schema,
@@ -106,30 +106,61 @@ pub async fn profile_subject(
             )
             .await?;
             // A concurrent write may have changed the count in between: list only what is whole.
-            counts.is_complete().then_some(counts.values)
+            (
+                counts.is_complete().then_some(counts.values),
+                counts.literal,
+            )
         } else {
-            None
+            (None, Literal::Text)
         };
-        (profile, values)
+        (profile, values, literal)
     };
     Ok(Outcome::Report(Box::new(ColumnReport::new(
         subject.clone(),
         profile,
         values,
+        literal,
         &options.rule,
     ))))
 }
 
 impl ColumnReport {
-    /// Assembles a report and its suggestion.
+    /// Assembles a report and its suggestion: for a single column that is no foreign key and
+    /// whose values are all listed, a fixed value list (`#[provider(one_of = [..], weights =
+    /// [..])]`, the values written as `literal`s); for a foreign key (a reference: values
+    /// created and reused) or a column with too many values to list, `#[distributor(..)]`;
+    /// for a tuple that is not one foreign key, `#[joint(..)]`.
     pub fn new(
         subject: Subject,
         profile: Profile,
         values: Option<Vec<ValueCount>>,
+        literal: Literal,
         rule: &Rule,
     ) -> ColumnReport {
         let shares: Option<Vec<f64>> = values.as_ref().map(|v| v.iter().map(|v| v.share).collect());
         let mut suggestion = suggest(&profile, shares.as_deref(), rule);
+        // One column, not a reference, every value listed: a fixed value list.
+        if let (Some(s), Some(values), Some(shares)) = (&mut suggestion, &values, &shares)
+            && subject.columns.len() == 1
+            && subject.foreign_key.is_none()
+        {
+            let literals: Vec<String> = values.iter().map(|v| literal.write(&v.value)).collect();
+            if let Some((law, attribute)) = one_of(&literals, shares, s.null_weight) {
+                let nulls = if s.null_weight > 0.0 {
+                    "; `None` takes the null share (make the field an `Option`)"
+                } else {
+                    ""
+                };
+                s.reason = format!(
+                    "one_of: {} distinct values (low cardinality) and no foreign key: a fixed \
+                     list of values with one weight per value, most used first{nulls}; were \
+                     the column a reference without a constraint: {}",
+                    profile.distinct, s.attribute
+                );
+                s.law = law;
+                s.attribute = attribute;
+            }
+        }
         // Several columns that are not one foreign key: two references whose combinations
         // have a law of their own, which `#[joint(..)]` on the aggregate states.
         if let Some(s) = &mut suggestion
@@ -195,7 +226,7 @@ impl ColumnReport {
                 weights: match &s.law {
                     Law::Skew(_) => None,
                     Law::QuartileWeights(w) => Some(w.to_vec()),
-                    Law::ValueWeights(w) => Some(w.clone()),
+                    Law::ValueWeights(w) | Law::OneOf(w) => Some(w.clone()),
                 },
                 mean: s.mean,
                 null_weight: s.null_weight,
@@ -359,4 +390,82 @@ struct SuggestionJson<'a> {
 /// `1.25 s`, for progress lines.
 pub fn seconds(d: std::time::Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ident;
+    use crate::profiler::catalog::ForeignKey;
+
+    fn values(list: &[(&str, u64)]) -> Vec<ValueCount> {
+        let total: u64 = list.iter().map(|(_, c)| c).sum();
+        list.iter()
+            .map(|&(value, count)| ValueCount {
+                value: value.to_owned(),
+                count,
+                share: count as f64 / total as f64,
+            })
+            .collect()
+    }
+
+    fn ident(name: &str) -> Ident {
+        Ident::new(name).unwrap()
+    }
+
+    /// A column that is no foreign key gets a value list (with `None` for its nulls); a foreign
+    /// key keeps the pooled suggestion, values created and reused.
+    #[test]
+    fn a_value_list_unless_the_column_is_a_reference() {
+        let list = values(&[("paid", 6), ("it's \"new\"", 2)]);
+        let column = Subject::new(None, ident("orders"), vec![ident("status")]);
+        let report = ColumnReport::new(
+            column.clone(),
+            Profile::from_counts(&[6, 2], 2),
+            Some(list.clone()),
+            Literal::Text,
+            &Rule::default(),
+        );
+        let s = report.suggestion.as_ref().unwrap();
+        let Law::OneOf(weights) = &s.law else {
+            panic!("{s:?}")
+        };
+        for (got, want) in weights.iter().zip([0.6, 0.2, 0.2]) {
+            assert!((got - want).abs() < 1e-12, "{weights:?}");
+        }
+        assert_eq!(
+            s.attribute,
+            r#"#[provider(one_of = ["paid", "it's \"new\"", None], weights = [0.6, 0.2, 0.2])]"#
+        );
+        assert!(
+            s.reason.contains("`None` takes the null share"),
+            "{}",
+            s.reason
+        );
+        assert_eq!(report.to_json()["suggestion"]["law"], "one_of");
+
+        let reference = Subject {
+            foreign_key: Some(ForeignKey {
+                name: "orders_status_fkey".to_owned(),
+                columns: vec![ident("status")],
+                ref_schema: ident("public"),
+                ref_table: ident("statuses"),
+                ref_columns: vec![ident("id")],
+            }),
+            ..column
+        };
+        let report = ColumnReport::new(
+            reference,
+            Profile::from_counts(&[6, 2], 0),
+            Some(list),
+            Literal::Text,
+            &Rule::default(),
+        );
+        let s = report.suggestion.as_ref().unwrap();
+        assert_eq!(s.law, Law::ValueWeights(vec![0.75, 0.25]));
+        assert_eq!(
+            s.attribute,
+            "#[distributor(weights = [0.75, 0.25], mean = 4)]"
+        );
+    }
 }

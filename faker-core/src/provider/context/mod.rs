@@ -106,9 +106,15 @@ impl<'f> Cx<'f> {
     }
 
     /// Enters the component at `field` (e.g. a composite id): until [`Cx::leave`], field names
-    /// are relative to it.
+    /// are relative to it, and the empty name is the component itself (an enum's variant).
+    /// Entering the empty `field` keeps the prefix (the fields of an internally tagged enum's
+    /// variant sit in the enum's own object).
     pub fn enter(&mut self, field: &str) {
         self.prefix_lengths.push(self.prefix.len());
+        if field.is_empty() {
+            // A variant whose fields sit in the enum's own state: the prefix stays.
+            return;
+        }
         if !self.prefix.is_empty() {
             self.prefix.push('.');
         }
@@ -125,6 +131,9 @@ impl<'f> Cx<'f> {
     fn full<'a>(&self, field: &'a str) -> Cow<'a, str> {
         if self.prefix.is_empty() {
             Cow::Borrowed(field)
+        } else if field.is_empty() {
+            // The component's own value (an enum's variant).
+            Cow::Owned(self.prefix.clone())
         } else {
             Cow::Owned(format!("{}.{field}", self.prefix))
         }
