@@ -10,6 +10,8 @@
 //! * [`count`] — one-to-many: how many children a parent gets;
 //! * [`law`] — how draws spread over the values of a pool: uniform, [`Skew`] (power law),
 //!   [`Weights`] (partitions);
+//! * [`quantiles`] — values drawn from a production histogram ([`Quantiles`]: numbers and,
+//!   with the `chrono` feature, dates and timestamps);
 //! * `mean` ([`Mean`]) — how often each value is reused, and `null_weight` ([`NullWeight`]) —
 //!   how often a draw is null;
 //! * [`estimate`] — the inverse direction: read those parameters back off data, with the same
@@ -86,6 +88,7 @@ pub mod law;
 mod mean;
 mod null_weight;
 pub mod provider;
+pub mod quantiles;
 pub mod repository;
 pub mod rng;
 pub mod spec;
@@ -96,7 +99,13 @@ pub use error::ParamError;
 pub use law::{Law, Skew, Weights};
 pub use mean::Mean;
 pub use null_weight::NullWeight;
+pub use quantiles::Quantiles;
 pub use rng::FakerRng;
+
+/// The `chrono` crate (feature `chrono`), whose `NaiveDate`, `NaiveDateTime` and
+/// `DateTime<Utc>` [`Quantiles`] draws.
+#[cfg(feature = "chrono")]
+pub use chrono;
 
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
 pub use rand_distr::Distribution;
