@@ -19,6 +19,13 @@ use rand::{Rng, RngExt};
 /// newtype, implement it by delegating to the inner type.
 ///
 /// [`Quantiles`]: super::Quantiles
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be drawn from quantiles",
+    note = "`quantiles` draws integers, `f32`, `f64` and, with the `chrono` feature of ddd-faker, \
+            `NaiveDate`, `NaiveDateTime` and `DateTime<Utc>`; for a newtype, implement \
+            `QuantileValue` by delegating to its inner value (an `Option` field cannot be drawn \
+            from quantiles)"
+)]
 pub trait QuantileValue: Clone + PartialOrd + Debug {
     /// Why this value cannot be a bound (a float NaN or infinity), if it cannot.
     fn unusable(&self) -> Option<&'static str> {

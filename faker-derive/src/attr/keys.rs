@@ -118,6 +118,7 @@ keys! {
         Map = "map" Form::Value("map = BookTitle"),
         With = "with" Form::Value("with = |rng, position| ..."),
         Value = "value" Form::Value("value = Status::Active"),
+        Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,

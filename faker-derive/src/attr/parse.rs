@@ -10,7 +10,7 @@ use super::keys::{
     ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
     StructKey, is, match_items,
 };
-use super::values::{callable, number, source_expr, string, weights};
+use super::values::{callable, number, quantiles, source_expr, string, weights};
 use super::{
     At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
     ReferenceAttr, Same, SourceKind, StructAttrs,
@@ -133,6 +133,11 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
             FieldKey::Value => {
                 if let Some(e) = item.expr() {
                     out.sources.push(source(SourceKind::Value(e.clone())));
+                }
+            }
+            FieldKey::Quantiles => {
+                if let Some(list) = quantiles(&item, errors) {
+                    out.sources.push(source(SourceKind::Quantiles(list)));
                 }
             }
             FieldKey::Map => {
