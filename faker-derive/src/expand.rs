@@ -431,8 +431,8 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
 
 /// The type and initializer of the `static` that holds a field's histogram, built on first use:
 /// `LazyLock<Result<Quantiles<T>, ParamError>> = ..`. Each bound is converted by the
-/// `FromBound` implementation of its kind, spanned at the literal, so a bound that does not
-/// fit the field's type is a compile error there (the bounds were checked in `valid`).
+/// `FromBound` implementation of its kind, for a type inferred from the array (`_`, spanned at
+/// the literal), so a bound that does not fit the field's type is a compile error there (the bounds were checked in `valid`).
 fn quantiles(ty: &Type, list: &QuantileList) -> TokenStream {
     let q = quote!(::ddd_faker::quantiles);
     let bounds = list.bounds.iter().map(|b| {
@@ -461,13 +461,13 @@ fn quantiles(ty: &Type, list: &QuantileList) -> TokenStream {
         };
         let span = located_at(b.at.span());
         quote_spanned! {span=>
-            <#ty as #q::FromBound<#kind>>::from_bound(#value)
+            <_ as #q::FromBound<#kind>>::from_bound(#value)
         }
     });
     quote! {
         ::std::sync::LazyLock<
             ::core::result::Result<#q::Quantiles<#ty>, ::ddd_faker::ParamError>,
-        > = ::std::sync::LazyLock::new(|| #q::Quantiles::from_bounds([#(#bounds),*]))
+        > = ::std::sync::LazyLock::new(|| #q::Quantiles::<#ty>::from_bounds([#(#bounds),*]))
     }
 }
 

@@ -1,5 +1,5 @@
 //! `#[provider(quantiles = [..])]`: at least two bounds, all numbers or all dates and
-//! timestamps, each date valid, non-decreasing; and no pool around them. The count and the
+//! timestamps, each date valid, non-decreasing; no pool around them and no `Option` field. The count and the
 //! order are checked by faker-core's own [`Quantiles::new`], dates by its [`Moment::parse`],
 //! so a rule lives in one place. Whether a bound fits the field's *type* (a date on an `i64`,
 //! `1.5` on an integer) is left to the compiler: the expansion converts each bound with the
@@ -20,6 +20,12 @@ pub fn check(field: &Field, errors: &mut Errors) {
             continue;
         };
         bounds(list, errors);
+        if field.option_inner.is_some() {
+            errors.push(source.at.error(format!(
+                "`{}` is an `Option`, and {ATTR} draws a value for every aggregate: make the field's type the inner type, or give the field another source",
+                field.name
+            )));
+        }
         if let Some(d) = field.distributor.as_ref().filter(|d| d.has_parameters()) {
             errors.push(d.at.error(format!(
                 "#[distributor(..)] on `{}`: values drawn from quantiles are drawn afresh for every aggregate, so that each bucket keeps its share; a pool would reuse them and change those shares: remove #[distributor(..)]",
