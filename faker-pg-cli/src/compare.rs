@@ -70,7 +70,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     }
     let options = ReportOptions {
         max_values: args.common.max_values,
-        buckets: args.common.buckets,
+        buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
         rule: Rule {
             min_r2: tolerances.min_r2,
             tolerance: tolerances.weights,
@@ -200,7 +200,11 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         };
         // A histogram column: the target's values counted in the source's buckets.
         let mut target_report = target_report;
-        if let Some(h) = &source_report.histogram {
+        if let Some(h) = source_report
+            .histogram
+            .as_ref()
+            .filter(|_| source_report.judged_by_histogram())
+        {
             let measured = histogram::bucket_shares(
                 &mut target,
                 on_target.schema.as_ref(),

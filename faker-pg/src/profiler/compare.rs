@@ -11,8 +11,9 @@
 //! * a **low-cardinality column that is not a foreign key** (a status, a type, a country): its
 //!   values are the same in both databases, so each value's share is checked (absolute; a value
 //!   missing on one side has share 0) and `null_share`;
-//! * a **numeric, date or timestamp column** that is neither (reported by its histogram,
-//!   [`super::histogram`]): the share of values in each interval between the source's
+//! * a **non-integer numeric, date or timestamp column** that is neither (reported by its
+//!   histogram, [`super::histogram`]; an integer column is checked like a foreign key, since
+//!   with many values it is more often an id): the share of values in each interval between the source's
 //!   distinct quantile bounds, below the first and above the last (absolute, default ±0.01 per
 //!   bucket), both sides measured against the *source's* bounds, and `null_share`. How often a
 //!   value is reused (weights, mean, skew) is not checked: amounts and dates are drawn afresh.
@@ -306,7 +307,11 @@ pub fn compare_reports(
         }
         return figures;
     }
-    if let Some(h) = &source.histogram {
+    if let Some(h) = source
+        .histogram
+        .as_ref()
+        .filter(|_| source.judged_by_histogram())
+    {
         figures.push(check(
             "null share",
             s.null_share,

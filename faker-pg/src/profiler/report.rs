@@ -55,7 +55,8 @@ pub struct ColumnReport {
     /// reported by its histogram, whose attribute is [`Histogram::attribute`]).
     pub suggestion: Option<Suggestion>,
     /// The quantiles of a numeric, date or timestamp column that is neither a foreign key nor
-    /// low-cardinality, with the share of its values in each bucket.
+    /// low-cardinality, with the share of its values in each bucket (for an integer column only
+    /// when it is named explicitly, not with `--all`).
     pub histogram: Option<Histogram>,
 }
 
@@ -97,13 +98,14 @@ pub async fn profile_subject(
         .await?;
         match counts.profile() {
             Some(profile) => (profile, Some(counts.values)),
-            // Not low-cardinality: reported only when it has a histogram.
+            // Not low-cardinality: reported only when it has a histogram and is no integer
+            // (an integer column with many values is more often an id than an amount).
             None => match histogram_kind(&mut *conn, subject).await? {
-                Some(_) => (
+                Some(kind) if kind != ValueKind::Integer => (
                     profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?,
                     None,
                 ),
-                None => {
+                _ => {
                     return Ok(Outcome::HighCardinality {
                         distinct: counts.distinct,
                     });
@@ -200,10 +202,24 @@ impl ColumnReport {
     /// The report of a column judged by its histogram: the histogram's attribute replaces the
     /// `#[distributor(..)]` suggestion (how often a value is reused says nothing about amounts
     /// or dates, which are drawn afresh).
+    ///
+    /// An integer column keeps its suggestion: with many values it is more often an id
+    /// without a foreign key constraint than an amount, so the histogram is shown as the
+    /// alternative, and `compare` checks it by the reuse figures.
     pub fn with_histogram(mut self, histogram: Histogram) -> ColumnReport {
-        self.suggestion = None;
+        if histogram.kind != ValueKind::Integer {
+            self.suggestion = None;
+        }
         self.histogram = Some(histogram);
         self
+    }
+
+    /// Whether the column is judged by its histogram (numeric, date or timestamp, not integer):
+    /// then `compare` checks its bucket shares instead of how often values are reused.
+    pub fn judged_by_histogram(&self) -> bool {
+        self.histogram
+            .as_ref()
+            .is_some_and(|h| h.kind != ValueKind::Integer)
     }
 
     /// The report as one JSON object (see [`JSON_KEYS`]).
@@ -347,12 +363,18 @@ impl ColumnReport {
             for (interval, share) in h.shares.intervals.iter().zip(&h.shares.shares) {
                 out.push_str(&format!("    {share:>8.5}  {interval}\n"));
             }
+            if h.kind != ValueKind::Integer {
+                out.push_str(&format!(
+                    "  suggestion: values drawn from the column's histogram, each of the {} buckets equally likely\n",
+                    h.buckets()
+                ));
+                out.push_str(&format!("  {}\n", h.attribute()));
+                return out;
+            }
             out.push_str(&format!(
-                "  suggestion: values drawn from the column's histogram, each of the {} buckets equally likely\n",
-                h.buckets()
+                "  if the column holds amounts, not ids: values drawn from its histogram\n  {}\n",
+                h.attribute()
             ));
-            out.push_str(&format!("  {}\n", h.attribute()));
-            return out;
         }
         match &self.suggestion {
             Some(s) => {
