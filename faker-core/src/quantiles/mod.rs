@@ -85,7 +85,12 @@ impl<T: QuantileValue> Quantiles<T> {
                     reason: format!("{b:?}: {reason}"),
                 });
             }
-            if index > 0 && !(bounds[index - 1] <= *b) {
+            // `partial_cmp`, not `<`: two values that do not compare are refused as well.
+            let ordered = matches!(
+                bounds[index.saturating_sub(1)].partial_cmp(b),
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+            );
+            if !ordered {
                 return Err(ParamError::DecreasingBound {
                     index,
                     value: format!("{b:?}"),
