@@ -70,6 +70,26 @@ pub enum ParamError {
     )]
     PlanTooLarge { draws: u64, mean: f64 },
 
+    /// `quantiles` with fewer than two bounds: no bucket between them.
+    #[error(
+        "`quantiles` needs at least 2 bounds (each bucket lies between two consecutive bounds), got {given}"
+    )]
+    TooFewBounds { given: usize },
+
+    /// A `quantiles` bound below the one before it.
+    #[error(
+        "`quantiles[{index}]` = {value} is below the bound before it ({previous}): bounds must be non-decreasing (equal bounds make a point mass)"
+    )]
+    DecreasingBound {
+        index: usize,
+        value: String,
+        previous: String,
+    },
+
+    /// A `quantiles` bound that cannot be used (NaN, or out of the field type's range).
+    #[error("`quantiles[{index}]`: {reason}")]
+    BadBound { index: usize, reason: String },
+
     /// Any other out-of-domain parameter, with a sentence saying what is allowed.
     #[error("`{param}` = {value} is out of range: {expected}")]
     OutOfRange {

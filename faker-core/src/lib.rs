@@ -12,6 +12,8 @@
 //!   [`Weights`] (partitions);
 //! * [`one_of`] — a weighted choice among a fixed list of values ([`OneOf`]), sampled or
 //!   with exact planned counts ([`PlannedOneOf`]);
+//! * [`quantiles`] — values drawn from a production histogram ([`Quantiles`]: numbers and,
+//!   with the `chrono` feature, dates and timestamps);
 //! * `mean` ([`Mean`]) — how often each value is reused, and `null_weight` ([`NullWeight`]) —
 //!   how often a draw is null;
 //! * [`estimate`] — the inverse direction: read those parameters back off data, with the same
@@ -89,6 +91,7 @@ mod mean;
 mod null_weight;
 pub mod one_of;
 pub mod provider;
+pub mod quantiles;
 pub mod repository;
 pub mod rng;
 pub mod spec;
@@ -100,7 +103,13 @@ pub use law::{Law, Skew, Weights};
 pub use mean::Mean;
 pub use null_weight::NullWeight;
 pub use one_of::{OneOf, PlannedOneOf};
+pub use quantiles::Quantiles;
 pub use rng::FakerRng;
+
+/// The `chrono` crate (feature `chrono`), whose `NaiveDate`, `NaiveDateTime` and
+/// `DateTime<Utc>` [`Quantiles`] draws.
+#[cfg(feature = "chrono")]
+pub use chrono;
 
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
 pub use rand_distr::Distribution;

@@ -12,7 +12,9 @@ use syn::Type;
 use syn::spanned::Spanned;
 
 use crate::ast::{EnumInput, Field, Input, Style};
-use crate::attr::{Build, DistributorAttr, JointAttr, Kind, Num, SourceKind, WeightsList};
+use crate::attr::{
+    BoundValue, Build, DistributorAttr, JointAttr, Kind, Num, QuantileList, SourceKind, WeightsList,
+};
 
 /// Hygienic identifiers of the generated code.
 struct Names {
@@ -531,6 +533,15 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
             }
         }
         Some(SourceKind::With(e)) => quote_spanned!(span=> #cx.value(#name, #e)?),
+        Some(SourceKind::Quantiles(list)) => {
+            let histogram = quantiles(ty, list);
+            quote_spanned! {span=>
+                {
+                    static QUANTILES: #histogram;
+                    #cx.quantiles(#name, &QUANTILES)?
+                }
+            }
+        }
         Some(SourceKind::Fake(e)) => match map {
             None => quote_spanned!(span=> #cx.fake(#name, #e)?),
             Some(m) => quote_spanned! {span=>
@@ -574,6 +585,48 @@ fn one_of_arms(values: &[syn::Expr], ty: &Type) -> TokenStream {
         quote!(#pattern => #value,)
     });
     quote!(#(#arms)*)
+}
+
+/// The type and initializer of the `static` that holds a field's histogram, built on first use:
+/// `LazyLock<Result<Quantiles<T>, ParamError>> = ..`. Each bound is converted by the
+/// `FromBound` implementation of its kind, for a type inferred from the array (`_`, spanned at
+/// the literal), so a bound that does not fit the field's type is a compile error there (the bounds were checked in `valid`).
+fn quantiles(ty: &Type, list: &QuantileList) -> TokenStream {
+    let q = quote!(::ddd_faker::quantiles);
+    let bounds = list.bounds.iter().map(|b| {
+        let (kind, value) = match &b.value {
+            BoundValue::Int(i) => {
+                let lit = proc_macro2::Literal::i128_suffixed(*i);
+                (quote!(i128), quote!(#lit))
+            }
+            BoundValue::Float(f) => (quote!(f64), f64_lit(*f)),
+            BoundValue::Text(s) => match faker_core::quantiles::Moment::parse(&s.value()) {
+                Ok(faker_core::quantiles::Moment::Date(d)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(d.0);
+                    (quote!(#q::DateBound), quote!(#q::DateBound(#lit)))
+                }
+                Ok(faker_core::quantiles::Moment::Timestamp(t)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(t.0);
+                    (quote!(#q::TimestampBound), quote!(#q::TimestampBound(#lit)))
+                }
+                Ok(faker_core::quantiles::Moment::Zoned(z)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(z.0);
+                    (quote!(#q::ZonedBound), quote!(#q::ZonedBound(#lit)))
+                }
+                // Reported by validation, which stops expansion.
+                Err(_) => return quote!(),
+            },
+        };
+        let span = located_at(b.at.span());
+        quote_spanned! {span=>
+            <_ as #q::FromBound<#kind>>::from_bound(#value)
+        }
+    });
+    quote! {
+        ::std::sync::LazyLock<
+            ::core::result::Result<#q::Quantiles<#ty>, ::ddd_faker::ParamError>,
+        > = ::std::sync::LazyLock::new(|| #q::Quantiles::<#ty>::from_bounds([#(#bounds),*]))
+    }
 }
 
 /// A span that reports errors at `location` but is otherwise the derive's own: the code stays

@@ -67,6 +67,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(with = EXPR)]` | a function or closure `(&mut FakerRng, position: u64) -> T`, where `position` counts this field's values (0, 1, 2, ...) |
 /// | `#[provider(value = EXPR)]` | a constant (`T: Clone`) |
 /// | `#[provider(one_of = [A, B, ..], weights = [wa, wb, ..])]` | one of the listed values (literals, paths or any expressions of the field's type; a string literal also fits a `String` field and a bare value an `Option` field), chosen with the weights (one per value; without `weights`: uniform); see *Weighted value lists and enums* below |
+/// | `#[provider(quantiles = [b0, b1, .., bk])]` | a value from a production histogram: one of the `k` buckets between consecutive bounds, each equally likely, then uniformly inside it (see *Values from a production histogram* below); number literals for integer and float fields, date strings (`"2009-01-01"`, `"2009-01-01 13:45:00"`, `"2009-01-01T13:45:00Z"`) for `chrono` fields (feature `chrono`) |
 /// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` (a `fn(u64) -> T`) |
 /// | `#[provider(auto_key)]` | a key the repository assigns on insert (auto-increment): a placeholder `T::default()` until then; also inside a component, and the aggregate's `auto_key()`/`assign_key` route to it |
 /// | `#[provider(composite)]` | a `Component` (a struct deriving `Provider` with `#[provider(value)]` or `entity`, or an enum deriving `Provider`): its fields are populated under this field's path; an enum's variant is drawn by weight (see below) |
@@ -178,6 +179,61 @@ use syn::{DeriveInput, parse_macro_input};
 /// ```
 ///
 /// [`OneOf`]: faker_core::OneOf
+///
+/// # Values from a production histogram
+///
+/// `#[provider(quantiles = [b0, b1, .., bk])]` draws a number, date or timestamp the way
+/// PostgreSQL reads a column's `histogram_bounds`: the `k + 1` bounds cut the values into `k`
+/// buckets that each get `1/k` of the draws, and a value is spread uniformly inside its bucket
+/// (`faker_core::quantiles::Quantiles`). `faker-pg profile` measures the bounds of a numeric,
+/// date or timestamp column (`percentile_disc` at `0, 1/k, .., 1`) and prints this attribute
+/// ready to paste; `faker-pg compare` then checks the share of generated values in each
+/// production bucket. Range predicates (`WHERE total > $1`) get production's selectivities,
+/// which a uniform `with = |rng, _| rng.random_range(a..b)` does not give.
+///
+/// * Bounds are non-decreasing; equal bounds make a *point mass* (a frequent value such as an
+///   amount of `0`). Integers, dates (whole days) and timestamps (whole microseconds) are drawn
+///   from the half-open bucket `[b_i, b_{i+1})`, the last bucket from `[b_{k-1}, b_k]`, so every
+///   value lies in one bucket and the bucket shares hold exactly.
+/// * The field's type implements `QuantileValue`: the integer types, `f32`, `f64` and, with the
+///   facade's `chrono` feature, `chrono::NaiveDate`, `NaiveDateTime` and `DateTime<Utc>` (a
+///   timestamp without offset is read as UTC; one with an offset is converted).
+/// * Compile errors: fewer than two bounds, bounds that go down, a string that is no date,
+///   numbers and dates in one list, another value source, a `#[distributor(..)]` (a pool would
+///   reuse the values and change the shares), an `Option` field, and a bound whose kind does
+///   not fit the field's type (a date on an `i64`, `2.5` on a `u32`), at the literal. A number
+///   out of the type's range (`300` on a `u8`) is a runtime error with the field's path.
+/// * Draws are independent: with `k = 20` buckets, a bucket's share among `10^5` draws is
+///   within ±0.002 (three standard deviations) of `1/20`.
+///
+/// ```
+/// use ddd_faker::Provider;
+/// use ddd_faker::chrono::NaiveDate;
+/// use ddd_faker::provider::Faker;
+/// use serde::Serialize;
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// struct Invoice {
+///     #[provider(id, sequence)]
+///     id: u64,
+///     // Read off production with `faker-pg profile --table invoice --column total`.
+///     #[provider(quantiles = [0.99, 1.98, 1.98, 3.96, 5.94, 8.91, 25.86])]
+///     total: f64,
+///     #[provider(quantiles = ["2009-01-01", "2010-03-11", "2011-05-19", "2012-07-27", "2013-12-22"])]
+///     invoice_date: NaiveDate,
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut faker = Faker::new(42);
+/// let invoices = faker.create_many::<Invoice>(1000).await.unwrap();
+/// // A sixth of the totals is the point mass 1.98; every total lies within the bounds.
+/// let at = invoices.iter().filter(|i| i.total == 1.98).count();
+/// assert!((120..=220).contains(&at), "{at}");
+/// assert!(invoices.iter().all(|i| (0.99..=25.86).contains(&i.total)));
+/// let first = NaiveDate::from_ymd_opt(2009, 1, 1).unwrap();
+/// assert!(invoices.iter().all(|i| i.invoice_date >= first));
+/// # });
+/// ```
 ///
 /// # Relations between references
 ///

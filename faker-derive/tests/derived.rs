@@ -305,6 +305,130 @@ async fn optional_references_components_and_children() {
     assert!(lines.iter().all(|l| order_ids.contains(&l.order_id)));
 }
 
+// ---------------------------------------------------------------- values from a production histogram
+
+use ddd_faker::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Receipt {
+    #[provider(id, sequence)]
+    id: u64,
+    /// A skewed amount: four buckets of a quarter each, the last one wide.
+    #[provider(quantiles = [0.99, 1.98, 3.96, 8.91, 25.86])]
+    total: f64,
+    /// Integers, with a point mass on 1 (half of the buckets).
+    #[provider(quantiles = [1, 1, 1, 2, 10])]
+    items: u32,
+    #[provider(quantiles = ["2009-01-01", "2009-01-01", "2010-01-01", "2011-06-30", "2013-12-22"])]
+    invoice_date: NaiveDate,
+    #[provider(quantiles = ["2009-01-01 00:00:00", "2009-01-01 08:00:00.5", "2009-01-02"])]
+    printed_at: NaiveDateTime,
+    #[provider(quantiles = ["2009-01-01T00:00:00Z", "2009-01-01T02:00:00+01:00", "2009-01-01 03:00:00"])]
+    paid_at: DateTime<Utc>,
+}
+
+/// The share of `values` below `x` (`strict`) or at most `x`.
+fn share_below<T: PartialOrd>(values: &[T], x: &T, strict: bool) -> f64 {
+    let n = values
+        .iter()
+        .filter(|v| if strict { *v < x } else { *v <= x })
+        .count();
+    n as f64 / values.len() as f64
+}
+
+#[tokio::test]
+async fn quantiles_give_each_bucket_its_share_through_the_faker() {
+    // 10^5 aggregates: the share of a quarter bucket has sd sqrt(0.25 * 0.75 / 10^5) = 0.0014,
+    // ±0.01 is seven of them (the seed is fixed anyway); a bucket drawn twice as often, or a
+    // point mass lost, moves a share by 0.25.
+    const N: u64 = 100_000;
+    let mut faker = Faker::new(17);
+    let receipts = faker.create_many::<Receipt>(N).await.expect("receipts");
+    let close = |measured: f64, expected: f64, what: &str| {
+        assert!(
+            (measured - expected).abs() <= 0.01,
+            "{what}: {measured:.4}, expected {expected}"
+        );
+    };
+    let totals: Vec<f64> = receipts.iter().map(|r| r.total).collect();
+    for (bound, expected) in [(1.98, 0.25), (3.96, 0.5), (8.91, 0.75)] {
+        close(share_below(&totals, &bound, true), expected, "total");
+    }
+    assert!(totals.iter().all(|t| (0.99..=25.86).contains(t)));
+
+    let items: Vec<u32> = receipts.iter().map(|r| r.items).collect();
+    // 1: two point-mass buckets and the integer 1 of bucket [1, 2); 2..=10: the last bucket.
+    close(share_below(&items, &1, false), 0.75, "items = 1");
+    assert!(items.iter().all(|i| (1..=10).contains(i)) && items.contains(&10));
+
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let dates: Vec<NaiveDate> = receipts.iter().map(|r| r.invoice_date).collect();
+    close(
+        share_below(&dates, &day("2009-01-01"), false),
+        0.25,
+        "the first day",
+    );
+    close(
+        share_below(&dates, &day("2011-06-30"), true),
+        0.75,
+        "before mid-2011",
+    );
+    assert!(dates.iter().all(|d| *d <= day("2013-12-22")));
+
+    let printed: Vec<NaiveDateTime> = receipts.iter().map(|r| r.printed_at).collect();
+    let morning = day("2009-01-01")
+        .and_hms_milli_opt(8, 0, 0, 500)
+        .expect("time");
+    close(
+        share_below(&printed, &morning, true),
+        0.5,
+        "printed before 08:00:00.5",
+    );
+
+    let paid: Vec<DateTime<Utc>> = receipts.iter().map(|r| r.paid_at).collect();
+    // "02:00:00+01:00" is 01:00 UTC; a timestamp without offset is UTC.
+    let one = day("2009-01-01")
+        .and_hms_opt(1, 0, 0)
+        .expect("time")
+        .and_utc();
+    close(share_below(&paid, &one, true), 0.5, "paid before 01:00 UTC");
+    assert!(paid.iter().all(|p| p.timestamp() <= one.timestamp() + 7200));
+
+    // One seed, one dataset.
+    let again = Faker::new(17)
+        .create_many::<Receipt>(50)
+        .await
+        .expect("again");
+    assert!(again.iter().zip(&receipts).all(|(a, b)| a.total == b.total
+        && a.items == b.items
+        && a.invoice_date == b.invoice_date
+        && a.paid_at == b.paid_at));
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Small {
+    #[provider(id, sequence)]
+    id: u64,
+    /// 300 does not fit a `u8`: only the value can tell, so it is a runtime error.
+    #[provider(quantiles = [0, 300])]
+    level: u8,
+}
+
+#[tokio::test]
+async fn a_bound_out_of_the_field_type_is_an_error_with_the_field_path() {
+    let e = Faker::new(1)
+        .create::<Small>()
+        .await
+        .expect_err("out of range");
+    assert_eq!(e.path, "Small.level");
+    assert!(matches!(e.kind, ErrorKind::Param(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("`quantiles[1]`: 300 does not fit `u8` (0 to 255)"),
+        "{e}"
+    );
+}
+
 // ---------------------------------------------------------------- the domain refuses
 
 #[derive(Debug, Clone, Serialize, Provider)]

@@ -120,6 +120,7 @@ keys! {
         Value = "value" Form::Value("value = Status::Active"),
         OneOf = "one_of" Form::Value("one_of = [\"new\", \"paid\", \"shipped\"]"),
         Weights = "weights" Form::Value("weights = [0.2, 0.5, 0.3]"),
+        Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,

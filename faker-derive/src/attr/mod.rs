@@ -68,6 +68,28 @@ pub struct WeightsList {
     pub at: At,
 }
 
+/// `quantiles = [..]`: the bounds as written and the whole array.
+#[derive(Debug, Clone)]
+pub struct QuantileList {
+    pub bounds: Vec<Bound>,
+    pub at: At,
+}
+
+/// One bound of `quantiles = [..]`: a number literal (possibly negated) or a string (a date or
+/// timestamp, read in [`crate::valid`]).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub value: BoundValue,
+    pub at: At,
+}
+
+#[derive(Debug, Clone)]
+pub enum BoundValue {
+    Int(i128),
+    Float(f64),
+    Text(LitStr),
+}
+
 /// A dotted field path (`id.tenant_id`) as written in `same(..)`, `differ(..)` and
 /// `#[joint(..)]`.
 #[derive(Debug, Clone)]
@@ -186,6 +208,8 @@ pub enum SourceKind {
     Value(Expr),
     /// `one_of = [..]`: the values as written.
     OneOf(Vec<Expr>),
+    /// `#[provider(quantiles = [..])]`.
+    Quantiles(QuantileList),
     Sequence,
     Default,
     Skip,
@@ -205,6 +229,7 @@ impl SourceKind {
             SourceKind::With(_) => "#[provider(with = ..)]",
             SourceKind::Value(_) => "#[provider(value = ..)]",
             SourceKind::OneOf(_) => "#[provider(one_of = [..])]",
+            SourceKind::Quantiles(_) => "#[provider(quantiles = [..])]",
             SourceKind::Sequence => "#[provider(sequence)]",
             SourceKind::Default => "#[provider(default)]",
             SourceKind::Skip => "#[provider(skip)]",

@@ -10,7 +10,9 @@ use super::keys::{
     ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
     StructKey, is, match_items,
 };
-use super::values::{callable, number, source_expr, string, value_list, weights};
+use super::values::{
+    callable, number, quantiles, source_expr, string, value_list, weights,
+};
 use super::{
     At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
     ReferenceAttr, Same, SourceKind, StructAttrs,
@@ -141,6 +143,11 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
                 }
             }
             FieldKey::Weights => out.weights = weights(&item, errors),
+            FieldKey::Quantiles => {
+                if let Some(list) = quantiles(&item, errors) {
+                    out.sources.push(source(SourceKind::Quantiles(list)));
+                }
+            }
             FieldKey::Map => {
                 if let Some(e) = errors.handle(callable(&item, true)) {
                     if out.map.is_some() {

@@ -2,13 +2,15 @@
 //! at the token that breaks it, with what to write instead. Distribution parameters are
 //! checked by the runtime's own validators ([`params`]); what `#[serde(..)]` does to the
 //! exported state is checked in [`serde`]; the relations between fields in [`earlier`]
-//! (paths to fields populated before a reference), [`differ`] and [`joint`].
+//! (paths to fields populated before a reference), [`differ`] and [`joint`]; histogram bounds
+//! in [`quantiles`].
 
 mod differ;
 mod earlier;
 mod enums;
 mod joint;
 mod params;
+mod quantiles;
 mod serde;
 
 pub use enums::check as check_enum;
@@ -46,6 +48,7 @@ fn fields(input: &Input, errors: &mut Errors) {
         sources(field, errors);
         one_of(field, errors);
         map(field, errors);
+        quantiles::check(field, errors);
         if let Some(d) = &field.distributor {
             distributor(field, d, errors);
         }
@@ -257,7 +260,13 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Errors) {
         ));
         return;
     }
-    if d.has_parameters() {
+    // Quantiles with a pool: reported by `quantiles::check`, with its own reason.
+    let quantiles = field
+        .attrs
+        .sources
+        .iter()
+        .any(|s| matches!(s.value, SourceKind::Quantiles(_)));
+    if d.has_parameters() && !quantiles {
         // The sources a pool cannot draw from.
         if let Some(source) = field.attrs.sources.iter().find(|s| {
             matches!(

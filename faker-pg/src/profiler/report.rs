@@ -15,6 +15,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::catalog::Subject;
+use super::histogram::{DEFAULT_BUCKETS, Histogram, ValueKind, column_type, histogram};
 use super::profile::{Literal, ProfileError, ValueCount, profile_columns, value_counts};
 use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
@@ -25,6 +26,9 @@ pub struct ReportOptions {
     pub max_values: u64,
     /// The suggestion rule.
     pub rule: Rule,
+    /// Buckets of the histogram read for a numeric, date or timestamp column that is not
+    /// low-cardinality (see [`super::histogram`]).
+    pub buckets: usize,
 }
 
 impl Default for ReportOptions {
@@ -32,6 +36,7 @@ impl Default for ReportOptions {
         ReportOptions {
             max_values: 100,
             rule: Rule::default(),
+            buckets: DEFAULT_BUCKETS,
         }
     }
 }
@@ -46,8 +51,13 @@ pub struct ColumnReport {
     /// Every value with its count and share, most used first, when there are at most
     /// `max_values` of them.
     pub values: Option<Vec<ValueCount>>,
-    /// The suggested attribute (`None` when there is no non-null value).
+    /// The suggested attribute (`None` when there is no non-null value, and for a column
+    /// reported by its histogram, whose attribute is [`Histogram::attribute`]).
     pub suggestion: Option<Suggestion>,
+    /// The quantiles of a numeric, date or timestamp column that is neither a foreign key nor
+    /// low-cardinality, with the share of its values in each bucket (for an integer column only
+    /// when it is named explicitly, not with `--all`).
+    pub histogram: Option<Histogram>,
 }
 
 /// What [`profile_subject`] found.
@@ -88,11 +98,20 @@ pub async fn profile_subject(
         .await?;
         match counts.profile() {
             Some(profile) => (profile, Some(counts.values), counts.literal),
-            None => {
-                return Ok(Outcome::HighCardinality {
-                    distinct: counts.distinct,
-                });
-            }
+            // Not low-cardinality: reported only when it has a histogram and is no integer
+            // (an integer column with many values is more often an id than an amount).
+            None => match histogram_kind(&mut *conn, subject).await? {
+                Some(kind) if kind != ValueKind::Integer => (
+                    profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?,
+                    None,
+                    Literal::Text,
+                ),
+                _ => {
+                    return Ok(Outcome::HighCardinality {
+                        distinct: counts.distinct,
+                    });
+                }
+            },
         }
     } else {
         let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
@@ -115,13 +134,41 @@ pub async fn profile_subject(
         };
         (profile, values, literal)
     };
-    Ok(Outcome::Report(Box::new(ColumnReport::new(
-        subject.clone(),
-        profile,
-        values,
-        literal,
-        &options.rule,
-    ))))
+    let mut report = ColumnReport::new(subject.clone(), profile, values, literal, &options.rule);
+    if report.values.is_none()
+        && report.profile.rows > report.profile.nulls
+        && let Some(kind) = histogram_kind(&mut *conn, subject).await?
+    {
+        let h = histogram(
+            &mut *conn,
+            schema,
+            &subject.table,
+            &subject.columns[0],
+            kind,
+            options.buckets,
+        )
+        .await?;
+        if let Some(h) = h {
+            report = report.with_histogram(h);
+        }
+    }
+    Ok(Outcome::Report(Box::new(report)))
+}
+
+/// The histogram kind of a subject that may have one: a single column, not a foreign key, of a
+/// numeric, date or timestamp type.
+async fn histogram_kind(
+    conn: &mut PgConnection,
+    subject: &Subject,
+) -> Result<Option<ValueKind>, ProfileError> {
+    let [column] = subject.columns.as_slice() else {
+        return Ok(None);
+    };
+    if subject.foreign_key.is_some() {
+        return Ok(None);
+    }
+    let ty = column_type(conn, subject.schema.as_ref(), &subject.table, column).await?;
+    Ok(ty.as_deref().and_then(ValueKind::of_type))
 }
 
 impl ColumnReport {
@@ -179,7 +226,31 @@ impl ColumnReport {
             profile,
             values,
             suggestion,
+            histogram: None,
         }
+    }
+
+    /// The report of a column judged by its histogram: the histogram's attribute replaces the
+    /// `#[distributor(..)]` suggestion (how often a value is reused says nothing about amounts
+    /// or dates, which are drawn afresh).
+    ///
+    /// An integer column keeps its suggestion: with many values it is more often an id
+    /// without a foreign key constraint than an amount, so the histogram is shown as the
+    /// alternative, and `compare` checks it by the reuse figures.
+    pub fn with_histogram(mut self, histogram: Histogram) -> ColumnReport {
+        if histogram.kind != ValueKind::Integer {
+            self.suggestion = None;
+        }
+        self.histogram = Some(histogram);
+        self
+    }
+
+    /// Whether the column is judged by its histogram (numeric, date or timestamp, not integer):
+    /// then `compare` checks its bucket shares instead of how often values are reused.
+    pub fn judged_by_histogram(&self) -> bool {
+        self.histogram
+            .as_ref()
+            .is_some_and(|h| h.kind != ValueKind::Integer)
     }
 
     /// The report as one JSON object (see [`JSON_KEYS`]).
@@ -216,6 +287,13 @@ impl ColumnReport {
                         share: v.share,
                     })
                     .collect()
+            }),
+            quantiles: self.histogram.as_ref().map(|h| QuantilesJson {
+                buckets: h.buckets(),
+                bounds: &h.bounds,
+                intervals: &h.shares.intervals,
+                shares: &h.shares.shares,
+                attribute: h.attribute(),
             }),
             suggestion: self.suggestion.as_ref().map(|s| SuggestionJson {
                 law: s.law.key(),
@@ -307,6 +385,28 @@ impl ColumnReport {
                 ));
             }
         }
+        if let Some(h) = &self.histogram {
+            out.push_str(&format!(
+                "  quantiles ({} buckets, exact percentile_disc over {} values; share of each bucket):\n",
+                h.buckets(),
+                h.shares.values
+            ));
+            for (interval, share) in h.shares.intervals.iter().zip(&h.shares.shares) {
+                out.push_str(&format!("    {share:>8.5}  {interval}\n"));
+            }
+            if h.kind != ValueKind::Integer {
+                out.push_str(&format!(
+                    "  suggestion: values drawn from the column's histogram, each of the {} buckets equally likely\n",
+                    h.buckets()
+                ));
+                out.push_str(&format!("  {}\n", h.attribute()));
+                return out;
+            }
+            out.push_str(&format!(
+                "  if the column holds amounts, not ids: values drawn from its histogram\n  {}\n",
+                h.attribute()
+            ));
+        }
         match &self.suggestion {
             Some(s) => {
                 out.push_str(&format!("  suggestion: {}\n", s.reason));
@@ -319,7 +419,8 @@ impl ColumnReport {
 }
 
 /// The keys every JSON object of `faker-pg profile --json` has (`values` only for
-/// low-cardinality columns; `skew`, `alpha`, `r2`, `fit_points` are null without a fit, `skew`
+/// low-cardinality columns, `quantiles` only for a column reported by its histogram: `buckets`,
+/// `bounds`, `intervals`, `shares` and the `attribute`; `skew`, `alpha`, `r2`, `fit_points` are null without a fit, `skew`
 /// also when the slope is steeper than any skew).
 pub const JSON_KEYS: &[&str] = &[
     "schema",
@@ -359,7 +460,18 @@ struct ColumnJson<'a> {
     fit_points: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     values: Option<Vec<ValueJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantiles: Option<QuantilesJson<'a>>,
     suggestion: Option<SuggestionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct QuantilesJson<'a> {
+    buckets: usize,
+    bounds: &'a [String],
+    intervals: &'a [String],
+    shares: &'a [f64],
+    attribute: String,
 }
 
 #[derive(Serialize)]

@@ -18,6 +18,7 @@
 //! - [`shared_pools`]: pools, leases and sequences shared between generators.
 //! - [`profile`]: server-side column and tuple profiles equal the Rust estimators.
 //! - [`catalog`]: keys and candidate columns found in the catalog.
+//! - [`histogram`]: a numeric, date or timestamp column's exact quantiles and bucket shares.
 //! - [`nullable`]: a nullable composite reference stored as `NULL` in every column, per
 //!   aggregate and in bulk.
 //! - [`refusals`]: aggregates the domain refuses are drawn again and store nothing, per
@@ -31,6 +32,7 @@
 
 mod bulk;
 mod catalog;
+mod histogram;
 mod nullable;
 mod profile;
 mod reference_ids;

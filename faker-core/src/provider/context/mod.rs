@@ -2,11 +2,13 @@
 //!
 //! This module holds the context itself (paths, components, recorded constraint sources,
 //! errors); its methods are split by job: [`values`] for leaf values (generators, `fake`,
-//! constants, sequences, auto keys, pooled values), [`references`] for reference draws (with
+//! constants, sequences, auto keys, pooled values), [`quantiles`] for values drawn from a
+//! histogram, [`references`] for reference draws (with
 //! their planned and shared slots and `same(..)` partitions). Filters over mirrors are in
 //! [`super::filter`].
 
 mod joint;
+mod quantiles;
 mod references;
 mod values;
 
