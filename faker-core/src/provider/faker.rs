@@ -195,19 +195,28 @@ impl Faker {
     }
 
     /// Plans the distributors of `A`'s references and pooled values for `n` aggregates.
+    ///
+    /// A reference or pooled value inside the elements of a collection
+    /// ([`Schema::collection`](super::Schema::collection)) is drawn once per element, and how
+    /// many elements there will be is only known once they are drawn: it is planned for the
+    /// expected number, `n` times the count law's mean (times the mean of every collection it
+    /// sits in), rounded. The actual number differs by the count law's spread (about
+    /// `sqrt(n · variance)`): fewer draws leave part of the exact counts unspent, a random part
+    /// of every slot's, so the shares stay the law's; more draws pick slots by the law's
+    /// probabilities (see [`crate::distributor::plan`]).
     pub fn plan<A: Provider>(&mut self, n: u64) -> Result<(), FakerError> {
         let at = self.registry.register::<A>()?.index();
         let state = self.registry.state_mut(at);
         for r in &mut state.references {
             r.distributor
-                .plan(n)
+                .plan(expected_draws(n, r.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
         }
         self.registry.share_planned_slots(at);
         let state = self.registry.state_mut(at);
         for v in &mut state.values {
             v.distributor
-                .plan(n)
+                .plan(expected_draws(n, v.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, v.field), e.into()))?;
         }
         // A reference filtered by a constraint whose source is another planned reference of
@@ -275,9 +284,14 @@ impl Faker {
                 .iter()
                 .map(|&r| references[r].distributor.inner().slot_plan())
                 .collect();
+            // Members share one collection scope (checked at registration).
+            let per = joint
+                .members
+                .first()
+                .map_or(1.0, |&r| references[r].per_aggregate);
             joint
                 .law
-                .plan(n, &plans, &joint.differ)
+                .plan(expected_draws(n, per), &plans, &joint.differ)
                 .map_err(|e| FakerError::new(path(), e.into()))?;
         }
         for warning in plan_warning::warnings(&self.registry, at, n) {
@@ -430,4 +444,15 @@ impl Faker {
             .and_then(|handle| self.registry.view(handle.index()).mirror.as_ref())
             .map_or(0, |mirror| mirror.len())
     }
+}
+
+/// The draws `n` aggregates are expected to make of a declaration drawn `per_aggregate` times
+/// per aggregate on average (1 outside collections), rounded to the nearest whole draw.
+pub(crate) fn expected_draws(n: u64, per_aggregate: f64) -> u64 {
+    if per_aggregate == 1.0 {
+        return n;
+    }
+    let expected = (n as f64 * per_aggregate).round();
+    // A count law's mean is finite and >= 0 (validated); `as` saturates beyond u64.
+    expected.max(0.0) as u64
 }
