@@ -68,7 +68,7 @@ pub trait Provider: Serialize + Clone + Send + Sync + Sized + 'static {
 /// ([`Schema::nested`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a component: ddd-faker cannot populate its fields",
-    label = "used with #[provider(composite)]",
+    label = "used with #[provider(composite)] or as the element of #[provider(collection)]",
     note = "add `#[derive(Provider)]` with `#[provider(value)]` (or `entity`) to `{Self}`, or give the field another value source"
 )]
 pub trait Component: Sized + Send {

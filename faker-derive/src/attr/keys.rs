@@ -114,6 +114,11 @@ keys! {
         Id = "id" FLAG,
         AutoKey = "auto_key" FLAG,
         Composite = "composite" FLAG,
+        Collection = "collection" FLAG,
+        Mean = "mean" Form::Value("mean = 3.0"),
+        Skew = "skew" Form::Value("skew = 2.0"),
+        Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.1]"),
+        Range = "range" Form::Value("range = 1..=5"),
         Fake = "fake" Form::Value("fake = fake::faker::name::en::Name()"),
         Map = "map" Form::Value("map = BookTitle"),
         With = "with" Form::Value("with = |rng, position| ..."),
@@ -160,6 +165,7 @@ keys! {
         Mean = "mean" Form::Value("mean = 3.0"),
         Skew = "skew" Form::Value("skew = 2.0"),
         Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.1]"),
+        Range = "range" Form::Value("range = 1..=5"),
     }
 }
 

@@ -59,6 +59,35 @@ pub struct Num {
     pub at: At,
 }
 
+/// `range = min..=max`: the bounds (`min..max` is read as `min..=max-1`).
+#[derive(Debug, Clone)]
+pub struct RangeLit {
+    pub min: i64,
+    pub max: i64,
+    pub at: At,
+}
+
+/// A one-to-many count law as `#[children(..)]` and `#[provider(collection, ..)]` write it.
+#[derive(Debug, Default)]
+pub struct CountLaw {
+    pub mean: Option<Num>,
+    pub skew: Option<Num>,
+    pub weights: Option<WeightsList>,
+    pub range: Option<RangeLit>,
+}
+
+impl CountLaw {
+    /// Where each written parameter is, for messages.
+    pub fn written(&self) -> Vec<&At> {
+        let mut out = Vec::new();
+        out.extend(self.mean.as_ref().map(|n| &n.at));
+        out.extend(self.skew.as_ref().map(|n| &n.at));
+        out.extend(self.weights.as_ref().map(|w| &w.at));
+        out.extend(self.range.as_ref().map(|r| &r.at));
+        out
+    }
+}
+
 /// `weights = [..]`: the numbers and the whole array.
 #[derive(Debug, Clone)]
 pub struct WeightsList {
@@ -150,15 +179,13 @@ pub struct StructAttrs {
     pub build: Vec<Keyed<Build>>,
 }
 
-/// `#[children(Child, parent = "..", mean = .., skew = .. | weights = [..])]`.
+/// `#[children(Child, parent = "..", mean = .., skew = .. | weights = [..] | range = ..)]`.
 #[derive(Debug)]
 pub struct ChildrenAttr {
     pub at: At,
     pub ty: Type,
     pub parent: Option<Keyed<LitStr>>,
-    pub mean: Option<Num>,
-    pub skew: Option<Num>,
-    pub weights: Option<WeightsList>,
+    pub law: CountLaw,
 }
 
 /// `#[joint(a, b, .., skew = .. | weights = [..], mean = ..)]`: one law over the combination
@@ -179,6 +206,8 @@ pub struct JointAttr {
 pub enum SourceKind {
     AutoKey,
     Composite,
+    /// `#[provider(collection, ..)]`.
+    Collection,
     Fake(Expr),
     With(Expr),
     Value(Expr),
@@ -197,6 +226,7 @@ impl SourceKind {
         match self {
             SourceKind::AutoKey => "#[provider(auto_key)]",
             SourceKind::Composite => "#[provider(composite)]",
+            SourceKind::Collection => "#[provider(collection)]",
             SourceKind::Fake(_) => "#[provider(fake = ..)]",
             SourceKind::With(_) => "#[provider(with = ..)]",
             SourceKind::Value(_) => "#[provider(value = ..)]",
@@ -215,6 +245,8 @@ pub struct FieldAttrs {
     pub id: Option<At>,
     pub sources: Vec<Keyed<SourceKind>>,
     pub map: Option<Keyed<Expr>>,
+    /// The count law of a `collection` (its keys, written or not with `collection`).
+    pub count: CountLaw,
 }
 
 impl FieldAttrs {
