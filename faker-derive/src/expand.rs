@@ -423,7 +423,7 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
             // Validation guarantees a `Vec<E>`; `E: Component` is checked here, at `E`.
             let element = crate::ast::vec_inner(ty).unwrap_or_else(|| ty.clone());
             quote_spanned! {element.span()=>
-                #cx.collection::<#element>(#name).await?
+                <#element as ::ddd_faker::provider::Component>::collection(#cx, #name).await?
             }
         }
         Some(SourceKind::Value(e)) => quote_spanned!(span=> #cx.constant(#name, #e)?),

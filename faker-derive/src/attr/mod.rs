@@ -74,9 +74,17 @@ pub struct CountLaw {
     pub skew: Option<Num>,
     pub weights: Option<WeightsList>,
     pub range: Option<RangeLit>,
+    /// Whether `mean` or `range` was written, well formed or not (a malformed one is
+    /// reported where it was parsed, not again as missing).
+    pub sized: bool,
 }
 
 impl CountLaw {
+    /// Whether the law says how many: a `mean` or a `range` was written.
+    pub fn is_sized(&self) -> bool {
+        self.sized || self.mean.is_some() || self.range.is_some()
+    }
+
     /// Where each written parameter is, for messages.
     pub fn written(&self) -> Vec<&At> {
         let mut out = Vec::new();

@@ -117,10 +117,16 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
             FieldKey::AutoKey => out.sources.push(source(SourceKind::AutoKey)),
             FieldKey::Composite => out.sources.push(source(SourceKind::Composite)),
             FieldKey::Collection => out.sources.push(source(SourceKind::Collection)),
-            FieldKey::Mean => out.count.mean = errors.handle(number(&item)),
+            FieldKey::Mean => {
+                out.count.sized = true;
+                out.count.mean = errors.handle(number(&item));
+            }
             FieldKey::Skew => out.count.skew = errors.handle(number(&item)),
             FieldKey::Weights => out.count.weights = weights(&item, errors),
-            FieldKey::Range => out.count.range = errors.handle(range(&item)),
+            FieldKey::Range => {
+                out.count.sized = true;
+                out.count.range = errors.handle(range(&item));
+            }
             FieldKey::Sequence => out.sources.push(source(SourceKind::Sequence)),
             FieldKey::Default => out.sources.push(source(SourceKind::Default)),
             FieldKey::Skip => out.sources.push(source(SourceKind::Skip)),
@@ -378,10 +384,16 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
                     at: item.at(),
                 })
             }
-            ChildrenKey::Mean => out.law.mean = errors.handle(number(&item)),
+            ChildrenKey::Mean => {
+                out.law.sized = true;
+                out.law.mean = errors.handle(number(&item));
+            }
             ChildrenKey::Skew => out.law.skew = errors.handle(number(&item)),
             ChildrenKey::Weights => out.law.weights = weights(&item, errors),
-            ChildrenKey::Range => out.law.range = errors.handle(range(&item)),
+            ChildrenKey::Range => {
+                out.law.sized = true;
+                out.law.range = errors.handle(range(&item));
+            }
         }
     }
     Some(out)

@@ -285,7 +285,7 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Errors) {
             }
         }
     }
-    if c.law.mean.is_none() && c.law.range.is_none() {
+    if !c.law.is_sized() {
         errors.push(c.at.error(
             format!(
                 "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]` (or `range = 1..=5`)"
@@ -330,7 +330,7 @@ fn collection(field: &Field, errors: &mut Errors) {
             field.name
         )));
     }
-    if law.mean.is_none() && law.range.is_none() {
+    if !law.is_sized() {
         errors.push(at.error(format!(
             "{ATTR} needs its count law: `mean = 3.0` (Poisson around the mean), with `skew = ..` or `weights = [..]` for a skewed rate, or `range = 1..=5` (with optional `weights` per value), e.g. `#[provider(collection, mean = 3.0)]`"
         )));
