@@ -308,9 +308,9 @@ fn collection(field: &Field, errors: &mut Errors) {
     let law = &field.attrs.count;
     let Some(at) = at else {
         for written in law.written() {
-            errors.push(written.error(format!(
+            errors.push(written.error(
                 "the count law in #[provider(..)] is the size of a collection: add `collection` (`#[provider(collection, mean = 3.0)]` on a `Vec<E>` field); for a pooled value, write `mean`, `skew` and `weights` in #[distributor(..)]"
-            )));
+            ));
         }
         return;
     };
