@@ -412,6 +412,49 @@ mod tests {
         );
     }
 
+    fn invoices() -> Table {
+        let lines = ElementTable::new(None, "invoice_lines")
+            .and_then(|t| t.parent_key("invoice_id", "id"))
+            .and_then(|t| t.position("line_no"))
+            .and_then(|t| t.column("track_id", "track"))
+            .expect("valid names");
+        Table::new(None, "invoices")
+            .and_then(|t| t.column("id", "id"))
+            .and_then(|t| t.collection("lines", lines))
+            .expect("valid names")
+    }
+
+    #[test]
+    fn each_element_is_a_row_with_the_parent_key_and_its_position() {
+        let state = json!({"id": 7, "lines": [{"track": 3}, {"track": 5}]});
+        assert_eq!(
+            invoices().element_rows(&state).expect("rows"),
+            [json!([
+                {"invoice_id": 7, "line_no": 0, "track_id": 3},
+                {"invoice_id": 7, "line_no": 1, "track_id": 5},
+            ])]
+        );
+        // An empty or null collection has no rows.
+        for lines in [json!([]), json!(null)] {
+            let state = json!({"id": 8, "lines": lines});
+            assert_eq!(invoices().element_rows(&state).expect("rows"), [json!([])]);
+        }
+    }
+
+    #[test]
+    fn a_collection_that_is_missing_or_no_array_is_an_error() {
+        for state in [json!({"id": 1}), json!({"id": 1, "lines": 3})] {
+            let err = invoices().element_rows(&state).expect_err("no lines");
+            assert_eq!(err.path, "lines");
+            assert_eq!(err.table.to_string(), r#""invoice_lines""#);
+        }
+        // An element without a mapped field names the element table's column.
+        let err = invoices()
+            .element_rows(&json!({"id": 1, "lines": [{}]}))
+            .expect_err("no track");
+        assert_eq!(err.path, "track");
+    }
+
     #[test]
     fn a_missing_field_is_still_an_error() {
         let err = flights()
