@@ -5,6 +5,8 @@
 mod common;
 // In its own file (a module of this test binary, not a test binary of its own), so that this
 // file stays one subject.
+#[path = "providers/collections.rs"]
+mod collections;
 #[path = "providers/refusals.rs"]
 mod refusals;
 #[path = "providers/relations.rs"]

@@ -63,6 +63,12 @@ pub enum ParamError {
     #[error("range `{min}..={max}` is empty: `min` must be <= `max`")]
     EmptyRange { min: i64, max: i64 },
 
+    /// A count law parameter given with `range`, which decides the counts by itself.
+    #[error(
+        "`{param}` cannot be given with `range`: the range's values and their `weights` decide the counts (and so the mean)"
+    )]
+    WithRange { param: &'static str },
+
     /// Planned mode would need more slots than it may allocate.
     #[error(
         "planned mode for {draws} draws with `mean` = {mean} needs too many slots; \

@@ -367,6 +367,7 @@ impl Field {
                 )),
             }
         }
+        attrs.route_weights();
         // `#[reference]` and `#[distributor(sequence)]` are value sources too; recording them with
         // the others lets validation report a field with two sources in one place.
         if let Some(r) = &reference {
@@ -464,6 +465,17 @@ pub fn field_name(ident: &Ident) -> String {
 ///
 /// The check is by name: a type alias of `Option` is not recognised.
 pub fn option_inner(ty: &Type) -> Option<Type> {
+    wrapped(ty, "Option", "option", &["std", "core"])
+}
+
+/// `E` of `Vec<E>` (also written `std::vec::Vec<E>` or `alloc::vec::Vec<E>`), by name as
+/// [`option_inner`].
+pub fn vec_inner(ty: &Type) -> Option<Type> {
+    wrapped(ty, "Vec", "vec", &["std", "alloc"])
+}
+
+/// `T` of `name<T>`, written bare or as `krate::module::name<T>` for one of `crates`.
+fn wrapped(ty: &Type, name: &str, module: &str, crates: &[&str]) -> Option<Type> {
     let Type::Path(tp) = ty else { return None };
     if tp.qself.is_some() {
         return None;
@@ -472,13 +484,10 @@ pub fn option_inner(ty: &Type) -> Option<Type> {
     let last = segments.last()?;
     let prefix_ok = match segments.len() {
         1 => true,
-        3 => {
-            (segments[0].ident == "std" || segments[0].ident == "core")
-                && segments[1].ident == "option"
-        }
+        3 => crates.iter().any(|c| segments[0].ident == c) && segments[1].ident == module,
         _ => false,
     };
-    if !prefix_ok || last.ident != "Option" {
+    if !prefix_ok || last.ident != name {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {

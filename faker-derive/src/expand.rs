@@ -13,7 +13,8 @@ use syn::spanned::Spanned;
 
 use crate::ast::{EnumInput, Field, Input, Style};
 use crate::attr::{
-    BoundValue, Build, DistributorAttr, JointAttr, Kind, Num, QuantileList, SourceKind, WeightsList,
+    BoundValue, Build, CountLaw, DistributorAttr, JointAttr, Kind, Num, QuantileList, SourceKind,
+    WeightsList,
 };
 
 /// Hygienic identifiers of the generated code.
@@ -253,6 +254,16 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
                 <#ty as ::ddd_faker::provider::Component>::schema()
             };
             calls.push(quote!(.nested(#name, #schema)));
+        } else if matches!(source, Some(SourceKind::Collection)) {
+            // Validation guarantees a `Vec<E>`.
+            let Some(element) = crate::ast::vec_inner(&f.ty) else {
+                continue;
+            };
+            let schema = quote_spanned! {element.span()=>
+                <#element as ::ddd_faker::provider::Component>::schema()
+            };
+            let count = count_config(&f.attrs.count);
+            calls.push(quote!(.collection(#name, #schema, #count)));
         } else if pooled(f) {
             let config = distributor_config(f.distributor.as_ref(), false);
             calls.push(quote!(.value(#name, #config)));
@@ -275,17 +286,9 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
             .as_ref()
             .map(|p| p.value.value())
             .unwrap_or_default();
-        let mean = c.mean.as_ref().map_or(0.0, |m| m.value);
-        let skew = option(c.skew.as_ref().map(|s| f64_lit(s.value)));
-        let weights = option(c.weights.as_ref().map(vec_of));
+        let count = count_config(&c.law);
         let children = quote_spanned!(child.span()=> .children_with::<#child>);
-        calls.push(quote! {
-            #children(#parent, ::ddd_faker::provider::CountConfig {
-                mean: #mean,
-                skew: #skew,
-                weights: #weights,
-            })
-        });
+        calls.push(quote!(#children(#parent, #count)));
     }
     calls
 }
@@ -326,6 +329,29 @@ fn option(v: Option<TokenStream>) -> TokenStream {
 fn vec_of(w: &WeightsList) -> TokenStream {
     let values = w.values.iter().map(|n: &Num| f64_lit(n.value));
     quote!(::std::vec![#(#values),*])
+}
+
+/// The `CountConfig` of `#[children(..)]` or a collection (`mean` 0 when not written: a
+/// `range` decides it, and validation requires one of them).
+fn count_config(law: &CountLaw) -> TokenStream {
+    let mean = f64_lit(law.mean.as_ref().map_or(0.0, |m| m.value));
+    let skew = option(law.skew.as_ref().map(|s| f64_lit(s.value)));
+    let weights = option(law.weights.as_ref().map(vec_of));
+    let range = option(law.range.as_ref().map(|r| {
+        let (min, max) = (
+            proc_macro2::Literal::i64_suffixed(r.min),
+            proc_macro2::Literal::i64_suffixed(r.max),
+        );
+        quote!((#min, #max))
+    }));
+    quote! {
+        ::ddd_faker::provider::CountConfig {
+            mean: #mean,
+            skew: #skew,
+            weights: #weights,
+            range: #range,
+        }
+    }
 }
 
 /// The `DistributorConfig` of a field; a reference's `mean` defaults to 50.
@@ -522,6 +548,13 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
                     #cx.leave();
                     #value?
                 }
+            }
+        }
+        Some(SourceKind::Collection) => {
+            // Validation guarantees a `Vec<E>`; `E: Component` is checked here, at `E`.
+            let element = crate::ast::vec_inner(ty).unwrap_or_else(|| ty.clone());
+            quote_spanned! {element.span()=>
+                <#element as ::ddd_faker::provider::Component>::collection(#cx, #name).await?
             }
         }
         Some(SourceKind::Value(e)) => quote_spanned!(span=> #cx.constant(#name, #e)?),

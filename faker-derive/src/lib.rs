@@ -50,7 +50,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(table = "books")]` | `Provider::TABLE` |
 /// | `#[provider(constructor = path)]` | build with `path(field, ..) -> Self`, fields in declaration order |
 /// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate, which the runtime draws again (up to `Faker::set_attempts`, default 100, then `ErrorKind::Refused` with the error's message) |
-/// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions); repeatable |
+/// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions), or give `range = 1..=5` (with optional `weights` per value) instead of `mean`; repeatable |
 /// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
 /// | `#[derive(Provider)]` on an enum, `#[weight(0.7)]` on its variants | implements `Component`: a `#[provider(composite)]` field of the enum's type draws a variant by weight (all variants weighted, or none: uniform) and populates that variant's fields; see *Weighted value lists and enums* below |
 ///
@@ -71,6 +71,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` (a `fn(u64) -> T`) |
 /// | `#[provider(auto_key)]` | a key the repository assigns on insert (auto-increment): a placeholder `T::default()` until then; also inside a component, and the aggregate's `auto_key()`/`assign_key` route to it |
 /// | `#[provider(composite)]` | a `Component` (a struct deriving `Provider` with `#[provider(value)]` or `entity`, or an enum deriving `Provider`): its fields are populated under this field's path; an enum's variant is drawn by weight (see below) |
+/// | `#[provider(collection, mean = 3.0)]` | a `Vec<E>` of components (`E` derives `Provider` with `#[provider(entity)]` or `value`, or is an enum deriving `Provider`): the number of elements per aggregate follows a one-to-many count law, each element is populated like a composite under this field's path; see *Collections* below |
 /// | `#[provider(default)]` | `Default::default()`, passed to the constructor like any field |
 /// | `#[provider(skip)]` | not generated: `Default::default()` in the struct literal, and *not passed* to a `constructor`/`factory` (which sets it) |
 /// | `#[reference(Target)]` | the id of a `Target` aggregate (reused or created, as the distributor decides); the field's type is `Target::Id`, or `Option<Target::Id>` for an optional reference (then `null_weight` may give `None`) |
@@ -247,7 +248,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// id's `in_reference` must equal this struct's `source`, a field declared *before* the
 /// reference (fields are populated in declaration order), e.g.
 /// `#[reference(Author, same(tenant_id = id.tenant_id))]`. `same(..)` may be repeated or
-/// hold several pairs. In a component, paths are relative to the component. The first segment
+/// hold several pairs. In a component, paths are relative to the component, and a source
+/// written `super.field` names a field of the struct that holds the component (a collection
+/// element's invoice, a composite field's aggregate), populated before it. The first segment
 /// of `source` is this struct's Rust field name (the derive finds it under its serialized
 /// name); every other segment, and `in_reference`, names a field of another type (a
 /// component, the referenced id) and is written as that type serializes it, since the derive
@@ -346,6 +349,88 @@ use syn::{DeriveInput, parse_macro_input};
 /// );
 /// ```
 ///
+/// # Collections
+///
+/// An aggregate that owns its entities (one repository stores the invoice with its lines)
+/// holds them in a `Vec` field marked `#[provider(collection, ..)]`, with the count law of
+/// `#[children(..)]`:
+///
+/// | count law | elements per aggregate |
+/// |---|---|
+/// | `mean = 3.0` | Poisson around the mean (`mean >= 0`) |
+/// | `mean = 3.0, skew = 2.0` | Poisson around a power-law rate: a few aggregates get very many |
+/// | `mean = 3.0, weights = [0.7, 0.2, 0.1]` | Poisson around a rate set by partition weights |
+/// | `range = 1..=5` | a value of the range, uniform |
+/// | `range = 1..=5, weights = [3.0, 1.0]` | a value of the range, the weights fitted to its values (here 3 to 1 from 1 to 5, interpolated) |
+///
+/// The element type is a component (`#[provider(entity)]` or `#[provider(value)]`, or an
+/// enum deriving `Provider`, whose variant is drawn per element). Its
+/// fields are populated element by element under the collection's path, and its declarations
+/// are made once, under that path: a reference in the element (`lines.track`) has *one*
+/// distributor, which every element of every aggregate draws from, so the law of
+/// `#[distributor(..)]` on the element's field holds across all elements. When `n`
+/// aggregates are created with `Faker::create_many`, the element's references, pooled
+/// values and `one_of` lists (an enum element's variants too) are planned for `n × mean`
+/// draws. A `same(..)` in the element may name a field of
+/// the struct that holds the collection as `super.field` (declared before the collection):
+/// `#[reference(Track, same(tenant_id = super.tenant_id))]` on a line draws the invoice's
+/// tenant's tracks. Errors inside an element name it: `Invoice.lines[2].track`. A requirement
+/// on the elements (`create_matching` with `{"lines.quantity": 3}`) is an error: elements are
+/// drawn, not required. The elements are part of the exported state: the in-memory store
+/// and JSONL feeds keep them nested in the aggregate, CSV feeds write them as JSON text in
+/// the collection's column, and `faker-pg` can write them to a child table keyed by the
+/// aggregate's id.
+///
+/// Mistakes are compile errors: a field that is not a `Vec`, a law without `mean` or `range`,
+/// bad law parameters (`mean < 0`, `skew < 1`, empty, negative or all-zero `weights`,
+/// `weights` with `skew`, `mean` or `skew` with `range`, an empty range), law keys without
+/// `collection`, `#[distributor(..)]` on a collection, and an element type that is not a
+/// component (reported by the compiler at that type).
+///
+/// ```
+/// use ddd_faker::Provider;
+/// use ddd_faker::provider::Faker;
+/// use serde::Serialize;
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// struct Track {
+///     #[provider(id, sequence)]
+///     id: u64,
+/// }
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// #[provider(entity)]
+/// struct InvoiceLine {
+///     // One law for the tracks of all lines of all invoices.
+///     #[reference(Track)]
+///     #[distributor(skew = 2.0, mean = 20)]
+///     track: u64,
+///     #[provider(with = |_, position| position % 5 + 1)]
+///     quantity: u64,
+/// }
+///
+/// #[derive(Clone, Serialize, Provider)]
+/// struct Invoice {
+///     #[provider(id, sequence)]
+///     id: u64,
+///     // A few invoices with many lines, three on average.
+///     #[provider(collection, skew = 2.0, mean = 3.0)]
+///     lines: Vec<InvoiceLine>,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut faker = Faker::new(7);
+/// let invoices = faker.create_many::<Invoice>(1_000).await?;
+/// let lines: usize = invoices.iter().map(|i| i.lines.len()).sum();
+/// assert!((2_700..3_300).contains(&lines));
+/// // The element's reference is declared once, under the collection's path, and planned
+/// // for the expected 3 000 lines.
+/// let track = faker.reference_distributor::<Invoice>("lines.track").unwrap();
+/// assert_eq!(track.inner().planned_draws(), Some(3_000.0));
+/// # Ok::<(), ddd_faker::provider::FakerError>(())
+/// # }).unwrap();
+/// ```
+///
 /// # On a field: identity and distribution
 ///
 /// | attribute | meaning |
@@ -397,10 +482,11 @@ use syn::{DeriveInput, parse_macro_input};
 /// type (or is the reference itself, or is given twice), a `#[joint(..)]` with fewer than two
 /// members, a member that is not a reference, listed twice, out of declaration order or in
 /// two joints, a joint without `mean` or with `null_weight`, `one_of` that is empty or has
-/// not one weight per value, `weights` in `#[provider(..)]` without `one_of`, the mistakes of
-/// enums listed above (a missing or negative `#[weight(..)]`, ...), the serde attributes above
-/// that the runtime cannot follow, generic structs and enums, enums without variants, unions
-/// and tuple structs. A type named in
+/// not one weight per value, `weights` in `#[provider(..)]` without `one_of` or `collection`,
+/// the mistakes of enums listed above (a missing or negative `#[weight(..)]`, ...), the
+/// mistakes of collections listed under *Collections*, `super.` in a `same(..)` of an
+/// aggregate, the serde attributes above that the runtime cannot follow, generic structs and
+/// enums, enums without variants, unions and tuple structs. A type named in
 /// `#[reference(..)]` or `#[children(..)]` that is not a provider (or a `composite` field whose
 /// type is not a component) is reported by the compiler at that type.
 #[proc_macro_derive(

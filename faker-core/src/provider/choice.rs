@@ -14,8 +14,9 @@ use super::schema::OneOfDecl;
 pub(crate) struct ChoiceState {
     /// Dotted path of the field (a component's own value: the path of the field holding it).
     pub(crate) field: String,
-    /// The share of the type's aggregates that draw it (below 1 inside an enum variant).
-    pub(crate) share: f64,
+    /// Expected draws per aggregate: the share of the type's aggregates that draw it (below 1
+    /// inside an enum variant) times the mean counts of the collections it sits in.
+    pub(crate) per_aggregate: f64,
     law: OneOf,
     plan: Option<PlannedOneOf>,
     /// Planned draws to give back if their aggregate is refused.
@@ -23,12 +24,13 @@ pub(crate) struct ChoiceState {
 }
 
 impl ChoiceState {
-    /// Validates the declaration (weights, one per value).
-    pub(crate) fn new(decl: OneOfDecl) -> Result<ChoiceState, ParamError> {
+    /// Validates the declaration (weights, one per value), drawn `per_aggregate` times per
+    /// aggregate on average.
+    pub(crate) fn new(decl: OneOfDecl, per_aggregate: f64) -> Result<ChoiceState, ParamError> {
         Ok(ChoiceState {
             law: OneOf::for_values(decl.values, decl.weights.as_deref())?,
             field: decl.field,
-            share: decl.share,
+            per_aggregate,
             plan: None,
             journal: Journal::default(),
         })

@@ -10,9 +10,7 @@ use super::keys::{
     ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
     StructKey, is, match_items,
 };
-use super::values::{
-    callable, number, quantiles, source_expr, string, value_list, weights,
-};
+use super::values::{callable, number, quantiles, range, source_expr, string, value_list, weights};
 use super::{
     At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
     ReferenceAttr, Same, SourceKind, StructAttrs,
@@ -118,6 +116,16 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
             }
             FieldKey::AutoKey => out.sources.push(source(SourceKind::AutoKey)),
             FieldKey::Composite => out.sources.push(source(SourceKind::Composite)),
+            FieldKey::Collection => out.sources.push(source(SourceKind::Collection)),
+            FieldKey::Mean => {
+                out.count.sized = true;
+                out.count.mean = errors.handle(number(&item));
+            }
+            FieldKey::Skew => out.count.skew = errors.handle(number(&item)),
+            FieldKey::Range => {
+                out.count.sized = true;
+                out.count.range = errors.handle(range(&item));
+            }
             FieldKey::Sequence => out.sources.push(source(SourceKind::Sequence)),
             FieldKey::Default => out.sources.push(source(SourceKind::Default)),
             FieldKey::Skip => out.sources.push(source(SourceKind::Skip)),
@@ -376,9 +384,7 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
         at: At::of(attr),
         ty,
         parent: None,
-        mean: None,
-        skew: None,
-        weights: None,
+        law: Default::default(),
     };
     for item in match_items::<ChildrenKey>(&items, &[], errors) {
         match item.key {
@@ -388,9 +394,16 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
                     at: item.at(),
                 })
             }
-            ChildrenKey::Mean => out.mean = errors.handle(number(&item)),
-            ChildrenKey::Skew => out.skew = errors.handle(number(&item)),
-            ChildrenKey::Weights => out.weights = weights(&item, errors),
+            ChildrenKey::Mean => {
+                out.law.sized = true;
+                out.law.mean = errors.handle(number(&item));
+            }
+            ChildrenKey::Skew => out.law.skew = errors.handle(number(&item)),
+            ChildrenKey::Weights => out.law.weights = weights(&item, errors),
+            ChildrenKey::Range => {
+                out.law.sized = true;
+                out.law.range = errors.handle(range(&item));
+            }
         }
     }
     Some(out)

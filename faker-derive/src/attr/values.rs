@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::{Expr, ExprArray, Lit, LitStr, UnOp};
 
 use super::keys::{Item, Key};
-use super::{At, Bound, BoundValue, Num, QuantileList, WeightsList};
+use super::{At, Bound, BoundValue, Num, QuantileList, RangeLit, WeightsList};
 use crate::Errors;
 
 fn literal_kind(lit: &Lit) -> &'static str {
@@ -343,6 +343,55 @@ pub fn quantiles<K: Key>(item: &Item<K>, errors: &mut Errors) -> Option<Quantile
     }
     ok.then(|| QuantileList {
         bounds,
+        at: At::of(expr),
+    })
+}
+
+/// `min..=max` (or `min..max`, the end excluded) of integer literals, possibly negated (a
+/// negative bound is reported by the count law's own validation).
+pub fn range<K: Key>(item: &Item<K>) -> syn::Result<RangeLit> {
+    let place = K::PLACE;
+    let example = item.key.example();
+    let Some(expr) = item.expr() else {
+        return Err(syn::Error::new_spanned(item.meta, "expected a range"));
+    };
+    let wrong = || {
+        syn::Error::new_spanned(
+            expr,
+            format!(
+                "`{}` in {} must be a range of integer literals: write `{example}`",
+                item.key.name(),
+                place.written()
+            ),
+        )
+    };
+    let Expr::Range(r) = strip_group(expr) else {
+        return Err(wrong());
+    };
+    let bound = |e: &Option<Box<Expr>>| -> syn::Result<i64> {
+        let e = e.as_deref().ok_or_else(wrong)?;
+        let (negative, inner) = match strip_group(e) {
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => (true, strip_group(&u.expr)),
+            other => (false, other),
+        };
+        match inner {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(i), ..
+            }) => {
+                let v: i64 = i.base10_parse().map_err(|_| wrong())?;
+                Ok(if negative { -v } else { v })
+            }
+            _ => Err(wrong()),
+        }
+    };
+    let min = bound(&r.start)?;
+    let mut max = bound(&r.end)?;
+    if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+        max -= 1;
+    }
+    Ok(RangeLit {
+        min,
+        max,
         at: At::of(expr),
     })
 }

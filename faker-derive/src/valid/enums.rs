@@ -11,7 +11,7 @@
 //! - `#[serde(into = ..)]` is refused as on a struct;
 //! - in an enum whose variants share one object (internally tagged, adjacently tagged,
 //!   untagged), two variants may not both declare a field the runtime tracks by path
-//!   (reference, pooled value, `one_of`, component) under the same serialized name: the schema
+//!   (reference, pooled value, `one_of`, component, collection) under the same serialized name: the schema
 //!   would hold two declarations at one path.
 
 use faker_core::{OneOf, ParamError};
@@ -144,10 +144,12 @@ fn shared_paths(input: &EnumInput, errors: &mut Errors) {
             || f.distributor
                 .as_ref()
                 .is_some_and(crate::attr::DistributorAttr::has_parameters)
-            || f.attrs
-                .sources
-                .iter()
-                .any(|s| matches!(s.value, SourceKind::OneOf(_) | SourceKind::Composite))
+            || f.attrs.sources.iter().any(|s| {
+                matches!(
+                    s.value,
+                    SourceKind::OneOf(_) | SourceKind::Composite | SourceKind::Collection
+                )
+            })
     };
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for variant in &input.variants {

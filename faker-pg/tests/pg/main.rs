@@ -25,6 +25,8 @@
 //!   aggregate and in bulk.
 //! - [`reference_ids`]: an aggregate whose id is made only of references is stored once per
 //!   combination and reused, per aggregate and in bulk.
+//! - [`collections`]: a collection of entities inside an aggregate stored in a child table
+//!   keyed by the aggregate's id, per aggregate and in bulk.
 //! - [`store`]: the two write modes behind one helper, for the modules above.
 //!
 //! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
@@ -32,6 +34,7 @@
 
 mod bulk;
 mod catalog;
+mod collections;
 mod histogram;
 mod nullable;
 mod profile;

@@ -2,11 +2,13 @@
 //!
 //! This module holds the context itself (paths, components, recorded constraint sources,
 //! errors); its methods are split by job: [`values`] for leaf values (generators, `fake`,
-//! constants, sequences, auto keys, pooled values), [`quantiles`] for values drawn from a
-//! histogram, [`references`] for reference draws (with
-//! their planned and shared slots and `same(..)` partitions). Filters over mirrors are in
+//! constants, sequences, auto keys, pooled values, weighted value lists), [`quantiles`] for
+//! values drawn from a histogram, [`references`] for reference draws (with their planned and
+//! shared slots and `same(..)` partitions), [`collections`] for the elements of a collection.
+//! Filters over mirrors are in
 //! [`super::filter`].
 
+mod collections;
 mod joint;
 mod quantiles;
 mod references;
@@ -42,6 +44,20 @@ impl Shares {
             self.len += 1;
         } else {
             self.more.push((index, share));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len + self.more.len()
+    }
+
+    /// Keeps the first `len` shares.
+    fn truncate(&mut self, len: usize) {
+        if len <= self.inline.len() {
+            self.len = self.len.min(len);
+            self.more.clear();
+        } else {
+            self.more.truncate(len - self.inline.len());
         }
     }
 
@@ -82,6 +98,22 @@ pub struct Cx<'f> {
     /// aggregate's top level; field names are relative to it.
     prefix: String,
     prefix_lengths: Vec<usize>,
+    /// The collection elements being populated, innermost last (see [`Cx::collection`]).
+    elements: Vec<Element>,
+}
+
+/// One collection element being populated: how it is shown in paths, and what the aggregate's
+/// context held before it (the element's own records are dropped when it is done, so the next
+/// element's references read their own sources).
+struct Element {
+    /// Length of `Cx::prefix` up to and including the collection's path.
+    prefix_len: usize,
+    /// `lines[2]`: the element's path as errors show it, from the aggregate's top level.
+    shown: String,
+    recorded: usize,
+    shares: usize,
+    drawn: usize,
+    joint_draws: usize,
 }
 
 impl<'f> Cx<'f> {
@@ -104,6 +136,7 @@ impl<'f> Cx<'f> {
             key_given: false,
             prefix: String::new(),
             prefix_lengths: Vec::new(),
+            elements: Vec::new(),
         }
     }
 
@@ -157,7 +190,15 @@ impl<'f> Cx<'f> {
         self.runtime.rng
     }
 
+    /// The provider path of `field` (a path from the aggregate's top level) for messages, with
+    /// the element it sits in: `Invoice.lines[2].track`.
     fn field_path(&self, field: &str) -> String {
+        if let Some(element) = self.elements.last()
+            && let Some(rest) = field.strip_prefix(&self.prefix[..element.prefix_len])
+            && (rest.is_empty() || rest.starts_with('.'))
+        {
+            return format!("{}.{}{rest}", self.path, element.shown);
+        }
         format!("{}.{field}", self.path)
     }
 
