@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::error::{ErrorKind, FakerError};
 use super::filter::StateFilter;
 use super::plan_warning::{self, PlanWarning};
-use super::registry::{Registry, TypeState};
+use super::registry::{Registry, TypeState, expected_draws};
 use super::relation::RelationError;
 use super::requirement::Requirements;
 use super::runtime::{Feed, Runtime};
@@ -450,16 +450,4 @@ impl Faker {
             .and_then(|handle| self.registry.view(handle.index()).mirror.as_ref())
             .map_or(0, |mirror| mirror.len())
     }
-}
-
-/// The draws `n` aggregates are expected to make of a declaration drawn `per_aggregate` times
-/// per aggregate on average (1 outside collections and enum variants; see
-/// `ReferenceState::per_aggregate`), rounded to the nearest whole draw.
-pub(crate) fn expected_draws(n: u64, per_aggregate: f64) -> u64 {
-    if per_aggregate == 1.0 {
-        return n;
-    }
-    let expected = (n as f64 * per_aggregate).round();
-    // A count law's mean is finite and >= 0 (validated); `as` saturates beyond u64.
-    expected.max(0.0) as u64
 }

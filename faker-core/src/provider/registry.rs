@@ -188,6 +188,18 @@ fn per_aggregate(collections: &[CollectionState], field: &str, share: f64) -> f6
             .product::<f64>()
 }
 
+/// The draws `n` aggregates are expected to make of a declaration drawn `per_aggregate` times
+/// per aggregate on average (1 outside collections and enum variants; see
+/// `ReferenceState::per_aggregate`), rounded to the nearest whole draw.
+pub(crate) fn expected_draws(n: u64, per_aggregate: f64) -> u64 {
+    if per_aggregate == 1.0 {
+        return n;
+    }
+    let expected = (n as f64 * per_aggregate).round();
+    // A count law's mean is finite and >= 0 (validated); `as` saturates beyond u64.
+    expected.max(0.0) as u64
+}
+
 /// Whether the declaration at `field` is drawn once per element of the collection at
 /// `collection`: it sits inside the element (`lines.track`), or is the element's own value
 /// (`lines`, a weighted value list of an enum element).
