@@ -152,3 +152,44 @@
 //!     fn assign_key(&mut self, key: JsonValue) -> Result<(), KeyError> { /* into self.id */ }
 //! }
 //! ```
+//!
+//! ## Fixed value lists and enums
+//!
+//! A column with a fixed set of values and production's shares (a status, a currency) is a
+//! weighted value list, `#[provider(one_of = [..], weights = [..])]`, or a field whose type is
+//! an enum deriving `Provider` (marked `#[provider(composite)]`, its variants weighted with
+//! `#[weight(..)]`). `faker-pg profile` prints the first form, ready to paste, for a
+//! low-cardinality column that is not a reference. Planned runs give every value exactly its
+//! share; [the derive](macro@crate::Provider#weighted-value-lists-and-enums) has the rules.
+//!
+//! ```
+//! use ddd_faker::Provider;
+//! use ddd_faker::provider::Faker;
+//! use serde::Serialize;
+//!
+//! #[derive(Debug, Clone, Copy, PartialEq, Serialize, Provider)]
+//! enum Format {
+//!     #[weight(0.8)]
+//!     Paperback,
+//!     #[weight(0.2)]
+//!     Hardcover,
+//! }
+//!
+//! #[derive(Debug, Clone, Serialize, Provider)]
+//! struct Edition {
+//!     #[provider(id, sequence)]
+//!     id: u64,
+//!     #[provider(one_of = ["en", "de", "ru"], weights = [0.6, 0.3, 0.1])]
+//!     language: String,
+//!     #[provider(composite)]
+//!     format: Format,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), ddd_faker::provider::FakerError> {
+//! let editions = Faker::new(1).create_many::<Edition>(500).await?;
+//! assert_eq!(editions.iter().filter(|e| e.language == "de").count(), 150);
+//! assert_eq!(editions.iter().filter(|e| e.format == Format::Hardcover).count(), 100);
+//! # Ok(())
+//! # }
+//! ```

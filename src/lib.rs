@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Modules of this package: everything of [`faker_core`] at the root (`distributor`, `count`,
-//! `law`, `estimate`, `provider`, `repository`, `spec`, `feed`, `command`, `rng`, `error`),
+//! `law`, `one_of`, `quantiles`, `estimate`, `provider`, `repository`, `spec`, `feed`,
+//! `command`, `rng`, `error`; with the `chrono` feature also `chrono`, whose dates and timestamps
+//! `#[provider(quantiles = [..])]` draws),
 //! [`derive_provider`] (a worked example of the derive), and `pg` (feature `pg`).
 
 pub use faker_core::*;

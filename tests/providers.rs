@@ -1,15 +1,23 @@
 //! The provider runtime: the seed's bookstore built by hand, reuse and creation, auto keys,
-//! nulls, specifications, diamonds, children; and fields renamed by serde ([`serde_names`]).
+//! nulls, specifications, diamonds, children; fields renamed by serde ([`serde_names`]); weighted
+//! value lists and enums ([`values`]); collections ([`collections`]); where collections, value
+//! lists, enums and quantiles meet ([`interactions`]).
 
 mod common;
 // In its own file (a module of this test binary, not a test binary of its own), so that this
 // file stays one subject.
+#[path = "providers/collections.rs"]
+mod collections;
+#[path = "providers/interactions.rs"]
+mod interactions;
 #[path = "providers/refusals.rs"]
 mod refusals;
 #[path = "providers/relations.rs"]
 mod relations;
 #[path = "providers/serde_names.rs"]
 mod serde_names;
+#[path = "providers/values.rs"]
+mod values;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

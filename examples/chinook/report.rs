@@ -137,6 +137,7 @@ fn law(report: &ColumnReport) -> String {
         Some(Law::Skew(_)) => "skew",
         Some(Law::QuartileWeights(_)) => "quartile weights",
         Some(Law::ValueWeights(_)) => "one weight per value",
+        Some(Law::OneOf(_)) => "one_of value list",
         None => "-",
     };
     format!("{fit} -> {suggested}")

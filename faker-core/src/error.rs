@@ -49,9 +49,25 @@ pub enum ParamError {
     #[error("give either `weights` or `skew`, not both: they are two different laws over the pool")]
     WeightsAndSkew,
 
+    /// `one_of = []`: a choice among no values.
+    #[error("`one_of` must list at least one value, e.g. one_of = [\"new\", \"paid\"]")]
+    NoValues,
+
+    /// `one_of` and its `weights` of different lengths.
+    #[error(
+        "`weights` has {weights} weight(s) for {values} value(s) of `one_of`: give one weight per value, in the same order"
+    )]
+    WeightsPerValue { weights: usize, values: usize },
+
     /// An integer range whose lower bound exceeds its upper bound.
     #[error("range `{min}..={max}` is empty: `min` must be <= `max`")]
     EmptyRange { min: i64, max: i64 },
+
+    /// A count law parameter given with `range`, which decides the counts by itself.
+    #[error(
+        "`{param}` cannot be given with `range`: the range's values and their `weights` decide the counts (and so the mean)"
+    )]
+    WithRange { param: &'static str },
 
     /// Planned mode would need more slots than it may allocate.
     #[error(
@@ -59,6 +75,26 @@ pub enum ParamError {
          use `mean = 1` for unique values, a larger `mean`, or dynamic mode"
     )]
     PlanTooLarge { draws: u64, mean: f64 },
+
+    /// `quantiles` with fewer than two bounds: no bucket between them.
+    #[error(
+        "`quantiles` needs at least 2 bounds (each bucket lies between two consecutive bounds), got {given}"
+    )]
+    TooFewBounds { given: usize },
+
+    /// A `quantiles` bound below the one before it.
+    #[error(
+        "`quantiles[{index}]` = {value} is below the bound before it ({previous}): bounds must be non-decreasing (equal bounds make a point mass)"
+    )]
+    DecreasingBound {
+        index: usize,
+        value: String,
+        previous: String,
+    },
+
+    /// A `quantiles` bound that cannot be used (NaN, or out of the field type's range).
+    #[error("`quantiles[{index}]`: {reason}")]
+    BadBound { index: usize, reason: String },
 
     /// Any other out-of-domain parameter, with a sentence saying what is allowed.
     #[error("`{param}` = {value} is out of range: {expected}")]

@@ -10,6 +10,10 @@
 //! * [`count`] — one-to-many: how many children a parent gets;
 //! * [`law`] — how draws spread over the values of a pool: uniform, [`Skew`] (power law),
 //!   [`Weights`] (partitions);
+//! * [`one_of`] — a weighted choice among a fixed list of values ([`OneOf`]), sampled or
+//!   with exact planned counts ([`PlannedOneOf`]);
+//! * [`quantiles`] — values drawn from a production histogram ([`Quantiles`]: numbers and,
+//!   with the `chrono` feature, dates and timestamps);
 //! * `mean` ([`Mean`]) — how often each value is reused, and `null_weight` ([`NullWeight`]) —
 //!   how often a draw is null;
 //! * [`estimate`] — the inverse direction: read those parameters back off data, with the same
@@ -85,7 +89,9 @@ pub mod feed;
 pub mod law;
 mod mean;
 mod null_weight;
+pub mod one_of;
 pub mod provider;
+pub mod quantiles;
 pub mod repository;
 pub mod rng;
 pub mod spec;
@@ -96,7 +102,14 @@ pub use error::ParamError;
 pub use law::{Law, Skew, Weights};
 pub use mean::Mean;
 pub use null_weight::NullWeight;
+pub use one_of::{OneOf, PlannedOneOf};
+pub use quantiles::Quantiles;
 pub use rng::FakerRng;
+
+/// The `chrono` crate (feature `chrono`), whose `NaiveDate`, `NaiveDateTime` and
+/// `DateTime<Utc>` [`Quantiles`] draws.
+#[cfg(feature = "chrono")]
+pub use chrono;
 
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
 pub use rand_distr::Distribution;

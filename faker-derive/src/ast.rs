@@ -2,8 +2,7 @@
 //! parsed into [`crate::attr`] types, and each field with the name serde gives it in the
 //! exported state.
 
-use darling::util::Ignored;
-use darling::{FromDeriveInput, FromField};
+use darling::{FromDeriveInput, FromField, FromVariant};
 use syn::ext::IdentExt;
 use syn::{
     Attribute, Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type,
@@ -12,21 +11,29 @@ use syn::{
 use crate::Errors;
 use crate::attr::serde::{SerdeField, SerdeStruct};
 use crate::attr::{
-    self, At, ChildrenAttr, DistributorAttr, FieldAttrs, JointAttr, Kind, ReferenceAttr,
+    self, At, ChildrenAttr, DistributorAttr, FieldAttrs, JointAttr, Kind, Num, ReferenceAttr,
     StructAttrs,
 };
 
 #[derive(FromDeriveInput)]
-#[darling(forward_attrs(provider, reference, distributor, children, joint, serde))]
+#[darling(forward_attrs(provider, reference, distributor, children, joint, weight, serde))]
 struct RawInput {
     ident: Ident,
     generics: Generics,
-    data: darling::ast::Data<Ignored, RawField>,
+    data: darling::ast::Data<RawVariant, RawField>,
+    attrs: Vec<Attribute>,
+}
+
+#[derive(FromVariant)]
+#[darling(forward_attrs(provider, reference, distributor, children, joint, weight, serde))]
+struct RawVariant {
+    ident: Ident,
+    fields: darling::ast::Fields<RawField>,
     attrs: Vec<Attribute>,
 }
 
 #[derive(FromField)]
-#[darling(forward_attrs(provider, reference, distributor, children, joint, serde))]
+#[darling(forward_attrs(provider, reference, distributor, children, joint, weight, serde))]
 struct RawField {
     ident: Option<Ident>,
     ty: Type,
@@ -76,9 +83,9 @@ impl Input {
             .map_or(Kind::Aggregate, |k| k.value)
     }
 
-    /// Reads the struct; shapes that cannot be derived at all (enums, unions, tuple structs)
-    /// stop here, every other problem is pushed to `errors` and reading goes on.
-    pub fn from_syn(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
+    /// Reads the struct or enum; shapes that cannot be derived at all (unions, tuple and unit
+    /// structs) stop here, every other problem is pushed to `errors` and reading goes on.
+    pub fn from_syn(input: &DeriveInput, errors: &mut Errors) -> Option<Parsed> {
         if let Err(e) = shape(input) {
             errors.push(e);
             return None;
@@ -88,37 +95,226 @@ impl Input {
         let mut attrs = StructAttrs::default();
         let mut children = Vec::new();
         let mut joints = Vec::new();
+        let what = if matches!(raw.data, darling::ast::Data::Enum(_)) {
+            "the enum"
+        } else {
+            "the struct"
+        };
         for a in &raw.attrs {
             match attr_name(a) {
                 "provider" => attr::struct_provider(a, &mut attrs, errors),
                 "children" => children.extend(attr::children(a, errors)),
                 "joint" => joints.extend(attr::joint(a, errors)),
                 "serde" => {}
+                "weight" => errors.push(syn::Error::new_spanned(
+                    a,
+                    format!(
+                        "#[weight(..)] belongs on a variant of an enum, not on {what}: put it above the variant it weighs, e.g. `#[weight(0.7)] Active`"
+                    ),
+                )),
                 other => errors.push(syn::Error::new_spanned(
                     a,
                     format!(
-                        "#[{other}(..)] belongs on a field, not on the struct: put it above the field it describes"
+                        "#[{other}(..)] belongs on a field, not on {what}: put it above the field it describes"
                     ),
                 )),
             }
         }
+        match raw.data {
+            darling::ast::Data::Struct(fields) => {
+                let fields = fields
+                    .fields
+                    .into_iter()
+                    .filter_map(|f| Field::from_raw(f, &serde, errors))
+                    .collect();
+                Some(Parsed::Struct(Input {
+                    ident: raw.ident,
+                    generics: raw.generics,
+                    attrs,
+                    children,
+                    joints,
+                    fields,
+                    serde,
+                }))
+            }
+            darling::ast::Data::Enum(variants) => {
+                let variants = variants
+                    .into_iter()
+                    .map(|v| Variant::from_raw(v, &raw.ident, &serde, errors))
+                    .collect();
+                Some(Parsed::Enum(EnumInput {
+                    ident: raw.ident,
+                    generics: raw.generics,
+                    attrs,
+                    children,
+                    joints,
+                    serde,
+                    variants,
+                }))
+            }
+        }
+    }
+}
+
+/// What `#[derive(Provider)]` was put on.
+pub enum Parsed {
+    Struct(Input),
+    Enum(EnumInput),
+}
+
+/// An enum deriving `Provider`: a component whose variant is drawn by weight.
+pub struct EnumInput {
+    pub ident: Ident,
+    pub generics: Generics,
+    /// `#[provider(..)]` on the enum (only `value` or `entity` are allowed).
+    pub attrs: StructAttrs,
+    /// Refused on an enum; kept to report them.
+    pub children: Vec<ChildrenAttr>,
+    pub joints: Vec<JointAttr>,
+    pub serde: SerdeStruct,
+    pub variants: Vec<Variant>,
+}
+
+impl EnumInput {
+    /// Whether every variant is a unit variant (the enum is a plain value list).
+    pub fn unit_only(&self) -> bool {
+        self.variants.iter().all(|v| v.style == Style::Unit)
+    }
+}
+
+/// How a variant holds its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Unit,
+    Named,
+    Tuple,
+}
+
+/// One variant of an enum.
+pub struct Variant {
+    pub ident: Ident,
+    pub style: Style,
+    /// `#[weight(..)]`.
+    pub weight: Option<Num>,
+    /// Whether `#[weight(..)]` was written, well formed or not (a malformed one is reported
+    /// where it is, and the variant does not count as unweighted).
+    pub weighted: bool,
+    /// Where the variant's fields sit in the enum's state, relative to the field that holds
+    /// the enum: the variant's serialized name (externally tagged, serde's default), the
+    /// `content` key (adjacently tagged), or empty (internally tagged, untagged).
+    pub prefix: String,
+    /// The variant's fields as a struct's (a component's), their paths relative to `prefix`;
+    /// a tuple variant's fields are named `0`, `1`, .. (a newtype variant's single field has
+    /// the empty path: its value is the variant's content itself).
+    pub body: Input,
+}
+
+impl Variant {
+    fn from_raw(
+        raw: RawVariant,
+        enum_ident: &Ident,
+        container: &SerdeStruct,
+        errors: &mut Errors,
+    ) -> Variant {
+        let mut weight = None;
+        let mut weighted = false;
+        for a in &raw.attrs {
+            match attr_name(a) {
+                "weight" => {
+                    if weighted {
+                        errors.push(syn::Error::new_spanned(
+                            a,
+                            "a variant has one weight: remove the second #[weight(..)]",
+                        ));
+                    } else {
+                        weighted = true;
+                        weight = errors.handle(attr::variant_weight(a));
+                    }
+                }
+                "serde" => {}
+                other => errors.push(syn::Error::new_spanned(
+                    a,
+                    format!(
+                        "#[{other}(..)] does not apply to a variant: put it on a field of the variant, or weigh the variant with `#[weight(0.7)]`"
+                    ),
+                )),
+            }
+        }
+        let variant_serde = SerdeField::read(&raw.attrs);
+        let name = raw.ident.to_string();
+        let serialized = match &variant_serde.rename {
+            Some(rename) => rename.serialize.clone().unwrap_or_else(|| name.clone()),
+            None => container
+                .rename_all
+                .as_ref()
+                .and_then(|r| r.serialize)
+                .map_or_else(|| name.clone(), |r| r.apply_to_variant(&name)),
+        };
+        let prefix = match (&container.tag, &container.content, container.untagged) {
+            (_, _, true) => String::new(),
+            (Some(_), Some(content), false) => content.clone(),
+            (Some(_), None, false) => String::new(),
+            (None, _, false) => serialized,
+        };
+        let style = match raw.fields.style {
+            darling::ast::Style::Unit => Style::Unit,
+            darling::ast::Style::Struct => Style::Named,
+            darling::ast::Style::Tuple => Style::Tuple,
+        };
+        // The fields of a struct variant follow the variant's `rename_all`, else the enum's
+        // `rename_all_fields`.
+        let mut fields_serde = SerdeStruct::read(&raw.attrs);
+        if fields_serde.rename_all.is_none() {
+            fields_serde.rename_all = container.rename_all_fields.clone();
+        }
+        let count = raw.fields.fields.len();
         let fields = raw
-            .data
-            .take_struct()
-            .map(|f| f.fields)
-            .unwrap_or_default()
+            .fields
+            .fields
             .into_iter()
-            .filter_map(|f| Field::from_raw(f, &serde, errors))
+            .enumerate()
+            .filter_map(|(i, mut f)| {
+                let tuple = f.ident.is_none();
+                if tuple {
+                    f.ident = Some(Ident::new(
+                        &format!("field{i}"),
+                        proc_macro2::Span::mixed_site(),
+                    ));
+                }
+                let mut field = Field::from_raw(f, &fields_serde, errors)?;
+                if tuple {
+                    field.name = i.to_string();
+                    field.path = if count == 1 {
+                        String::new()
+                    } else {
+                        i.to_string()
+                    };
+                }
+                Some(field)
+            })
             .collect();
-        Some(Input {
+        Variant {
+            style,
+            weight,
+            weighted,
+            prefix,
+            body: Input {
+                ident: enum_ident.clone(),
+                generics: Generics::default(),
+                attrs: StructAttrs {
+                    kind: Some(attr::Keyed {
+                        value: Kind::Value,
+                        at: At::of(&raw.ident),
+                    }),
+                    ..StructAttrs::default()
+                },
+                children: Vec::new(),
+                joints: Vec::new(),
+                fields,
+                serde: fields_serde,
+            },
             ident: raw.ident,
-            generics: raw.generics,
-            attrs,
-            children,
-            joints,
-            fields,
-            serde,
-        })
+        }
     }
 }
 
@@ -149,6 +345,10 @@ impl Field {
                     a,
                     "#[joint(..)] belongs on the struct, not on a field: put it above `struct`, listing the member fields, e.g. `#[joint(origin, dest, mean = 1500)]`",
                 )),
+                "weight" => errors.push(syn::Error::new_spanned(
+                    a,
+                    "#[weight(..)] belongs on a variant of an enum, not on a field: put it above the variant, e.g. `#[weight(0.7)] Active`; a field's values are weighted with `#[provider(one_of = [..], weights = [..])]`",
+                )),
                 "distributor" => {
                     if let Some(d) = attr::distributor(a, errors) {
                         if distributor.is_some() {
@@ -167,6 +367,7 @@ impl Field {
                 )),
             }
         }
+        attrs.route_weights();
         // `#[reference]` and `#[distributor(sequence)]` are value sources too; recording them with
         // the others lets validation report a field with two sources in one place.
         if let Some(r) = &reference {
@@ -213,6 +414,8 @@ fn attr_name(a: &Attribute) -> &'static str {
         "serde"
     } else if path.is_ident("joint") {
         "joint"
+    } else if path.is_ident("weight") {
+        "weight"
     } else {
         "children"
     }
@@ -262,6 +465,17 @@ pub fn field_name(ident: &Ident) -> String {
 ///
 /// The check is by name: a type alias of `Option` is not recognised.
 pub fn option_inner(ty: &Type) -> Option<Type> {
+    wrapped(ty, "Option", "option", &["std", "core"])
+}
+
+/// `E` of `Vec<E>` (also written `std::vec::Vec<E>` or `alloc::vec::Vec<E>`), by name as
+/// [`option_inner`].
+pub fn vec_inner(ty: &Type) -> Option<Type> {
+    wrapped(ty, "Vec", "vec", &["std", "alloc"])
+}
+
+/// `T` of `name<T>`, written bare or as `krate::module::name<T>` for one of `crates`.
+fn wrapped(ty: &Type, name: &str, module: &str, crates: &[&str]) -> Option<Type> {
     let Type::Path(tp) = ty else { return None };
     if tp.qself.is_some() {
         return None;
@@ -270,13 +484,10 @@ pub fn option_inner(ty: &Type) -> Option<Type> {
     let last = segments.last()?;
     let prefix_ok = match segments.len() {
         1 => true,
-        3 => {
-            (segments[0].ident == "std" || segments[0].ident == "core")
-                && segments[1].ident == "option"
-        }
+        3 => crates.iter().any(|c| segments[0].ident == c) && segments[1].ident == module,
         _ => false,
     };
-    if !prefix_ok || last.ident != "Option" {
+    if !prefix_ok || last.ident != name {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -288,14 +499,18 @@ pub fn option_inner(ty: &Type) -> Option<Type> {
     }
 }
 
-/// Refuses what `#[derive(Provider)]` cannot implement: enums, unions, tuple and unit structs.
+/// Refuses what `#[derive(Provider)]` cannot implement: enums without variants, unions, tuple
+/// and unit structs.
 fn shape(input: &DeriveInput) -> syn::Result<()> {
     let name = &input.ident;
     match &input.data {
-        Data::Enum(e) => Err(syn::Error::new_spanned(
+        Data::Enum(e) if e.variants.is_empty() => Err(syn::Error::new_spanned(
             e.enum_token,
-            "#[derive(Provider)] does not support enums: derive it on a struct with named fields; a field of enum type takes a value source instead (e.g. `#[provider(value = ..)]`, `#[provider(with = ..)]`, or `#[distributor(..)]` for a pooled value)",
+            format!(
+                "#[derive(Provider)] on an enum draws one of its variants, and `{name}` has none: add variants, or remove the derive"
+            ),
         )),
+        Data::Enum(_) => Ok(()),
         Data::Union(u) => Err(syn::Error::new_spanned(
             u.union_token,
             "#[derive(Provider)] does not support unions: derive it on a struct with named fields",

@@ -11,8 +11,11 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use crate::ast::{Field, Input};
-use crate::attr::{Build, DistributorAttr, JointAttr, Kind, Num, SourceKind, WeightsList};
+use crate::ast::{EnumInput, Field, Input, Style};
+use crate::attr::{
+    BoundValue, Build, CountLaw, DistributorAttr, JointAttr, Kind, Num, QuantileList, SourceKind,
+    WeightsList,
+};
 
 /// Hygienic identifiers of the generated code.
 struct Names {
@@ -23,6 +26,7 @@ struct Names {
     error: Ident,
     key: Ident,
     inner: Ident,
+    index: Ident,
 }
 
 impl Names {
@@ -36,6 +40,7 @@ impl Names {
             error: id("error"),
             key: id("key"),
             inner: id("inner"),
+            index: id("index"),
         }
     }
 }
@@ -96,9 +101,130 @@ pub fn expand(input: &Input) -> TokenStream {
     }
 }
 
+// ---------------------------------------------------------------- enums
+
+/// An enum: a `Component` whose own value (the empty path, i.e. the path of the field that
+/// holds it) is a weighted choice among its variants, declared with `Schema::one_of`; a
+/// unit-only enum draws its value with `Cx::one_of` (so that a requirement can pin a
+/// variant), any other with `Cx::variant`, then populates the drawn variant's fields as a
+/// struct's, under the variant's prefix (`Schema::variant` scales their plans by the
+/// variant's share).
+pub fn expand_enum(input: &EnumInput) -> TokenStream {
+    let n = Names::new();
+    let Names {
+        cx, index, value, ..
+    } = &n;
+    let ident = &input.ident;
+    let count = input.variants.len();
+    let weights: Option<Vec<f64>> = input
+        .variants
+        .iter()
+        .map(|v| v.weight.as_ref().map(|w| w.value))
+        .collect();
+    let shares: Vec<f64> = match &weights {
+        Some(w) => {
+            let total: f64 = w.iter().sum();
+            w.iter().map(|x| x / total).collect()
+        }
+        None => vec![1.0 / count as f64; count],
+    };
+    let weights_tokens = option(weights.as_ref().map(|w| {
+        let values = w.iter().map(|x| f64_lit(*x));
+        quote!(::std::vec![#(#values),*])
+    }));
+    let mut calls = vec![quote!(.one_of("", #count, #weights_tokens))];
+    for (v, share) in input.variants.iter().zip(&shares) {
+        let inner = schema_calls(&v.body);
+        if inner.is_empty() {
+            continue;
+        }
+        let (prefix, share) = (&v.prefix, f64_lit(*share));
+        calls.push(quote! {
+            .variant(#prefix, #share, ::ddd_faker::provider::Schema::new() #(#inner)*)
+        });
+    }
+    let last = count.saturating_sub(1);
+    let pattern = |i: usize| {
+        if i == last {
+            quote!(_)
+        } else {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#i)
+        }
+    };
+    let body = if input.unit_only() {
+        let arms = input.variants.iter().enumerate().map(|(i, v)| {
+            let (p, variant) = (pattern(i), &v.ident);
+            quote!(#p => Self::#variant,)
+        });
+        quote! {
+            #cx.one_of("", |#index: usize| match #index { #(#arms)* })
+        }
+    } else {
+        let arms = input.variants.iter().enumerate().map(|(i, v)| {
+            let (p, variant) = (pattern(i), &v.ident);
+            let (lets, args) = field_lets(&v.body, &n, false);
+            let built = match v.style {
+                Style::Unit => quote!(Self::#variant),
+                Style::Tuple => quote!(Self::#variant(#(#args),*)),
+                Style::Named => quote!(Self::#variant { #(#args),* }),
+            };
+            if lets.is_empty() {
+                return quote!(#p => ::core::result::Result::Ok(#built),);
+            }
+            let prefix = &v.prefix;
+            quote! {
+                #p => {
+                    #cx.enter(#prefix);
+                    let #value: ::core::result::Result<Self, ::ddd_faker::provider::FakerError> =
+                        async {
+                            #(#lets)*
+                            ::core::result::Result::Ok(#built)
+                        }
+                        .await;
+                    #cx.leave();
+                    #value
+                }
+            }
+        });
+        quote! {
+            match #cx.variant("")? { #(#arms)* }
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::ddd_faker::provider::Component for #ident {
+            fn schema() -> ::ddd_faker::provider::Schema {
+                ::ddd_faker::provider::Schema::new()
+                    #(#calls)*
+            }
+
+            async fn populate(
+                #cx: &mut ::ddd_faker::provider::Cx<'_>,
+            ) -> ::core::result::Result<Self, ::ddd_faker::provider::FakerError> {
+                #body
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- schema
 
 fn schema(input: &Input) -> Option<TokenStream> {
+    let calls = schema_calls(input);
+    if calls.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn schema() -> ::ddd_faker::provider::Schema {
+            ::ddd_faker::provider::Schema::new()
+                #(#calls)*
+        }
+    })
+}
+
+/// The `Schema` builder calls of a struct's fields, joints and children.
+fn schema_calls(input: &Input) -> Vec<TokenStream> {
     let mut calls = Vec::new();
     for f in &input.fields {
         let name = &f.path;
@@ -128,9 +254,23 @@ fn schema(input: &Input) -> Option<TokenStream> {
                 <#ty as ::ddd_faker::provider::Component>::schema()
             };
             calls.push(quote!(.nested(#name, #schema)));
+        } else if matches!(source, Some(SourceKind::Collection)) {
+            // Validation guarantees a `Vec<E>`.
+            let Some(element) = crate::ast::vec_inner(&f.ty) else {
+                continue;
+            };
+            let schema = quote_spanned! {element.span()=>
+                <#element as ::ddd_faker::provider::Component>::schema()
+            };
+            let count = count_config(&f.attrs.count);
+            calls.push(quote!(.collection(#name, #schema, #count)));
         } else if pooled(f) {
             let config = distributor_config(f.distributor.as_ref(), false);
             calls.push(quote!(.value(#name, #config)));
+        } else if let Some(SourceKind::OneOf(values)) = source {
+            let len = values.len();
+            let weights = option(f.attrs.weights.as_ref().map(vec_of));
+            calls.push(quote!(.one_of(#name, #len, #weights)));
         }
     }
     // After every field: a joint names fields the schema has declared.
@@ -146,27 +286,11 @@ fn schema(input: &Input) -> Option<TokenStream> {
             .as_ref()
             .map(|p| p.value.value())
             .unwrap_or_default();
-        let mean = c.mean.as_ref().map_or(0.0, |m| m.value);
-        let skew = option(c.skew.as_ref().map(|s| f64_lit(s.value)));
-        let weights = option(c.weights.as_ref().map(vec_of));
+        let count = count_config(&c.law);
         let children = quote_spanned!(child.span()=> .children_with::<#child>);
-        calls.push(quote! {
-            #children(#parent, ::ddd_faker::provider::CountConfig {
-                mean: #mean,
-                skew: #skew,
-                weights: #weights,
-            })
-        });
+        calls.push(quote!(#children(#parent, #count)));
     }
-    if calls.is_empty() {
-        return None;
-    }
-    Some(quote! {
-        fn schema() -> ::ddd_faker::provider::Schema {
-            ::ddd_faker::provider::Schema::new()
-                #(#calls)*
-        }
-    })
+    calls
 }
 
 /// The exported-state path of a `same(..)` source, a `differ(..)` field or a `#[joint(..)]`
@@ -205,6 +329,29 @@ fn option(v: Option<TokenStream>) -> TokenStream {
 fn vec_of(w: &WeightsList) -> TokenStream {
     let values = w.values.iter().map(|n: &Num| f64_lit(n.value));
     quote!(::std::vec![#(#values),*])
+}
+
+/// The `CountConfig` of `#[children(..)]` or a collection (`mean` 0 when not written: a
+/// `range` decides it, and validation requires one of them).
+fn count_config(law: &CountLaw) -> TokenStream {
+    let mean = f64_lit(law.mean.as_ref().map_or(0.0, |m| m.value));
+    let skew = option(law.skew.as_ref().map(|s| f64_lit(s.value)));
+    let weights = option(law.weights.as_ref().map(vec_of));
+    let range = option(law.range.as_ref().map(|r| {
+        let (min, max) = (
+            proc_macro2::Literal::i64_suffixed(r.min),
+            proc_macro2::Literal::i64_suffixed(r.max),
+        );
+        quote!((#min, #max))
+    }));
+    quote! {
+        ::ddd_faker::provider::CountConfig {
+            mean: #mean,
+            skew: #skew,
+            weights: #weights,
+            range: #range,
+        }
+    }
 }
 
 /// The `DistributorConfig` of a field; a reference's `mean` defaults to 50.
@@ -267,20 +414,7 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
         input.attrs.build.first().map(|b| &b.value),
         Some(Build::Constructor(_) | Build::Factory(_))
     );
-    let mut lets = Vec::new();
-    let mut args = Vec::new();
-    for f in &input.fields {
-        let skip = matches!(f.attrs.source(), Some(SourceKind::Skip));
-        if skip && by_constructor {
-            // The constructor sets it.
-            continue;
-        }
-        let ident = &f.ident;
-        let ty = &f.ty;
-        let value = field_value(f, n);
-        lets.push(quote! { let #ident: #ty = #value; });
-        args.push(ident);
-    }
+    let (lets, args) = field_lets(input, n, by_constructor);
     let build = match input.attrs.build.first().map(|b| &b.value) {
         None => quote! { ::core::result::Result::Ok(Self { #(#args),* }) },
         Some(Build::Constructor(path)) => quote! { ::core::result::Result::Ok(#path(#(#args),*)) },
@@ -299,6 +433,30 @@ fn populate(input: &Input, n: &Names) -> TokenStream {
             #build
         }
     }
+}
+
+/// One `let` per field, in declaration order, and the names bound (a `skip` field is left to
+/// the constructor when there is one).
+fn field_lets<'a>(
+    input: &'a Input,
+    n: &Names,
+    by_constructor: bool,
+) -> (Vec<TokenStream>, Vec<&'a Ident>) {
+    let mut lets = Vec::new();
+    let mut args = Vec::new();
+    for f in &input.fields {
+        let skip = matches!(f.attrs.source(), Some(SourceKind::Skip));
+        if skip && by_constructor {
+            // The constructor sets it.
+            continue;
+        }
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let value = field_value(f, n);
+        lets.push(quote! { let #ident: #ty = #value; });
+        args.push(ident);
+    }
+    (lets, args)
 }
 
 /// The expression that gives one field its value.
@@ -392,8 +550,31 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
                 }
             }
         }
+        Some(SourceKind::Collection) => {
+            // Validation guarantees a `Vec<E>`; `E: Component` is checked here, at `E`.
+            let element = crate::ast::vec_inner(ty).unwrap_or_else(|| ty.clone());
+            quote_spanned! {element.span()=>
+                <#element as ::ddd_faker::provider::Component>::collection(#cx, #name).await?
+            }
+        }
         Some(SourceKind::Value(e)) => quote_spanned!(span=> #cx.constant(#name, #e)?),
+        Some(SourceKind::OneOf(values)) => {
+            let index = &n.index;
+            let arms = one_of_arms(values, ty);
+            quote_spanned! {span=>
+                #cx.one_of(#name, |#index: usize| match #index { #arms })?
+            }
+        }
         Some(SourceKind::With(e)) => quote_spanned!(span=> #cx.value(#name, #e)?),
+        Some(SourceKind::Quantiles(list)) => {
+            let histogram = quantiles(ty, list);
+            quote_spanned! {span=>
+                {
+                    static QUANTILES: #histogram;
+                    #cx.quantiles(#name, &QUANTILES)?
+                }
+            }
+        }
         Some(SourceKind::Fake(e)) => match map {
             None => quote_spanned!(span=> #cx.fake(#name, #e)?),
             Some(m) => quote_spanned! {span=>
@@ -415,6 +596,69 @@ fn field_value(f: &Field, n: &Names) -> TokenStream {
         // Guarded above.
         Some(SourceKind::Reference) => quote!(::core::default::Default::default()),
         None => quote_spanned!(span=> #cx.fake(#name, #fake::Faker)?),
+    }
+}
+
+/// The arms of `match index { .. }` that make the value of each index of a `one_of` list (the
+/// last arm catches every other index), each value converted to the field's type by
+/// `OneOfValue` (so that `"paid"` fits a `String` field). Each arm is spanned at its value, so
+/// that a value of the wrong type is reported there.
+fn one_of_arms(values: &[syn::Expr], ty: &Type) -> TokenStream {
+    let last = values.len().saturating_sub(1);
+    let arms = values.iter().enumerate().map(|(i, v)| {
+        let pattern = if i == last {
+            quote!(_)
+        } else {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#i)
+        };
+        let value = quote_spanned! {at(v)=>
+            <_ as ::ddd_faker::one_of::OneOfValue<#ty>>::into_value(#v)
+        };
+        quote!(#pattern => #value,)
+    });
+    quote!(#(#arms)*)
+}
+
+/// The type and initializer of the `static` that holds a field's histogram, built on first use:
+/// `LazyLock<Result<Quantiles<T>, ParamError>> = ..`. Each bound is converted by the
+/// `FromBound` implementation of its kind, for a type inferred from the array (`_`, spanned at
+/// the literal), so a bound that does not fit the field's type is a compile error there (the bounds were checked in `valid`).
+fn quantiles(ty: &Type, list: &QuantileList) -> TokenStream {
+    let q = quote!(::ddd_faker::quantiles);
+    let bounds = list.bounds.iter().map(|b| {
+        let (kind, value) = match &b.value {
+            BoundValue::Int(i) => {
+                let lit = proc_macro2::Literal::i128_suffixed(*i);
+                (quote!(i128), quote!(#lit))
+            }
+            BoundValue::Float(f) => (quote!(f64), f64_lit(*f)),
+            BoundValue::Text(s) => match faker_core::quantiles::Moment::parse(&s.value()) {
+                Ok(faker_core::quantiles::Moment::Date(d)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(d.0);
+                    (quote!(#q::DateBound), quote!(#q::DateBound(#lit)))
+                }
+                Ok(faker_core::quantiles::Moment::Timestamp(t)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(t.0);
+                    (quote!(#q::TimestampBound), quote!(#q::TimestampBound(#lit)))
+                }
+                Ok(faker_core::quantiles::Moment::Zoned(z)) => {
+                    let lit = proc_macro2::Literal::i64_suffixed(z.0);
+                    (quote!(#q::ZonedBound), quote!(#q::ZonedBound(#lit)))
+                }
+                // Reported by validation, which stops expansion.
+                Err(_) => return quote!(),
+            },
+        };
+        let span = located_at(b.at.span());
+        quote_spanned! {span=>
+            <_ as #q::FromBound<#kind>>::from_bound(#value)
+        }
+    });
+    quote! {
+        ::std::sync::LazyLock<
+            ::core::result::Result<#q::Quantiles<#ty>, ::ddd_faker::ParamError>,
+        > = ::std::sync::LazyLock::new(|| #q::Quantiles::<#ty>::from_bounds([#(#bounds),*]))
     }
 }
 

@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ast::Input;
+use crate::ast::{EnumInput, Input};
 use crate::attr::Kind;
 
 /// The trait the struct would have implemented, with bodies that are never reached (the crate
@@ -47,5 +47,24 @@ pub fn fallback(input: &Input) -> TokenStream {
                 }
             }
         },
+    }
+}
+
+/// [`fallback`] for an enum: the `Component` it would have implemented.
+pub fn fallback_enum(input: &EnumInput) -> TokenStream {
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    let name = ident.to_string();
+    quote! {
+        #[automatically_derived]
+        impl ::ddd_faker::provider::Component for #ident {
+            async fn populate(
+                _: &mut ::ddd_faker::provider::Cx<'_>,
+            ) -> ::core::result::Result<Self, ::ddd_faker::provider::FakerError> {
+                ::core::unreachable!("`#[derive(Provider)]` on `{}` has errors", #name)
+            }
+        }
     }
 }

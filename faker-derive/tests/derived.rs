@@ -305,6 +305,130 @@ async fn optional_references_components_and_children() {
     assert!(lines.iter().all(|l| order_ids.contains(&l.order_id)));
 }
 
+// ---------------------------------------------------------------- values from a production histogram
+
+use ddd_faker::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Receipt {
+    #[provider(id, sequence)]
+    id: u64,
+    /// A skewed amount: four buckets of a quarter each, the last one wide.
+    #[provider(quantiles = [0.99, 1.98, 3.96, 8.91, 25.86])]
+    total: f64,
+    /// Integers, with a point mass on 1 (half of the buckets).
+    #[provider(quantiles = [1, 1, 1, 2, 10])]
+    items: u32,
+    #[provider(quantiles = ["2009-01-01", "2009-01-01", "2010-01-01", "2011-06-30", "2013-12-22"])]
+    invoice_date: NaiveDate,
+    #[provider(quantiles = ["2009-01-01 00:00:00", "2009-01-01 08:00:00.5", "2009-01-02"])]
+    printed_at: NaiveDateTime,
+    #[provider(quantiles = ["2009-01-01T00:00:00Z", "2009-01-01T02:00:00+01:00", "2009-01-01 03:00:00"])]
+    paid_at: DateTime<Utc>,
+}
+
+/// The share of `values` below `x` (`strict`) or at most `x`.
+fn share_below<T: PartialOrd>(values: &[T], x: &T, strict: bool) -> f64 {
+    let n = values
+        .iter()
+        .filter(|v| if strict { *v < x } else { *v <= x })
+        .count();
+    n as f64 / values.len() as f64
+}
+
+#[tokio::test]
+async fn quantiles_give_each_bucket_its_share_through_the_faker() {
+    // 10^5 aggregates: the share of a quarter bucket has sd sqrt(0.25 * 0.75 / 10^5) = 0.0014,
+    // ±0.01 is seven of them (the seed is fixed anyway); a bucket drawn twice as often, or a
+    // point mass lost, moves a share by 0.25.
+    const N: u64 = 100_000;
+    let mut faker = Faker::new(17);
+    let receipts = faker.create_many::<Receipt>(N).await.expect("receipts");
+    let close = |measured: f64, expected: f64, what: &str| {
+        assert!(
+            (measured - expected).abs() <= 0.01,
+            "{what}: {measured:.4}, expected {expected}"
+        );
+    };
+    let totals: Vec<f64> = receipts.iter().map(|r| r.total).collect();
+    for (bound, expected) in [(1.98, 0.25), (3.96, 0.5), (8.91, 0.75)] {
+        close(share_below(&totals, &bound, true), expected, "total");
+    }
+    assert!(totals.iter().all(|t| (0.99..=25.86).contains(t)));
+
+    let items: Vec<u32> = receipts.iter().map(|r| r.items).collect();
+    // 1: two point-mass buckets and the integer 1 of bucket [1, 2); 2..=10: the last bucket.
+    close(share_below(&items, &1, false), 0.75, "items = 1");
+    assert!(items.iter().all(|i| (1..=10).contains(i)) && items.contains(&10));
+
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let dates: Vec<NaiveDate> = receipts.iter().map(|r| r.invoice_date).collect();
+    close(
+        share_below(&dates, &day("2009-01-01"), false),
+        0.25,
+        "the first day",
+    );
+    close(
+        share_below(&dates, &day("2011-06-30"), true),
+        0.75,
+        "before mid-2011",
+    );
+    assert!(dates.iter().all(|d| *d <= day("2013-12-22")));
+
+    let printed: Vec<NaiveDateTime> = receipts.iter().map(|r| r.printed_at).collect();
+    let morning = day("2009-01-01")
+        .and_hms_milli_opt(8, 0, 0, 500)
+        .expect("time");
+    close(
+        share_below(&printed, &morning, true),
+        0.5,
+        "printed before 08:00:00.5",
+    );
+
+    let paid: Vec<DateTime<Utc>> = receipts.iter().map(|r| r.paid_at).collect();
+    // "02:00:00+01:00" is 01:00 UTC; a timestamp without offset is UTC.
+    let one = day("2009-01-01")
+        .and_hms_opt(1, 0, 0)
+        .expect("time")
+        .and_utc();
+    close(share_below(&paid, &one, true), 0.5, "paid before 01:00 UTC");
+    assert!(paid.iter().all(|p| p.timestamp() <= one.timestamp() + 7200));
+
+    // One seed, one dataset.
+    let again = Faker::new(17)
+        .create_many::<Receipt>(50)
+        .await
+        .expect("again");
+    assert!(again.iter().zip(&receipts).all(|(a, b)| a.total == b.total
+        && a.items == b.items
+        && a.invoice_date == b.invoice_date
+        && a.paid_at == b.paid_at));
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Small {
+    #[provider(id, sequence)]
+    id: u64,
+    /// 300 does not fit a `u8`: only the value can tell, so it is a runtime error.
+    #[provider(quantiles = [0, 300])]
+    level: u8,
+}
+
+#[tokio::test]
+async fn a_bound_out_of_the_field_type_is_an_error_with_the_field_path() {
+    let e = Faker::new(1)
+        .create::<Small>()
+        .await
+        .expect_err("out of range");
+    assert_eq!(e.path, "Small.level");
+    assert!(matches!(e.kind, ErrorKind::Param(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("`quantiles[1]`: 300 does not fit `u8` (0 to 255)"),
+        "{e}"
+    );
+}
+
 // ---------------------------------------------------------------- the domain refuses
 
 #[derive(Debug, Clone, Serialize, Provider)]
@@ -556,4 +680,176 @@ fn relations_use_serialized_names_and_nest_with_components() {
             ..Default::default()
         }
     );
+}
+
+// ---------------------------------------------------------------- weighted value lists and enums
+
+/// A unit-only enum: a value list of its own, serialized as serde says (`"on_hold"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Provider)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    #[weight(0.6)]
+    Placed,
+    #[weight(0.3)]
+    Shipped,
+    #[weight(0.1)]
+    OnHold,
+}
+
+/// A data-carrying enum, externally tagged (serde's default): each variant's fields sit under
+/// its name (`{"Card": {"last4": ..}}`, `{"Voucher": "CODE-1"}`, `{"Split": [1, 2]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
+pub enum Payment {
+    #[weight(3)]
+    Card {
+        #[provider(with = |_, position| format!("{:04}", position % 10_000))]
+        last4: String,
+        #[provider(one_of = ["visa", "mastercard"], weights = [0.75, 0.25])]
+        network: String,
+    },
+    #[weight(1)]
+    Cash,
+    #[weight(1)]
+    Voucher(#[provider(with = |_, position| format!("CODE-{position}"))] String),
+    #[weight(0)]
+    Split(#[provider(value = 1)] u8, #[provider(value = 2)] u8),
+}
+
+/// Internally tagged: the variant's fields share the enum's object with the tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Delivery {
+    Pickup,
+    Courier {
+        #[reference(Tenant)]
+        #[distributor(mean = 10)]
+        partner: TenantId,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Provider)]
+pub struct Purchase {
+    #[provider(id, sequence)]
+    id: u64,
+    #[provider(one_of = ["EUR", "USD", "GBP"], weights = [0.5, 0.3, 0.2])]
+    currency: String,
+    #[provider(one_of = [1, 2, 3_000_000_000])]
+    quantity: u64,
+    #[provider(one_of = ["gift", None], weights = [0.25, 0.75])]
+    note: Option<String>,
+    #[provider(one_of = [OrderStatus::Placed, OrderStatus::OnHold])]
+    legacy_status: OrderStatus,
+    #[provider(composite)]
+    status: OrderStatus,
+    #[provider(composite)]
+    payment: Payment,
+    #[provider(composite)]
+    delivery: Delivery,
+}
+
+#[test]
+fn value_lists_and_enums_are_declared_in_the_schema() {
+    use ddd_faker::provider::Provider as _;
+    let schema = Purchase::schema();
+    let one_ofs: Vec<(&str, usize, Option<&[f64]>)> = schema
+        .one_ofs()
+        .iter()
+        .map(|o| (o.field.as_str(), o.values, o.weights.as_deref()))
+        .collect();
+    assert_eq!(
+        one_ofs,
+        [
+            ("currency", 3, Some(&[0.5, 0.3, 0.2][..])),
+            ("quantity", 3, None),
+            ("note", 2, Some(&[0.25, 0.75][..])),
+            ("legacy_status", 2, None),
+            ("status", 3, Some(&[0.6, 0.3, 0.1][..])),
+            ("payment", 4, Some(&[3.0, 1.0, 1.0, 0.0][..])),
+            // A variant's fields are under its serialized name (externally tagged).
+            ("payment.Card.network", 2, Some(&[0.75, 0.25][..])),
+            ("delivery", 2, None),
+        ]
+    );
+    // Internally tagged: the variant's reference sits in the enum's own object.
+    let references: Vec<&str> = schema
+        .references()
+        .iter()
+        .map(|r| r.field.as_str())
+        .collect();
+    assert_eq!(references, ["delivery.partner"]);
+}
+
+#[tokio::test]
+async fn value_lists_and_enums_are_drawn_with_their_planned_counts() {
+    let mut faker = Faker::new(14);
+    let purchases = faker
+        .create_many::<Purchase>(1_000)
+        .await
+        .expect("purchases");
+    let count = |f: &dyn Fn(&Purchase) -> bool| purchases.iter().filter(|p| f(p)).count();
+    // Planned: exactly round(N · w) of each value, whatever the seed.
+    assert_eq!(count(&|p| p.currency == "EUR"), 500);
+    assert_eq!(count(&|p| p.currency == "USD"), 300);
+    assert_eq!(count(&|p| p.currency == "GBP"), 200);
+    assert_eq!(count(&|p| p.quantity == 3_000_000_000), 333);
+    assert_eq!(count(&|p| p.note.is_none()), 750);
+    assert_eq!(count(&|p| p.legacy_status == OrderStatus::OnHold), 500);
+    assert_eq!(count(&|p| p.status == OrderStatus::Placed), 600);
+    assert_eq!(count(&|p| p.status == OrderStatus::OnHold), 100);
+    assert_eq!(count(&|p| matches!(p.payment, Payment::Card { .. })), 600);
+    assert_eq!(count(&|p| p.payment == Payment::Cash), 200);
+    assert_eq!(count(&|p| matches!(p.payment, Payment::Split(..))), 0);
+    // The network is planned for the 600 card payments (the variant's share of 1 000).
+    let visa = count(&|p| matches!(&p.payment, Payment::Card { network, .. } if network == "visa"));
+    assert_eq!(visa, 450);
+    assert_eq!(count(&|p| p.delivery == Delivery::Pickup), 500);
+    // The states are serde's.
+    let vouchers: Vec<serde_json::Value> = purchases
+        .iter()
+        .filter(|p| matches!(p.payment, Payment::Voucher(_)))
+        .map(|p| serde_json::to_value(p).unwrap())
+        .collect();
+    assert!(
+        vouchers[0]["payment"]["Voucher"]
+            .as_str()
+            .unwrap()
+            .starts_with("CODE-")
+    );
+    let on_hold = purchases
+        .iter()
+        .find(|p| p.status == OrderStatus::OnHold)
+        .unwrap();
+    assert_eq!(serde_json::to_value(on_hold).unwrap()["status"], "on_hold");
+    let courier = purchases
+        .iter()
+        .find(|p| matches!(p.delivery, Delivery::Courier { .. }))
+        .unwrap();
+    let state = serde_json::to_value(courier).unwrap();
+    assert_eq!(state["delivery"]["kind"], "courier");
+    assert!(state["delivery"]["partner"].is_i64());
+}
+
+#[tokio::test]
+async fn a_requirement_chooses_among_the_listed_values() {
+    let mut faker = Faker::new(2);
+    for _ in 0..20 {
+        let p: Purchase = faker
+            .create_matching(serde_json::json!({
+                "currency": {"$ne": "EUR"},
+                "status": "on_hold",
+            }))
+            .await
+            .expect("purchase");
+        assert_ne!(p.currency, "EUR");
+        assert_eq!(p.status, OrderStatus::OnHold);
+    }
+    let error = faker
+        .create_matching::<Purchase>(serde_json::json!({"currency": "JPY"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind, ErrorKind::Unsatisfiable { .. }),
+        "{error}"
+    );
+    assert_eq!(error.path, "Purchase.currency");
 }

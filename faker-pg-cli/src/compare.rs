@@ -7,6 +7,7 @@ use clap::Args;
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{self, PlanOptions, Subject};
 use faker_pg::profiler::compare::{self, Tolerances};
+use faker_pg::profiler::histogram::{self, Histogram};
 use faker_pg::profiler::report::{Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
 use sqlx::Connection;
@@ -39,7 +40,8 @@ pub(crate) struct CompareArgs {
     /// Tolerances as key=value[,key=value..], repeatable: weights (absolute, default 0.03),
     /// mean (relative, 0.05), null (absolute, 0.01), skew (relative, 0.10, checked when both
     /// fits have r² >= r2), r2 (0.9), values (absolute share of each value of a
-    /// low-cardinality column, 0.03). A trailing % divides by 100: mean=5%.
+    /// low-cardinality column, 0.03), quantiles (absolute share of each histogram bucket of a
+    /// numeric, date or timestamp column, 0.01). A trailing % divides by 100: mean=5%.
     #[arg(long, value_name = "KEY=VALUE,..")]
     tolerance: Vec<String>,
     /// One JSON object per column, one per line, instead of text.
@@ -68,6 +70,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     }
     let options = ReportOptions {
         max_values: args.common.max_values,
+        buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
         rule: Rule {
             min_r2: tolerances.min_r2,
             tolerance: tolerances.weights,
@@ -195,6 +198,41 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
             Ok(Outcome::HighCardinality { .. }) => continue,
             Ok(Outcome::Report(report)) => report,
         };
+        // A histogram column: the target's values counted in the source's buckets.
+        let mut target_report = target_report;
+        if let Some(h) = source_report
+            .histogram
+            .as_ref()
+            .filter(|_| source_report.judged_by_histogram())
+        {
+            let measured = histogram::bucket_shares(
+                &mut target,
+                on_target.schema.as_ref(),
+                &on_target.table,
+                &on_target.columns[0],
+                h.kind,
+                &h.bounds,
+            )
+            .await;
+            match measured {
+                Ok(shares) => {
+                    target_report.histogram = Some(Histogram {
+                        kind: h.kind,
+                        bounds: h.bounds.clone(),
+                        shares,
+                    });
+                }
+                Err(err) => {
+                    errors += 1;
+                    error_line(&format!(
+                        "target: {}: {}",
+                        on_target.label(),
+                        profile_message(&err)
+                    ));
+                    continue;
+                }
+            }
+        }
         let figures = compare::compare_reports(&source_report, &target_report, &tolerances);
         let bad = compare::failed(&figures);
         compared += 1;

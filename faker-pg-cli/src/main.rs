@@ -2,10 +2,10 @@
 //! against them.
 //!
 //! ```text
-//! faker-pg profile --database-url URL --table T --column C [--column C2 ..] [--schema S] [--json]
+//! faker-pg profile --database-url URL --table T --column C [--column C2 ..] [--schema S] [--json] [--buckets N]
 //! faker-pg profile --database-url URL --schema S --all [--table T] [--json]
 //! faker-pg compare --source URL --target URL [--schema S] [--target-schema S2] [--table T [--column C ..]]
-//!                  [--tolerance weights=0.03,mean=5%,null=0.01,skew=10%,r2=0.9,values=0.03]
+//!                  [--tolerance weights=0.03,mean=5%,null=0.01,skew=10%,r2=0.9,values=0.03,quantiles=0.01]
 //! ```
 //!
 //! All statistics are computed by aggregate queries on the server (one scan per column); only

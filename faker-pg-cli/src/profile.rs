@@ -74,6 +74,7 @@ pub(crate) async fn profile(args: ProfileArgs) -> u8 {
 async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
     let options = ReportOptions {
         max_values: args.common.max_values,
+        buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
         rule: Rule {
             min_r2: args.min_r2,
             tolerance: args.fit_tolerance,

@@ -21,6 +21,12 @@ pub(crate) struct Common {
     /// never leave a column out on the planner's statistics (pg_stats) alone.
     #[arg(long)]
     pub(crate) exact_cardinality: bool,
+    /// Buckets of the histogram read for a numeric, date or timestamp column that is not
+    /// low-cardinality (exact quantiles, percentile_disc at 0, 1/N, .., 1); compare measures
+    /// the target against the source's bounds.
+    #[arg(long, value_name = "N", default_value_t = faker_pg::profiler::histogram::DEFAULT_BUCKETS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub(crate) buckets: u64,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,

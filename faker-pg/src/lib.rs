@@ -60,8 +60,8 @@ pub mod write;
 
 pub use faker_core::estimate::{Profile, SkewFit};
 pub use ident::{Ident, IdentError, QualifiedName};
+pub use profiler::profile::{Literal, ValueCount, ValueCounts, profile_columns, value_counts};
 pub use profiler::profile::{ProfileError, profile_column, profile_sql};
-pub use profiler::profile::{ValueCount, ValueCounts, profile_columns, value_counts};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};
 
 /// A connection URL without its password (`postgres://user:***@host/db`), for messages (the

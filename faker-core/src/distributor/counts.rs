@@ -57,7 +57,17 @@ impl Counts {
     /// Counts for `draws` draws over slots of the given probabilities (summing to about 1;
     /// `draws >= probabilities.len()`, so that every slot gets one use).
     pub(crate) fn new(probabilities: &[f64], draws: u64) -> Counts {
-        let planned = planned_counts(probabilities, draws);
+        Counts::of(planned_counts(probabilities, draws, true))
+    }
+
+    /// Counts for `draws` draws over slots of the given probabilities, `N · p_i` by largest
+    /// remainder and nothing more: a slot whose share rounds to no use gets none (a weighted
+    /// value list, where a slot is a value that exists whether drawn or not). `draws` may be 0.
+    pub(crate) fn exact(probabilities: &[f64], draws: u64) -> Counts {
+        Counts::of(planned_counts(probabilities, draws, false))
+    }
+
+    fn of(planned: Vec<u32>) -> Counts {
         let total: u64 = planned.iter().map(|&c| u64::from(c)).sum();
         let left = if planned.len() == 1 {
             Left::One { left: total }
@@ -80,6 +90,11 @@ impl Counts {
             total,
             left,
         }
+    }
+
+    /// The planned uses of every slot.
+    pub(crate) fn planned(&self) -> &[u32] {
+        &self.planned
     }
 
     /// The planned share of `slot`: its count over all planned draws.
@@ -178,9 +193,9 @@ fn alias_of(counts: &[u32]) -> AliasTable {
     AliasTable::new(&weights)
 }
 
-/// `N · p_i` by largest remainder (the counts sum to `N`), then every slot raised to one use,
-/// taken one at a time from the largest counts.
-fn planned_counts(probabilities: &[f64], draws: u64) -> Vec<u32> {
+/// `N · p_i` by largest remainder (the counts sum to `N`), then, with `at_least_one`, every
+/// slot raised to one use, taken one at a time from the largest counts.
+fn planned_counts(probabilities: &[f64], draws: u64, at_least_one: bool) -> Vec<u32> {
     let d = probabilities.len();
     let sum: f64 = probabilities.iter().sum();
     let n = draws as f64;
@@ -200,7 +215,7 @@ fn planned_counts(probabilities: &[f64], draws: u64) -> Vec<u32> {
         counts[i] += 1;
     }
     let zeros = counts.iter().filter(|&&c| c == 0).count();
-    if zeros > 0 {
+    if at_least_one && zeros > 0 {
         // Among equal counts the later slot gives first, so counts stay non-increasing.
         let mut heap: BinaryHeap<(u64, usize)> = counts
             .iter()
@@ -235,7 +250,7 @@ mod tests {
     #[test]
     fn counts_sum_to_the_draws_with_one_use_at_least() {
         let p: Vec<f64> = (1..=100).map(|i| 1.0 / f64::from(i)).collect();
-        let c = planned_counts(&p, 170);
+        let c = planned_counts(&p, 170, true);
         assert_eq!(c.iter().map(|&c| u64::from(c)).sum::<u64>(), 170);
         assert!(c.iter().all(|&c| c >= 1));
         assert!(c.windows(2).all(|w| w[0] >= w[1]), "{c:?}");
@@ -246,7 +261,7 @@ mod tests {
     #[test]
     fn draws_without_replacement_use_every_count_exactly() {
         let p = [0.5, 0.25, 0.125, 0.0625, 0.0625];
-        let planned = planned_counts(&p, 1_000);
+        let planned = planned_counts(&p, 1_000, true);
         let alias = |counts: &Counts| Counts {
             left: Left::Alias {
                 table: alias_of(&counts.planned),

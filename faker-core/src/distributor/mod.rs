@@ -53,9 +53,12 @@ pub mod plan;
 mod pool;
 mod strategy;
 
+pub(crate) use alias::AliasTable;
 pub use avoid::Avoid;
 pub use config::{Distributor, DistributorConfig};
+pub(crate) use counts::Counts;
 pub use draw::{Draw, Ticket};
+pub(crate) use journal::Journal;
 pub use nullable::Nullable;
 pub use pool::{Filter, Partition, Pool};
 pub use strategy::{Checkpoint, Strategy};

@@ -165,6 +165,14 @@ pub enum ErrorKind {
         asked: &'static str,
     },
 
+    /// A requirement (a specification, a reference's constraint) reaches into a collection's
+    /// elements: they are drawn by the collection's count law and populated field by field,
+    /// so a requirement on them cannot be met by construction.
+    #[error(
+        "the elements of a collection cannot be required ({requirement}, required by {origin}): require fields of the aggregate outside its collections"
+    )]
+    CollectionRequirement { requirement: String, origin: String },
+
     /// A repository was registered after the aggregate type was first used.
     #[error("a repository for `{aggregate}` must be set before the type is first used")]
     LateRepository { aggregate: &'static str },

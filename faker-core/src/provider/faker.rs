@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::error::{ErrorKind, FakerError};
 use super::filter::StateFilter;
 use super::plan_warning::{self, PlanWarning};
-use super::registry::{Registry, TypeState};
+use super::registry::{Registry, TypeState, expected_draws};
 use super::relation::RelationError;
 use super::requirement::Requirements;
 use super::runtime::{Feed, Runtime};
@@ -194,21 +194,36 @@ impl Faker {
         Ok(())
     }
 
-    /// Plans the distributors of `A`'s references and pooled values for `n` aggregates.
+    /// Plans the distributors of `A`'s references, pooled values and weighted value lists for
+    /// `n` aggregates.
+    ///
+    /// A declaration inside an enum variant drawn with probability `share` is planned for
+    /// `round(n · share)` draws (see [`Schema::variant`](super::Schema::variant)).
+    /// A reference or pooled value inside the elements of a collection
+    /// ([`Schema::collection`](super::Schema::collection)) is drawn once per element, and how
+    /// many elements there will be is only known once they are drawn: it is planned for the
+    /// expected number, `n` times the count law's mean (times the mean of every collection it
+    /// sits in), rounded. The actual number differs by the count law's spread (about
+    /// `sqrt(n · variance)`): fewer draws leave part of the exact counts unspent, a random part
+    /// of every slot's, so the shares stay the law's; more draws pick slots by the law's
+    /// probabilities (see [`crate::distributor::plan`]).
     pub fn plan<A: Provider>(&mut self, n: u64) -> Result<(), FakerError> {
         let at = self.registry.register::<A>()?.index();
         let state = self.registry.state_mut(at);
         for r in &mut state.references {
             r.distributor
-                .plan(n)
+                .plan(expected_draws(n, r.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
         }
         self.registry.share_planned_slots(at);
         let state = self.registry.state_mut(at);
         for v in &mut state.values {
             v.distributor
-                .plan(n)
+                .plan(expected_draws(n, v.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, v.field), e.into()))?;
+        }
+        for o in &mut state.one_ofs {
+            o.plan(expected_draws(n, o.per_aggregate));
         }
         // A reference filtered by a constraint whose source is another planned reference of
         // this type (the tenant rule) sees one filter key per distinct source value: tell it
@@ -275,9 +290,14 @@ impl Faker {
                 .iter()
                 .map(|&r| references[r].distributor.inner().slot_plan())
                 .collect();
+            // Members share one collection scope (checked at registration).
+            let per = joint
+                .members
+                .first()
+                .map_or(1.0, |&r| references[r].per_aggregate);
             joint
                 .law
-                .plan(n, &plans, &joint.differ)
+                .plan(expected_draws(n, per), &plans, &joint.differ)
                 .map_err(|e| FakerError::new(path(), e.into()))?;
         }
         for warning in plan_warning::warnings(&self.registry, at, n) {

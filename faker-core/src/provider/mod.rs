@@ -20,6 +20,7 @@
 //! Each `create` call starts from a clean context: nothing carries over from one aggregate to
 //! the next except the pools, sequences and distributor state that are meant to.
 
+mod choice;
 mod context;
 mod error;
 mod faker;
@@ -45,7 +46,9 @@ pub use faker::Faker;
 pub use key::KeyError;
 pub use plan_warning::PlanWarning;
 pub use relation::RelationError;
-pub use schema::{ChildrenDecl, CountConfig, JointDecl, ReferenceDecl, Same, Schema, ValueDecl};
+pub use schema::{
+    ChildrenDecl, CountConfig, JointDecl, OneOfDecl, ReferenceDecl, Same, Schema, ValueDecl,
+};
 pub use traits::{Component, Provider};
 
 /// JSON values as the runtime exchanges them (exported states, assigned keys).

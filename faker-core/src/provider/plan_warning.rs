@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use super::registry::{Registry, TypeState};
+use super::registry::{Registry, TypeState, expected_draws};
 use super::view::TypeIndex;
 use crate::distributor::Plannable;
 
@@ -82,7 +82,8 @@ pub(crate) fn ownership(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<O
             continue;
         }
         let mean = mean.get();
-        let n = draws as f64;
+        // Inside collection elements, the owned reference is drawn once per element.
+        let n = expected_draws(draws, owned.per_aggregate) as f64;
         let owned_draws = n * (1.0 - owned.distributor.null_weight().get());
         let non_null = 1.0 - source.distributor.null_weight().get();
         // Per owner slot: its group's planned draws (every planned slot is drawn: the plan
@@ -138,7 +139,8 @@ pub(crate) fn warnings(registry: &Registry, at: TypeIndex, draws: u64) -> Vec<Pl
         let source = &state.references[plan.source];
         let same = &owned.decl.same[0];
         let mean = owned.distributor.inner().mean().get();
-        let owned_draws = draws as f64 * (1.0 - owned.distributor.null_weight().get());
+        let owned_draws = expected_draws(draws, owned.per_aggregate) as f64
+            * (1.0 - owned.distributor.null_weight().get());
         let (values, groups) = (plan.values, plan.owner_slots as f64);
         if values <= 0.0 || groups <= 0.0 {
             continue;

@@ -34,6 +34,7 @@ pub(crate) struct Counters {
     references: Vec<Checkpoint>,
     joints: Vec<Checkpoint>,
     values: Vec<Checkpoint>,
+    one_ofs: Vec<usize>,
 }
 
 impl Counters {
@@ -52,6 +53,9 @@ impl Counters {
         self.values.clear();
         self.values
             .extend(state.values.iter_mut().map(|v| v.distributor.checkpoint()));
+        self.one_ofs.clear();
+        self.one_ofs
+            .extend(state.one_ofs.iter_mut().map(|o| o.checkpoint()));
     }
 
     /// Closes the checkpoints, giving back what the attempt's draws spent.
@@ -65,6 +69,9 @@ impl Counters {
         for (v, &c) in state.values.iter_mut().zip(&self.values) {
             v.distributor.restore(c);
         }
+        for (o, &c) in state.one_ofs.iter_mut().zip(&self.one_ofs) {
+            o.restore(c);
+        }
     }
 
     /// Closes the checkpoints, keeping the attempt's draws.
@@ -77,6 +84,9 @@ impl Counters {
         }
         for (v, &c) in state.values.iter_mut().zip(&self.values) {
             v.distributor.commit(c);
+        }
+        for (o, &c) in state.one_ofs.iter_mut().zip(&self.one_ofs) {
+            o.commit(c);
         }
     }
 }

@@ -22,8 +22,8 @@ use std::marker::PhantomData;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::error::{ErrorKind, FakerError};
-use super::relation::{self, JointState};
-use super::schema::{ChildCount, CountFn, ReferenceDecl, Schema};
+use super::relation::{self, JointState, RelationError};
+use super::schema::{CollectionDecl, CountFn, ReferenceDecl, SUPER, Schema};
 use super::traits::Provider;
 use super::view::{Mirror, TypeIndex, TypeView, Views, canonical};
 use crate::distributor::{Distributor, DistributorConfig, Pool};
@@ -90,7 +90,12 @@ pub(crate) struct TypeState {
     pub(crate) references: Vec<ReferenceState>,
     pub(crate) joints: Vec<JointState>,
     pub(crate) values: Vec<ValueState>,
+    /// Weighted value lists (`one_of`, enum variants).
+    pub(crate) one_ofs: Vec<super::choice::ChoiceState>,
     pub(crate) children: Vec<Children>,
+    /// The collections of components inside the aggregate (see
+    /// [`Schema::collection`](super::Schema::collection)).
+    pub(crate) collections: Vec<CollectionState>,
     /// The distributor of [`Faker::create_matching`](super::Faker::create_matching).
     pub(crate) matching: Distributor,
     /// Fields some constraint reads: their values are recorded while populating.
@@ -136,6 +141,10 @@ pub(crate) struct ReferenceState {
     /// For a single `same(..)` on a part of the target's id: the partition it selects in the
     /// target's pool (`id.tenant_id`) and its path, made once instead of on every draw.
     pub(crate) partition: Option<(String, Vec<Vec<String>>)>,
+    /// Expected draws per aggregate: 1, or for a reference inside collection elements the
+    /// product of the collections' mean counts, times the share of the aggregates that reach
+    /// it inside an enum variant (planning draws `n` times this many).
+    pub(crate) per_aggregate: f64,
 }
 
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
@@ -145,6 +154,59 @@ pub(crate) struct ValueState {
     /// The field's `Pool<T>`, made by its first draw: the value type is only known to
     /// `Cx::pooled_value`, which downcasts it (and reports a type that changed).
     pub(crate) pool: Option<Box<dyn Any + Send + Sync>>,
+    /// Expected draws per aggregate (see [`ReferenceState::per_aggregate`]).
+    pub(crate) per_aggregate: f64,
+}
+
+/// A collection of components of a registered type, with its count law built.
+pub(crate) struct CollectionState {
+    /// Dotted path of the collection field.
+    pub(crate) field: String,
+    pub(crate) count: CountFn,
+    /// The count law's mean.
+    pub(crate) mean: f64,
+}
+
+/// The innermost collection the declaration at `field` sits in (the longest prefix).
+fn innermost<'c>(collections: &'c [CollectionState], field: &str) -> Option<&'c str> {
+    collections
+        .iter()
+        .map(|c| c.field.as_str())
+        .filter(|c| inside(field, c))
+        .max_by_key(|c| c.len())
+}
+
+/// Expected draws per aggregate of the declaration at `field`, drawn by `share` of the
+/// aggregates (below 1 inside an enum variant, see [`Schema::variant`]): `share` times the
+/// product of the mean counts of the collections it sits in (1 outside any).
+fn per_aggregate(collections: &[CollectionState], field: &str, share: f64) -> f64 {
+    share
+        * collections
+            .iter()
+            .filter(|c| inside(field, &c.field))
+            .map(|c| c.mean)
+            .product::<f64>()
+}
+
+/// The draws `n` aggregates are expected to make of a declaration drawn `per_aggregate` times
+/// per aggregate on average (1 outside collections and enum variants; see
+/// `ReferenceState::per_aggregate`), rounded to the nearest whole draw.
+pub(crate) fn expected_draws(n: u64, per_aggregate: f64) -> u64 {
+    if per_aggregate == 1.0 {
+        return n;
+    }
+    let expected = (n as f64 * per_aggregate).round();
+    // A count law's mean is finite and >= 0 (validated); `as` saturates beyond u64.
+    expected.max(0.0) as u64
+}
+
+/// Whether the declaration at `field` is drawn once per element of the collection at
+/// `collection`: it sits inside the element (`lines.track`), or is the element's own value
+/// (`lines`, a weighted value list of an enum element).
+fn inside(field: &str, collection: &str) -> bool {
+    field
+        .strip_prefix(collection)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// Children of a registered type, with their count validated.
@@ -316,25 +378,53 @@ impl Registry {
             children,
             matching,
             joints,
+            one_ofs,
+            collections,
         } = A::schema();
         let build = |field: &str, config: &DistributorConfig| {
             config
                 .build()
                 .map_err(|e| FakerError::new(format!("{}.{field}", A::NAME), e.into()))
         };
+        let collections = collections
+            .into_iter()
+            .map(|CollectionDecl { field, count }| {
+                let count = count
+                    .build()
+                    .map_err(|e| FakerError::new(format!("{}.{field}", A::NAME), e.into()))?;
+                Ok(CollectionState {
+                    field,
+                    count: count.sample,
+                    mean: count.mean,
+                })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
         let mut refs = Vec::with_capacity(references.len());
         let mut sources = Vec::new();
         for decl in references {
             let distributor = build(&decl.field, &decl.config)?;
+            // A `super.` source left at the top: a component says it is held by a struct
+            // that has the field, and the aggregate is no such struct.
+            if let Some(same) = decl.same.iter().find(|s| s.source.starts_with(SUPER)) {
+                let error = RelationError::SuperWithoutHolder {
+                    field: decl.field.clone(),
+                    source_field: same.source.clone(),
+                };
+                return Err(FakerError::new(
+                    format!("{}.{}", A::NAME, decl.field),
+                    error.into(),
+                ));
+            }
             sources.extend(decl.same.iter().map(|s| s.source.clone()));
             refs.push(ReferenceState {
-                decl,
                 distributor,
                 differ: Vec::new(),
                 joint: None,
                 share_source: None,
                 is_source: false,
                 partition: None,
+                per_aggregate: per_aggregate(&collections, &decl.field, decl.share),
+                decl,
             });
         }
         for r in &mut refs {
@@ -362,21 +452,30 @@ impl Registry {
                     .iter()
                     .any(|o| o.decl.target_type == r.decl.target_type)
             });
+        for joint in &joints {
+            let scope = |field: &str| innermost(&collections, field);
+            if let Some(first) = joint.fields.first()
+                && joint.fields.iter().any(|f| scope(f) != scope(first))
+            {
+                let error = RelationError::JointAcrossCollections {
+                    fields: joint.fields.clone(),
+                };
+                return Err(FakerError::new(A::NAME, error.into()));
+            }
+        }
         let joints =
             relation::resolve(&mut refs, joints).map_err(|e| FakerError::new(A::NAME, e.into()))?;
         let children = children
             .into_iter()
             .map(|c| {
-                let count = match c.count {
-                    ChildCount::Ready(count) => count,
-                    ChildCount::Config(config) => config.build().map_err(|e| {
-                        FakerError::new(format!("{}.<{}>", A::NAME, c.child), e.into())
-                    })?,
-                };
+                let count = c
+                    .count
+                    .build()
+                    .map_err(|e| FakerError::new(format!("{}.<{}>", A::NAME, c.child), e.into()))?;
                 Ok(Children {
                     child: c.child,
                     parent_field: c.parent_field,
-                    count,
+                    count: count.sample,
                     create: c.create,
                 })
             })
@@ -388,7 +487,16 @@ impl Registry {
                     field: v.field.clone(),
                     distributor: build(&v.field, &v.config)?,
                     pool: None,
+                    per_aggregate: per_aggregate(&collections, &v.field, v.share),
                 })
+            })
+            .collect::<Result<Vec<_>, FakerError>>()?;
+        let one_ofs = one_ofs
+            .into_iter()
+            .map(|o| {
+                let path = format!("{}.{}", A::NAME, o.field);
+                let per = per_aggregate(&collections, &o.field, o.share);
+                super::choice::ChoiceState::new(o, per).map_err(|e| FakerError::new(path, e.into()))
             })
             .collect::<Result<Vec<_>, FakerError>>()?;
         let matching = build(
@@ -433,7 +541,9 @@ impl Registry {
                 references: refs,
                 joints,
                 values,
+                one_ofs,
                 children,
+                collections,
                 matching,
                 sources,
                 positions: HashMap::default(),

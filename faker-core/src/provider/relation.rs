@@ -58,6 +58,17 @@ pub enum RelationError {
         fields: Vec<String>,
         error: ParamError,
     },
+    /// A `same(..)` source `super.field` in a component that is not inside another struct.
+    #[error(
+        "`{field}` is tied to `{source_field}`, a field of the struct holding its component, but no struct holds it: `super.` is for a component (a collection element or a composite field); at the top of an aggregate, name the field without `super.`"
+    )]
+    SuperWithoutHolder { field: String, source_field: String },
+    /// A joint law whose members sit in different collections (or one in a collection and
+    /// one outside): a combination is drawn once per aggregate or once per element, not both.
+    #[error(
+        "joint law over {fields:?}: its members must all be in the same collection element (or all outside collections)"
+    )]
+    JointAcrossCollections { fields: Vec<String> },
 }
 
 /// A joint law of a registered type: the law, its members (reference indices, declaration

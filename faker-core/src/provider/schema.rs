@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::distributor::DistributorConfig;
 use crate::error::ParamError;
 use crate::rng::FakerRng;
-use crate::{Distribution, PoissonCount, Skew, SkewCount, Weights, WeightsCount};
+use crate::{CountDistribution, PoissonCount, RangeCount, Skew, SkewCount, Weights, WeightsCount};
 
 use super::error::FakerError;
 use super::registry::Registry;
@@ -59,6 +59,8 @@ pub struct Schema {
     pub(crate) children: Vec<ChildrenDecl>,
     pub(crate) matching: Option<DistributorConfig>,
     pub(crate) joints: Vec<JointDecl>,
+    pub(crate) one_ofs: Vec<OneOfDecl>,
+    pub(crate) collections: Vec<CollectionDecl>,
 }
 
 /// A many-to-one reference field.
@@ -81,6 +83,9 @@ pub struct ReferenceDecl {
     pub config: DistributorConfig,
     /// Cross-field constraints.
     pub same: Vec<Same>,
+    /// The share of the aggregate's draws that reach this field: 1, or less inside an enum
+    /// variant (see [`Schema::variant`]); planning gives it that share of the draws.
+    pub(crate) share: f64,
     /// Reference fields of this aggregate (to the same target type, populated before this
     /// one) whose value this reference never takes: `origin` for a flight's `dest`.
     pub differ: Vec<String>,
@@ -114,19 +119,58 @@ pub struct ValueDecl {
     pub field: String,
     /// Its distributor.
     pub config: DistributorConfig,
+    /// The share of the aggregate's draws that reach this field (see [`ReferenceDecl`]).
+    pub(crate) share: f64,
 }
 
-/// How many children a parent gets, as `#[children(.., mean = .., skew = .. | weights = [..])]`
-/// writes it: Poisson around `mean`, or the skewed or partition-weighted counts of
-/// [`crate::count`]. Validated when the type is first used.
+/// A field whose value is one of a fixed list, chosen with weights (see [`Schema::one_of`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOfDecl {
+    /// Dotted path of the field; empty for a component's own value (an enum's variant), which
+    /// is then the path of the field that holds the component.
+    pub field: String,
+    /// How many values the list has.
+    pub values: usize,
+    /// One weight per value; `None`: uniform.
+    pub weights: Option<Vec<f64>>,
+    /// The share of the aggregate's draws that reach this field (see [`ReferenceDecl`]).
+    pub(crate) share: f64,
+}
+
+/// How many children a parent gets — or how many elements a collection holds — as
+/// `#[children(.., mean = .., skew = .. | weights = [..] | range = ..)]` and
+/// `#[provider(collection, ..)]` write it: Poisson around `mean`, the skewed or
+/// partition-weighted counts of [`crate::count`], or a weighted integer range. Validated when
+/// the type is first used.
+///
+/// | given | the count is |
+/// |---|---|
+/// | `mean` | [`PoissonCount`] |
+/// | `mean`, `skew` | [`SkewCount`] |
+/// | `mean`, `weights` | [`WeightsCount`] (partition weights of the per-parent rate) |
+/// | `range`, optionally `weights` | [`RangeCount::new`]: a value of `min..=max`, `weights` fitted to the values (uniform without); `mean` and `skew` are refused with it ([`ParamError::WithRange`]), the mean follows from the weights |
+///
+/// ```
+/// use faker_core::provider::CountConfig;
+///
+/// // 1 to 5 lines, one line three times as likely as five.
+/// let lines = CountConfig { range: Some((1, 5)), weights: Some(vec![3.0, 1.0]), ..Default::default() };
+/// assert!(lines.validate().is_ok());
+/// /// // Weights fitted to 1..=5: 3, 2.5, 2, 1.5, 1; mean 25 / 10.
+/// assert!((lines.mean()? - 2.5).abs() < 1e-12);
+/// assert!(CountConfig { mean: -1.0, ..Default::default() }.validate().is_err());
+/// # Ok::<(), faker_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CountConfig {
-    /// Average children per parent.
+    /// Average children per parent (not read with `range`, where it must stay 0).
     pub mean: f64,
     /// Power-law skew of the per-parent rate.
     pub skew: Option<f64>,
-    /// Partition weights of the per-parent rate.
+    /// Partition weights of the per-parent rate; with `range`, the weights of its values.
     pub weights: Option<Vec<f64>>,
+    /// `(min, max)`: the count is a value of `min..=max` (see the table above).
+    pub range: Option<(i64, i64)>,
 }
 
 impl CountConfig {
@@ -136,22 +180,48 @@ impl CountConfig {
         self.build().map(|_| ())
     }
 
-    pub(crate) fn build(&self) -> Result<CountFn, ParamError> {
+    /// The expected count per parent: `mean`, or the weighted mean of the range.
+    pub fn mean(&self) -> Result<f64, ParamError> {
+        self.build().map(|count| count.mean)
+    }
+
+    pub(crate) fn build(&self) -> Result<Count, ParamError> {
+        fn ready(d: impl CountDistribution + Send + Sync + 'static) -> Count {
+            Count::of(d)
+        }
+        if let Some((min, max)) = self.range {
+            if self.skew.is_some() {
+                return Err(ParamError::WithRange { param: "skew" });
+            }
+            if self.mean != 0.0 {
+                return Err(ParamError::WithRange { param: "mean" });
+            }
+            let weights = self.weights.as_deref().unwrap_or(&[]);
+            return Ok(ready(RangeCount::new(min, max, weights)?));
+        }
         Ok(match (&self.weights, self.skew) {
             (Some(_), Some(_)) => return Err(ParamError::WeightsAndSkew),
-            (Some(w), None) => {
-                let d = WeightsCount::new(Weights::new(w)?, self.mean)?;
-                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
-            }
-            (None, Some(s)) => {
-                let d = SkewCount::new(Skew::new(s)?, self.mean)?;
-                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
-            }
-            (None, None) => {
-                let d = PoissonCount::new(self.mean)?;
-                Arc::new(move |rng: &mut FakerRng| d.sample(rng))
-            }
+            (Some(w), None) => ready(WeightsCount::new(Weights::new(w)?, self.mean)?),
+            (None, Some(s)) => ready(SkewCount::new(Skew::new(s)?, self.mean)?),
+            (None, None) => ready(PoissonCount::new(self.mean)?),
         })
+    }
+}
+
+/// A count law ready to draw, with the mean it aims at (planning reads it).
+#[derive(Clone)]
+pub(crate) struct Count {
+    pub(crate) sample: CountFn,
+    pub(crate) mean: f64,
+}
+
+impl Count {
+    fn of(d: impl CountDistribution + Send + Sync + 'static) -> Count {
+        let mean = d.mean();
+        Count {
+            sample: Arc::new(move |rng: &mut FakerRng| d.sample(rng)),
+            mean,
+        }
     }
 }
 
@@ -170,8 +240,27 @@ pub struct ChildrenDecl {
 
 #[derive(Clone)]
 pub(crate) enum ChildCount {
-    Ready(CountFn),
+    Ready(Count),
     Config(CountConfig),
+}
+
+impl ChildCount {
+    pub(crate) fn build(self) -> Result<Count, ParamError> {
+        match self {
+            ChildCount::Ready(count) => Ok(count),
+            ChildCount::Config(config) => config.build(),
+        }
+    }
+}
+
+/// A collection of components inside the aggregate (`lines: Vec<InvoiceLine>`): how many
+/// elements it gets. The elements' own declarations are in the schema under the
+/// collection's path (`lines.track`), one declaration for all elements of all aggregates.
+#[derive(Clone)]
+pub struct CollectionDecl {
+    /// Dotted path of the collection field, e.g. `lines`.
+    pub field: String,
+    pub(crate) count: ChildCount,
 }
 
 impl Schema {
@@ -193,6 +282,7 @@ impl Schema {
             config,
             same: Vec::new(),
             differ: Vec::new(),
+            share: 1.0,
         });
         self
     }
@@ -250,6 +340,24 @@ impl Schema {
         self.values.push(ValueDecl {
             field: field.to_string(),
             config,
+            share: 1.0,
+        });
+        self
+    }
+
+    /// Declares a field whose value is one of `values` values, index `i` chosen with weight
+    /// `weights[i]` (uniform without weights), what `#[provider(one_of = [..], weights =
+    /// [..])]` and an enum's variants generate; the populate side is [`Cx::one_of`](super::Cx::one_of).
+    /// With a known number of aggregates ([`Faker::plan`](super::Faker::plan)) every value gets
+    /// exactly its share of them, otherwise each draw is sampled (see [`crate::one_of`]). The
+    /// weights are validated when the type is first used. An empty `field` is the path of
+    /// the component itself (a unit enum declares its variants so).
+    pub fn one_of(mut self, field: &str, values: usize, weights: Option<Vec<f64>>) -> Self {
+        self.one_ofs.push(OneOfDecl {
+            field: field.to_string(),
+            values,
+            weights,
+            share: 1.0,
         });
         self
     }
@@ -259,12 +367,12 @@ impl Schema {
     pub fn children<C: Provider>(
         mut self,
         parent_field: &str,
-        count: impl crate::CountDistribution + Send + Sync + 'static,
+        count: impl CountDistribution + Send + Sync + 'static,
     ) -> Self {
         self.children.push(ChildrenDecl {
             child: C::NAME,
             parent_field: parent_field.to_string(),
-            count: ChildCount::Ready(Arc::new(move |rng: &mut FakerRng| count.sample(rng))),
+            count: ChildCount::Ready(Count::of(count)),
             create: Runtime::create_children::<C>,
         });
         self
@@ -283,13 +391,45 @@ impl Schema {
     }
 
     /// Adds the declarations of a component (a composite value object or entity) found at
-    /// `prefix`: every path of `inner` is put under it (`tenant_id` becomes `id.tenant_id`).
-    pub fn nested(mut self, prefix: &str, inner: Schema) -> Self {
-        let under = |path: &str| format!("{prefix}.{path}");
+    /// `prefix`: every path of `inner` is put under it (`tenant_id` becomes `id.tenant_id`;
+    /// the component's own path, empty, becomes `prefix`), except a `same(..)` source written
+    /// `super.field`, which names a field of the struct that holds the component and becomes
+    /// `field` (see [`Schema::collection`]).
+    pub fn nested(self, prefix: &str, inner: Schema) -> Self {
+        self.place(prefix, 1.0, Super::Resolve, inner)
+    }
+
+    /// Like [`Schema::nested`], for the fields of one variant of an enum drawn with
+    /// probability `share`: planning gives each of them that share of the aggregate's draws
+    /// (a planned count of `round(N · share)`), since only the aggregates of that variant draw
+    /// them. An empty `prefix` keeps the paths as they are (an internally tagged or untagged
+    /// enum, whose variants' fields sit in the enum's own state). A `same(..)` source written
+    /// `super.field` in a variant names a field of the struct holding the *enum* (the variant
+    /// is part of the enum component), so it is left for the holder's [`Schema::nested`].
+    pub fn variant(self, prefix: &str, share: f64, inner: Schema) -> Self {
+        self.place(prefix, share, Super::Keep, inner)
+    }
+
+    fn place(mut self, prefix: &str, share: f64, sup: Super, inner: Schema) -> Self {
+        let under = |path: &str| match (prefix.is_empty(), path.is_empty()) {
+            (true, _) => path.to_string(),
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}.{path}"),
+        };
+        for mut o in inner.one_ofs {
+            o.field = under(&o.field);
+            o.share *= share;
+            self.one_ofs.push(o);
+        }
         for mut r in inner.references {
+            r.share *= share;
             r.field = under(&r.field);
             for same in &mut r.same {
-                same.source = under(&same.source);
+                same.source = match (same.source.strip_prefix(SUPER), sup) {
+                    (Some(outer), Super::Resolve) => outer.to_string(),
+                    (Some(_), Super::Keep) => continue,
+                    (None, _) => under(&same.source),
+                };
             }
             for other in &mut r.differ {
                 *other = under(other);
@@ -298,6 +438,7 @@ impl Schema {
         }
         for mut v in inner.values {
             v.field = under(&v.field);
+            v.share *= share;
             self.values.push(v);
         }
         self.children.extend(inner.children);
@@ -307,7 +448,74 @@ impl Schema {
             }
             self.joints.push(j);
         }
+        for mut c in inner.collections {
+            c.field = under(&c.field);
+            self.collections.push(c);
+        }
         self
+    }
+
+    /// Declares the collection `field` (`lines: Vec<InvoiceLine>`, what
+    /// `#[provider(collection, ..)]` generates): each aggregate gets a number of elements
+    /// drawn from `count`, and each element is populated like a component under `field`
+    /// ([`Cx::collection`](super::Cx::collection)). `inner` is the element's schema: its
+    /// declarations are added once, under `field` (as [`Schema::nested`] does), so a
+    /// reference in the element (`lines.track`) has one distributor that every element of
+    /// every aggregate draws from, and keeps its law across all of them. A `same(..)` source
+    /// written `super.tenant_id` in the element names the field `tenant_id` of the struct that
+    /// holds the collection: every element's reference is tied to its aggregate's value.
+    ///
+    /// When `n` aggregates are planned ([`Faker::plan`](super::Faker::plan)), the element
+    /// declarations are planned for `n` times the count law's mean draws (see
+    /// [`Faker::plan`](super::Faker::plan)).
+    ///
+    /// ```
+    /// use faker_core::distributor::DistributorConfig;
+    /// use faker_core::provider::{CountConfig, Schema};
+    /// # #[derive(Clone, serde::Serialize)] struct Track { id: u64 }
+    /// # impl faker_core::provider::Provider for Track {
+    /// #     type Id = u64;
+    /// #     const NAME: &'static str = "Track";
+    /// #     fn id(&self) -> u64 { self.id }
+    /// #     async fn populate(cx: &mut faker_core::provider::Cx<'_>) -> Result<Self, faker_core::provider::FakerError> {
+    /// #         Ok(Track { id: cx.sequence("id").await? })
+    /// #     }
+    /// # }
+    /// let line = Schema::new().reference::<Track>("track", DistributorConfig {
+    ///     skew: Some(2.0),
+    ///     mean: Some(20.0),
+    ///     ..Default::default()
+    /// });
+    /// let invoice = Schema::new().collection(
+    ///     "lines",
+    ///     line,
+    ///     CountConfig { mean: 3.0, ..Default::default() },
+    /// );
+    /// assert_eq!(invoice.references()[0].field, "lines.track");
+    /// assert_eq!(invoice.collections()[0].field, "lines");
+    /// ```
+    pub fn collection(self, field: &str, inner: Schema, count: CountConfig) -> Self {
+        self.collection_with(field, inner, ChildCount::Config(count))
+    }
+
+    /// Like [`Schema::collection`], with any count distribution (say, a
+    /// [`Rescaled`](crate::count::Rescaled) law), whose [`CountDistribution::mean`] planning
+    /// reads.
+    pub fn collection_of(
+        self,
+        field: &str,
+        inner: Schema,
+        count: impl CountDistribution + Send + Sync + 'static,
+    ) -> Self {
+        self.collection_with(field, inner, ChildCount::Ready(Count::of(count)))
+    }
+
+    fn collection_with(mut self, field: &str, inner: Schema, count: ChildCount) -> Self {
+        self.collections.push(CollectionDecl {
+            field: field.to_string(),
+            count,
+        });
+        self.nested(field, inner)
     }
 
     /// The distributor [`Faker::create_matching`](super::Faker::create_matching) uses for this type (default: uniform law,
@@ -327,6 +535,11 @@ impl Schema {
         &self.values
     }
 
+    /// The declared weighted value lists.
+    pub fn one_ofs(&self) -> &[OneOfDecl] {
+        &self.one_ofs
+    }
+
     /// The declared joint laws.
     pub fn joints(&self) -> &[JointDecl] {
         &self.joints
@@ -336,4 +549,21 @@ impl Schema {
     pub fn children_decls(&self) -> &[ChildrenDecl] {
         &self.children
     }
+
+    /// The declared collections (with the paths of collections inside components).
+    pub fn collections(&self) -> &[CollectionDecl] {
+        &self.collections
+    }
+}
+
+/// How a `same(..)` source in a component names a field of the struct that holds it.
+pub(crate) const SUPER: &str = "super.";
+
+/// What [`Schema::place`] does with a `super.` source: resolve it to the holder's field (a
+/// component placed in the struct holding it), or keep it for the next level up (an enum's
+/// variant, whose holder is the enum's holder).
+#[derive(Clone, Copy)]
+enum Super {
+    Resolve,
+    Keep,
 }

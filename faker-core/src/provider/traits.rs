@@ -68,7 +68,7 @@ pub trait Provider: Serialize + Clone + Send + Sync + Sized + 'static {
 /// ([`Schema::nested`]).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a component: ddd-faker cannot populate its fields",
-    label = "used with #[provider(composite)]",
+    label = "used with #[provider(composite)] or as the element of #[provider(collection)]",
     note = "add `#[derive(Provider)]` with `#[provider(value)]` (or `entity`) to `{Self}`, or give the field another value source"
 )]
 pub trait Component: Sized + Send {
@@ -79,6 +79,15 @@ pub trait Component: Sized + Send {
 
     /// Populates the component's fields (relative to the current prefix) and builds it.
     fn populate(cx: &mut Cx<'_>) -> impl Future<Output = Result<Self, FakerError>> + Send;
+
+    /// The elements of the collection `field` (a `Vec<Self>` of the struct being populated):
+    /// [`Cx::collection`] for this element type, what `#[provider(collection, ..)]` generates.
+    fn collection(
+        cx: &mut Cx<'_>,
+        field: &str,
+    ) -> impl Future<Output = Result<Vec<Self>, FakerError>> + Send {
+        cx.collection::<Self>(field)
+    }
 
     /// Path, relative to the component, of a repository-assigned key inside it.
     fn auto_key() -> Option<String> {

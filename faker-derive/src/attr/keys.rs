@@ -114,10 +114,17 @@ keys! {
         Id = "id" FLAG,
         AutoKey = "auto_key" FLAG,
         Composite = "composite" FLAG,
+        Collection = "collection" FLAG,
+        Mean = "mean" Form::Value("mean = 3.0"),
+        Skew = "skew" Form::Value("skew = 2.0"),
+        Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.1]"),
+        Range = "range" Form::Value("range = 1..=5"),
         Fake = "fake" Form::Value("fake = fake::faker::name::en::Name()"),
         Map = "map" Form::Value("map = BookTitle"),
         With = "with" Form::Value("with = |rng, position| ..."),
         Value = "value" Form::Value("value = Status::Active"),
+        OneOf = "one_of" Form::Value("one_of = [\"new\", \"paid\", \"shipped\"]"),
+        Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,
@@ -160,6 +167,7 @@ keys! {
         Mean = "mean" Form::Value("mean = 3.0"),
         Skew = "skew" Form::Value("skew = 2.0"),
         Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.1]"),
+        Range = "range" Form::Value("range = 1..=5"),
     }
 }
 

@@ -20,7 +20,9 @@ use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token, Type};
 
 pub use keys::joint_word_hint;
-pub use parse::{children, distributor, field_provider, joint, reference, struct_provider};
+pub use parse::{
+    children, distributor, field_provider, joint, reference, struct_provider, variant_weight,
+};
 
 // ---------------------------------------------------------------- locations
 
@@ -59,11 +61,70 @@ pub struct Num {
     pub at: At,
 }
 
+/// `range = min..=max`: the bounds (`min..max` is read as `min..=max-1`).
+#[derive(Debug, Clone)]
+pub struct RangeLit {
+    pub min: i64,
+    pub max: i64,
+    pub at: At,
+}
+
+/// A one-to-many count law as `#[children(..)]` and `#[provider(collection, ..)]` write it.
+#[derive(Debug, Default)]
+pub struct CountLaw {
+    pub mean: Option<Num>,
+    pub skew: Option<Num>,
+    pub weights: Option<WeightsList>,
+    pub range: Option<RangeLit>,
+    /// Whether `mean` or `range` was written, well formed or not (a malformed one is
+    /// reported where it was parsed, not again as missing).
+    pub sized: bool,
+}
+
+impl CountLaw {
+    /// Whether the law says how many: a `mean` or a `range` was written.
+    pub fn is_sized(&self) -> bool {
+        self.sized || self.mean.is_some() || self.range.is_some()
+    }
+
+    /// Where each written parameter is, for messages.
+    pub fn written(&self) -> Vec<&At> {
+        let mut out = Vec::new();
+        out.extend(self.mean.as_ref().map(|n| &n.at));
+        out.extend(self.skew.as_ref().map(|n| &n.at));
+        out.extend(self.weights.as_ref().map(|w| &w.at));
+        out.extend(self.range.as_ref().map(|r| &r.at));
+        out
+    }
+}
+
 /// `weights = [..]`: the numbers and the whole array.
 #[derive(Debug, Clone)]
 pub struct WeightsList {
     pub values: Vec<Num>,
     pub at: At,
+}
+
+/// `quantiles = [..]`: the bounds as written and the whole array.
+#[derive(Debug, Clone)]
+pub struct QuantileList {
+    pub bounds: Vec<Bound>,
+    pub at: At,
+}
+
+/// One bound of `quantiles = [..]`: a number literal (possibly negated) or a string (a date or
+/// timestamp, read in [`crate::valid`]).
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub value: BoundValue,
+    pub at: At,
+}
+
+#[derive(Debug, Clone)]
+pub enum BoundValue {
+    Int(i128),
+    Float(f64),
+    Text(LitStr),
 }
 
 /// A dotted field path (`id.tenant_id`) as written in `same(..)`, `differ(..)` and
@@ -150,15 +211,13 @@ pub struct StructAttrs {
     pub build: Vec<Keyed<Build>>,
 }
 
-/// `#[children(Child, parent = "..", mean = .., skew = .. | weights = [..])]`.
+/// `#[children(Child, parent = "..", mean = .., skew = .. | weights = [..] | range = ..)]`.
 #[derive(Debug)]
 pub struct ChildrenAttr {
     pub at: At,
     pub ty: Type,
     pub parent: Option<Keyed<LitStr>>,
-    pub mean: Option<Num>,
-    pub skew: Option<Num>,
-    pub weights: Option<WeightsList>,
+    pub law: CountLaw,
 }
 
 /// `#[joint(a, b, .., skew = .. | weights = [..], mean = ..)]`: one law over the combination
@@ -179,9 +238,15 @@ pub struct JointAttr {
 pub enum SourceKind {
     AutoKey,
     Composite,
+    /// `#[provider(collection, ..)]`.
+    Collection,
     Fake(Expr),
     With(Expr),
     Value(Expr),
+    /// `one_of = [..]`: the values as written.
+    OneOf(Vec<Expr>),
+    /// `#[provider(quantiles = [..])]`.
+    Quantiles(QuantileList),
     Sequence,
     Default,
     Skip,
@@ -197,9 +262,12 @@ impl SourceKind {
         match self {
             SourceKind::AutoKey => "#[provider(auto_key)]",
             SourceKind::Composite => "#[provider(composite)]",
+            SourceKind::Collection => "#[provider(collection)]",
             SourceKind::Fake(_) => "#[provider(fake = ..)]",
             SourceKind::With(_) => "#[provider(with = ..)]",
             SourceKind::Value(_) => "#[provider(value = ..)]",
+            SourceKind::OneOf(_) => "#[provider(one_of = [..])]",
+            SourceKind::Quantiles(_) => "#[provider(quantiles = [..])]",
             SourceKind::Sequence => "#[provider(sequence)]",
             SourceKind::Default => "#[provider(default)]",
             SourceKind::Skip => "#[provider(skip)]",
@@ -215,12 +283,30 @@ pub struct FieldAttrs {
     pub id: Option<At>,
     pub sources: Vec<Keyed<SourceKind>>,
     pub map: Option<Keyed<Expr>>,
+    /// `weights = [..]` of `one_of` (and, until [`FieldAttrs::route_weights`], of a
+    /// collection's count).
+    pub weights: Option<WeightsList>,
+    /// The count law of a `collection` (its keys, written or not with `collection`).
+    pub count: CountLaw,
 }
 
 impl FieldAttrs {
     /// The value source (validation reports a field with more than one).
     pub fn source(&self) -> Option<&SourceKind> {
         self.sources.first().map(|s| &s.value)
+    }
+
+    /// Gives `weights = [..]` to the law it belongs to, once all of a field's attributes are
+    /// read (the key is shared, and the other key may come in a later attribute): the count
+    /// law of a `collection` without `one_of`; otherwise it stays the weights of `one_of`
+    /// (with neither, validation reports it there).
+    pub fn route_weights(&mut self) {
+        let has = |f: fn(&SourceKind) -> bool| self.sources.iter().any(|s| f(&s.value));
+        if has(|s| matches!(s, SourceKind::Collection))
+            && !has(|s| matches!(s, SourceKind::OneOf(_)))
+        {
+            self.count.weights = self.weights.take();
+        }
     }
 }
 

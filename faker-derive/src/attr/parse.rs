@@ -10,7 +10,7 @@ use super::keys::{
     ChildrenKey, DistributorKey, Elsewhere, FieldKey, JointKey, Key, Place, ReferenceKey,
     StructKey, is, match_items,
 };
-use super::values::{callable, number, source_expr, string, weights};
+use super::values::{callable, number, quantiles, range, source_expr, string, value_list, weights};
 use super::{
     At, Build, ChildrenAttr, DistributorAttr, DottedPath, FieldAttrs, JointAttr, Keyed, Kind,
     ReferenceAttr, Same, SourceKind, StructAttrs,
@@ -116,6 +116,16 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
             }
             FieldKey::AutoKey => out.sources.push(source(SourceKind::AutoKey)),
             FieldKey::Composite => out.sources.push(source(SourceKind::Composite)),
+            FieldKey::Collection => out.sources.push(source(SourceKind::Collection)),
+            FieldKey::Mean => {
+                out.count.sized = true;
+                out.count.mean = errors.handle(number(&item));
+            }
+            FieldKey::Skew => out.count.skew = errors.handle(number(&item)),
+            FieldKey::Range => {
+                out.count.sized = true;
+                out.count.range = errors.handle(range(&item));
+            }
             FieldKey::Sequence => out.sources.push(source(SourceKind::Sequence)),
             FieldKey::Default => out.sources.push(source(SourceKind::Default)),
             FieldKey::Skip => out.sources.push(source(SourceKind::Skip)),
@@ -133,6 +143,17 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
             FieldKey::Value => {
                 if let Some(e) = item.expr() {
                     out.sources.push(source(SourceKind::Value(e.clone())));
+                }
+            }
+            FieldKey::OneOf => {
+                if let Some(values) = errors.handle(value_list(&item)) {
+                    out.sources.push(source(SourceKind::OneOf(values)));
+                }
+            }
+            FieldKey::Weights => out.weights = weights(&item, errors),
+            FieldKey::Quantiles => {
+                if let Some(list) = quantiles(&item, errors) {
+                    out.sources.push(source(SourceKind::Quantiles(list)));
                 }
             }
             FieldKey::Map => {
@@ -363,9 +384,7 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
         at: At::of(attr),
         ty,
         parent: None,
-        mean: None,
-        skew: None,
-        weights: None,
+        law: Default::default(),
     };
     for item in match_items::<ChildrenKey>(&items, &[], errors) {
         match item.key {
@@ -375,9 +394,16 @@ pub fn children(attr: &Attribute, errors: &mut Errors) -> Option<ChildrenAttr> {
                     at: item.at(),
                 })
             }
-            ChildrenKey::Mean => out.mean = errors.handle(number(&item)),
-            ChildrenKey::Skew => out.skew = errors.handle(number(&item)),
-            ChildrenKey::Weights => out.weights = weights(&item, errors),
+            ChildrenKey::Mean => {
+                out.law.sized = true;
+                out.law.mean = errors.handle(number(&item));
+            }
+            ChildrenKey::Skew => out.law.skew = errors.handle(number(&item)),
+            ChildrenKey::Weights => out.law.weights = weights(&item, errors),
+            ChildrenKey::Range => {
+                out.law.sized = true;
+                out.law.range = errors.handle(range(&item));
+            }
         }
     }
     Some(out)
@@ -470,4 +496,25 @@ pub fn joint(attr: &Attribute, errors: &mut Errors) -> Option<JointAttr> {
         }
     }
     Some(out)
+}
+
+/// `#[weight(0.7)]` on a variant: one number literal (its range is checked with the other
+/// variants' weights).
+pub fn variant_weight(attr: &Attribute) -> syn::Result<super::Num> {
+    let example = "write a number literal, e.g. `#[weight(0.7)]`";
+    let Meta::List(list) = &attr.meta else {
+        return Err(syn::Error::new_spanned(
+            attr,
+            format!("#[weight(..)] takes the variant's weight: {example}"),
+        ));
+    };
+    let expr: syn::Expr = syn::parse2(list.tokens.clone()).map_err(|_| {
+        syn::Error::new_spanned(list, format!("#[weight(..)] takes one number: {example}"))
+    })?;
+    super::values::number_literal(&expr).ok_or_else(|| {
+        syn::Error::new_spanned(
+            &expr,
+            format!("#[weight(..)] must be a finite number literal: {example}"),
+        )
+    })
 }

@@ -78,6 +78,44 @@ impl RenameRule {
     }
 }
 
+impl RenameRule {
+    /// The name serde gives the variant `variant` (a PascalCase Rust name): serde_derive's
+    /// `RenameRule::apply_to_variant`.
+    pub fn apply_to_variant(self, variant: &str) -> String {
+        match self {
+            RenameRule::Pascal => variant.to_owned(),
+            RenameRule::Lower => variant.to_ascii_lowercase(),
+            RenameRule::Upper => variant.to_ascii_uppercase(),
+            RenameRule::Camel => {
+                let mut chars = variant.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => String::new(),
+                }
+            }
+            RenameRule::Snake => {
+                let mut snake = String::new();
+                for (i, ch) in variant.char_indices() {
+                    if i > 0 && ch.is_uppercase() {
+                        snake.push('_');
+                    }
+                    snake.push(ch.to_ascii_lowercase());
+                }
+                snake
+            }
+            RenameRule::ScreamingSnake => RenameRule::Snake
+                .apply_to_variant(variant)
+                .to_ascii_uppercase(),
+            RenameRule::Kebab => RenameRule::Snake
+                .apply_to_variant(variant)
+                .replace('_', "-"),
+            RenameRule::ScreamingKebab => RenameRule::ScreamingSnake
+                .apply_to_variant(variant)
+                .replace('_', "-"),
+        }
+    }
+}
+
 /// A name or rule given for serialization and for deserialization (`key = ..` gives both,
 /// `key(serialize = .., deserialize = ..)` either or both), and where it was written.
 #[derive(Debug, Clone)]
@@ -91,6 +129,14 @@ pub struct SerDe<T> {
 #[derive(Debug, Default)]
 pub struct SerdeStruct {
     pub rename_all: Option<SerDe<RenameRule>>,
+    /// `rename_all_fields = ".."` (enums: the fields of every struct variant).
+    pub rename_all_fields: Option<SerDe<RenameRule>>,
+    /// `tag = ".."`: the key of the variant's name (an internally or adjacently tagged enum).
+    pub tag: Option<String>,
+    /// `content = ".."`: the key of the variant's fields (an adjacently tagged enum).
+    pub content: Option<String>,
+    /// `untagged`.
+    pub untagged: bool,
     /// Keys that reshape the whole state (`tag`, `transparent`, `into`): refused by validation.
     pub reshaping: Vec<Keyed<&'static str>>,
 }
@@ -113,18 +159,40 @@ impl SerdeStruct {
         for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
             // A malformed attribute is serde's to report.
             let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename_all") {
-                    let names = ser_de(&meta)?;
-                    let rule =
-                        |name: Option<LitStr>| name.and_then(|n| RenameRule::from_name(&n.value()));
-                    out.rename_all = Some(SerDe {
-                        serialize: rule(names.0),
-                        deserialize: rule(names.1),
-                        at: At::of(&meta.path),
-                    });
+                for (key, slot) in [
+                    ("rename_all", &mut out.rename_all),
+                    ("rename_all_fields", &mut out.rename_all_fields),
+                ] {
+                    if meta.path.is_ident(key) {
+                        let names = ser_de(&meta)?;
+                        let rule = |name: Option<LitStr>| {
+                            name.and_then(|n| RenameRule::from_name(&n.value()))
+                        };
+                        *slot = Some(SerDe {
+                            serialize: rule(names.0),
+                            deserialize: rule(names.1),
+                            at: At::of(&meta.path),
+                        });
+                        return Ok(());
+                    }
+                }
+                if meta.path.is_ident("untagged") {
+                    out.untagged = true;
                     return Ok(());
                 }
-                for word in ["tag", "transparent", "into"] {
+                if meta.path.is_ident("content") {
+                    out.content = Some(meta.value()?.parse::<LitStr>()?.value());
+                    return Ok(());
+                }
+                if meta.path.is_ident("tag") {
+                    out.reshaping.push(Keyed {
+                        value: "tag",
+                        at: At::of(&meta.path),
+                    });
+                    out.tag = Some(meta.value()?.parse::<LitStr>()?.value());
+                    return Ok(());
+                }
+                for word in ["transparent", "into"] {
                     if meta.path.is_ident(word) {
                         out.reshaping.push(Keyed {
                             value: word,

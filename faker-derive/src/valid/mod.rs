@@ -2,13 +2,18 @@
 //! at the token that breaks it, with what to write instead. Distribution parameters are
 //! checked by the runtime's own validators ([`params`]); what `#[serde(..)]` does to the
 //! exported state is checked in [`serde`]; the relations between fields in [`earlier`]
-//! (paths to fields populated before a reference), [`differ`] and [`joint`].
+//! (paths to fields populated before a reference), [`differ`] and [`joint`]; histogram bounds
+//! in [`quantiles`].
 
 mod differ;
 mod earlier;
+mod enums;
 mod joint;
 mod params;
+mod quantiles;
 mod serde;
+
+pub use enums::check as check_enum;
 
 use quote::ToTokens;
 
@@ -27,9 +32,24 @@ pub fn check(input: &Input, errors: &mut Errors) {
         children(input, child, errors);
     }
     joint::check(input, errors);
+    fields(input, errors);
+}
+
+/// What is checked on the fields of an enum's variant (which `input` models as a component).
+fn variant_fields(input: &Input, errors: &mut Errors) {
+    identity(input, errors);
+    serde::check(input, errors);
+    fields(input, errors);
+}
+
+/// Each field's own attributes and its relations to earlier fields.
+fn fields(input: &Input, errors: &mut Errors) {
     for (index, field) in input.fields.iter().enumerate() {
         sources(field, errors);
+        one_of(field, errors);
         map(field, errors);
+        quantiles::check(field, errors);
+        collection(field, errors);
         if let Some(d) = &field.distributor {
             distributor(field, d, errors);
         }
@@ -201,6 +221,23 @@ fn sources(field: &Field, errors: &mut Errors) {
     }
 }
 
+/// `one_of = [..]` with its `weights`, and `weights` without `one_of` (a collection's
+/// `weights` were given to its count law, see [`crate::attr::FieldAttrs::route_weights`]).
+fn one_of(field: &Field, errors: &mut Errors) {
+    let list = field.attrs.sources.iter().find_map(|s| match &s.value {
+        SourceKind::OneOf(values) => Some((values.len(), &s.at)),
+        _ => None,
+    });
+    match (list, &field.attrs.weights) {
+        (Some((values, at)), weights) => params::one_of(values, at, weights.as_ref(), errors),
+        (None, Some(w)) => errors.push(w.at.error(format!(
+            "`weights` in #[provider(..)] are the weights of `one_of = [..]` or of a `collection`'s count, and `{}` has neither: add `one_of = [..]` with one value per weight, or, for a pooled value, write them in #[distributor(weights = [..])]",
+            field.name
+        ))),
+        (None, None) => {}
+    }
+}
+
 fn map(field: &Field, errors: &mut Errors) {
     let Some(map) = &field.attrs.map else { return };
     let message = match field.attrs.sources.first().map(|s| &s.value) {
@@ -225,14 +262,22 @@ fn distributor(field: &Field, d: &DistributorAttr, errors: &mut Errors) {
         ));
         return;
     }
-    if d.has_parameters() {
+    // Quantiles with a pool: reported by `quantiles::check`, with its own reason.
+    let quantiles = field
+        .attrs
+        .sources
+        .iter()
+        .any(|s| matches!(s.value, SourceKind::Quantiles(_)));
+    if d.has_parameters() && !quantiles {
         // The sources a pool cannot draw from.
         if let Some(source) = field.attrs.sources.iter().find(|s| {
             matches!(
                 s.value,
                 SourceKind::AutoKey
                     | SourceKind::Composite
+                    | SourceKind::Collection
                     | SourceKind::Value(_)
+                    | SourceKind::OneOf(_)
                     | SourceKind::Default
                     | SourceKind::Skip
             )
@@ -283,14 +328,57 @@ fn children(input: &Input, c: &ChildrenAttr, errors: &mut Errors) {
             }
         }
     }
-    if c.mean.is_none() {
+    if !c.law.is_sized() {
         errors.push(c.at.error(
             format!(
-                "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]`"
+                "{ATTR} needs `mean`: the average number of children per parent, e.g. `#[children({child}, parent = \"..\", mean = 3.0)]` (or `range = 1..=5`)"
             ),
         ));
     }
-    params::children(c, errors);
+    params::count(&c.law, ATTR, &c.at, errors);
+}
+
+/// `#[provider(collection, ..)]`: a `Vec` field with a count law; the law's keys only with
+/// `collection`.
+fn collection(field: &Field, errors: &mut Errors) {
+    const ATTR: &str = "#[provider(collection, ..)]";
+    let at = field
+        .attrs
+        .sources
+        .iter()
+        .find(|s| matches!(s.value, SourceKind::Collection))
+        .map(|s| &s.at);
+    let law = &field.attrs.count;
+    let Some(at) = at else {
+        for written in law.written() {
+            errors.push(written.error(
+                "the count law in #[provider(..)] is the size of a collection: add `collection` (`#[provider(collection, mean = 3.0)]` on a `Vec<E>` field); for a pooled value, write `mean`, `skew` and `weights` in #[distributor(..)]"
+            ));
+        }
+        return;
+    };
+    if crate::ast::vec_inner(&field.ty).is_none() {
+        let ty = field.ty.to_token_stream().to_string();
+        errors.push(err(
+            &field.ty,
+            format!(
+                "{ATTR} needs a `Vec<E>` field, `E` a component (a struct deriving `Provider` with #[provider(entity)] or #[provider(value)]); `{}` is `{ty}`",
+                field.name
+            ),
+        ));
+    }
+    if let Some(id) = &field.attrs.id {
+        errors.push(id.error(format!(
+            "a collection cannot be the identity of an aggregate: remove `id` from `{}`",
+            field.name
+        )));
+    }
+    if !law.is_sized() {
+        errors.push(at.error(format!(
+            "{ATTR} needs its count law: `mean = 3.0` (Poisson around the mean), with `skew = ..` or `weights = [..]` for a skewed rate, or `range = 1..=5` (with optional `weights` per value), e.g. `#[provider(collection, mean = 3.0)]`"
+        )));
+    }
+    params::count(law, ATTR, at, errors);
 }
 
 fn snake(name: &str) -> String {
@@ -318,6 +406,28 @@ fn constraints(input: &Input, index: usize, field: &Field, errors: &mut Errors) 
             same.in_reference.dotted(),
             same.source.dotted()
         );
+        let head = &same.source.segments[0];
+        if head == "super" {
+            // A field of the struct that holds this component: only the runtime knows it
+            // (checked when the aggregate type is first used).
+            if input.kind() == Kind::Aggregate {
+                errors.push(err(
+                    head,
+                    format!(
+                        "`{written}`: `super.` names a field of the struct that holds a component (a collection element or a composite field), and the aggregate `{}` is held by none: name a field of `{}` declared before `{}`",
+                        input.ident, input.ident, field.name
+                    ),
+                ));
+            } else if same.source.segments.len() < 2 {
+                errors.push(err(
+                    head,
+                    format!(
+                        "`{written}`: `super` alone names no field: write `super.field`, a field of the struct that holds this component, declared before it"
+                    ),
+                ));
+            }
+            continue;
+        }
         if let Err(e) = earlier_field(input, index, &same.source, &written, Role::Same) {
             errors.push(e);
         }

@@ -6,10 +6,10 @@
 //! parameter is reported, not only the first one the runtime would stop at.
 
 use faker_core::provider::CountConfig;
-use faker_core::{DistributorConfig, ParamError, Skew, Weights};
+use faker_core::{DistributorConfig, OneOf, ParamError, Skew, Weights};
 
 use crate::Errors;
-use crate::attr::{At, ChildrenAttr, DistributorAttr, JointAttr, Num, WeightsList};
+use crate::attr::{At, CountLaw, DistributorAttr, JointAttr, Num, WeightsList};
 
 /// Where each parameter of one attribute was written.
 struct Spans<'a> {
@@ -40,7 +40,9 @@ impl Spans<'_> {
             ParamError::SkewBelowOne { .. } | ParamError::WeightsAndSkew => self.named("skew"),
             ParamError::MeanBelowOne { .. } => self.named("mean"),
             ParamError::NullWeightOutOfRange { .. } => self.named("null_weight"),
-            ParamError::EmptyWeights | ParamError::AllWeightsZero => self.named("weights"),
+            ParamError::EmptyWeights
+            | ParamError::AllWeightsZero
+            | ParamError::WeightsPerValue { .. } => self.named("weights"),
             ParamError::NegativeWeight { index, .. } => self
                 .weights
                 .and_then(|w| w.values.get(*index))
@@ -147,19 +149,45 @@ fn laws(spans: &Spans, errors: &mut Errors) {
     }
 }
 
-/// `mean`, `skew` and `weights` of `#[children(..)]`, by the laws' constructors and
-/// [`CountConfig::validate`].
-pub fn children(c: &ChildrenAttr, errors: &mut Errors) {
+/// The count law of `#[children(..)]` or `#[provider(collection, ..)]` (`attr` names it in
+/// messages; `whole` is where to report what belongs to no single parameter), by the laws'
+/// constructors and [`CountConfig::validate`].
+pub fn count(law: &CountLaw, attr: &'static str, whole: &At, errors: &mut Errors) {
     let spans = Spans {
-        attr: "#[children(..)]",
-        whole: &c.at,
-        weights: c.weights.as_ref(),
-        skew: c.skew.as_ref(),
-        mean: c.mean.as_ref(),
+        attr,
+        whole,
+        weights: law.weights.as_ref(),
+        skew: law.skew.as_ref(),
+        mean: law.mean.as_ref(),
         null_weight: None,
     };
+    if let Some(range) = &law.range {
+        // With a range, `weights` are the values' weights and the range decides the mean.
+        for (param, at) in [
+            ("mean", law.mean.as_ref().map(|n| &n.at)),
+            ("skew", law.skew.as_ref().map(|n| &n.at)),
+        ] {
+            if let Some(at) = at {
+                let e = ParamError::WithRange { param };
+                errors.push(at.error(format!("{attr}: {e}; remove `{param}`")));
+            }
+        }
+        let config = CountConfig {
+            range: Some((range.min, range.max)),
+            weights: law.weights.as_ref().map(values),
+            ..Default::default()
+        };
+        if let Err(e) = config.validate() {
+            let at = match e {
+                ParamError::EmptyRange { .. } | ParamError::Negative { .. } => &range.at,
+                ref other => spans.of(other),
+            };
+            errors.push(at.error(format!("{attr}: {e}")));
+        }
+        return;
+    }
     // The laws first, on their own, so that the count is then checked with the valid ones.
-    let weights = c
+    let weights = law
         .weights
         .as_ref()
         .map(values)
@@ -170,7 +198,7 @@ pub fn children(c: &ChildrenAttr, errors: &mut Errors) {
                 false
             }
         });
-    let skew = c
+    let skew = law
         .skew
         .as_ref()
         .map(|n| n.value)
@@ -183,11 +211,30 @@ pub fn children(c: &ChildrenAttr, errors: &mut Errors) {
         });
     // Without `mean` the attribute is incomplete (reported by the caller); a law given alone
     // was checked above.
-    let Some(mean) = &c.mean else { return };
+    let Some(mean) = &law.mean else { return };
     let config = CountConfig {
         mean: mean.value,
         skew,
         weights,
+        range: None,
     };
     spans.report(config.validate(), errors);
+}
+
+/// `one_of = [..]` and its `weights = [..]` in `#[provider(..)]`, by [`OneOf::for_values`]:
+/// at least one value, one weight per value, the weights valid as a law.
+pub fn one_of(count: usize, list: &At, weights: Option<&WeightsList>, errors: &mut Errors) {
+    let spans = Spans {
+        attr: "#[provider(one_of = [..])]",
+        whole: list,
+        weights,
+        skew: None,
+        mean: None,
+        null_weight: None,
+    };
+    let weights = weights.map(values);
+    spans.report(
+        OneOf::for_values(count, weights.as_deref()).map(|_| ()),
+        errors,
+    );
 }

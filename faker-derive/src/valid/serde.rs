@@ -108,6 +108,11 @@ fn read_by_name(input: &Input, index: usize, field: &Field) -> Option<String> {
     match field.attrs.source() {
         Some(SourceKind::AutoKey) => return Some("it is the auto_key field".to_string()),
         Some(SourceKind::Composite) => return Some("it is a composite field".to_string()),
+        Some(SourceKind::Collection) => {
+            return Some(
+                "it is a collection (its elements are stored from the exported state)".to_string(),
+            );
+        }
         _ => {}
     }
     if field

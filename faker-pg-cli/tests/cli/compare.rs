@@ -413,3 +413,153 @@ async fn a_failed_foreign_key_lookup_is_an_error() {
     })
     .await;
 }
+
+/// Draws `rows` values from the bounds `faker-pg profile --json` printed for one column, with
+/// faker-core's `Quantiles` (what `#[provider(quantiles = [..])]` expands to), as SQL literals
+/// of the column's type: numbers as they are, dates as days and timestamps as microseconds
+/// since the epoch (the axis faker-core's chrono values are drawn on).
+fn draw_from_profile(report: &serde_json::Value, rows: usize, seed: u64) -> Vec<String> {
+    use faker_core::quantiles::{Moment, Quantiles};
+    let bounds: Vec<String> = report["quantiles"]["bounds"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no quantiles in {report}"))
+        .iter()
+        .map(|b| b.as_str().unwrap().to_owned())
+        .collect();
+    let mut rng = seeded(seed);
+    match Moment::parse(&bounds[0]) {
+        Err(_) => {
+            let q = Quantiles::new(
+                bounds
+                    .iter()
+                    .map(|b| b.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+            (0..rows).map(|_| q.sample(&mut rng).to_string()).collect()
+        }
+        Ok(first) => {
+            let axis = |b: &String| match Moment::parse(b).unwrap() {
+                Moment::Date(d) => d.0,
+                Moment::Timestamp(t) => t.0,
+                Moment::Zoned(z) => z.0,
+            };
+            let q = Quantiles::new(bounds.iter().map(axis).collect::<Vec<i64>>()).unwrap();
+            (0..rows)
+                .map(|_| {
+                    let n = q.sample(&mut rng);
+                    match first {
+                        Moment::Date(_) => format!("date '1970-01-01' + {n}"),
+                        _ => format!(
+                            "timestamptz '1970-01-01 00:00:00+00' + {n} * interval '1 microsecond'"
+                        ),
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The round trip for amounts and dates: profile "production", draw from the suggested
+/// quantiles, compare bucket by bucket (±0.01 by default); uniform values fail.
+#[tokio::test]
+async fn quantiles_round_trip_amounts_and_dates() {
+    in_schemas("cmp_quantiles", 3, |mut conn, schemas| async move {
+        let url = database_url();
+        let create = |schema: &Ident| {
+            format!(
+                "CREATE TABLE {} (id bigserial PRIMARY KEY, total numeric(10, 2), day date, paid_at timestamptz)",
+                faker_pg::ident::qualified(Some(schema), &ident("invoices"))
+            )
+        };
+        for schema in &schemas {
+            execute(&mut conn, create(schema)).await;
+        }
+        let production = faker_pg::ident::qualified(Some(&schemas[0]), &ident("invoices"));
+        // A skewed total with a point mass at 0 (30%), busy and quiet days, timestamps over a
+        // year; ties at any bound hold at most ~0.001 of the rows.
+        execute(
+            &mut conn,
+            format!(
+                "INSERT INTO {production} (total, day, paid_at)
+                 SELECT CASE WHEN i % 10 < 3 THEN 0 ELSE round(exp((i * 13 % 997) / 150.0)::numeric, 2) END,
+                        date '2009-01-01' + floor(1800 * power((i * 7 % 20000) / 20000.0, 2))::int,
+                        timestamptz '2009-01-01 00:00:00+00' + ((i * 7919) % 525600) * interval '1 minute'
+                 FROM generate_series(1, 20000) AS i"
+            ),
+        )
+        .await;
+
+        let profile = faker_pg(&[
+            "profile", "--database-url", &url, "--schema", schemas[0].as_str(), "--all", "--json", "-q",
+        ])
+        .ok();
+        let reports = json_lines(&profile.stdout);
+        let text = faker_pg(&[
+            "profile", "--database-url", &url, "--schema", schemas[0].as_str(), "--table", "invoices",
+            "--column", "day", "--buckets", "4",
+        ])
+        .ok();
+        assert!(text.stdout.contains("quantiles (4 buckets"), "{}", text.stdout);
+        assert!(text.stdout.contains("#[provider(quantiles = [\"2009-01-01\", "), "{}", text.stdout);
+
+        // Generated: drawn from the suggested quantiles. Uniform: the same range, evenly.
+        let rows = 100_000;
+        let mut columns = Vec::new();
+        for column in ["total", "day", "paid_at"] {
+            let report = find(&reports, "invoices", column);
+            assert_eq!(report["quantiles"]["buckets"], 20, "{report}");
+            assert!(report["quantiles"]["attribute"].as_str().unwrap().starts_with("#[provider(quantiles = ["));
+            columns.push(draw_from_profile(report, rows, 7));
+        }
+        let generated = faker_pg::ident::qualified(Some(&schemas[1]), &ident("invoices"));
+        let values: Vec<String> = (0..rows)
+            .map(|i| format!("({}, {}, {})", columns[0][i], columns[1][i], columns[2][i]))
+            .collect();
+        for chunk in values.chunks(10_000) {
+            execute(
+                &mut conn,
+                format!("INSERT INTO {generated} (total, day, paid_at) VALUES {}", chunk.join(", ")),
+            )
+            .await;
+        }
+        let uniform = faker_pg::ident::qualified(Some(&schemas[2]), &ident("invoices"));
+        execute(
+            &mut conn,
+            format!(
+                "INSERT INTO {uniform} (total, day, paid_at)
+                 SELECT round((i % 7400) / 100.0, 2), date '2009-01-01' + i % 1800,
+                        timestamptz '2009-01-01 00:00:00+00' + i * interval '5 minutes'
+                 FROM generate_series(1, 20000) AS i"
+            ),
+        )
+        .await;
+
+        let compare_to = |target: &Ident| {
+            faker_pg(&[
+                "compare", "--source", &url, "--target", &url, "--schema", schemas[0].as_str(),
+                "--target-schema", target.as_str(),
+            ])
+        };
+        let pass = compare_to(&schemas[1]).ok();
+        assert!(
+            pass.stdout.contains("3 columns compared: 3 within tolerance, 0 out of tolerance"),
+            "{}",
+            pass.stdout
+        );
+        let buckets = pass.stdout.lines().filter(|l| l.trim_start().starts_with("bucket [")).count();
+        // 20 buckets per column, fewer intervals where equal bounds (the point mass at 0) merge.
+        assert!((40..=60).contains(&buckets), "{}", pass.stdout);
+        assert!(!pass.stdout.contains("weights[1]"), "{}", pass.stdout);
+
+        let fail = compare_to(&schemas[2]);
+        assert_eq!(fail.code, Some(1), "{}\n{}", fail.stdout, fail.stderr);
+        assert!(fail.stdout.contains("3 out of tolerance"), "{}", fail.stdout);
+        assert!(
+            fail.stdout.lines().any(|l| l.trim_start().starts_with("bucket [0.00, ") && l.ends_with(" FAIL")),
+            "{}",
+            fail.stdout
+        );
+    })
+    .await;
+}

@@ -43,7 +43,8 @@ fn assert_json_profile(report: &Value, expected: &Profile) {
 }
 
 /// `profile --json` gives every figure of the Rust estimators, and the rule picks `skew` for
-/// a power law, quartile `weights` for partitions, one weight per value for few values.
+/// a power law, quartile `weights` for partitions, and for few values of a column that is no
+/// foreign key a `one_of` list with one weight per value.
 #[tokio::test]
 async fn cli_profile_figures_and_suggestions() {
     in_schema("cli_profile", |mut conn, schema| async move {
@@ -210,9 +211,18 @@ async fn cli_profile_figures_and_suggestions() {
                 ("9".to_owned(), 10, 0.1)
             ]
         );
+        // no foreign key: a fixed value list, numbers as they are; the pooled reading stays in
+        // the reason, for a reference without a constraint
+        assert_eq!(r["suggestion"]["law"], "one_of");
         assert_eq!(
             r["suggestion"]["attribute"],
-            "#[distributor(weights = [0.7, 0.2, 0.1], mean = 33.33)]"
+            "#[provider(one_of = [7, 8, 9], weights = [0.7, 0.2, 0.1])]"
+        );
+        let reason = r["suggestion"]["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("one_of: 3 distinct values (low cardinality) and no foreign key")
+                && reason.ends_with("#[distributor(weights = [0.7, 0.2, 0.1], mean = 33.33)]"),
+            "{reason}"
         );
         // a lower limit makes the same column high-cardinality: no list, quartile rule
         let out = faker_pg(&[
@@ -307,9 +317,21 @@ async fn cli_profile_all() {
             .map(|v| (v["value"].as_str().unwrap(), num(&v["share"])))
             .collect();
         assert_eq!(shares, [("active", 0.6), ("draft", 0.3), ("retired", 0.1)]);
+        // not a reference: a fixed value list, strings quoted
         assert_eq!(
             status["suggestion"]["attribute"],
-            "#[distributor(weights = [0.6, 0.3, 0.1], mean = 6666.67)]"
+            r#"#[provider(one_of = ["active", "draft", "retired"], weights = [0.6, 0.3, 0.1])]"#
+        );
+        // a foreign key keeps the pooled suggestion (values created and reused)
+        let tenant = find(&reports, "authors", "tenant_id");
+        assert_eq!(tenant["suggestion"]["law"], "weights");
+        assert!(
+            tenant["suggestion"]["attribute"]
+                .as_str()
+                .unwrap()
+                .starts_with("#[distributor(weights = ["),
+            "{}",
+            tenant["suggestion"]
         );
         let status_sql =
             profile_column(&mut conn, Some(&schema), &ident("books"), &ident("status"))
@@ -352,7 +374,7 @@ async fn cli_profile_all() {
         );
         assert!(
             out.stdout
-                .contains("#[distributor(weights = [0.667, 0.333], mean = 1.5)]"),
+                .contains(r#"#[provider(one_of = ["us", "eu"], weights = [0.667, 0.333])]"#),
             "{}",
             out.stdout
         );

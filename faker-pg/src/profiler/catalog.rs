@@ -10,12 +10,14 @@
 //! * columns that are the single column of a foreign key (profiled as that key);
 //! * columns with a unique index of their own (primary keys, `UNIQUE`): every value once;
 //! * with planner statistics allowed, columns whose `pg_stats.n_distinct` estimate exceeds ten
-//!   times the limit (statistics come from a sample and may be stale; the margin keeps a column
+//!   times the limit, unless they are non-integer numeric, date or timestamp columns (those are
+//!   reported by their histogram, [`super::histogram`], when they turn out not low-cardinality) (statistics come from a sample and may be stale; the margin keeps a column
 //!   with at most `limit` values from being dropped, and [`PlanOptions::use_statistics`] turns
 //!   the shortcut off).
 
 use sqlx::{PgConnection, Row};
 
+use super::histogram::ValueKind;
 use super::profile::columns_label;
 use crate::ident::{Ident, IdentError};
 
@@ -167,6 +169,7 @@ ORDER BY cl.relname, con.conname";
 const COLUMNS_SQL: &str = "\
 SELECT c.relname::text AS table_name,
        a.attname::text AS column_name,
+       format_type(a.atttypid, a.atttypmod) AS type_name,
        EXISTS (SELECT 1
                FROM pg_catalog.pg_index AS i
                WHERE i.indrelid = c.oid
@@ -321,9 +324,18 @@ pub async fn plan_schema(
             continue;
         }
         let estimate: Option<f64> = row.try_get("estimated_distinct")?;
+        // A non-integer numeric, date or timestamp column with many values is reported by its
+        // histogram (an integer column with many values is more often an id than an amount).
+        let has_histogram = row
+            .try_get::<Option<String>, _>("type_name")?
+            .as_deref()
+            .and_then(ValueKind::of_type)
+            .is_some_and(|k| k != ValueKind::Integer);
         match estimate {
             Some(estimate)
-                if options.use_statistics && estimate > 10.0 * options.max_values as f64 =>
+                if options.use_statistics
+                    && !has_histogram
+                    && estimate > 10.0 * options.max_values as f64 =>
             {
                 plan.skipped.push(Skipped {
                     table: table.clone(),

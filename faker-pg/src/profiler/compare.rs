@@ -10,7 +10,13 @@
 //!   that is not a power law means nothing);
 //! * a **low-cardinality column that is not a foreign key** (a status, a type, a country): its
 //!   values are the same in both databases, so each value's share is checked (absolute; a value
-//!   missing on one side has share 0) and `null_share`.
+//!   missing on one side has share 0) and `null_share`;
+//! * a **non-integer numeric, date or timestamp column** that is neither (reported by its
+//!   histogram, [`super::histogram`]; an integer column is checked like a foreign key, since
+//!   with many values it is more often an id): the share of values in each interval between the source's
+//!   distinct quantile bounds, below the first and above the last (absolute, default ±0.01 per
+//!   bucket), both sides measured against the *source's* bounds, and `null_share`. How often a
+//!   value is reused (weights, mean, skew) is not checked: amounts and dates are drawn afresh.
 //!
 //! `rows` and `distinct` are shown for information and never fail: a generated database is often
 //! smaller than production.
@@ -38,6 +44,9 @@ pub struct Tolerances {
     pub min_r2: f64,
     /// Each value's share in a low-cardinality column, absolute (default 0.03).
     pub values: f64,
+    /// Each histogram bucket's share, absolute (default 0.01: a bucket of 1/20 among 10^5
+    /// generated values has a standard deviation of 0.0007).
+    pub quantiles: f64,
 }
 
 impl Default for Tolerances {
@@ -49,6 +58,7 @@ impl Default for Tolerances {
             skew: 0.10,
             min_r2: 0.9,
             values: 0.03,
+            quantiles: 0.01,
         }
     }
 }
@@ -91,10 +101,11 @@ pub enum ToleranceError {
 
 impl Tolerances {
     /// The keys [`Tolerances::set`] accepts.
-    pub const KEYS: &'static str = "weights, mean, null, skew, r2, values";
+    pub const KEYS: &'static str = "weights, mean, null, skew, r2, values, quantiles";
 
     /// Applies `key=value[,key=value..]`, e.g. `weights=0.05,mean=10%`. Keys: `weights`, `mean`,
-    /// `null` (or `null_share`), `skew`, `r2` (or `min_r2`), `values`; a value ending in `%` is
+    /// `null` (or `null_share`), `skew`, `r2` (or `min_r2`), `values`, `quantiles` (or
+    /// `buckets`); a value ending in `%` is
     /// divided by 100.
     ///
     /// # Errors
@@ -131,6 +142,7 @@ impl Tolerances {
                 "skew" => &mut next.skew,
                 "r2" | "min_r2" => &mut next.min_r2,
                 "values" => &mut next.values,
+                "quantiles" | "buckets" => &mut next.quantiles,
                 other => {
                     return Err(ToleranceError::UnknownKey {
                         key: other.to_owned(),
@@ -295,6 +307,53 @@ pub fn compare_reports(
         }
         return figures;
     }
+    if let Some(h) = source
+        .histogram
+        .as_ref()
+        .filter(|_| source.judged_by_histogram())
+    {
+        figures.push(check(
+            "null share",
+            s.null_share,
+            t.null_share,
+            Tolerance::Absolute(tol.null_share),
+        ));
+        match &target.histogram {
+            Some(g) if g.bounds == h.bounds => {
+                let (hs, gs) = (&h.shares, &g.shares);
+                for (i, interval) in hs.intervals.iter().enumerate() {
+                    figures.push(check(
+                        format!("bucket {interval}"),
+                        hs.shares[i],
+                        gs.shares.get(i).copied().unwrap_or(0.0),
+                        Tolerance::Absolute(tol.quantiles),
+                    ));
+                }
+                let first = h.bounds.first().map_or("", String::as_str);
+                let last = h.bounds.last().map_or("", String::as_str);
+                figures.push(check(
+                    format!("below {first}"),
+                    hs.below,
+                    gs.below,
+                    Tolerance::Absolute(tol.quantiles),
+                ));
+                figures.push(check(
+                    format!("above {last}"),
+                    hs.above,
+                    gs.above,
+                    Tolerance::Absolute(tol.quantiles),
+                ));
+            }
+            _ => figures.push(Figure {
+                name: "buckets".to_owned(),
+                source: Some(h.buckets() as f64),
+                target: None,
+                tolerance: None,
+                verdict: Verdict::Fail,
+            }),
+        }
+        return figures;
+    }
 
     for (i, (&a, &b)) in s.quartile_shares.iter().zip(&t.quartile_shares).enumerate() {
         figures.push(check(
@@ -376,6 +435,9 @@ pub fn to_text(title: &str, figures: &[Figure]) -> String {
             Verdict::Fail if f.name == "values" => {
                 " (target has more distinct values than the low-cardinality limit)".to_owned()
             }
+            Verdict::Fail if f.name == "buckets" => {
+                " (the target's values were not measured against the source's bounds)".to_owned()
+            }
             _ => String::new(),
         };
         out.push_str(&format!(
@@ -456,6 +518,7 @@ mod tests {
             subject,
             Profile::from_counts(counts, nulls),
             None,
+            crate::profiler::profile::Literal::Text,
             &Rule::default(),
         )
     }
@@ -536,6 +599,64 @@ mod tests {
         let text = to_text("t.c", &figures);
         assert!(text.contains("FAIL"), "{text}");
         assert_eq!(to_json("t", "c", &figures)["pass"], false);
+    }
+
+    fn histogram_report(shares: &[f64], below: f64, above: f64) -> ColumnReport {
+        use crate::profiler::histogram::{BucketShares, Histogram, ValueKind};
+        // Unique amounts: the value-reuse figures would say nothing about them.
+        let counts = vec![1u64; 1000];
+        report(&counts, 5).with_histogram(Histogram {
+            kind: ValueKind::Numeric,
+            bounds: ["0.99", "1.98", "1.98", "3.96"].map(str::to_owned).to_vec(),
+            shares: BucketShares {
+                values: 1000,
+                intervals: vec!["[0.99, 1.98)".into(), "[1.98, 3.96]".into()],
+                shares: shares.to_vec(),
+                below,
+                above,
+            },
+        })
+    }
+
+    #[test]
+    fn histogram_columns_are_judged_by_bucket_shares() {
+        let source = histogram_report(&[0.333, 0.667], 0.0, 0.0);
+        let target = histogram_report(&[0.341, 0.659], 0.0, 0.0);
+        let figures = compare_reports(&source, &target, &Tolerances::default());
+        let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "rows",
+                "distinct",
+                "null share",
+                "bucket [0.99, 1.98)",
+                "bucket [1.98, 3.96]",
+                "below 0.99",
+                "above 3.96"
+            ]
+        );
+        assert!(!failed(&figures), "{}", to_text("t.c", &figures));
+        // ±0.01 per bucket by default: 0.012 off fails, and so does a share outside the bounds.
+        let off = histogram_report(&[0.345, 0.655], 0.0, 0.0);
+        let figures = compare_reports(&source, &off, &Tolerances::default());
+        assert!(failed(&figures));
+        let outside = histogram_report(&[0.333, 0.637], 0.0, 0.03);
+        let figures = compare_reports(&source, &outside, &Tolerances::default());
+        let fail: Vec<&str> = figures
+            .iter()
+            .filter(|f| f.verdict == Verdict::Fail)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(fail, ["bucket [1.98, 3.96]", "above 3.96"]);
+        let mut loose = Tolerances::default();
+        loose.set("quantiles=0.05").unwrap();
+        assert!(!failed(&compare_reports(&source, &outside, &loose)));
+        // A target without the source's buckets fails, with a note.
+        let plain = report(&vec![1u64; 1000], 5);
+        let figures = compare_reports(&source, &plain, &Tolerances::default());
+        assert!(failed(&figures));
+        assert!(to_text("t.c", &figures).contains("not measured against the source's bounds"));
     }
 
     #[test]

@@ -12,7 +12,11 @@
 //!   (single and composite) and the columns that may be low-cardinality.
 //! * [`suggest`] — from a measured profile to a ready-to-paste `#[distributor(..)]` attribute
 //!   (`skew` when the power-law fit reproduces the quartiles, quartile `weights` otherwise, one
-//!   weight per value for few values).
+//!   weight per value for few values), or for few values of a column that is no foreign key a
+//!   `#[provider(one_of = [..], weights = [..])]` value list.
+//! * [`histogram`] — a numeric, date or timestamp column's exact quantiles, the
+//!   `#[provider(quantiles = [..])]` attribute that draws from them, and the share of a column's
+//!   values in each bucket.
 //! * [`report`] — one subject profiled and reported: the server work
 //!   ([`profile_subject`](report::profile_subject)) and the text or JSON block
 //!   `faker-pg profile` prints.
@@ -23,11 +27,12 @@
 //! cycle):
 //!
 //! ```text
-//! compare ──> report, profile
-//! report  ──> catalog, profile, suggest
-//! catalog ──> profile
-//! suggest ──> (none)
-//! profile ──> (none)
+//! compare   ──> report, histogram, profile
+//! report    ──> catalog, histogram, profile, suggest
+//! catalog   ──> histogram, profile
+//! histogram ──> profile
+//! suggest   ──> (none)
+//! profile   ──> (none)
 //! ```
 //!
 //! `compare`'s unit tests also use `catalog` and `suggest` to build reports, which follows the
@@ -35,6 +40,7 @@
 
 pub mod catalog;
 pub mod compare;
+pub mod histogram;
 pub mod profile;
 pub mod report;
 pub mod suggest;

@@ -81,7 +81,14 @@ SELECT c.oid IS NOT NULL AS table_found,
                                  AND a.attname = u.name
                                  AND a.attnum > 0
                                  AND NOT a.attisdropped)
-             ORDER BY u.i) AS missing
+             ORDER BY u.i) AS missing,
+       ARRAY(SELECT coalesce(t.typcategory::text, '')
+             FROM unnest($2::text[]) WITH ORDINALITY AS u(name, i)
+             LEFT JOIN pg_catalog.pg_attribute AS a
+                    ON a.attrelid = c.oid AND a.attname = u.name
+                   AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+             ORDER BY u.i) AS categories
 FROM (SELECT to_regclass($1) AS oid) AS r
 LEFT JOIN pg_catalog.pg_class AS c
        ON c.oid = r.oid::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
@@ -255,7 +262,7 @@ async fn check_catalog(
     schema: Option<&Ident>,
     table: &Ident,
     columns: &[Ident],
-) -> Result<(), ProfileError> {
+) -> Result<Vec<String>, ProfileError> {
     if columns.is_empty() {
         return Err(ProfileError::NoColumns {
             schema: schema.cloned(),
@@ -287,7 +294,8 @@ async fn check_catalog(
                 .unwrap_or_else(|| columns[0].clone()),
         });
     }
-    Ok(())
+    // `pg_type.typcategory` of each column, in order.
+    Ok(found.try_get("categories")?)
 }
 
 /// [`profile_column`] for a tuple of columns, e.g. the two columns of a composite foreign key
@@ -363,6 +371,50 @@ pub struct ValueCount {
     pub share: f64,
 }
 
+/// How the values of a column are written as Rust literals (in a suggested
+/// `#[provider(one_of = [..])]`), from the column type's category (`pg_type.typcategory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Literal {
+    /// Numeric types: as PostgreSQL writes them (`42`, `12.50`).
+    Number,
+    /// `boolean`: `true`, `false`.
+    Boolean,
+    /// Everything else (text, enums, dates, tuples): a quoted string.
+    #[default]
+    Text,
+}
+
+impl Literal {
+    /// The literal kind of a column of type category `category` (`pg_type.typcategory`).
+    pub fn of_category(category: &str) -> Literal {
+        match category {
+            "N" => Literal::Number,
+            "B" => Literal::Boolean,
+            _ => Literal::Text,
+        }
+    }
+
+    /// `value` (as PostgreSQL writes it as text) as a Rust literal: a number or boolean as it
+    /// is when it is one (`NaN` or `Infinity` are quoted), anything else as an escaped string.
+    pub fn write(self, value: &str) -> String {
+        let plain = match self {
+            Literal::Number => {
+                value.parse::<f64>().is_ok_and(f64::is_finite)
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+            }
+            Literal::Boolean => matches!(value, "true" | "false"),
+            Literal::Text => false,
+        };
+        if plain {
+            value.to_owned()
+        } else {
+            format!("{value:?}")
+        }
+    }
+}
+
 /// The most used values of a column (or tuple), and the totals they are part of.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueCounts {
@@ -374,6 +426,8 @@ pub struct ValueCounts {
     pub distinct: u64,
     /// The most used values, most used first (ties by value text), at most the limit asked for.
     pub values: Vec<ValueCount>,
+    /// How the values are written as Rust literals (a tuple's are [`Literal::Text`]).
+    pub literal: Literal,
 }
 
 impl ValueCounts {
@@ -444,7 +498,11 @@ pub async fn value_counts(
     columns: &[Ident],
     limit: u64,
 ) -> Result<ValueCounts, ProfileError> {
-    check_catalog(&mut *conn, schema, table, columns).await?;
+    let categories = check_catalog(&mut *conn, schema, table, columns).await?;
+    let literal = match categories.as_slice() {
+        [one] => Literal::of_category(one),
+        _ => Literal::Text,
+    };
     let rows = sqlx::query(AssertSqlSafe(values_sql(schema, table, columns)))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&mut *conn)
@@ -457,6 +515,7 @@ pub async fn value_counts(
         nulls: 0,
         distinct: 0,
         values: Vec::with_capacity(rows.len()),
+        literal,
     };
     for row in &rows {
         out.rows = count(row, "total_rows")?;
@@ -501,6 +560,19 @@ mod tests {
         );
         let flat = skew_fit(Some(1e-17), Some(0.3), 5, true).unwrap();
         assert_eq!((flat.slope, flat.skew, flat.r2), (0.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn values_are_written_as_rust_literals() {
+        assert_eq!(Literal::Number.write("42"), "42");
+        assert_eq!(Literal::Number.write("-12.50"), "-12.50");
+        assert_eq!(Literal::Number.write("1e+20"), "1e+20");
+        assert_eq!(Literal::Number.write("NaN"), "\"NaN\"");
+        assert_eq!(Literal::Boolean.write("true"), "true");
+        assert_eq!(Literal::Text.write("42"), "\"42\"");
+        assert_eq!(Literal::Text.write("say \"hi\"\\"), r#""say \"hi\"\\""#);
+        assert_eq!(Literal::of_category("N"), Literal::Number);
+        assert_eq!(Literal::of_category("S"), Literal::Text);
     }
 
     #[test]

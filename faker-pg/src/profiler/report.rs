@@ -15,8 +15,9 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::catalog::Subject;
-use super::profile::{ProfileError, ValueCount, profile_columns, value_counts};
-use super::suggest::{Law, Rule, Suggestion, joint_attribute, suggest};
+use super::histogram::{DEFAULT_BUCKETS, Histogram, ValueKind, column_type, histogram};
+use super::profile::{Literal, ProfileError, ValueCount, profile_columns, value_counts};
+use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,6 +26,9 @@ pub struct ReportOptions {
     pub max_values: u64,
     /// The suggestion rule.
     pub rule: Rule,
+    /// Buckets of the histogram read for a numeric, date or timestamp column that is not
+    /// low-cardinality (see [`super::histogram`]).
+    pub buckets: usize,
 }
 
 impl Default for ReportOptions {
@@ -32,6 +36,7 @@ impl Default for ReportOptions {
         ReportOptions {
             max_values: 100,
             rule: Rule::default(),
+            buckets: DEFAULT_BUCKETS,
         }
     }
 }
@@ -46,8 +51,13 @@ pub struct ColumnReport {
     /// Every value with its count and share, most used first, when there are at most
     /// `max_values` of them.
     pub values: Option<Vec<ValueCount>>,
-    /// The suggested attribute (`None` when there is no non-null value).
+    /// The suggested attribute (`None` when there is no non-null value, and for a column
+    /// reported by its histogram, whose attribute is [`Histogram::attribute`]).
     pub suggestion: Option<Suggestion>,
+    /// The quantiles of a numeric, date or timestamp column that is neither a foreign key nor
+    /// low-cardinality, with the share of its values in each bucket (for an integer column only
+    /// when it is named explicitly, not with `--all`).
+    pub histogram: Option<Histogram>,
 }
 
 /// What [`profile_subject`] found.
@@ -77,7 +87,7 @@ pub async fn profile_subject(
     options: &ReportOptions,
 ) -> Result<Outcome, ProfileError> {
     let schema = subject.schema.as_ref();
-    let (profile, values) = if candidate {
+    let (profile, values, literal) = if candidate {
         let counts = value_counts(
             &mut *conn,
             schema,
@@ -87,16 +97,25 @@ pub async fn profile_subject(
         )
         .await?;
         match counts.profile() {
-            Some(profile) => (profile, Some(counts.values)),
-            None => {
-                return Ok(Outcome::HighCardinality {
-                    distinct: counts.distinct,
-                });
-            }
+            Some(profile) => (profile, Some(counts.values), counts.literal),
+            // Not low-cardinality: reported only when it has a histogram and is no integer
+            // (an integer column with many values is more often an id than an amount).
+            None => match histogram_kind(&mut *conn, subject).await? {
+                Some(kind) if kind != ValueKind::Integer => (
+                    profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?,
+                    None,
+                    Literal::Text,
+                ),
+                _ => {
+                    return Ok(Outcome::HighCardinality {
+                        distinct: counts.distinct,
+                    });
+                }
+            },
         }
     } else {
         let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
-        let values = if profile.distinct > 0 && profile.distinct <= options.max_values {
+        let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values {
             let counts = value_counts(
                 &mut *conn,
                 schema,
@@ -106,30 +125,89 @@ pub async fn profile_subject(
             )
             .await?;
             // A concurrent write may have changed the count in between: list only what is whole.
-            counts.is_complete().then_some(counts.values)
+            (
+                counts.is_complete().then_some(counts.values),
+                counts.literal,
+            )
         } else {
-            None
+            (None, Literal::Text)
         };
-        (profile, values)
+        (profile, values, literal)
     };
-    Ok(Outcome::Report(Box::new(ColumnReport::new(
-        subject.clone(),
-        profile,
-        values,
-        &options.rule,
-    ))))
+    let mut report = ColumnReport::new(subject.clone(), profile, values, literal, &options.rule);
+    if report.values.is_none()
+        && report.profile.rows > report.profile.nulls
+        && let Some(kind) = histogram_kind(&mut *conn, subject).await?
+    {
+        let h = histogram(
+            &mut *conn,
+            schema,
+            &subject.table,
+            &subject.columns[0],
+            kind,
+            options.buckets,
+        )
+        .await?;
+        if let Some(h) = h {
+            report = report.with_histogram(h);
+        }
+    }
+    Ok(Outcome::Report(Box::new(report)))
+}
+
+/// The histogram kind of a subject that may have one: a single column, not a foreign key, of a
+/// numeric, date or timestamp type.
+async fn histogram_kind(
+    conn: &mut PgConnection,
+    subject: &Subject,
+) -> Result<Option<ValueKind>, ProfileError> {
+    let [column] = subject.columns.as_slice() else {
+        return Ok(None);
+    };
+    if subject.foreign_key.is_some() {
+        return Ok(None);
+    }
+    let ty = column_type(conn, subject.schema.as_ref(), &subject.table, column).await?;
+    Ok(ty.as_deref().and_then(ValueKind::of_type))
 }
 
 impl ColumnReport {
-    /// Assembles a report and its suggestion.
+    /// Assembles a report and its suggestion: for a single column that is no foreign key and
+    /// whose values are all listed, a fixed value list (`#[provider(one_of = [..], weights =
+    /// [..])]`, the values written as `literal`s); for a foreign key (a reference: values
+    /// created and reused) or a column with too many values to list, `#[distributor(..)]`;
+    /// for a tuple that is not one foreign key, `#[joint(..)]`.
     pub fn new(
         subject: Subject,
         profile: Profile,
         values: Option<Vec<ValueCount>>,
+        literal: Literal,
         rule: &Rule,
     ) -> ColumnReport {
         let shares: Option<Vec<f64>> = values.as_ref().map(|v| v.iter().map(|v| v.share).collect());
         let mut suggestion = suggest(&profile, shares.as_deref(), rule);
+        // One column, not a reference, every value listed: a fixed value list.
+        if let (Some(s), Some(values), Some(shares)) = (&mut suggestion, &values, &shares)
+            && subject.columns.len() == 1
+            && subject.foreign_key.is_none()
+        {
+            let literals: Vec<String> = values.iter().map(|v| literal.write(&v.value)).collect();
+            if let Some((law, attribute)) = one_of(&literals, shares, s.null_weight) {
+                let nulls = if s.null_weight > 0.0 {
+                    "; `None` takes the null share (make the field an `Option`)"
+                } else {
+                    ""
+                };
+                s.reason = format!(
+                    "one_of: {} distinct values (low cardinality) and no foreign key: a fixed \
+                     list of values with one weight per value, most used first{nulls}; were \
+                     the column a reference without a constraint: {}",
+                    profile.distinct, s.attribute
+                );
+                s.law = law;
+                s.attribute = attribute;
+            }
+        }
         // Several columns that are not one foreign key: two references whose combinations
         // have a law of their own, which `#[joint(..)]` on the aggregate states.
         if let Some(s) = &mut suggestion
@@ -148,7 +226,31 @@ impl ColumnReport {
             profile,
             values,
             suggestion,
+            histogram: None,
         }
+    }
+
+    /// The report of a column judged by its histogram: the histogram's attribute replaces the
+    /// `#[distributor(..)]` suggestion (how often a value is reused says nothing about amounts
+    /// or dates, which are drawn afresh).
+    ///
+    /// An integer column keeps its suggestion: with many values it is more often an id
+    /// without a foreign key constraint than an amount, so the histogram is shown as the
+    /// alternative, and `compare` checks it by the reuse figures.
+    pub fn with_histogram(mut self, histogram: Histogram) -> ColumnReport {
+        if histogram.kind != ValueKind::Integer {
+            self.suggestion = None;
+        }
+        self.histogram = Some(histogram);
+        self
+    }
+
+    /// Whether the column is judged by its histogram (numeric, date or timestamp, not integer):
+    /// then `compare` checks its bucket shares instead of how often values are reused.
+    pub fn judged_by_histogram(&self) -> bool {
+        self.histogram
+            .as_ref()
+            .is_some_and(|h| h.kind != ValueKind::Integer)
     }
 
     /// The report as one JSON object (see [`JSON_KEYS`]).
@@ -186,6 +288,13 @@ impl ColumnReport {
                     })
                     .collect()
             }),
+            quantiles: self.histogram.as_ref().map(|h| QuantilesJson {
+                buckets: h.buckets(),
+                bounds: &h.bounds,
+                intervals: &h.shares.intervals,
+                shares: &h.shares.shares,
+                attribute: h.attribute(),
+            }),
             suggestion: self.suggestion.as_ref().map(|s| SuggestionJson {
                 law: s.law.key(),
                 skew: match s.law {
@@ -195,7 +304,7 @@ impl ColumnReport {
                 weights: match &s.law {
                     Law::Skew(_) => None,
                     Law::QuartileWeights(w) => Some(w.to_vec()),
-                    Law::ValueWeights(w) => Some(w.clone()),
+                    Law::ValueWeights(w) | Law::OneOf(w) => Some(w.clone()),
                 },
                 mean: s.mean,
                 null_weight: s.null_weight,
@@ -276,6 +385,28 @@ impl ColumnReport {
                 ));
             }
         }
+        if let Some(h) = &self.histogram {
+            out.push_str(&format!(
+                "  quantiles ({} buckets, exact percentile_disc over {} values; share of each bucket):\n",
+                h.buckets(),
+                h.shares.values
+            ));
+            for (interval, share) in h.shares.intervals.iter().zip(&h.shares.shares) {
+                out.push_str(&format!("    {share:>8.5}  {interval}\n"));
+            }
+            if h.kind != ValueKind::Integer {
+                out.push_str(&format!(
+                    "  suggestion: values drawn from the column's histogram, each of the {} buckets equally likely\n",
+                    h.buckets()
+                ));
+                out.push_str(&format!("  {}\n", h.attribute()));
+                return out;
+            }
+            out.push_str(&format!(
+                "  if the column holds amounts, not ids: values drawn from its histogram\n  {}\n",
+                h.attribute()
+            ));
+        }
         match &self.suggestion {
             Some(s) => {
                 out.push_str(&format!("  suggestion: {}\n", s.reason));
@@ -288,7 +419,8 @@ impl ColumnReport {
 }
 
 /// The keys every JSON object of `faker-pg profile --json` has (`values` only for
-/// low-cardinality columns; `skew`, `alpha`, `r2`, `fit_points` are null without a fit, `skew`
+/// low-cardinality columns, `quantiles` only for a column reported by its histogram: `buckets`,
+/// `bounds`, `intervals`, `shares` and the `attribute`; `skew`, `alpha`, `r2`, `fit_points` are null without a fit, `skew`
 /// also when the slope is steeper than any skew).
 pub const JSON_KEYS: &[&str] = &[
     "schema",
@@ -328,7 +460,18 @@ struct ColumnJson<'a> {
     fit_points: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     values: Option<Vec<ValueJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantiles: Option<QuantilesJson<'a>>,
     suggestion: Option<SuggestionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct QuantilesJson<'a> {
+    buckets: usize,
+    bounds: &'a [String],
+    intervals: &'a [String],
+    shares: &'a [f64],
+    attribute: String,
 }
 
 #[derive(Serialize)]
@@ -359,4 +502,82 @@ struct SuggestionJson<'a> {
 /// `1.25 s`, for progress lines.
 pub fn seconds(d: std::time::Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ident;
+    use crate::profiler::catalog::ForeignKey;
+
+    fn values(list: &[(&str, u64)]) -> Vec<ValueCount> {
+        let total: u64 = list.iter().map(|(_, c)| c).sum();
+        list.iter()
+            .map(|&(value, count)| ValueCount {
+                value: value.to_owned(),
+                count,
+                share: count as f64 / total as f64,
+            })
+            .collect()
+    }
+
+    fn ident(name: &str) -> Ident {
+        Ident::new(name).unwrap()
+    }
+
+    /// A column that is no foreign key gets a value list (with `None` for its nulls); a foreign
+    /// key keeps the pooled suggestion, values created and reused.
+    #[test]
+    fn a_value_list_unless_the_column_is_a_reference() {
+        let list = values(&[("paid", 6), ("it's \"new\"", 2)]);
+        let column = Subject::new(None, ident("orders"), vec![ident("status")]);
+        let report = ColumnReport::new(
+            column.clone(),
+            Profile::from_counts(&[6, 2], 2),
+            Some(list.clone()),
+            Literal::Text,
+            &Rule::default(),
+        );
+        let s = report.suggestion.as_ref().unwrap();
+        let Law::OneOf(weights) = &s.law else {
+            panic!("{s:?}")
+        };
+        for (got, want) in weights.iter().zip([0.6, 0.2, 0.2]) {
+            assert!((got - want).abs() < 1e-12, "{weights:?}");
+        }
+        assert_eq!(
+            s.attribute,
+            r#"#[provider(one_of = ["paid", "it's \"new\"", None], weights = [0.6, 0.2, 0.2])]"#
+        );
+        assert!(
+            s.reason.contains("`None` takes the null share"),
+            "{}",
+            s.reason
+        );
+        assert_eq!(report.to_json()["suggestion"]["law"], "one_of");
+
+        let reference = Subject {
+            foreign_key: Some(ForeignKey {
+                name: "orders_status_fkey".to_owned(),
+                columns: vec![ident("status")],
+                ref_schema: ident("public"),
+                ref_table: ident("statuses"),
+                ref_columns: vec![ident("id")],
+            }),
+            ..column
+        };
+        let report = ColumnReport::new(
+            reference,
+            Profile::from_counts(&[6, 2], 0),
+            Some(list),
+            Literal::Text,
+            &Rule::default(),
+        );
+        let s = report.suggestion.as_ref().unwrap();
+        assert_eq!(s.law, Law::ValueWeights(vec![0.75, 0.25]));
+        assert_eq!(
+            s.attribute,
+            "#[distributor(weights = [0.75, 0.25], mean = 4)]"
+        );
+    }
 }

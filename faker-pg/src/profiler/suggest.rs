@@ -1,4 +1,6 @@
-//! From a measured [`Profile`] to a ready-to-paste `#[distributor(..)]` attribute.
+//! From a measured [`Profile`] to a ready-to-paste `#[distributor(..)]` attribute (and, for a
+//! low-cardinality column that is not a reference, `#[provider(one_of = [..], weights = [..])]`,
+//! see [`one_of`]).
 //!
 //! The rule ([`suggest`]):
 //!
@@ -47,6 +49,9 @@ pub enum Law {
     QuartileWeights([f64; 4]),
     /// One weight per value, most used first.
     ValueWeights(Vec<f64>),
+    /// A fixed value list, `#[provider(one_of = [..], weights = [..])]`: one weight per value,
+    /// most used first, then the null share when the column has nulls (`None` in the list).
+    OneOf(Vec<f64>),
 }
 
 impl Law {
@@ -55,6 +60,7 @@ impl Law {
         match self {
             Law::Skew(_) => "skew",
             Law::QuartileWeights(_) | Law::ValueWeights(_) => "weights",
+            Law::OneOf(_) => "one_of",
         }
     }
 }
@@ -178,7 +184,7 @@ pub fn attribute(law: &Law, mean: f64, null_weight: f64) -> String {
     let law = match law {
         Law::Skew(skew) => format!("skew = {}", decimals(*skew, 2)),
         Law::QuartileWeights(w) => format!("weights = [{}]", weight_list(w)),
-        Law::ValueWeights(w) => format!("weights = [{}]", weight_list(w)),
+        Law::ValueWeights(w) | Law::OneOf(w) => format!("weights = [{}]", weight_list(w)),
     };
     let mut out = format!("#[distributor({law}, mean = {}", decimals(mean.max(1.0), 2));
     if null_weight > 0.0 {
@@ -196,13 +202,37 @@ pub fn joint_attribute(columns: &[&str], law: &Law, mean: f64) -> String {
     let law = match law {
         Law::Skew(skew) => format!("skew = {}", decimals(*skew, 2)),
         Law::QuartileWeights(w) => format!("weights = [{}]", weight_list(w)),
-        Law::ValueWeights(w) => format!("weights = [{}]", weight_list(w)),
+        Law::ValueWeights(w) | Law::OneOf(w) => format!("weights = [{}]", weight_list(w)),
     };
     format!(
         "#[joint({}, {law}, mean = {})]",
         columns.join(", "),
         decimals(mean.max(1.0), 2)
     )
+}
+
+/// A low-cardinality column that is not a reference: its values are a fixed list with
+/// production's shares, `#[provider(one_of = [..], weights = [..])]`, not a pool of created
+/// and reused values. `values` are the Rust literals of the values, most used first, with
+/// their `shares` of the non-null rows; a column with nulls (`null_share > 0`) gets `None` as
+/// the last value, with the null share as its weight (the field is then an `Option`), and the
+/// other weights scaled to the non-null rows. `None` without values.
+pub fn one_of(values: &[String], shares: &[f64], null_share: f64) -> Option<(Law, String)> {
+    if values.is_empty() || values.len() != shares.len() {
+        return None;
+    }
+    let mut literals = values.to_vec();
+    let mut weights: Vec<f64> = shares.iter().map(|s| s * (1.0 - null_share)).collect();
+    if null_share > 0.0 {
+        literals.push("None".to_owned());
+        weights.push(null_share);
+    }
+    let attribute = format!(
+        "#[provider(one_of = [{}], weights = [{}])]",
+        literals.join(", "),
+        weight_list(&weights)
+    );
+    Some((Law::OneOf(weights), attribute))
 }
 
 fn weight_list(weights: &[f64]) -> String {
@@ -256,6 +286,24 @@ mod tests {
             ),
             "#[joint(invoice_id, track_id, weights = [0.4, 0.3, 0.2, 0.1], mean = 1)]"
         );
+    }
+
+    #[test]
+    fn a_value_list_gets_one_of_with_none_for_nulls() {
+        let values = ["\"active\"".to_owned(), "\"closed\"".to_owned()];
+        let (law, attribute) = one_of(&values, &[0.75, 0.25], 0.0).unwrap();
+        assert_eq!(law, Law::OneOf(vec![0.75, 0.25]));
+        assert_eq!(law.key(), "one_of");
+        assert_eq!(
+            attribute,
+            r#"#[provider(one_of = ["active", "closed"], weights = [0.75, 0.25])]"#
+        );
+        let (_, attribute) = one_of(&["1".to_owned(), "2".to_owned()], &[0.5, 0.5], 0.2).unwrap();
+        assert_eq!(
+            attribute,
+            "#[provider(one_of = [1, 2, None], weights = [0.4, 0.4, 0.2])]"
+        );
+        assert_eq!(one_of(&[], &[], 0.0), None);
     }
 
     #[test]

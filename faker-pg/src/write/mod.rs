@@ -2,7 +2,8 @@
 //! faker's JSONB mirrors — one aggregate per transaction or in `COPY` batches.
 //!
 //! * [`table`] — [`Table`]: an application table, its columns filled from paths of the
-//!   exported state, and the SQL that writes a row into it.
+//!   exported state, and the SQL that writes a row into it; [`ElementTable`]: the child table
+//!   of a collection inside the aggregate.
 //! * [`mirror`] — [`Mirror`]: faker's record of the aggregates of one type, and the one path
 //!   that reads it back (`get`, `find`, reload, count) for both repositories.
 //! * [`keys`] — auto-assigned keys reserved in blocks from the key column's sequence (bulk mode
@@ -27,5 +28,5 @@ pub mod write_behind;
 pub use keys::SequenceError;
 pub use mirror::{Mirror, MirrorError};
 pub use repository::{PgRepository, PgRepositoryError, PgWriter};
-pub use table::{MissingField, Table};
+pub use table::{ElementTable, MissingField, Table};
 pub use write_behind::{BehindError, BehindTotals, WriteBehind};

@@ -9,6 +9,11 @@
 //! 2. into the **mirror** ([`Mirror`]) — faker's record of every generated aggregate, which
 //!    serves `get`, `find(spec)` and reloading pools when a run resumes.
 //!
+//! With a [`Table`] writer, the elements of the aggregate's collections
+//! ([`Table::collection`]) are written to their child tables in the same statement, one
+//! data-modifying CTE per collection fed by one `jsonb` array of rows (a custom [`PgWriter`]
+//! writes them itself, in its transaction).
+//!
 //! Optionally in the same statement or transaction: a claim against the dataset's [`Target`]
 //! and the publication of the aggregate in a shared pool's log ([`Publication`]). With
 //! [`PgRepository::behind`] the stores run in the background ([`crate::write::write_behind`]).
@@ -32,7 +37,7 @@ use crate::coordination::target::{Credits, Target};
 use crate::ident::QualifiedName;
 use crate::write::keys::assign_key;
 use crate::write::mirror::Mirror;
-use crate::write::table::{MissingField, Table, export};
+use crate::write::table::{ElementTable, MissingField, Table, export};
 use crate::write::write_behind::{Behind, WriteBehind};
 
 /// Writes an aggregate into the application's storage inside the repository's transaction.
@@ -384,10 +389,24 @@ where
             .as_ref()
             .map(|p| p.ctes("app", id_expr, publish_param))
             .unwrap_or_default();
+        // The elements of each collection: one `jsonb` array of rows per child table, after
+        // the pool name; `FROM app` writes them only with the aggregate's row, and gives a
+        // parent key that maps the assigned key its value.
+        let element_rows = table
+            .element_rows(&state)
+            .map_err(PgRepositoryError::from)?;
+        let first_element_param = publish_param + usize::from(self.publication.is_some());
+        let elements: String = table
+            .collections()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| element_cte(i, &c.table, first_element_param + i, auto.as_deref()))
+            .collect();
         let sql = format!(
             "WITH claim AS ({claim}),
                   app AS ({insert} WHERE EXISTS (SELECT 1 FROM claim) RETURNING {returning} AS k),
                   mirror AS ({mirror} SELECT {id_expr}, {state_expr} FROM app)
+                  {elements}
                   {publish}
              SELECT k FROM app",
             insert = table.insert_select(auto.is_none()),
@@ -406,10 +425,13 @@ where
             None => query,
         };
         // The pool name only exists when publishing (an unused parameter would have no type).
-        let query = match pool_name {
+        let mut query = match pool_name {
             Some(name) => query.bind(name),
             None => query,
         };
+        for rows in element_rows {
+            query = query.bind(sqlx::types::Json(rows));
+        }
         let key: Option<i64> = query
             .fetch_optional(&self.pool)
             .await
@@ -511,4 +533,35 @@ where
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
     }
+}
+
+/// The CTE that writes the elements of one collection (`rows`: parameter `param`, a `jsonb`
+/// array of `{column: value}`) into `table`, joined with the aggregate's row `app`. A parent
+/// key column mapped to the aggregate's assigned key (`auto`, its path) takes `app.k`.
+fn element_cte(index: usize, table: &ElementTable, param: usize, auto: Option<&str>) -> String {
+    let assigned = |name: &str| {
+        table
+            .parent_columns()
+            .iter()
+            .any(|p| p.name.as_str() == name && Some(p.path.as_str()) == auto)
+    };
+    let names: Vec<_> = table.column_names().collect();
+    let list = names
+        .iter()
+        .map(|n| n.quoted())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select = names
+        .iter()
+        .map(|n| match assigned(n.as_str()) {
+            true => "app.k".to_string(),
+            false => format!("r.{}", n.quoted()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        ", element_{index} AS (INSERT INTO {t} ({list}) SELECT {select}
+              FROM app, jsonb_populate_recordset(NULL::{t}, ${param}::jsonb) AS r)",
+        t = table.name()
+    )
 }

@@ -1,6 +1,9 @@
 //! [`Table`]: an application table, its columns filled from paths of an aggregate's exported
-//! state, and the SQL that writes one row into it. Shared by the per-aggregate repository
-//! (`INSERT .. jsonb_populate_record`) and bulk mode (`COPY`), which read columns the same way.
+//! state, and the SQL that writes one row into it; [`ElementTable`]: the child table that
+//! receives the elements of a collection inside the aggregate (`lines: Vec<InvoiceLine>`), one
+//! row per element keyed by the aggregate's id. Shared by the per-aggregate repository
+//! (`INSERT .. jsonb_populate_record(set)`) and bulk mode (`COPY`), which read columns the same
+//! way.
 
 use faker_core::provider::{JsonValue, Provider};
 use faker_core::repository::RepositoryError;
@@ -81,6 +84,134 @@ pub struct Table {
     name: QualifiedName,
     columns: Vec<Column>,
     auto: Option<Column>,
+    /// The collections written to child tables, in registration order.
+    collections: Vec<Collection>,
+}
+
+/// A collection of the aggregate and the table its elements go to.
+#[derive(Debug, Clone)]
+pub(crate) struct Collection {
+    /// The collection's path in the aggregate's state (`lines`).
+    pub(crate) path: Column,
+    pub(crate) table: ElementTable,
+}
+
+/// The child table of a collection inside an aggregate: one row per element, with the
+/// aggregate's key in `parent_key` columns (read from the *aggregate's* state), optionally
+/// the element's position (0, 1, 2, ... in the collection), and the element's own columns
+/// (read from the *element's* state). Register it next to the aggregate's table with
+/// [`Table::collection`]; both write modes store the elements in the aggregate's transaction
+/// (per aggregate: in the aggregate's one statement; in bulk: a `COPY` of the child table
+/// after the aggregate's table, in the same batch).
+///
+/// A parent key mapped to the aggregate's auto-assigned key is taken from the key the
+/// database assigned (per aggregate) or reserved (bulk).
+///
+/// ```
+/// use faker_pg::write::{ElementTable, Table};
+/// let invoices = Table::new(Some("shop"), "invoices")?
+///     .column("invoice_id", "id")?
+///     .column("customer_id", "customer")?
+///     .collection(
+///         "lines",
+///         ElementTable::new(Some("shop"), "invoice_lines")?
+///             .parent_key("invoice_id", "id")?
+///             .position("line_no")?
+///             .column("track_id", "track")?
+///             .column("quantity", "quantity")?,
+///     )?;
+/// assert_eq!(invoices.name().to_string(), r#""shop"."invoices""#);
+/// # Ok::<(), faker_pg::IdentError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ElementTable {
+    /// The name and the element's columns (paths relative to the element).
+    table: Table,
+    /// Columns holding the aggregate's key: paths of the aggregate's state.
+    parent: Vec<Column>,
+    position: Option<Ident>,
+}
+
+impl ElementTable {
+    /// The table `schema.table` (validated).
+    pub fn new(schema: Option<&str>, table: &str) -> Result<ElementTable, IdentError> {
+        Ok(ElementTable {
+            table: Table::new(schema, table)?,
+            parent: Vec::new(),
+            position: None,
+        })
+    }
+
+    /// Maps `column` to the dotted `path` of the *aggregate's* state (its id, or a part of a
+    /// composite id): the key that ties each element row to its aggregate.
+    pub fn parent_key(mut self, column: &str, path: &str) -> Result<ElementTable, IdentError> {
+        self.parent.push(Column::new(column, path)?);
+        Ok(self)
+    }
+
+    /// Writes the element's position in the collection (0, 1, 2, ...) into `column`.
+    pub fn position(mut self, column: &str) -> Result<ElementTable, IdentError> {
+        self.position = Some(Ident::new(column)?);
+        Ok(self)
+    }
+
+    /// Maps `column` to the dotted `path` of the *element's* state.
+    pub fn column(mut self, column: &str, path: &str) -> Result<ElementTable, IdentError> {
+        self.table = self.table.column(column, path)?;
+        Ok(self)
+    }
+
+    /// The qualified name.
+    pub fn name(&self) -> &QualifiedName {
+        &self.table.name
+    }
+
+    /// The column names in the order rows are written: parent keys, position, element
+    /// columns.
+    pub(crate) fn column_names(&self) -> impl Iterator<Item = &Ident> {
+        self.parent
+            .iter()
+            .map(|c| &c.name)
+            .chain(self.position.iter())
+            .chain(self.table.columns.iter().map(|c| &c.name))
+    }
+
+    /// The parent key columns.
+    pub(crate) fn parent_columns(&self) -> &[Column] {
+        &self.parent
+    }
+
+    /// The values of one element's row, in [`ElementTable::column_names`] order: the parent
+    /// keys from `parent`, the position, the element's columns from `element`.
+    pub(crate) fn values<'s>(
+        &self,
+        parent: &'s JsonValue,
+        position: usize,
+        element: &'s JsonValue,
+    ) -> Result<Vec<std::borrow::Cow<'s, JsonValue>>, MissingField> {
+        use std::borrow::Cow;
+        let mut out = Vec::with_capacity(self.parent.len() + 1 + self.table.columns.len());
+        for c in &self.parent {
+            out.push(Cow::Borrowed(self.table.value(c, parent)?));
+        }
+        if self.position.is_some() {
+            out.push(Cow::Owned(JsonValue::from(position)));
+        }
+        for c in &self.table.columns {
+            out.push(Cow::Borrowed(self.table.value(c, element)?));
+        }
+        Ok(out)
+    }
+
+    /// `COPY t (cols) FROM STDIN (FORMAT csv)`.
+    pub(crate) fn copy_sql(&self) -> String {
+        let list = self
+            .column_names()
+            .map(|c| c.quoted())
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("COPY {} ({list}) FROM STDIN (FORMAT csv)", self.table.name)
+    }
 }
 
 impl Table {
@@ -90,6 +221,7 @@ impl Table {
             name: QualifiedName::parse(schema, table)?,
             columns: Vec::new(),
             auto: None,
+            collections: Vec::new(),
         })
     }
 
@@ -109,6 +241,66 @@ impl Table {
     pub fn auto_key(mut self, column: &str, path: &str) -> Result<Table, IdentError> {
         self.auto = Some(Column::new(column, path)?);
         Ok(self)
+    }
+
+    /// Writes the elements of the collection at `path` (a `Vec` field of the aggregate,
+    /// `#[provider(collection, ..)]`) into `table`, one row per element (see
+    /// [`ElementTable`]).
+    pub fn collection(mut self, path: &str, table: ElementTable) -> Result<Table, IdentError> {
+        self.collections.push(Collection {
+            path: Column::new("collection", path)?,
+            table,
+        });
+        Ok(self)
+    }
+
+    /// The collections written to child tables.
+    pub(crate) fn collections(&self) -> &[Collection] {
+        &self.collections
+    }
+
+    /// The elements of `collection` in `state`: its array (a `null` collection has none).
+    pub(crate) fn elements<'s>(
+        &self,
+        collection: &Collection,
+        state: &'s JsonValue,
+    ) -> Result<&'s [JsonValue], MissingField> {
+        let missing = || MissingField {
+            table: collection.table.name().clone(),
+            column: collection.path.name.clone(),
+            path: collection.path.path.clone(),
+        };
+        match collection.path.value_in(state).ok_or_else(missing)? {
+            JsonValue::Array(elements) => Ok(elements),
+            JsonValue::Null => Ok(&[]),
+            _ => Err(missing()),
+        }
+    }
+
+    /// The rows of every collection's elements for `state`, per collection (in
+    /// registration order): `[{column: value}, ..]` as one JSON array.
+    pub(crate) fn element_rows(&self, state: &JsonValue) -> Result<Vec<JsonValue>, MissingField> {
+        self.collections
+            .iter()
+            .map(|c| {
+                let rows = self
+                    .elements(c, state)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, element)| {
+                        let values = c.table.values(state, i, element)?;
+                        let row: serde_json::Map<String, JsonValue> = c
+                            .table
+                            .column_names()
+                            .zip(values)
+                            .map(|(name, v)| (name.as_str().to_string(), v.into_owned()))
+                            .collect();
+                        Ok(JsonValue::Object(row))
+                    })
+                    .collect::<Result<Vec<_>, MissingField>>()?;
+                Ok(JsonValue::Array(rows))
+            })
+            .collect()
     }
 
     /// The value of `column` in `state`.
@@ -218,6 +410,49 @@ mod tests {
             row.expect("a row"),
             json!({"id": 2, "carrier": 7, "tailnum": 9})
         );
+    }
+
+    fn invoices() -> Table {
+        let lines = ElementTable::new(None, "invoice_lines")
+            .and_then(|t| t.parent_key("invoice_id", "id"))
+            .and_then(|t| t.position("line_no"))
+            .and_then(|t| t.column("track_id", "track"))
+            .expect("valid names");
+        Table::new(None, "invoices")
+            .and_then(|t| t.column("id", "id"))
+            .and_then(|t| t.collection("lines", lines))
+            .expect("valid names")
+    }
+
+    #[test]
+    fn each_element_is_a_row_with_the_parent_key_and_its_position() {
+        let state = json!({"id": 7, "lines": [{"track": 3}, {"track": 5}]});
+        assert_eq!(
+            invoices().element_rows(&state).expect("rows"),
+            [json!([
+                {"invoice_id": 7, "line_no": 0, "track_id": 3},
+                {"invoice_id": 7, "line_no": 1, "track_id": 5},
+            ])]
+        );
+        // An empty or null collection has no rows.
+        for lines in [json!([]), json!(null)] {
+            let state = json!({"id": 8, "lines": lines});
+            assert_eq!(invoices().element_rows(&state).expect("rows"), [json!([])]);
+        }
+    }
+
+    #[test]
+    fn a_collection_that_is_missing_or_no_array_is_an_error() {
+        for state in [json!({"id": 1}), json!({"id": 1, "lines": 3})] {
+            let err = invoices().element_rows(&state).expect_err("no lines");
+            assert_eq!(err.path, "lines");
+            assert_eq!(err.table.to_string(), r#""invoice_lines""#);
+        }
+        // An element without a mapped field names the element table's column.
+        let err = invoices()
+            .element_rows(&json!({"id": 1, "lines": [{}]}))
+            .expect_err("no track");
+        assert_eq!(err.path, "track");
     }
 
     #[test]

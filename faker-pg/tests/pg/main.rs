@@ -18,12 +18,15 @@
 //! - [`shared_pools`]: pools, leases and sequences shared between generators.
 //! - [`profile`]: server-side column and tuple profiles equal the Rust estimators.
 //! - [`catalog`]: keys and candidate columns found in the catalog.
+//! - [`histogram`]: a numeric, date or timestamp column's exact quantiles and bucket shares.
 //! - [`nullable`]: a nullable composite reference stored as `NULL` in every column, per
 //!   aggregate and in bulk.
 //! - [`refusals`]: aggregates the domain refuses are drawn again and store nothing, per
 //!   aggregate and in bulk.
 //! - [`reference_ids`]: an aggregate whose id is made only of references is stored once per
 //!   combination and reused, per aggregate and in bulk.
+//! - [`collections`]: a collection of entities inside an aggregate stored in a child table
+//!   keyed by the aggregate's id, per aggregate and in bulk.
 //! - [`store`]: the two write modes behind one helper, for the modules above.
 //!
 //! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
@@ -31,6 +34,8 @@
 
 mod bulk;
 mod catalog;
+mod collections;
+mod histogram;
 mod nullable;
 mod profile;
 mod reference_ids;

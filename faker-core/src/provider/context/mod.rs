@@ -2,11 +2,15 @@
 //!
 //! This module holds the context itself (paths, components, recorded constraint sources,
 //! errors); its methods are split by job: [`values`] for leaf values (generators, `fake`,
-//! constants, sequences, auto keys, pooled values), [`references`] for reference draws (with
-//! their planned and shared slots and `same(..)` partitions). Filters over mirrors are in
+//! constants, sequences, auto keys, pooled values, weighted value lists), [`quantiles`] for
+//! values drawn from a histogram, [`references`] for reference draws (with their planned and
+//! shared slots and `same(..)` partitions), [`collections`] for the elements of a collection.
+//! Filters over mirrors are in
 //! [`super::filter`].
 
+mod collections;
 mod joint;
+mod quantiles;
 mod references;
 mod values;
 
@@ -67,6 +71,21 @@ pub struct Cx<'f> {
     /// aggregate's top level; field names are relative to it.
     prefix: String,
     prefix_lengths: Vec<usize>,
+    /// The collection elements being populated, innermost last (see [`Cx::collection`]).
+    elements: Vec<Element>,
+}
+
+/// One collection element being populated: how it is shown in paths, and what the aggregate's
+/// context held before it (the element's own records are dropped when it is done, so the next
+/// element's references read their own sources).
+struct Element {
+    /// Length of `Cx::prefix` up to and including the collection's path.
+    prefix_len: usize,
+    /// `lines[2]`: the element's path as errors show it, from the aggregate's top level.
+    shown: String,
+    recorded: usize,
+    drawn: usize,
+    joint_draws: usize,
 }
 
 impl<'f> Cx<'f> {
@@ -86,13 +105,20 @@ impl<'f> Cx<'f> {
             key_given: false,
             prefix: String::new(),
             prefix_lengths: Vec::new(),
+            elements: Vec::new(),
         }
     }
 
     /// Enters the component at `field` (e.g. a composite id): until [`Cx::leave`], field names
-    /// are relative to it.
+    /// are relative to it, and the empty name is the component itself (an enum's variant).
+    /// Entering the empty `field` keeps the prefix (the fields of an internally tagged enum's
+    /// variant sit in the enum's own object).
     pub fn enter(&mut self, field: &str) {
         self.prefix_lengths.push(self.prefix.len());
+        if field.is_empty() {
+            // A variant whose fields sit in the enum's own state: the prefix stays.
+            return;
+        }
         if !self.prefix.is_empty() {
             self.prefix.push('.');
         }
@@ -109,6 +135,9 @@ impl<'f> Cx<'f> {
     fn full<'a>(&self, field: &'a str) -> Cow<'a, str> {
         if self.prefix.is_empty() {
             Cow::Borrowed(field)
+        } else if field.is_empty() {
+            // The component's own value (an enum's variant).
+            Cow::Owned(self.prefix.clone())
         } else {
             Cow::Owned(format!("{}.{field}", self.prefix))
         }
@@ -130,7 +159,15 @@ impl<'f> Cx<'f> {
         self.runtime.rng
     }
 
+    /// The provider path of `field` (a path from the aggregate's top level) for messages, with
+    /// the element it sits in: `Invoice.lines[2].track`.
     fn field_path(&self, field: &str) -> String {
+        if let Some(element) = self.elements.last()
+            && let Some(rest) = field.strip_prefix(&self.prefix[..element.prefix_len])
+            && (rest.is_empty() || rest.starts_with('.'))
+        {
+            return format!("{}.{}{rest}", self.path, element.shown);
+        }
         format!("{}.{field}", self.path)
     }
 

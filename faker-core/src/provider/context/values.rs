@@ -3,6 +3,7 @@
 
 use std::hash::Hash;
 
+use rand::RngExt;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -212,6 +213,127 @@ impl<'f> Cx<'f> {
         };
         self.record(field, &value)?;
         Ok(value)
+    }
+}
+
+impl<'f> Cx<'f> {
+    /// The value of a weighted value list declared with
+    /// [`Schema::one_of`](crate::provider::Schema::one_of): `value(i)` for the index `i` the
+    /// field's law draws (planned exact counts once [`Faker::plan`](crate::provider::Faker::plan)
+    /// knows the number of aggregates, sampled otherwise). `value` makes the value of an index
+    /// in `0..len` (only the drawn one is made, so the list costs nothing per draw).
+    ///
+    /// A requirement on the field chooses among the values that satisfy it, with their
+    /// weights (a pinned value is taken as it is, if the list has it): such a draw spends
+    /// nothing of the plan. An empty `field` is the path of the component being populated.
+    pub fn one_of<T, F>(&mut self, field: &str, mut value: F) -> Result<T, FakerError>
+    where
+        T: Serialize,
+        F: FnMut(usize) -> T,
+    {
+        let full = self.full(field);
+        let field: &str = &full;
+        let Some(at) = self
+            .runtime
+            .registry
+            .state(self.ty)
+            .one_ofs
+            .iter()
+            .position(|o| o.field == field)
+        else {
+            return Err(self.error(
+                field,
+                ErrorKind::Undeclared {
+                    aggregate: self.name(),
+                    field: field.to_string(),
+                },
+            ));
+        };
+        let made = match self.requirements.at(field, || self.field_path(field))? {
+            None => {
+                let rng = &mut *self.runtime.rng;
+                let index = self.runtime.registry.state_mut(self.ty).one_ofs[at].draw(rng);
+                value(index)
+            }
+            Some(r) => self.one_of_satisfying(field, at, &r.query, &mut value)?,
+        };
+        self.record(field, &made)?;
+        Ok(made)
+    }
+
+    /// A value of the list at `at` that satisfies `query`, drawn with the weights of the values
+    /// that do (uniformly among them when they all weigh zero).
+    fn one_of_satisfying<T, F>(
+        &mut self,
+        field: &str,
+        at: usize,
+        query: &Query,
+        value: &mut F,
+    ) -> Result<T, FakerError>
+    where
+        T: Serialize,
+        F: FnMut(usize) -> T,
+    {
+        let state = &self.runtime.registry.state(self.ty).one_ofs[at];
+        let (len, weights) = (state.len(), state.law().weights().to_vec());
+        let mut matching: Vec<(usize, T)> = Vec::new();
+        for index in 0..len {
+            let candidate = value(index);
+            let json = serde_json::to_value(&candidate)
+                .map_err(|e| self.error(field, ErrorKind::Export(e)))?;
+            if query.matches(&json) {
+                matching.push((index, candidate));
+            }
+        }
+        let total: f64 = matching.iter().map(|(i, _)| weights[*i]).sum();
+        let rng = &mut *self.runtime.rng;
+        let chosen = if matching.is_empty() {
+            None
+        } else if total > 0.0 {
+            let mut u = rng.random::<f64>() * total;
+            let last = matching.len() - 1;
+            matching
+                .iter()
+                .position(|(i, _)| {
+                    u -= weights[*i];
+                    u < 0.0
+                })
+                .or(Some(last))
+        } else {
+            Some(rng.random_range(0..matching.len()))
+        };
+        match chosen {
+            Some(k) => Ok(matching.swap_remove(k).1),
+            None => Err(self.error(
+                field,
+                ErrorKind::Unsatisfiable {
+                    requirement: query.to_string(),
+                    attempts: u32::try_from(len).unwrap_or(u32::MAX),
+                },
+            )),
+        }
+    }
+
+    /// The variant of a data-carrying enum declared with
+    /// [`Schema::one_of`](crate::provider::Schema::one_of) (one value per variant): its index,
+    /// drawn like [`Cx::one_of`]. A requirement on the enum's own path does not choose the
+    /// variant (requirements reach the fields of the variant drawn).
+    pub fn variant(&mut self, field: &str) -> Result<usize, FakerError> {
+        let full = self.full(field);
+        let field: &str = &full;
+        let rng = &mut *self.runtime.rng;
+        let name = self.runtime.registry.view(self.ty).name;
+        let state = self.runtime.registry.state_mut(self.ty);
+        match state.one_ofs.iter_mut().find(|o| o.field == field) {
+            Some(choice) => Ok(choice.draw(rng)),
+            None => Err(self.error(
+                field,
+                ErrorKind::Undeclared {
+                    aggregate: name,
+                    field: field.to_string(),
+                },
+            )),
+        }
     }
 }
 

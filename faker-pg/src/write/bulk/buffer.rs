@@ -19,6 +19,8 @@ pub(crate) struct Meta {
     pub(crate) mirror: Mirror,
     copy_rows: String,
     copy_mirror: String,
+    /// The `COPY` of each collection's child table, in the table's registration order.
+    copy_elements: Vec<String>,
     /// The shared pool log this table's aggregates are published in, if any.
     pub(crate) publication: Option<Publication>,
 }
@@ -28,13 +30,19 @@ impl Meta {
         Meta {
             copy_rows: table.copy_sql(),
             copy_mirror: mirror.copy_sql(),
+            copy_elements: table
+                .collections()
+                .iter()
+                .map(|c| c.table.copy_sql())
+                .collect(),
             table,
             mirror,
             publication,
         }
     }
 
-    /// `COPY` of the rows, then of the mirror rows.
+    /// `COPY` of the rows, then of each collection's element rows (they reference the rows),
+    /// then of the mirror rows.
     pub(crate) async fn copy(&self, conn: &mut PgConnection, rows: &Rows) -> Result<(), BulkError> {
         if rows.is_empty() {
             return Ok(());
@@ -45,6 +53,22 @@ impl Meta {
                 table: self.table.name().clone(),
                 source,
             })?;
+        for ((copy, elements), collection) in self
+            .copy_elements
+            .iter()
+            .zip(&rows.elements)
+            .zip(self.table.collections())
+        {
+            if elements.rows.is_empty() {
+                continue;
+            }
+            copy_in(conn, copy, &elements.rows)
+                .await
+                .map_err(|source| BulkError::Database {
+                    table: collection.table.name().clone(),
+                    source,
+                })?;
+        }
         copy_in(conn, &self.copy_mirror, &rows.mirror_rows)
             .await
             .map_err(|source| BulkError::Database {
@@ -61,10 +85,17 @@ impl Meta {
         id: &impl Serialize,
     ) -> Result<(), BulkError> {
         let (row_len, mirror_len) = (rows.rows.len(), rows.mirror_rows.len());
+        rows.elements
+            .resize_with(self.copy_elements.len(), ElementRows::default);
+        let element_lens: Vec<usize> = rows.elements.iter().map(|e| e.rows.len()).collect();
         let result = self.encode(rows, state, id);
         if result.is_err() {
             rows.rows.truncate(row_len);
             rows.mirror_rows.truncate(mirror_len);
+            for (elements, len) in rows.elements.iter_mut().zip(element_lens) {
+                elements.rows.truncate(len);
+                elements.ends.truncate(rows.row_ends.len());
+            }
         }
         result
     }
@@ -90,6 +121,20 @@ impl Meta {
         out.push(b'\n');
         let row_end = out.len();
 
+        // Each collection's elements, one row each: parent keys, position, element columns.
+        for (collection, elements) in self.table.collections().iter().zip(&mut rows.elements) {
+            for (position, element) in self.table.elements(collection, state)?.iter().enumerate() {
+                let values = collection.table.values(state, position, element)?;
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        elements.rows.push(b',');
+                    }
+                    push_field(&mut elements.rows, value).map_err(encode)?;
+                }
+                elements.rows.push(b'\n');
+            }
+        }
+
         let out = &mut rows.mirror_rows;
         out.push(b'"');
         let id_start = out.len();
@@ -102,6 +147,9 @@ impl Meta {
         out.extend_from_slice(b"\"\n");
 
         rows.row_ends.push(row_end);
+        for elements in &mut rows.elements {
+            elements.ends.push(elements.rows.len());
+        }
         rows.mirror_index.push(MirrorRow {
             id: (id_start, id_end),
             value: (value_start, value_end),
@@ -125,6 +173,16 @@ pub(crate) struct Rows {
     row_ends: Vec<usize>,
     mirror_rows: Vec<u8>,
     mirror_index: Vec<MirrorRow>,
+    /// The element rows of each collection of the table.
+    elements: Vec<ElementRows>,
+}
+
+/// Buffered CSV rows of one collection's child table.
+#[derive(Default)]
+struct ElementRows {
+    rows: Vec<u8>,
+    /// Per aggregate row: where its elements end.
+    ends: Vec<usize>,
 }
 
 impl Rows {
@@ -151,6 +209,10 @@ impl Rows {
         self.row_ends.clear();
         self.mirror_rows.clear();
         self.mirror_index.clear();
+        for elements in &mut self.elements {
+            elements.rows.clear();
+            elements.ends.clear();
+        }
     }
 
     /// Keeps the first `n` rows.
@@ -165,6 +227,11 @@ impl Rows {
         };
         self.rows.truncate(rows_end);
         self.row_ends.truncate(n);
+        for elements in &mut self.elements {
+            let end = n.checked_sub(1).map_or(0, |last| elements.ends[last]);
+            elements.rows.truncate(end);
+            elements.ends.truncate(n);
+        }
         self.mirror_rows.truncate(mirror_end);
         self.mirror_index.truncate(n);
     }

@@ -24,8 +24,14 @@
 //!   `NULL`), objects and arrays as quoted JSON text (for `json`/`jsonb` columns). The mirror
 //!   row is the id and the state as JSON. Values never enter SQL text; names are
 //!   [`Ident`](crate::ident::Ident)s.
-//! * **a batch** is `BEGIN`; for each table in order `COPY table (cols) FROM STDIN (FORMAT csv)`
-//!   then `COPY mirror (value_id, value) FROM STDIN (FORMAT csv)`; `COMMIT`: written entirely or
+//! * **collections** ([`Table::collection`]): the elements of a collection inside the aggregate
+//!   are encoded with it, one CSV row each in its [`ElementTable`] (the aggregate's key, read
+//!   after the key is reserved, the position, the element's columns), and copied right after
+//!   the aggregate's table in the same batch; a guard that drops aggregates drops their
+//!   elements too.
+//! * **a batch** is `BEGIN`; for each table in order `COPY table (cols) FROM STDIN (FORMAT csv)`,
+//!   the `COPY` of each of its element tables, then `COPY mirror (value_id, value) FROM STDIN
+//!   (FORMAT csv)`; `COMMIT`: written entirely or
 //!   not at all. One starts when the buffered application rows of all tables reach
 //!   [`BulkOptions::batch_rows`] and on [`BulkWriter::flush`], [`BulkWriter::flush_with`] and
 //!   [`BulkWriter::finish`]. With [`BulkOptions::background`] (the default) the automatic
@@ -87,6 +93,8 @@
 //!
 //! [`Mirror`]: crate::write::mirror::Mirror
 //! [`Table`]: crate::write::table::Table
+//! [`Table::collection`]: crate::write::table::Table::collection
+//! [`ElementTable`]: crate::write::table::ElementTable
 //! [`PgRepository`]: crate::write::repository::PgRepository
 //! [`Repository<A>`]: faker_core::repository::Repository
 //! [`Provider::assign_key`]: faker_core::provider::Provider::assign_key

@@ -2,9 +2,6 @@ use ddd_faker::Provider;
 use serde::Serialize;
 
 #[derive(Clone, Serialize, Provider)]
-enum Status {
-    Active,
-    Closed,
-}
+enum Never {}
 
 fn main() {}

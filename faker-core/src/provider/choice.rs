@@ -1,0 +1,83 @@
+//! The runtime state of a weighted value list ([`Schema::one_of`](super::Schema::one_of)): its
+//! law, its plan once the number of aggregates is known, and the planned draws an attempt the
+//! domain may still refuse has spent (see [`super::refusal`]).
+
+use rand::Rng;
+use rand_distr::Distribution;
+
+use crate::distributor::Journal;
+use crate::error::ParamError;
+use crate::one_of::{OneOf, PlannedOneOf};
+
+use super::schema::OneOfDecl;
+
+pub(crate) struct ChoiceState {
+    /// Dotted path of the field (a component's own value: the path of the field holding it).
+    pub(crate) field: String,
+    /// Expected draws per aggregate: the share of the type's aggregates that draw it (below 1
+    /// inside an enum variant) times the mean counts of the collections it sits in.
+    pub(crate) per_aggregate: f64,
+    law: OneOf,
+    plan: Option<PlannedOneOf>,
+    /// Planned draws to give back if their aggregate is refused.
+    journal: Journal<u32>,
+}
+
+impl ChoiceState {
+    /// Validates the declaration (weights, one per value), drawn `per_aggregate` times per
+    /// aggregate on average.
+    pub(crate) fn new(decl: OneOfDecl, per_aggregate: f64) -> Result<ChoiceState, ParamError> {
+        Ok(ChoiceState {
+            law: OneOf::for_values(decl.values, decl.weights.as_deref())?,
+            field: decl.field,
+            per_aggregate,
+            plan: None,
+            journal: Journal::default(),
+        })
+    }
+
+    /// The number of values.
+    pub(crate) fn len(&self) -> usize {
+        self.law.len()
+    }
+
+    /// The law.
+    pub(crate) fn law(&self) -> &OneOf {
+        &self.law
+    }
+
+    /// Plans exact counts for `draws` upcoming draws (replacing an earlier plan).
+    pub(crate) fn plan(&mut self, draws: u64) {
+        self.plan = Some(self.law.plan(draws));
+    }
+
+    /// An index: the plan's next one while it lasts, then sampled.
+    pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> usize {
+        if let Some(plan) = &mut self.plan
+            && let Some(index) = plan.draw(rng)
+        {
+            self.journal.record(index as u32);
+            return index;
+        }
+        self.law.sample(rng)
+    }
+
+    pub(crate) fn checkpoint(&mut self) -> usize {
+        self.journal.open()
+    }
+
+    /// Gives back the planned draws made since `mark`.
+    pub(crate) fn restore(&mut self, mark: usize) {
+        let taken: Vec<u32> = self.journal.take_back(mark).collect();
+        if let Some(plan) = &mut self.plan {
+            for index in taken {
+                plan.put_back(index as usize);
+            }
+        }
+    }
+
+    /// Keeps the planned draws made since `mark`.
+    pub(crate) fn commit(&mut self, mark: usize) {
+        self.journal.commit(mark);
+    }
+}
