@@ -104,13 +104,7 @@ impl<'f> Cx<'f> {
             .iter()
             .find_map(|&o| plan_of(o).and_then(|p| p.held(slot)));
         let view = self.runtime.registry.views().index_of(target);
-        let fresh: Vec<usize> = self
-            .relations
-            .iter()
-            .flat_map(|r| &r.fresh)
-            .filter(|(t, _)| Some(*t) == view)
-            .map(|&(_, p)| p)
-            .collect();
+        let fresh = view.map_or_else(Vec::new, |v| self.fresh_for(v));
         let decl = &state.references[r].decl;
         let (create, path) = (decl.create, self.field_path(&decl.field));
         let position = match held {
@@ -174,13 +168,7 @@ impl<'f> Cx<'f> {
             })
             .collect();
         let view = self.runtime.registry.views().index_of(target);
-        let fresh: Vec<usize> = self
-            .relations
-            .iter()
-            .flat_map(|r| &r.fresh)
-            .filter(|(t, _)| Some(*t) == view)
-            .map(|&(_, p)| p)
-            .collect();
+        let fresh = view.map_or_else(Vec::new, |v| self.fresh_for(v));
         let avoid = Avoid {
             values: &taken,
             fresh: &fresh,

@@ -221,6 +221,17 @@ impl<'f> Cx<'f> {
         self.relations.get_or_insert_with(Box::default)
     }
 
+    /// The pool positions of `target`'s values created by this aggregate's reference draws so
+    /// far (see [`Avoid`](crate::distributor::Avoid)).
+    fn fresh_for(&self, target: TypeIndex) -> Vec<usize> {
+        self.relations
+            .iter()
+            .flat_map(|r| &r.fresh)
+            .filter(|(t, _)| *t == target)
+            .map(|&(_, p)| p)
+            .collect()
+    }
+
     /// Notes the pool position reference `index` drew, when a relation may read it.
     fn note_drawn(&mut self, index: usize, position: usize) {
         if self.runtime.registry.state(self.ty).tracks_positions {

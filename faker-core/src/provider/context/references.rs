@@ -358,13 +358,7 @@ impl<'f> Cx<'f> {
                 .map(|&(_, p)| p)
                 .collect()
         };
-        let fresh = relations
-            .fresh
-            .iter()
-            .filter(|(t, _)| *t == target)
-            .map(|&(_, p)| p)
-            .collect();
-        (taken, fresh)
+        (taken, self.fresh_for(target))
     }
 
     /// The planned share of the draws that the value of reference `index`'s `same(..)` source
