@@ -271,6 +271,11 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
             let len = values.len();
             let weights = option(f.attrs.weights.as_ref().map(vec_of));
             calls.push(quote!(.one_of(#name, #len, #weights)));
+        } else if let Some(SourceKind::Quantiles(list)) = source {
+            // Its buckets are planned like a value list's values (validation guarantees at
+            // least two bounds).
+            let buckets = list.bounds.len().saturating_sub(1);
+            calls.push(quote!(.quantiles(#name, #buckets)));
         }
     }
     // After every field: a joint names fields the schema has declared.

@@ -27,13 +27,20 @@ impl ChoiceState {
     /// Validates the declaration (weights, one per value), drawn `per_aggregate` times per
     /// aggregate on average.
     pub(crate) fn new(decl: OneOfDecl, per_aggregate: f64) -> Result<ChoiceState, ParamError> {
-        Ok(ChoiceState {
-            law: OneOf::for_values(decl.values, decl.weights.as_deref())?,
-            field: decl.field,
+        let law = OneOf::for_values(decl.values, decl.weights.as_deref())?;
+        Ok(ChoiceState::with_law(decl.field, law, per_aggregate))
+    }
+
+    /// A choice among the indices of `law` (a collection's sizes, see
+    /// `registry::CollectionState`), drawn `per_aggregate` times per aggregate on average.
+    pub(crate) fn with_law(field: String, law: OneOf, per_aggregate: f64) -> ChoiceState {
+        ChoiceState {
+            law,
+            field,
             per_aggregate,
             plan: None,
             journal: Journal::default(),
-        })
+        }
     }
 
     /// The number of values.

@@ -225,6 +225,13 @@ impl Faker {
         for o in &mut state.one_ofs {
             o.plan(expected_draws(n, o.per_aggregate));
         }
+        for (_, sizes) in state
+            .collections
+            .iter_mut()
+            .filter_map(|c| c.sizes.as_mut())
+        {
+            sizes.plan(expected_draws(n, sizes.per_aggregate));
+        }
         // A reference filtered by a constraint whose source is another planned reference of
         // this type (the tenant rule) sees one filter key per distinct source value: tell it
         // how many to expect, so it can spread its value budget (see `Strategy`).

@@ -22,6 +22,7 @@
 //! its draws, also when an enclosing attempt of the same type (a self-reference) is refused
 //! later.
 
+use super::choice::ChoiceState;
 use super::error::{ErrorKind, FakerError};
 use super::registry::TypeState;
 use crate::distributor::Checkpoint;
@@ -35,6 +36,8 @@ pub(crate) struct Counters {
     joints: Vec<Checkpoint>,
     values: Vec<Checkpoint>,
     one_ofs: Vec<usize>,
+    /// The planned sizes of the collections (only those with a plan, in order).
+    sizes: Vec<usize>,
 }
 
 impl Counters {
@@ -56,6 +59,9 @@ impl Counters {
         self.one_ofs.clear();
         self.one_ofs
             .extend(state.one_ofs.iter_mut().map(|o| o.checkpoint()));
+        self.sizes.clear();
+        self.sizes
+            .extend(planned_sizes(state).map(|sizes| sizes.checkpoint()));
     }
 
     /// Closes the checkpoints, giving back what the attempt's draws spent.
@@ -71,6 +77,9 @@ impl Counters {
         }
         for (o, &c) in state.one_ofs.iter_mut().zip(&self.one_ofs) {
             o.restore(c);
+        }
+        for (sizes, &c) in planned_sizes(state).zip(&self.sizes) {
+            sizes.restore(c);
         }
     }
 
@@ -88,7 +97,18 @@ impl Counters {
         for (o, &c) in state.one_ofs.iter_mut().zip(&self.one_ofs) {
             o.commit(c);
         }
+        for (sizes, &c) in planned_sizes(state).zip(&self.sizes) {
+            sizes.commit(c);
+        }
     }
+}
+
+/// The choices among the sizes of `state`'s collections that have them (a weighted range).
+fn planned_sizes(state: &mut TypeState) -> impl Iterator<Item = &mut ChoiceState> {
+    state
+        .collections
+        .iter_mut()
+        .filter_map(|c| c.sizes.as_mut().map(|(_, sizes)| sizes))
 }
 
 /// The invariant the domain named, when `error` is a refusal of the aggregate populated at

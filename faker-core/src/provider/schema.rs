@@ -197,7 +197,11 @@ impl CountConfig {
                 return Err(ParamError::WithRange { param: "mean" });
             }
             let weights = self.weights.as_deref().unwrap_or(&[]);
-            return Ok(ready(RangeCount::new(min, max, weights)?));
+            let range = RangeCount::new(min, max, weights)?;
+            let sizes = Sizes::of(&range);
+            let mut count = ready(range);
+            count.sizes = sizes;
+            return Ok(count);
         }
         Ok(match (&self.weights, self.skew) {
             (Some(_), Some(_)) => return Err(ParamError::WeightsAndSkew),
@@ -213,6 +217,8 @@ impl CountConfig {
 pub(crate) struct Count {
     pub(crate) sample: CountFn,
     pub(crate) mean: f64,
+    /// The law's finite support, when planning can give it exact counts (a weighted range).
+    pub(crate) sizes: Option<Sizes>,
 }
 
 impl Count {
@@ -221,7 +227,35 @@ impl Count {
         Count {
             sample: Arc::new(move |rng: &mut FakerRng| d.sample(rng)),
             mean,
+            sizes: None,
         }
+    }
+}
+
+/// The sizes a count law can draw, `min, min + 1, ..` with the probability of each: what
+/// planning needs to give a collection's sizes exact counts
+/// (`round(N · p)` collections of each size, see `registry::CollectionState`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Sizes {
+    pub(crate) min: u64,
+    pub(crate) probabilities: Vec<f64>,
+}
+
+impl Sizes {
+    /// The widest range planned exactly: beyond it (a uniform range over millions of sizes)
+    /// each size would get a planned count of 0 or 1, which is no better than sampling and
+    /// costs a table as wide as the range.
+    pub(crate) const MAX_PLANNED: u64 = 1 << 16;
+
+    fn of(range: &RangeCount) -> Option<Sizes> {
+        let (min, max) = (range.min(), range.max());
+        if max - min >= Self::MAX_PLANNED {
+            return None;
+        }
+        Some(Sizes {
+            min,
+            probabilities: (min..=max).map(|v| range.probability(v)).collect(),
+        })
     }
 }
 
@@ -261,6 +295,9 @@ pub struct CollectionDecl {
     /// Dotted path of the collection field, e.g. `lines`.
     pub field: String,
     pub(crate) count: ChildCount,
+    /// The share of the aggregates that hold the collection (below 1 inside an enum
+    /// variant, see [`Schema::variant`]).
+    pub(crate) share: f64,
 }
 
 impl Schema {
@@ -362,6 +399,24 @@ impl Schema {
         self
     }
 
+    /// Declares `field` as drawn from a histogram of `buckets` buckets
+    /// ([`Cx::quantiles`](super::Cx::quantiles), what `#[provider(quantiles = [..])]`
+    /// generates), so that planning gives each bucket its exact count: `N` draws put
+    /// `round(N / buckets)` values in each (largest remainder), where independent draws would
+    /// scatter them (see [`crate::quantiles::Quantiles`]). The buckets are planned like the
+    /// values of a uniform [`Schema::one_of`] list (and listed with them by
+    /// [`Schema::one_ofs`]). An undeclared field is sampled.
+    ///
+    /// ```
+    /// use ddd_faker::provider::Schema;
+    ///
+    /// let invoice = Schema::new().quantiles("invoice_date", 20);
+    /// assert_eq!(invoice.one_ofs()[0].values, 20);
+    /// ```
+    pub fn quantiles(self, field: &str, buckets: usize) -> Self {
+        self.one_of(field, buckets, None)
+    }
+
     /// Declares child aggregates `C`: after each aggregate is stored, `count` decides how many
     /// children it gets, and each child is created with the parent's id in `parent_field`.
     pub fn children<C: Provider>(
@@ -450,6 +505,7 @@ impl Schema {
         }
         for mut c in inner.collections {
             c.field = under(&c.field);
+            c.share *= share;
             self.collections.push(c);
         }
         self
@@ -514,6 +570,7 @@ impl Schema {
         self.collections.push(CollectionDecl {
             field: field.to_string(),
             count,
+            share: 1.0,
         });
         self.nested(field, inner)
     }

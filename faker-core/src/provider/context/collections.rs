@@ -35,15 +35,15 @@ impl<'f> Cx<'f> {
             };
             return Err(self.error(&full, kind));
         }
-        let state = self.runtime.registry.state(self.ty);
-        let Some(collection) = state.collections.iter().find(|c| c.field == full) else {
+        let state = self.runtime.registry.state_mut(self.ty);
+        let Some(collection) = state.collections.iter_mut().find(|c| c.field == full) else {
             let kind = ErrorKind::Undeclared {
                 aggregate: self.name(),
                 field: full.clone(),
             };
             return Err(self.error(&full, kind));
         };
-        let count = (collection.count)(self.runtime.rng);
+        let count = collection.draw(self.runtime.rng);
         let mut elements = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(RESERVE));
         for index in 0..count {
             self.enter_element(field, index);

@@ -14,8 +14,13 @@ impl Cx<'_> {
     /// its constructor, so that bounds the compiler could not check (a literal out of the
     /// field type's range) are reported with the field's path the first time it is populated.
     ///
+    /// A field declared with [`Schema::quantiles`](crate::provider::Schema::quantiles) (with
+    /// as many buckets as `quantiles` has) draws its bucket from the plan: exact counts per
+    /// bucket once [`Faker::plan`](crate::provider::Faker::plan) knows the number of
+    /// aggregates. An undeclared field is sampled.
+    ///
     /// This is what `#[provider(quantiles = [..])]` expands to; the derive builds the
-    /// histogram once per field (a `static`).
+    /// histogram once per field (a `static`) and declares the field in the schema.
     pub fn quantiles<T>(
         &mut self,
         field: &str,
@@ -24,12 +29,38 @@ impl Cx<'_> {
     where
         T: QuantileValue + Serialize + DeserializeOwned,
     {
-        match quantiles {
-            Ok(q) => self.value(field, |rng, _| q.sample(rng)),
+        let q = match quantiles {
+            Ok(q) => q,
             Err(e) => {
                 let full = self.full(field);
-                Err(self.error(&full, ErrorKind::Param(e.clone())))
+                return Err(self.error(&full, ErrorKind::Param(e.clone())));
             }
+        };
+        let full = self.full(field).into_owned();
+        let declared = self
+            .runtime
+            .registry
+            .state(self.ty)
+            .one_ofs
+            .iter()
+            .position(|o| o.field == full && o.len() == q.buckets());
+        match declared {
+            // Planned (or sampled, without a plan) bucket, then a value inside it. A
+            // requirement takes the path of any leaf value below and spends nothing of the
+            // plan, like a required value of a `one_of` list.
+            Some(at)
+                if self
+                    .requirements
+                    .at(&full, || self.field_path(&full))?
+                    .is_none() =>
+            {
+                let rng = &mut *self.runtime.rng;
+                let bucket = self.runtime.registry.state_mut(self.ty).one_ofs[at].draw(rng);
+                let value = q.sample_in(bucket, rng);
+                self.record(&full, &value)?;
+                Ok(value)
+            }
+            _ => self.value(field, |rng, _| q.sample(rng)),
         }
     }
 }
