@@ -7,13 +7,11 @@
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::write::bulk::{BulkError, BulkOptions, BulkWriter};
-use faker_pg::write::{Mirror, PgRepository, Table};
+use faker_pg::write::{ElementTable, Mirror, PgRepository, Table};
 use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgPool};
 
-use super::domain::{
-    Album, Artist, Customer, Employee, Genre, Invoice, InvoiceLine, MediaType, Track,
-};
+use super::domain::{Album, Artist, Customer, Employee, Genre, Invoice, MediaType, Track};
 
 /// A table of the target schema: its name and its columns after `id` with their SQL types
 /// (`{s}` stands for the schema in a `REFERENCES` clause). The columns are named like the
@@ -147,6 +145,12 @@ pub fn generated(table: &str) -> bool {
     !matches!(table, "playlist" | "playlist_track")
 }
 
+/// The tables of an aggregate type, with faker's mirror: the generated ones but
+/// `invoice_line`, whose rows are the lines of the invoices (stored with them).
+fn aggregate_table(table: &str) -> bool {
+    generated(table) && table != "invoice_line"
+}
+
 /// Drops and creates `schema` with the Chinook tables and faker's mirrors.
 pub async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
     let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
@@ -188,7 +192,7 @@ pub async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
             .await
             .map_err(fail)?;
     }
-    for table in TABLES.iter().filter(|t| generated(t.name)) {
+    for table in TABLES.iter().filter(|t| aggregate_table(t.name)) {
         mirror(schema, table.name)?
             .create(&mut tx)
             .await
@@ -254,9 +258,8 @@ pub async fn attach(
     register::<Album>(faker, pool, schema, "album", writer.as_ref()).await?;
     register::<Employee>(faker, pool, schema, "employee", writer.as_ref()).await?;
     register::<Customer>(faker, pool, schema, "customer", writer.as_ref()).await?;
-    register::<Invoice>(faker, pool, schema, "invoice", writer.as_ref()).await?;
     register::<Track>(faker, pool, schema, "track", writer.as_ref()).await?;
-    register::<InvoiceLine>(faker, pool, schema, "invoice_line", writer.as_ref()).await?;
+    register::<Invoice>(faker, pool, schema, "invoice", writer.as_ref()).await?;
     Ok(match writer {
         Some(writer) => Writer::Bulk(writer),
         None => Writer::PerAggregate,
@@ -273,7 +276,12 @@ async fn register<A>(
 where
     A: ddd_faker::provider::Provider + DeserializeOwned,
 {
-    let (table, mirror) = (table(schema, name)?, mirror(schema, name)?);
+    let (mut table, mirror) = (table(schema, name)?, mirror(schema, name)?);
+    if name == "invoice" {
+        table = table
+            .collection("lines", lines(schema)?)
+            .map_err(|e| e.to_string())?;
+    }
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
     match bulk {
         Some(writer) => {
@@ -292,19 +300,19 @@ where
     Ok(())
 }
 
-/// An invoice's total is the sum of its lines, which are created after it: set from the stored
-/// lines once they are all written, as the store does when a line is added.
-pub async fn total_invoices(pool: &PgPool, schema: &str) -> Result<u64, String> {
-    let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
-    sqlx::query(AssertSqlSafe(format!(
-        "UPDATE {s}.invoice AS i
-         SET total = l.total
-         FROM (SELECT invoice_id, sum(unit_price * quantity) AS total
-               FROM {s}.invoice_line GROUP BY invoice_id) AS l
-         WHERE l.invoice_id = i.id"
-    )))
-    .execute(pool)
-    .await
-    .map(|done| done.rows_affected())
-    .map_err(|e| format!("cannot total the invoices: {e}"))
+/// The invoice's lines: one row of `invoice_line` per element of `lines`, with the key the
+/// database assigned to the invoice (per aggregate) or reserved for it (bulk) in `invoice_id`;
+/// the line's own `id` is the table's identity.
+fn lines(schema: &str) -> Result<ElementTable, String> {
+    let def = TABLES
+        .iter()
+        .find(|t| t.name == "invoice_line")
+        .ok_or("no table invoice_line in the Chinook schema")?;
+    let mut lines = ElementTable::new(Some(schema), "invoice_line")
+        .and_then(|t| t.parent_key("invoice_id", "id"))
+        .map_err(|e| e.to_string())?;
+    for (column, _) in def.columns.iter().filter(|(c, _)| *c != "invoice_id") {
+        lines = lines.column(column, column).map_err(|e| e.to_string())?;
+    }
+    Ok(lines)
 }

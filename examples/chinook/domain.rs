@@ -14,6 +14,7 @@
 use std::fmt;
 
 use ddd_faker::Provider;
+use ddd_faker::quantiles::{DateBound, FromBound, QuantileValue, ZonedBound};
 use ddd_faker::rng::FakerRng;
 use fake::Fake;
 use fake::faker::address::en::{CityName, CountryName, StateAbbr, StreetName, ZipCode};
@@ -57,18 +58,22 @@ identity!(
     EmployeeId,
     CustomerId,
     InvoiceId,
-    TrackId,
-    InvoiceLineId
+    TrackId
 );
 
 /// An amount of money in whole cents, stored as `numeric(10,2)` (serialized as a decimal
-/// number of the currency unit, `0.99`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// number of the currency unit, `0.99`). `Default` is zero (what a field the aggregate sets
+/// itself starts from).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "f64", try_from = "f64")]
 pub struct Money(i64);
 
 impl Money {
     pub const ZERO: Money = Money(0);
+    /// A music track's price.
+    pub const TRACK: Money = Money(99);
+    /// A video's price.
+    pub const VIDEO: Money = Money(199);
 
     pub fn from_cents(cents: i64) -> Money {
         Money(cents)
@@ -200,6 +205,33 @@ impl TryFrom<String> for Day {
     }
 }
 
+/// Drawn from a histogram as the number of days it is: `#[provider(quantiles = [..])]` on a
+/// `Day` field takes the bounds `faker-pg profile` prints for a date or `timestamptz` column.
+impl QuantileValue for Day {
+    fn uniform_in<R: rand::Rng + ?Sized>(lo: &Day, hi: &Day, closed: bool, rng: &mut R) -> Day {
+        Day(i64::uniform_in(&lo.0, &hi.0, closed, rng))
+    }
+}
+
+/// A date bound (`"2009-01-01"`).
+impl FromBound<DateBound> for Day {
+    fn from_bound(bound: DateBound) -> Result<Day, String> {
+        Ok(Day(bound.0))
+    }
+}
+
+/// A `timestamptz` bound at midnight UTC (`"2009-01-01T00:00:00Z"`, what the profile of the
+/// sample's `invoice_date` prints); any other time of day is no `Day`.
+impl FromBound<ZonedBound> for Day {
+    fn from_bound(bound: ZonedBound) -> Result<Day, String> {
+        const MICROS_PER_DAY: i64 = 86_400_000_000;
+        if bound.0.rem_euclid(MICROS_PER_DAY) != 0 {
+            return Err("a day is a timestamp at midnight UTC".to_owned());
+        }
+        Ok(Day(bound.0.div_euclid(MICROS_PER_DAY)))
+    }
+}
+
 /// A day drawn uniformly in `from..=to`.
 fn day_between(rng: &mut FakerRng, from: Day, to: Day) -> Day {
     Day(rng.random_range(from.days()..=to.days()))
@@ -287,42 +319,6 @@ fn fake_birth_date(rng: &mut FakerRng, _: u64) -> Day {
 
 fn fake_hire_date(rng: &mut FakerRng, _: u64) -> Day {
     day_between(rng, Day::from_ymd(2002, 1, 1), Day::from_ymd(2004, 12, 31))
-}
-
-/// Invoices of the sample run from 2007-01-01 to 2011-12-22 (`faker-pg profile` lists the
-/// dates; they are not a reference, so only their range is kept).
-fn fake_invoice_date(rng: &mut FakerRng, _: u64) -> Day {
-    day_between(rng, Day::from_ymd(2007, 1, 1), Day::from_ymd(2011, 12, 22))
-}
-
-/// Price tiers of a track and their shares, measured on the sample by
-/// `faker-pg profile --table track --column unit_price`: 0.99 for 0.939 of the tracks, 1.99
-/// (videos) for 0.061.
-const TRACK_PRICES: [(i64, f64); 2] = [(99, 0.939), (199, 0.0608)];
-
-/// The same for invoice lines (`--table invoice_line --column unit_price`): 0.950 and 0.0496.
-/// In the sample a line's price is its track's price; the derive cannot read the referenced
-/// track while building the line, so the line's tier is drawn with the line's own shares.
-const LINE_PRICES: [(i64, f64); 2] = [(99, 0.950), (199, 0.0496)];
-
-fn tier(rng: &mut FakerRng, tiers: &[(i64, f64)]) -> i64 {
-    let total: f64 = tiers.iter().map(|t| t.1).sum();
-    let mut x = rng.random::<f64>() * total;
-    for &(cents, share) in tiers {
-        if x < share {
-            return cents;
-        }
-        x -= share;
-    }
-    tiers.last().map_or(0, |t| t.0)
-}
-
-fn fake_track_price(rng: &mut FakerRng, _: u64) -> Money {
-    Money::from_cents(tier(rng, &TRACK_PRICES))
-}
-
-fn fake_line_price(rng: &mut FakerRng, _: u64) -> Money {
-    Money::from_cents(tier(rng, &LINE_PRICES))
 }
 
 /// Track length: most tracks of the sample last 3 to 7 minutes; videos (the 1.99 tier) up
@@ -581,6 +577,33 @@ impl Customer {
     }
 }
 
+/// What an invoice sells: music tracks at 0.99 or videos at 1.99. The sample's invoices do
+/// not mix them (`SELECT invoice_id, count(*) FILTER (WHERE unit_price = 1.99) ... GROUP BY
+/// invoice_id`: 382 of the 412 invoices without a video, 13 only videos, 17 a few of each),
+/// which is what makes most totals whole multiples of one price; the weight of `Video` is the share of
+/// the sample's lines at 1.99 (`faker-pg profile --table invoice_line --column unit_price`:
+/// 0.0496), so that the lines' prices keep their shares too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Provider)]
+pub enum Catalogue {
+    #[weight(0.9504)]
+    Music,
+    #[weight(0.0496)]
+    Video,
+}
+
+impl Catalogue {
+    /// What one unit costs in this catalogue.
+    pub fn price(self) -> Money {
+        match self {
+            Catalogue::Music => Money::TRACK,
+            Catalogue::Video => Money::VIDEO,
+        }
+    }
+}
+
+/// An invoice and its lines: one aggregate (the store writes an invoice with its lines, and
+/// its total is theirs). The lines are entities of the invoice, stored in `invoice_line`
+/// with the invoice's key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
 #[provider(factory = Invoice::new)]
 pub struct Invoice {
@@ -600,7 +623,17 @@ pub struct Invoice {
         mean = 6.98
     )]
     customer_id: CustomerId,
-    #[provider(with = fake_invoice_date)]
+    /// `faker-pg profile --table invoice --column invoice_date`: the sample's histogram (20
+    /// buckets of 1/20 each, 2007-01-01 to 2011-12-22), pasted as it printed it.
+    #[provider(quantiles = [
+        "2007-01-01T00:00:00Z", "2007-04-04T00:00:00Z", "2007-07-06T00:00:00Z",
+        "2007-09-24T00:00:00Z", "2007-12-26T00:00:00Z", "2008-03-20T00:00:00Z",
+        "2008-06-21T00:00:00Z", "2008-09-22T00:00:00Z", "2008-12-19T00:00:00Z",
+        "2009-03-22T00:00:00Z", "2009-06-20T00:00:00Z", "2009-09-21T00:00:00Z",
+        "2009-12-23T00:00:00Z", "2010-03-25T00:00:00Z", "2010-06-26T00:00:00Z",
+        "2010-09-26T00:00:00Z", "2010-12-28T00:00:00Z", "2011-03-31T00:00:00Z",
+        "2011-07-02T00:00:00Z", "2011-10-03T00:00:00Z", "2011-12-22T00:00:00Z"
+    ])]
     invoice_date: Day,
     #[provider(with = fake_street)]
     billing_address: String,
@@ -615,14 +648,25 @@ pub struct Invoice {
     #[provider(with = fake_postal_code)]
     #[distributor(mean = 1, null_weight = 0.068)]
     billing_postal_code: Option<String>,
-    /// The sum of the invoice's lines, which are created after it: zero until the run sets it
-    /// from the stored lines.
-    #[provider(value = Money::ZERO)]
+    /// Not a column: it prices the lines (see [`Catalogue`]); the JSONB mirror keeps it.
+    #[provider(composite)]
+    catalogue: Catalogue,
+    /// Lines per invoice in the sample (`SELECT n, count(*) FROM (SELECT invoice_id, count(*)
+    /// n FROM invoice_line GROUP BY 1) GROUP BY n`): 59 invoices of 1 line, 117 of 2, and 59
+    /// each of 4, 6, 9 and 14, one weight per size (none of 3, 5, 7, 8, 10 to 13). Planned,
+    /// 412 invoices get exactly these counts.
+    #[provider(collection, range = 1..=14, weights = [59, 117, 0, 59, 0, 59, 0, 0, 59, 0, 0, 0, 0, 59])]
+    lines: Vec<InvoiceLine>,
+    /// The sum of the lines: set by [`Invoice::new`].
+    #[provider(skip)]
     total: Money,
 }
 
 impl Invoice {
-    #[allow(clippy::too_many_arguments)] // one argument per column of the table
+    /// Prices the lines from the catalogue and totals them. Refuses an invoice that lists a
+    /// track twice (the sample has 2 240 distinct (invoice, track) pairs in 2 240 lines): the
+    /// runtime draws such an invoice again, with its own planned lines given back.
+    #[allow(clippy::too_many_arguments)] // one argument per drawn field
     pub fn new(
         id: InvoiceId,
         customer_id: CustomerId,
@@ -632,10 +676,21 @@ impl Invoice {
         billing_state: Option<String>,
         billing_country: String,
         billing_postal_code: Option<String>,
-        total: Money,
+        catalogue: Catalogue,
+        mut lines: Vec<InvoiceLine>,
     ) -> Result<Invoice, Invalid> {
-        if total < Money::ZERO {
-            return Err(Invalid("an invoice total is not negative"));
+        if lines.is_empty() {
+            return Err(Invalid("an invoice has a line"));
+        }
+        let mut tracks: Vec<TrackId> = lines.iter().map(|l| l.track_id).collect();
+        tracks.sort_unstable();
+        if tracks.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Invalid("an invoice lists a track once"));
+        }
+        let mut total = Money::ZERO;
+        for line in &mut lines {
+            line.unit_price = catalogue.price();
+            total = Money::from_cents(total.cents() + line.amount().cents());
         }
         Ok(Invoice {
             id,
@@ -646,6 +701,8 @@ impl Invoice {
             billing_state,
             billing_country,
             billing_postal_code,
+            catalogue,
+            lines,
             total,
         })
     }
@@ -693,7 +750,9 @@ pub struct Track {
     milliseconds: i64,
     #[provider(with = fake_bytes)]
     bytes: i64,
-    #[provider(with = fake_track_price)]
+    /// `faker-pg profile --table track --column unit_price`: 0.99 for 0.939 of the tracks,
+    /// 1.99 (videos) for 0.0608.
+    #[provider(one_of = [Money::TRACK, Money::VIDEO], weights = [0.939, 0.0608])]
     unit_price: Money,
 }
 
@@ -767,47 +826,28 @@ impl TryFrom<i64> for Quantity {
     }
 }
 
-/// An invoice lists a track once: `faker-pg profile --table invoice_line --column invoice_id
-/// --column track_id` finds 2 240 distinct pairs in 2 240 lines and suggests this joint law
-/// (every pair once), while each member keeps its own law (independent draws would repeat a
-/// few pairs).
+/// A line of an invoice: an entity of the [`Invoice`] aggregate (no repository of its own).
+/// Every line of every invoice draws its track from one distributor, so the tracks keep
+/// their law across all 2 240 lines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
-#[provider(factory = InvoiceLine::new)]
-#[joint(invoice_id, track_id, skew = 1, mean = 1)]
+#[provider(entity)]
 pub struct InvoiceLine {
-    #[provider(id, auto_key)]
-    id: InvoiceLineId,
-    /// `faker-pg profile --table invoice_line --column invoice_id`: 2 240 lines on 412 invoices
-    /// (mean 5.44), quartile weights 0.546 0.27 0.119 0.0656, skew fit r² 0.718 (so weights).
-    #[reference(Invoice)]
-    #[distributor(weights = [0.546, 0.27, 0.119, 0.0656], mean = 5.44)]
-    invoice_id: InvoiceId,
-    /// `--column track_id`: 1 984 of the 3 503 tracks are sold (mean 1.13), quartile weights
-    /// 0.336 0.221 0.221 0.221, skew fit r² 0.636 (so weights).
+    /// `faker-pg profile --table invoice_line --column track_id`: 1 984 of the 3 503 tracks
+    /// are sold (mean 1.13), quartile weights 0.336 0.221 0.221 0.221, skew fit r² 0.636 (so
+    /// weights).
     #[reference(Track)]
     #[distributor(weights = [0.336, 0.221, 0.221, 0.221], mean = 1.13)]
     track_id: TrackId,
-    #[provider(with = fake_line_price)]
+    /// Set by the invoice from its catalogue ([`Invoice::new`]).
+    #[provider(skip)]
     unit_price: Money,
     #[provider(value = Quantity::ONE)]
     quantity: Quantity,
 }
 
 impl InvoiceLine {
-    pub fn new(
-        id: InvoiceLineId,
-        invoice_id: InvoiceId,
-        track_id: TrackId,
-        unit_price: Money,
-        quantity: Quantity,
-    ) -> Result<InvoiceLine, Invalid> {
-        UnitPrice::new(unit_price)?;
-        Ok(InvoiceLine {
-            id,
-            invoice_id,
-            track_id,
-            unit_price,
-            quantity,
-        })
+    /// Price times quantity.
+    pub fn amount(&self) -> Money {
+        Money::from_cents(self.unit_price.cents() * self.quantity.units())
     }
 }

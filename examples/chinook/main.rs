@@ -114,7 +114,6 @@ async fn run(args: &Args) -> Result<bool, String> {
         .await
         .map_err(|e| e.to_string())?;
     writer.finish().await?;
-    database::total_invoices(&pool, &args.schema).await?;
     let seconds = started.elapsed().as_secs_f64();
 
     let generated = table_rows(&pool, &args.schema).await?;
@@ -136,7 +135,11 @@ async fn run(args: &Args) -> Result<bool, String> {
             .map_or(0, |(_, n)| *n);
         println!("{table:<16} {rows:>10} {ours:>10}");
     }
-    println!("{}\n", database::PLAYLISTS_NOT_GENERATED);
+    println!("{}", database::PLAYLISTS_NOT_GENERATED);
+    for (name, refused) in faker.refusals_by_type().filter(|(_, n)| *n > 0) {
+        println!("refused by the domain and drawn again: {refused} {name}");
+    }
+    println!();
 
     let mut conn = pool
         .acquire()

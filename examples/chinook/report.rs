@@ -1,11 +1,13 @@
-//! Production next to generated: every reference column (foreign key) of the sample and the
-//! column pairs the model has an opinion on, profiled on both schemas with
+//! Production next to generated: every reference column (foreign key) of the sample, the
+//! value columns drawn from value lists and histograms, and the column pairs the model has an
+//! opinion on, profiled on both schemas with
 //! `faker_pg::profiler` (the figures `faker-pg profile` prints) and checked figure by figure
 //! with its default tolerances (what `faker-pg compare` checks).
 
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{Subject, foreign_keys};
 use faker_pg::profiler::compare::{Figure, Tolerance, Tolerances, Verdict, compare_reports};
+use faker_pg::profiler::histogram;
 use faker_pg::profiler::report::{ColumnReport, Outcome, ReportOptions, profile_subject};
 use faker_pg::profiler::suggest::Law;
 use sqlx::PgConnection;
@@ -18,6 +20,18 @@ pub const PAIRS: &[(&str, [&str; 2])] = &[
     ("invoice_line", ["invoice_id", "track_id"]),
     ("track", ["album_id", "genre_id"]),
     ("track", ["album_id", "media_type_id"]),
+];
+
+/// Columns compared besides the foreign keys and pairs: what the model draws from a value list
+/// or a histogram, and the invoice total its lines make. `faker-pg compare` checks a
+/// low-cardinality column by each value's share (±0.03) and a date by the shares of the
+/// source's histogram buckets (±0.01 each).
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("invoice", "invoice_date"),
+    ("invoice", "total"),
+    ("invoice_line", "unit_price"),
+    ("invoice_line", "quantity"),
+    ("track", "unit_price"),
 ];
 
 /// One subject, profiled on both sides.
@@ -82,6 +96,13 @@ pub async fn compare(
             "schema {production} has no foreign keys: load the sample with scripts/chinook.py"
         ));
     }
+    for (table, column) in COLUMNS {
+        subjects.push(Subject::new(
+            Some(source.clone()),
+            ident(table)?,
+            vec![ident(column)?],
+        ));
+    }
     for (table, columns) in PAIRS {
         subjects.push(Subject::new(
             Some(source.clone()),
@@ -97,7 +118,11 @@ pub async fn compare(
         let mut on_target = subject.clone();
         on_target.schema = Some(target.clone());
         let production = report(conn, &subject, &options).await?;
-        let generated = report(conn, &on_target, &options).await?;
+        let mut generated = report(conn, &on_target, &options).await?;
+        // A histogram column: the generated values counted in production's buckets.
+        histogram::measure_against(conn, &on_target, &production, &mut generated)
+            .await
+            .map_err(|e| format!("cannot profile {}: {e}", on_target.label()))?;
         let figures = compare_reports(&production, &generated, &tolerances);
         out.push(Compared {
             label: format!("{}.{}", subject.table.as_str(), subject.column_label()),
@@ -145,6 +170,39 @@ fn law(report: &ColumnReport) -> String {
 
 fn line(side: &str, report: &ColumnReport) -> String {
     let p = &report.profile;
+    if report.subject.foreign_key.is_none() && report.subject.columns.len() == 1 {
+        if let Some(values) = &report.values {
+            let listed: Vec<String> = values
+                .iter()
+                .take(6)
+                .map(|v| format!("{} {:.3}", v.value, v.share))
+                .collect();
+            let more = if values.len() > 6 { ", .." } else { "" };
+            return format!(
+                "  {side:<10} {:>6} rows {:>6} distinct  values {}{more}\n",
+                p.rows,
+                p.distinct,
+                listed.join(", ")
+            );
+        }
+        if let Some(h) = report
+            .histogram
+            .as_ref()
+            .filter(|_| report.judged_by_histogram())
+        {
+            let shares = &h.shares.shares;
+            let (lo, hi) = shares.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+            return format!(
+                "  {side:<10} {:>6} rows {:>6} distinct  {} buckets (production's bounds), shares {lo:.3} to {hi:.3}, outside {:.3}\n",
+                p.rows,
+                p.distinct,
+                shares.len(),
+                h.shares.below + h.shares.above
+            );
+        }
+    }
     let quartiles: Vec<String> = p
         .quartile_shares
         .iter()
@@ -167,7 +225,8 @@ pub fn to_text(compared: &[Compared]) -> String {
     for c in compared {
         let kind = match &c.references {
             Some(target) => format!("reference -> {target}"),
-            None => "pair".to_owned(),
+            None if c.production.subject.columns.len() > 1 => "pair".to_owned(),
+            None => "value".to_owned(),
         };
         out.push_str(&format!("{}  ({kind})\n", c.label));
         out.push_str(&line("production", &c.production));

@@ -7,7 +7,7 @@ use clap::Args;
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{self, PlanOptions, Subject};
 use faker_pg::profiler::compare::{self, Tolerances};
-use faker_pg::profiler::histogram::{self, Histogram};
+use faker_pg::profiler::histogram;
 use faker_pg::profiler::report::{Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
 use sqlx::Connection;
@@ -200,38 +200,17 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         };
         // A histogram column: the target's values counted in the source's buckets.
         let mut target_report = target_report;
-        if let Some(h) = source_report
-            .histogram
-            .as_ref()
-            .filter(|_| source_report.judged_by_histogram())
-        {
-            let measured = histogram::bucket_shares(
-                &mut target,
-                on_target.schema.as_ref(),
-                &on_target.table,
-                &on_target.columns[0],
-                h.kind,
-                &h.bounds,
-            )
-            .await;
-            match measured {
-                Ok(shares) => {
-                    target_report.histogram = Some(Histogram {
-                        kind: h.kind,
-                        bounds: h.bounds.clone(),
-                        shares,
-                    });
-                }
-                Err(err) => {
-                    errors += 1;
-                    error_line(&format!(
-                        "target: {}: {}",
-                        on_target.label(),
-                        profile_message(&err)
-                    ));
-                    continue;
-                }
-            }
+        let measured =
+            histogram::measure_against(&mut target, &on_target, &source_report, &mut target_report)
+                .await;
+        if let Err(err) = measured {
+            errors += 1;
+            error_line(&format!(
+                "target: {}: {}",
+                on_target.label(),
+                profile_message(&err)
+            ));
+            continue;
         }
         let figures = compare::compare_reports(&source_report, &target_report, &tolerances);
         let bad = compare::failed(&figures);
