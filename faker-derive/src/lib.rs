@@ -190,7 +190,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// date or timestamp column (`percentile_disc` at `0, 1/k, .., 1`) and prints this attribute
 /// ready to paste; `faker-pg compare` then checks the share of generated values in each
 /// production bucket. Range predicates (`WHERE total > $1`) get production's selectivities,
-/// which a uniform `with = |rng, _| rng.random_range(a..b)` does not give.
+/// which a uniform `with = |rng, _| rng.random_range(a..b)` does not give. The buckets are
+/// planned like the values of a uniform `one_of` list: `n` aggregates put exactly
+/// `round(n / k)` values in each (sampled buckets would be off by `sqrt(n)`-sized noise,
+/// 0.011 of the values for 1/20 buckets at `n = 412`).
 ///
 /// * Bounds are non-decreasing; equal bounds make a *point mass* (a frequent value such as an
 ///   amount of `0`). Integers, dates (whole days) and timestamps (whole microseconds) are drawn
@@ -362,6 +365,11 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `mean = 3.0, weights = [0.7, 0.2, 0.1]` | Poisson around a rate set by partition weights |
 /// | `range = 1..=5` | a value of the range, uniform |
 /// | `range = 1..=5, weights = [3.0, 1.0]` | a value of the range, the weights fitted to its values (here 3 to 1 from 1 to 5, interpolated) |
+///
+/// A `range` law is planned when the number of aggregates is known (`Faker::create_many`,
+/// `Faker::plan`): `n` aggregates get exactly `round(n · p)` collections of each size
+/// (largest remainder, in random order), so a few hundred aggregates keep the sizes'
+/// distribution too; the other laws are sampled per aggregate.
 ///
 /// The element type is a component (`#[provider(entity)]` or `#[provider(value)]`, or an
 /// enum deriving `Provider`, whose variant is drawn per element). Its
