@@ -39,6 +39,9 @@ pub(crate) struct Column {
     pub(crate) path: String,
     /// `path` split at its dots, once.
     segments: Vec<String>,
+    /// Whether a state without `path` gives `NULL` (see [`Table::optional_column`]) rather
+    /// than a [`MissingField`].
+    optional: bool,
 }
 
 impl Column {
@@ -46,7 +49,20 @@ impl Column {
         Ok(Column {
             name: Ident::new(name)?,
             path: path.to_string(),
-            segments: path.split('.').map(str::to_string).collect(),
+            // An empty path is the value itself (an element that is a unit enum or a plain
+            // value), not a field named "".
+            segments: match path {
+                "" => Vec::new(),
+                _ => path.split('.').map(str::to_string).collect(),
+            },
+            optional: false,
+        })
+    }
+
+    fn optional(name: &str, path: &str) -> Result<Column, IdentError> {
+        Ok(Column {
+            optional: true,
+            ..Column::new(name, path)?
         })
     }
 
@@ -61,7 +77,11 @@ impl Column {
             if value.is_null() {
                 return Some(&NULL);
             }
-            value = value.get(key.as_str())?;
+            value = match value.get(key.as_str()) {
+                Some(v) => v,
+                None if self.optional => return Some(&NULL),
+                None => return None,
+            };
         }
         Some(value)
     }
@@ -155,9 +175,17 @@ impl ElementTable {
         Ok(self)
     }
 
-    /// Maps `column` to the dotted `path` of the *element's* state.
+    /// Maps `column` to the dotted `path` of the *element's* state; the empty path `""` is the
+    /// element's whole state (a collection of unit enums or plain values: `Vec<Flag>`).
     pub fn column(mut self, column: &str, path: &str) -> Result<ElementTable, IdentError> {
         self.table = self.table.column(column, path)?;
+        Ok(self)
+    }
+
+    /// Like [`ElementTable::column`], `NULL` where the element's state has no `path` (see
+    /// [`Table::optional_column`]).
+    pub fn optional_column(mut self, column: &str, path: &str) -> Result<ElementTable, IdentError> {
+        self.table = self.table.optional_column(column, path)?;
         Ok(self)
     }
 
@@ -230,9 +258,37 @@ impl Table {
         &self.name
     }
 
-    /// Maps `column` to the dotted `path` of the exported state.
+    /// Maps `column` to the dotted `path` of the exported state. A state without `path` is an
+    /// error when the row is written ([`MissingField`]: a mistyped path is found at the first
+    /// aggregate, not as a column of NULLs); a `null` on the way (a `None` composite) makes the
+    /// column `NULL`.
     pub fn column(mut self, column: &str, path: &str) -> Result<Table, IdentError> {
         self.columns.push(Column::new(column, path)?);
+        Ok(self)
+    }
+
+    /// Maps `column` to `path` like [`Table::column`], with `NULL` where the state has no
+    /// `path`: a field of one variant of an enum, absent from the state of the others
+    /// (`payment.insurer` of `Payment::Insurance { insurer }` is `NULL` for a
+    /// `Payment::Cash`).
+    ///
+    /// ```
+    /// use faker_pg::write::Table;
+    /// use serde_json::json;
+    ///
+    /// let visits = Table::new(None, "visit")?
+    ///     .column("id", "id")?
+    ///     .optional_column("insurer", "payment.insurer")?;
+    /// let cash = json!({"id": 1, "payment": {"kind": "cash"}});
+    /// assert_eq!(visits.row(&cash, false)?, json!({"id": 1, "insurer": null}));
+    /// let insured = json!({"id": 2, "payment": {"kind": "insurance", "insurer": "TK"}});
+    /// assert_eq!(visits.row(&insured, false)?, json!({"id": 2, "insurer": "TK"}));
+    /// // `column` keeps a missing path an error.
+    /// assert!(Table::new(None, "visit")?.column("insurer", "payment.insurer")?.row(&cash, false).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn optional_column(mut self, column: &str, path: &str) -> Result<Table, IdentError> {
+        self.columns.push(Column::optional(column, path)?);
         Ok(self)
     }
 
