@@ -408,7 +408,7 @@ impl Schema {
     /// [`Schema::one_ofs`]). An undeclared field is sampled.
     ///
     /// ```
-    /// use ddd_faker::provider::Schema;
+    /// use faker_core::provider::Schema;
     ///
     /// let invoice = Schema::new().quantiles("invoice_date", 20);
     /// assert_eq!(invoice.one_ofs()[0].values, 20);
