@@ -1,6 +1,6 @@
 //! CSV feeds, one file per aggregate type.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ impl CsvFeed {
         prepare_dir(&dir)?;
         Ok(CsvFeed {
             dir,
-            tables: HashMap::new(),
+            tables: HashMap::default(),
         })
     }
 }

@@ -19,6 +19,10 @@ pub struct InMemoryRepository<A: Provider> {
     next_key: i64,
     /// False for a keys-only repository: assigns keys, keeps nothing (streaming).
     retain: bool,
+    /// Whether `A` has a key the repository assigns: read once, since `Provider::auto_key`
+    /// builds its path (a `String`, for a composite id a formatted one) on every call, which
+    /// cost more than the rest of an insert.
+    assigns_keys: bool,
 }
 
 impl<A: Provider> Default for InMemoryRepository<A> {
@@ -27,6 +31,7 @@ impl<A: Provider> Default for InMemoryRepository<A> {
             aggregates: IndexMap::new(),
             next_key: 1,
             retain: true,
+            assigns_keys: A::auto_key().is_some(),
         }
     }
 }
@@ -72,7 +77,7 @@ impl<A: Provider> InMemoryRepository<A> {
     }
 
     fn store(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
-        if A::auto_key().is_some() {
+        if self.assigns_keys {
             if key_given {
                 // Keep the counter ahead of keys chosen by the caller, as a sequence would be
                 // after `setval`, so later auto keys do not collide with them.
