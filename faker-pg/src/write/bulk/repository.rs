@@ -16,7 +16,7 @@ use crate::write::bulk::batch::Buffer;
 use crate::write::bulk::buffer::{EscapedId, Meta, Rows};
 use crate::write::bulk::error::BulkError;
 use crate::write::bulk::writer::BulkWriter;
-use crate::write::keys::{ReservedKeys, SequenceError, assign_key};
+use crate::write::keys::{ReservedKeys, assign_key};
 use crate::write::mirror::Mirror;
 use crate::write::table::{Table, export};
 
@@ -125,13 +125,9 @@ where
         }
         let inner = &mut *inner;
         let buffer = &mut inner.tables[self.index];
-        if !key_given && A::auto_key().is_some() {
-            let keys = buffer
-                .keys
-                .as_mut()
-                .ok_or_else(|| SequenceError::NoAutoColumn {
-                    table: buffer.meta.table.name().clone(),
-                })?;
+        // `keys` is there exactly when `A` has an auto key (checked when the repository was
+        // made): cheaper than asking `A::auto_key()`, which builds its path on every call.
+        if let (false, Some(keys)) = (key_given, buffer.keys.as_mut()) {
             let key = keys.next(&inner.pool).await?;
             assign_key(&mut aggregate, JsonValue::from(key))?;
         }
