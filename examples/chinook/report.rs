@@ -6,8 +6,7 @@
 
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{Subject, foreign_keys};
-use faker_pg::profiler::compare::{Figure, Tolerance, Tolerances, Verdict, compare_reports};
-use faker_pg::profiler::histogram;
+use faker_pg::profiler::compare::{self, Figure, Tolerance, Tolerances, Verdict, compare_reports};
 use faker_pg::profiler::report::{ColumnReport, Outcome, ReportOptions, profile_subject};
 use faker_pg::profiler::suggest::Law;
 use sqlx::PgConnection;
@@ -120,7 +119,7 @@ pub async fn compare(
         let production = report(conn, &subject, &options).await?;
         let mut generated = report(conn, &on_target, &options).await?;
         // A histogram column: the generated values counted in production's buckets.
-        histogram::measure_against(conn, &on_target, &production, &mut generated)
+        compare::measure_against(conn, &on_target, &production, &mut generated)
             .await
             .map_err(|e| format!("cannot profile {}: {e}", on_target.label()))?;
         let figures = compare_reports(&production, &generated, &tolerances);

@@ -7,7 +7,6 @@ use clap::Args;
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{self, PlanOptions, Subject};
 use faker_pg::profiler::compare::{self, Tolerances};
-use faker_pg::profiler::histogram;
 use faker_pg::profiler::report::{Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
 use sqlx::Connection;
@@ -131,11 +130,45 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         )));
     }
 
+    // Over a whole schema, a column the target does not have is skipped, not an error: a
+    // generated database often models part of production. A column named on the command line
+    // is compared, and reported as an error when the target lacks it.
+    let whole_schema = args.columns.is_empty();
+    let target_columns = if whole_schema {
+        Some(
+            catalog::columns(&mut target, &target_schema)
+                .await
+                .map_err(|err| {
+                    Failure(format!(
+                        "target: reading the catalog: {}",
+                        sql_message(&err)
+                    ))
+                })?,
+        )
+    } else {
+        None
+    };
     let (mut compared, mut failed, mut errors) = (0usize, 0usize, 0usize);
+    let mut skipped: Vec<String> = Vec::new();
     let total = subjects.len();
     for (i, (subject, candidate)) in subjects.into_iter().enumerate() {
         let started = Instant::now();
         let step = format!("[{}/{total}] {}", i + 1, subject.label());
+        if let Some(present) = &target_columns {
+            let table = subject.table.as_str();
+            let missing = subject
+                .columns
+                .iter()
+                .any(|c| !present.contains(&(table.to_owned(), c.as_str().to_owned())));
+            if missing {
+                progress(
+                    args.common.quiet,
+                    &format!("{step}: not in the target, skipped"),
+                );
+                skipped.push(subject.label());
+                continue;
+            }
+        }
         let mut on_target = subject.clone();
         on_target.schema = Some(target_schema.clone());
         // A candidate is only compared when the source finds it low-cardinality: ask the source
@@ -201,7 +234,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         // A histogram column: the target's values counted in the source's buckets.
         let mut target_report = target_report;
         let measured =
-            histogram::measure_against(&mut target, &on_target, &source_report, &mut target_report)
+            compare::measure_against(&mut target, &on_target, &source_report, &mut target_report)
                 .await;
         if let Err(err) = measured {
             errors += 1;
@@ -238,9 +271,14 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         }
     }
     let summary = format!(
-        "{compared} columns compared: {} within tolerance, {failed} out of tolerance, {errors} errors",
-        compared - failed
+        "{compared} columns compared: {} within tolerance, {failed} out of tolerance, {} not in \
+         the target (skipped), {errors} errors",
+        compared - failed,
+        skipped.len()
     );
+    if !skipped.is_empty() && !args.json {
+        println!("not in the target, skipped: {}", skipped.join(", "));
+    }
     if args.json {
         progress(args.common.quiet, &summary);
     } else {

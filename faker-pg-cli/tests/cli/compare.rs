@@ -563,3 +563,73 @@ async fn quantiles_round_trip_amounts_and_dates() {
     })
     .await;
 }
+
+/// Over a whole schema: a column the target does not have is listed as skipped (exit 0, not an
+/// error), and a low-cardinality column whose generated values are another domain than
+/// production's (fake company names) is compared by the shares of its values by rank, while one
+/// of the same domain (regions) is compared value by value.
+#[tokio::test]
+async fn a_schema_compare_skips_missing_columns_and_ranks_other_domains() {
+    in_schemas("cmp_schema", 3, |mut conn, schemas| async move {
+        let shops = |schema: &Ident, with_tz: bool, companies: [(&str, u32); 3], north: u32| {
+            let tz = if with_tz { ", tz text" } else { "" };
+            let tz_value = if with_tz { ", 'UTC'" } else { "" };
+            let mut sql = format!(
+                "CREATE TABLE {schema}.shops (id bigint PRIMARY KEY, company text, region text{tz});"
+            );
+            let mut id = 0;
+            for (company, n) in companies {
+                for _ in 0..n {
+                    id += 1;
+                    let region = if id <= north { "north" } else { "south" };
+                    sql.push_str(&format!(
+                        "INSERT INTO {schema}.shops VALUES ({id}, '{company}', '{region}'{tz_value});"
+                    ));
+                }
+            }
+            sql
+        };
+        let production = shops(&schemas[0], true, [("Apple", 150), ("Google", 100), ("Telus", 50)], 200);
+        execute(&mut conn, production).await;
+        let fake = shops(&schemas[1], false, [("Kessler Inc", 151), ("Lowe Inc", 99), ("DuBuque LLC", 50)], 195);
+        execute(&mut conn, fake).await;
+        let flat = shops(&schemas[2], false, [("Kessler Inc", 100), ("Lowe Inc", 100), ("DuBuque LLC", 100)], 195);
+        execute(&mut conn, flat).await;
+
+        let url = database_url();
+        let compare_to = |target: &Ident| {
+            faker_pg(&[
+                "compare",
+                "--source",
+                &url,
+                "--target",
+                &url,
+                "--schema",
+                schemas[0].as_str(),
+                "--target-schema",
+                target.as_str(),
+            ])
+        };
+        let pass = compare_to(&schemas[1]).ok();
+        let skipped = format!("not in the target, skipped: {}.shops.tz", schemas[0].as_str());
+        for expected in [
+            "share of value #1 by rank",
+            "share \"north\"",
+            &skipped,
+            "2 columns compared: 2 within tolerance, 0 out of tolerance, 1 not in the target (skipped), 0 errors",
+        ] {
+            assert!(pass.stdout.contains(expected), "no {expected:?} in\n{}", pass.stdout);
+        }
+        assert!(!pass.stdout.contains("share \"Apple\""), "{}", pass.stdout);
+
+        let fail = compare_to(&schemas[2]);
+        assert_eq!(fail.code, Some(1), "{}\n{}", fail.stdout, fail.stderr);
+        let line = fail
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("share of value #1 by rank"))
+            .unwrap_or_else(|| panic!("no rank figure in {}", fail.stdout));
+        assert!(line.ends_with(" FAIL"), "{line}");
+    })
+    .await;
+}

@@ -210,6 +210,26 @@ pub async fn schema_exists(conn: &mut PgConnection, name: &Ident) -> Result<bool
         .await
 }
 
+/// The columns of every table and view of `schema`, as `(table, column)` names: what a
+/// comparison asks before profiling a column on a database that may not have it.
+pub async fn columns(
+    conn: &mut PgConnection,
+    schema: &Ident,
+) -> Result<std::collections::BTreeSet<(String, String)>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, a.attname::text
+         FROM pg_catalog.pg_attribute a
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+    )
+    .bind(schema.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The connection's current schema (the first existing schema of its `search_path`).
 pub async fn current_schema(conn: &mut PgConnection) -> Result<Option<Ident>, sqlx::Error> {
     let name: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")

@@ -8,9 +8,13 @@
 //!   quartile `weights` (absolute), `mean` (relative), `null_share` (absolute) and `skew`
 //!   (relative; only when both fits have `r² >= min_r2`, otherwise skipped: a skew read off data
 //!   that is not a power law means nothing);
-//! * a **low-cardinality column that is not a foreign key** (a status, a type, a country): its
-//!   values are the same in both databases, so each value's share is checked (absolute; a value
-//!   missing on one side has share 0) and `null_share`;
+//! * a **low-cardinality column that is not a foreign key** (a status, a type, a country):
+//!   `null_share`, and when the values are the same domain on both sides (at least
+//!   [`SAME_VALUES`] of the target's non-null rows hold a value the source has) each value's
+//!   share (absolute; a value missing on one side has share 0); otherwise — generated names,
+//!   cities, companies, which can never be production's — the shares **by rank**: the most
+//!   used value's share against the most used value's share, the second against the second,
+//!   and so on, which is what selectivity depends on;
 //! * a **non-integer numeric, date or timestamp column** that is neither (reported by its
 //!   histogram, [`super::histogram`]; an integer column is checked like a foreign key, since
 //!   with many values it is more often an id): the share of values in each interval between the source's
@@ -26,8 +30,17 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::profile::ValueCount;
+use sqlx::PgConnection;
+
+use super::catalog::Subject;
+use super::histogram;
+use super::profile::{ProfileError, ValueCount};
 use super::report::ColumnReport;
+
+/// The least share of the target's non-null rows holding values the source also has for a
+/// low-cardinality column to be compared value by value; below it the values are another
+/// domain (fake text) and their shares are compared by rank (see the module docs).
+pub const SAME_VALUES: f64 = 0.5;
 
 /// How far a target figure may be from the source figure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -254,6 +267,59 @@ fn info(name: &str, source: u64, target: u64) -> Figure {
     }
 }
 
+/// Measures `target` (the report of `subject` on the generated side) against the histogram
+/// of `source` (the same column on the production side), as `faker-pg compare` does: when
+/// the source is judged by its histogram, the target's own histogram is replaced by the
+/// target's values counted in the *source's* buckets, so that
+/// [`compare_reports`] compares share with share. Other
+/// reports are left as they are.
+///
+/// # Errors
+///
+/// What [`bucket_shares`](super::histogram::bucket_shares) reports.
+pub async fn measure_against(
+    conn: &mut PgConnection,
+    subject: &Subject,
+    source: &ColumnReport,
+    target: &mut ColumnReport,
+) -> Result<(), ProfileError> {
+    let Some(h) = source
+        .histogram
+        .as_ref()
+        .filter(|_| source.judged_by_histogram())
+    else {
+        return Ok(());
+    };
+    let Some(column) = subject.columns.first() else {
+        return Ok(());
+    };
+    let shares = histogram::bucket_shares(
+        conn,
+        subject.schema.as_ref(),
+        &subject.table,
+        column,
+        h.kind,
+        &h.bounds,
+    )
+    .await?;
+    target.histogram = Some(histogram::Histogram {
+        kind: h.kind,
+        bounds: h.bounds.clone(),
+        shares,
+    });
+    Ok(())
+}
+
+/// Whether at least [`SAME_VALUES`] of the target's rows hold values the source has.
+fn same_values(source: &[ValueCount], target: &[ValueCount]) -> bool {
+    let shared: f64 = target
+        .iter()
+        .filter(|t| source.iter().any(|s| s.value == t.value))
+        .map(|t| t.share)
+        .sum();
+    shared >= SAME_VALUES
+}
+
 /// Figures of `target` checked against `source` (the same column in two databases); see the
 /// module docs for which.
 pub fn compare_reports(
@@ -276,6 +342,22 @@ pub fn compare_reports(
         ));
         let source_values = source.values.as_deref().unwrap_or_default();
         match target.values.as_deref() {
+            Some(target_values) if !same_values(source_values, target_values) => {
+                let ranked = |list: &[ValueCount]| {
+                    let mut shares: Vec<f64> = list.iter().map(|v| v.share).collect();
+                    shares.sort_by(|a, b| b.total_cmp(a));
+                    shares
+                };
+                let (a, b) = (ranked(source_values), ranked(target_values));
+                for i in 0..a.len().max(b.len()) {
+                    figures.push(check(
+                        format!("share of value #{} by rank", i + 1),
+                        a.get(i).copied().unwrap_or(0.0),
+                        b.get(i).copied().unwrap_or(0.0),
+                        Tolerance::Absolute(tol.values),
+                    ));
+                }
+            }
             Some(target_values) => {
                 let share_in = |list: &[ValueCount], value: &str| {
                     list.iter()
@@ -521,6 +603,77 @@ mod tests {
             crate::profiler::profile::Literal::Text,
             &Rule::default(),
         )
+    }
+
+    /// A low-cardinality report with `values` as `(value, count)`, most used first.
+    fn value_report(values: &[(&str, u64)]) -> ColumnReport {
+        let counts: Vec<u64> = values.iter().map(|v| v.1).collect();
+        let total: u64 = counts.iter().sum();
+        let list = values
+            .iter()
+            .map(|(value, count)| ValueCount {
+                value: (*value).to_owned(),
+                count: *count,
+                share: *count as f64 / total as f64,
+            })
+            .collect();
+        let subject = Subject::new(
+            None,
+            Ident::new("t").unwrap(),
+            vec![Ident::new("c").unwrap()],
+        );
+        ColumnReport::new(
+            subject,
+            Profile::from_counts(&counts, 0),
+            Some(list),
+            crate::profiler::profile::Literal::Text,
+            &Rule::default(),
+        )
+    }
+
+    fn failing(figures: &[Figure]) -> Vec<&str> {
+        figures
+            .iter()
+            .filter(|f| f.verdict == Verdict::Fail)
+            .map(|f| f.name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn values_of_one_domain_are_compared_value_by_value() {
+        let production = value_report(&[("paid", 70), ("open", 20), ("void", 10)]);
+        let same = value_report(&[("paid", 69), ("open", 21), ("void", 10)]);
+        assert!(!failed(&compare_reports(
+            &production,
+            &same,
+            &Tolerances::default()
+        )));
+        // The same shares on other values of the same domain: paid and open swapped.
+        let swapped = value_report(&[("open", 70), ("paid", 20), ("void", 10)]);
+        let figures = compare_reports(&production, &swapped, &Tolerances::default());
+        assert_eq!(failing(&figures), ["share \"paid\"", "share \"open\""]);
+    }
+
+    #[test]
+    fn values_of_another_domain_are_compared_by_rank() {
+        // Company names: generated ones are never production's; the shares by rank are what
+        // matters (one company of a third of the rows, then smaller ones).
+        let production = value_report(&[("Apple", 30), ("Google", 20), ("Telus", 10)]);
+        let fake = value_report(&[("Kessler Inc", 31), ("Lowe Inc", 19), ("DuBuque LLC", 10)]);
+        let figures = compare_reports(&production, &fake, &Tolerances::default());
+        assert!(!failed(&figures), "{figures:?}");
+        assert!(
+            figures
+                .iter()
+                .any(|f| f.name == "share of value #1 by rank")
+        );
+        // A flatter generated list fails at the ranks that differ.
+        let flat = value_report(&[("a", 20), ("b", 20), ("c", 20)]);
+        let figures = compare_reports(&production, &flat, &Tolerances::default());
+        assert_eq!(
+            failing(&figures),
+            ["share of value #1 by rank", "share of value #3 by rank"]
+        );
     }
 
     #[test]

@@ -318,49 +318,6 @@ GROUP BY 1",
     )
 }
 
-/// Measures `target` (the report of `subject` on the generated side) against the histogram
-/// of `source` (the same column on the production side), as `faker-pg compare` does: when
-/// the source is judged by its histogram, the target's own histogram is replaced by the
-/// target's values counted in the *source's* buckets, so that
-/// [`compare_reports`](super::compare::compare_reports) compares share with share. Other
-/// reports are left as they are.
-///
-/// # Errors
-///
-/// What [`bucket_shares`] reports.
-pub async fn measure_against(
-    conn: &mut PgConnection,
-    subject: &super::catalog::Subject,
-    source: &super::report::ColumnReport,
-    target: &mut super::report::ColumnReport,
-) -> Result<(), ProfileError> {
-    let Some(h) = source
-        .histogram
-        .as_ref()
-        .filter(|_| source.judged_by_histogram())
-    else {
-        return Ok(());
-    };
-    let Some(column) = subject.columns.first() else {
-        return Ok(());
-    };
-    let shares = bucket_shares(
-        conn,
-        subject.schema.as_ref(),
-        &subject.table,
-        column,
-        h.kind,
-        &h.bounds,
-    )
-    .await?;
-    target.histogram = Some(Histogram {
-        kind: h.kind,
-        bounds: h.bounds.clone(),
-        shares,
-    });
-    Ok(())
-}
-
 /// The share of `column`'s non-null finite values in each interval between the distinct
 /// `bounds` (non-decreasing, as [`Histogram::bounds`]), below the first and above the last.
 ///
