@@ -100,6 +100,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
                 PlanOptions {
                     max_values: options.max_values,
                     use_statistics: !args.common.exact_cardinality,
+                    min_inclusion: args.common.min_inclusion(),
                 },
             )
             .await
@@ -264,7 +265,10 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
             );
         } else {
             let title = match &subject.foreign_key {
-                Some(key) => format!("{}  (foreign key -> {})", subject.label(), key.references()),
+                Some(key) if key.inferred.is_none() => {
+                    format!("{}  (foreign key -> {})", subject.label(), key.references())
+                }
+                Some(key) => format!("{}  ({})", subject.label(), key.describe()),
                 None => subject.label(),
             };
             println!("{}", compare::to_text(&title, &figures));

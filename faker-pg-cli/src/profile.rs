@@ -112,6 +112,7 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
         PlanOptions {
             max_values: options.max_values,
             use_statistics: !args.common.exact_cardinality,
+            min_inclusion: args.common.min_inclusion(),
         },
     )
     .await
@@ -134,11 +135,15 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
         )));
     }
     let keys = subjects.iter().filter(|s| s.foreign_key.is_some()).count();
+    let inferred = subjects
+        .iter()
+        .filter(|s| s.foreign_key.as_ref().is_some_and(|k| k.inferred.is_some()))
+        .count();
     progress(
         args.common.quiet,
         &format!(
-            "schema {}: {keys} foreign keys and {} candidate low-cardinality columns to profile, \
-             {} columns left out by the catalog",
+            "schema {}: {keys} foreign keys ({inferred} of them found in the data) and {} \
+             candidate low-cardinality columns to profile, {} columns left out by the catalog",
             schema.as_str(),
             subjects.len() - keys,
             skipped.len()

@@ -27,9 +27,35 @@ pub(crate) struct Common {
     #[arg(long, value_name = "N", default_value_t = faker_pg::profiler::histogram::DEFAULT_BUCKETS as u64,
           value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub(crate) buckets: u64,
+    /// When listing a schema's columns: treat as a reference (profiled and compared like a
+    /// foreign key) a column whose non-null values are at least this share of the values of a
+    /// unique column of the schema (an integer column only when its name points there, e.g.
+    /// `artist_id` for `artists.id`); the dangling rest is reported.
+    #[arg(long, value_name = "SHARE", default_value_t = faker_pg::profiler::inferred::DEFAULT_MIN_INCLUSION,
+          value_parser = share)]
+    pub(crate) min_inclusion: f64,
+    /// When listing a schema's columns: declared foreign keys only, no references found in
+    /// the data.
+    #[arg(long)]
+    pub(crate) declared_keys_only: bool,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+}
+
+impl Common {
+    /// The inclusion share above which a column is a reference, unless only declared keys count.
+    pub(crate) fn min_inclusion(&self) -> Option<f64> {
+        (!self.declared_keys_only).then_some(self.min_inclusion)
+    }
+}
+
+/// A share in `(0, 1]`.
+fn share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a share in (0, 1]")),
+    }
 }
 
 /// A failure already worded for the user.

@@ -7,7 +7,9 @@
 //! after counting them ([`super::report::profile_subject`] does, on the server); columns that
 //! certainly do not are left out up front:
 //!
-//! * columns that are the single column of a foreign key (profiled as that key);
+//! * columns that are the single column of a foreign key (profiled as that key), declared or,
+//!   with [`PlanOptions::min_inclusion`], found in the data ([`super::inferred`]: a column
+//!   whose values are nearly all values of a unique column);
 //! * columns with a unique index of their own (primary keys, `UNIQUE`): every value once;
 //! * with planner statistics allowed, columns whose `pg_stats.n_distinct` estimate exceeds ten
 //!   times the limit, unless they are non-integer numeric, date or timestamp columns (those are
@@ -18,6 +20,7 @@
 use sqlx::{PgConnection, Row};
 
 use super::histogram::ValueKind;
+use super::inferred::{self, CatalogColumn, DEFAULT_MIN_INCLUSION, Inclusion};
 use super::profile::columns_label;
 use crate::ident::{Ident, IdentError};
 
@@ -34,9 +37,27 @@ pub struct ForeignKey {
     pub ref_table: Ident,
     /// The referenced columns, in key order.
     pub ref_columns: Vec<Ident>,
+    /// `None` for a declared constraint; for a reference found in the data
+    /// ([`super::inferred`]), how much of the column the referenced column holds.
+    pub inferred: Option<Inclusion>,
 }
 
 impl ForeignKey {
+    /// What the key is, for people to read: `foreign key NAME -> schema.table(id)`, or for a
+    /// key found in the data `inferred reference -> .. (97.0% of the values, 6 dangling rows)`.
+    pub fn describe(&self) -> String {
+        match &self.inferred {
+            None => format!("foreign key {} -> {}", self.name, self.references()),
+            Some(i) => format!(
+                "inferred reference -> {} ({:.1}% of the values, {} dangling rows; generated \
+                 rows reference existing ones only)",
+                self.references(),
+                100.0 * i.share(),
+                i.dangling()
+            ),
+        }
+    }
+
     /// `schema.table(columns)` of the referenced side, for people to read.
     pub fn references(&self) -> String {
         let cols = columns_label(&self.ref_columns);
@@ -104,6 +125,9 @@ pub struct PlanOptions {
     /// Skip columns whose planner statistics estimate more than ten times `max_values` distinct
     /// values, without scanning them.
     pub use_statistics: bool,
+    /// Treat as a reference a column whose non-null values are at least this share of values
+    /// of a unique column ([`super::inferred`]); `None`: declared foreign keys only.
+    pub min_inclusion: Option<f64>,
 }
 
 impl Default for PlanOptions {
@@ -111,6 +135,7 @@ impl Default for PlanOptions {
         PlanOptions {
             max_values: 100,
             use_statistics: true,
+            min_inclusion: Some(DEFAULT_MIN_INCLUSION),
         }
     }
 }
@@ -257,6 +282,7 @@ pub async fn foreign_keys(
             ref_schema: catalog_ident(row.try_get("ref_schema")?)?,
             ref_table: catalog_ident(row.try_get("ref_table")?)?,
             ref_columns: catalog_idents(row.try_get("ref_columns")?)?,
+            inferred: None,
         };
         if !keys
             .iter()
@@ -302,11 +328,44 @@ pub async fn plan_schema(
     schema: &Ident,
     options: PlanOptions,
 ) -> Result<SchemaPlan, sqlx::Error> {
-    let keys = foreign_keys(&mut *conn, schema).await?;
+    let mut keys = foreign_keys(&mut *conn, schema).await?;
     let rows = sqlx::query(COLUMNS_SQL)
         .bind(schema.as_str())
         .fetch_all(&mut *conn)
         .await?;
+    if let Some(min_share) = options.min_inclusion {
+        let mut columns = Vec::with_capacity(rows.len());
+        for row in &rows {
+            columns.push(CatalogColumn {
+                table: catalog_ident(row.try_get("table_name")?)?,
+                column: catalog_ident(row.try_get("column_name")?)?,
+                type_name: row.try_get("type_name")?,
+                unique: row.try_get("is_unique")?,
+            });
+        }
+        let declared: Vec<(Ident, Ident)> = keys
+            .iter()
+            .filter(|(_, k)| k.columns.len() == 1)
+            .map(|(t, k)| (t.clone(), k.columns[0].clone()))
+            .collect();
+        for found in inferred::infer(&mut *conn, schema, &columns, &declared, min_share).await? {
+            keys.push((
+                found.table.clone(),
+                ForeignKey {
+                    name: format!(
+                        "inferred_{}_{}",
+                        found.table.as_str(),
+                        found.column.as_str()
+                    ),
+                    columns: vec![found.column],
+                    ref_schema: schema.clone(),
+                    ref_table: found.ref_table,
+                    ref_columns: vec![found.ref_column],
+                    inferred: Some(found.inclusion),
+                },
+            ));
+        }
+    }
 
     let mut plan = SchemaPlan {
         subjects: Vec::new(),

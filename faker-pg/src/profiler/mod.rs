@@ -41,6 +41,7 @@
 pub mod catalog;
 pub mod compare;
 pub mod histogram;
+pub mod inferred;
 pub mod profile;
 pub mod report;
 pub mod suggest;

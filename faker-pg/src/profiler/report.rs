@@ -266,6 +266,8 @@ impl ColumnReport {
             foreign_key: self.subject.foreign_key.as_ref().map(|k| ForeignKeyJson {
                 name: &k.name,
                 references: k.references(),
+                inclusion: k.inferred.map(|i| i.share()),
+                dangling: k.inferred.map(|i| i.dangling()),
             }),
             rows: p.rows,
             nulls: p.nulls,
@@ -321,7 +323,7 @@ impl ColumnReport {
         let p = &self.profile;
         let mut out = String::new();
         let kind = match &self.subject.foreign_key {
-            Some(key) => format!("  (foreign key {} -> {})", key.name, key.references()),
+            Some(key) => format!("  ({})", key.describe()),
             None => String::new(),
         };
         out.push_str(&format!("{}{kind}\n", self.subject.label()));
@@ -478,6 +480,12 @@ struct QuantilesJson<'a> {
 struct ForeignKeyJson<'a> {
     name: &'a str,
     references: String,
+    /// For a reference found in the data: the share of the values the referenced column
+    /// holds, and the rows it does not (absent for a declared constraint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inclusion: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dangling: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -563,6 +571,7 @@ mod tests {
                 ref_schema: ident("public"),
                 ref_table: ident("statuses"),
                 ref_columns: vec![ident("id")],
+                inferred: None,
             }),
             ..column
         };

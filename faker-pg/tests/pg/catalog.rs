@@ -12,6 +12,7 @@ async fn catalog_lists_keys_and_candidate_columns() {
         let exact = PlanOptions {
             max_values: 100,
             use_statistics: false,
+            ..PlanOptions::default()
         };
         let plan = plan_schema(&mut conn, &schema, exact).await.unwrap();
         let listed: Vec<(String, bool)> = plan
@@ -113,6 +114,101 @@ async fn foreign_key_of_a_subject_named_by_hand() {
             references(&mut conn, unqualified).await,
             Some(format!("{s}.tenants(id)"))
         );
+    })
+    .await;
+}
+
+/// (subject, referenced column, (contained, dangling) for a key found in the data).
+type FoundKey = (String, String, Option<(u64, u64)>);
+
+/// References found in the data: a text column whose values are all airport codes, one whose
+/// values are 98% tail numbers (2% dangling), an integer column named after its table; not a
+/// small integer that any identity column contains (a rating), nor a constant.
+#[tokio::test]
+async fn references_are_found_in_the_data() {
+    in_schema("inferred", |mut conn, schema| async move {
+        let s = schema.as_str();
+        execute(
+            &mut conn,
+            format!(
+                "CREATE TABLE {s}.airports (faa text PRIMARY KEY);
+                 INSERT INTO {s}.airports SELECT 'A' || i FROM generate_series(1, 60) i;
+                 CREATE TABLE {s}.planes (tailnum varchar(8) PRIMARY KEY);
+                 INSERT INTO {s}.planes SELECT 'N' || i FROM generate_series(1, 300) i;
+                 CREATE TABLE {s}.carriers (id serial PRIMARY KEY);
+                 INSERT INTO {s}.carriers SELECT FROM generate_series(1, 12);
+                 CREATE TABLE {s}.flights (
+                     id serial PRIMARY KEY,
+                     origin text REFERENCES {s}.airports,
+                     dest text, tailnum text, carrier_id bigint, rating int, year int);
+                 INSERT INTO {s}.flights (origin, dest, tailnum, carrier_id, rating, year)
+                 SELECT 'A' || (1 + i % 20), 'A' || (1 + (i * 7) % 60),
+                        CASE WHEN i % 50 = 0 THEN 'X' || i ELSE 'N' || (1 + (i * 13) % 300) END,
+                        1 + i % 12, 1 + i % 5, 2013
+                 FROM generate_series(1, 5000) i;"
+            ),
+        )
+        .await;
+        let plan = plan_schema(&mut conn, &schema, PlanOptions::default())
+            .await
+            .unwrap();
+        let keys: Vec<FoundKey> = plan
+            .subjects
+            .iter()
+            .filter_map(|subject| {
+                let key = subject.foreign_key.as_ref()?;
+                Some((
+                    subject.label(),
+                    key.references(),
+                    key.inferred.map(|i| (i.contained, i.dangling())),
+                ))
+            })
+            .collect();
+        let want = [
+            (
+                format!("{s}.flights.origin"),
+                format!("{s}.airports(faa)"),
+                None,
+            ),
+            (
+                format!("{s}.flights.dest"),
+                format!("{s}.airports(faa)"),
+                Some((5000, 0)),
+            ),
+            (
+                format!("{s}.flights.tailnum"),
+                format!("{s}.planes(tailnum)"),
+                Some((4900, 100)),
+            ),
+            (
+                format!("{s}.flights.carrier_id"),
+                format!("{s}.carriers(id)"),
+                Some((5000, 0)),
+            ),
+        ];
+        let mut got = keys.clone();
+        got.sort();
+        let mut want = want.to_vec();
+        want.sort();
+        assert_eq!(got, want);
+        // The rating (1 to 5, in every identity column) and the year are value columns.
+        for column in ["rating", "year"] {
+            let label = format!("{s}.flights.{column}");
+            let subject = plan.subjects.iter().find(|x| x.label() == label).unwrap();
+            assert!(subject.foreign_key.is_none(), "{label}");
+        }
+        // Declared keys only, when asked.
+        let declared = PlanOptions {
+            min_inclusion: None,
+            ..PlanOptions::default()
+        };
+        let plan = plan_schema(&mut conn, &schema, declared).await.unwrap();
+        let keys = plan
+            .subjects
+            .iter()
+            .filter(|x| x.foreign_key.is_some())
+            .count();
+        assert_eq!(keys, 1);
     })
     .await;
 }
