@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use clap::Args;
 use faker_pg::Ident;
-use faker_pg::profiler::catalog::{self, PlanOptions, Subject};
+use faker_pg::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
+use faker_pg::profiler::relations;
 use faker_pg::profiler::report::{ColumnReport, Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
 use sqlx::Connection;
@@ -159,8 +160,15 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
     let (mut reported, mut errors) = (0usize, 0usize);
     // Tables the user may not read: reported once, their other columns left out.
     let mut denied: Vec<&Ident> = Vec::new();
+    // The relations between each table's references, measured after its columns.
+    let mut tables: Vec<&Ident> = Vec::new();
+    for subject in &subjects {
+        if !tables.contains(&&subject.table) {
+            tables.push(&subject.table);
+        }
+    }
     let total = subjects.len();
-    for (i, subject) in subjects.into_iter().enumerate() {
+    for (i, &subject) in subjects.iter().enumerate() {
         let started = Instant::now();
         let candidate = subject.foreign_key.is_none();
         let step = format!("[{}/{total}] {}", i + 1, subject.label());
@@ -206,9 +214,46 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             }
         }
     }
+    let mut relations = 0usize;
+    for table in tables {
+        if denied.contains(&table) {
+            continue;
+        }
+        let keys: Vec<&ForeignKey> = subjects
+            .iter()
+            .filter(|s| s.table == *table)
+            .filter_map(|s| s.foreign_key.as_ref())
+            .collect();
+        for (a, b) in relations::pairs(&keys) {
+            match relations::measure(&mut conn, Some(&schema), table, a, b).await {
+                Ok(relation) => {
+                    relations += 1;
+                    if args.json {
+                        println!("{}", relation.to_json());
+                    } else {
+                        println!("{}\n", relation.to_text());
+                    }
+                }
+                Err(err) => {
+                    errors += 1;
+                    error_line(&format!(
+                        "{}.{}: relation of {} and {}: {}",
+                        schema.as_str(),
+                        table.as_str(),
+                        a.columns[0].as_str(),
+                        b.columns[0].as_str(),
+                        sql_message(&err)
+                    ));
+                }
+            }
+        }
+    }
     progress(
         args.common.quiet,
-        &format!("done: {reported} columns reported, {errors} errors"),
+        &format!(
+            "done: {reported} columns reported, {relations} relations between references, \
+             {errors} errors"
+        ),
     );
     conn.close().await.ok();
     Ok(if errors > 0 { EXIT_ERROR } else { 0 })

@@ -348,7 +348,8 @@ async fn cli_profile_all() {
         );
         assert!(out.stderr.contains("not low-cardinality"), "{}", out.stderr);
         assert!(
-            out.stderr.contains("done: 5 columns reported, 0 errors"),
+            out.stderr
+                .contains("done: 5 columns reported, 0 relations between references, 0 errors"),
             "{}",
             out.stderr
         );

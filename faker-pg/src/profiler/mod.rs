@@ -43,5 +43,6 @@ pub mod compare;
 pub mod histogram;
 pub mod inferred;
 pub mod profile;
+pub mod relations;
 pub mod report;
 pub mod suggest;

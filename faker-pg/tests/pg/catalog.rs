@@ -212,3 +212,84 @@ async fn references_are_found_in_the_data() {
     })
     .await;
 }
+
+/// Relations between a table's references: a tail number that determines its airline (20 of
+/// the 200 planes have one flight that breaks the rule), an origin and a destination that are never the same airport
+/// (60 routes, each destination reached from several origins), and two references that
+/// nothing ties.
+#[tokio::test]
+async fn relations_between_references_are_measured() {
+    use faker_pg::profiler::relations::{self, Suggestion};
+    in_schema("relations", |mut conn, schema| async move {
+        let s = schema.as_str();
+        execute(
+            &mut conn,
+            format!(
+                "CREATE TABLE {s}.airports (faa text PRIMARY KEY);
+                 INSERT INTO {s}.airports SELECT 'A' || i FROM generate_series(1, 30) i;
+                 CREATE TABLE {s}.carriers (code text PRIMARY KEY);
+                 INSERT INTO {s}.carriers SELECT 'C' || i FROM generate_series(1, 10) i;
+                 CREATE TABLE {s}.planes (tailnum text PRIMARY KEY);
+                 INSERT INTO {s}.planes SELECT 'N' || i FROM generate_series(1, 200) i;
+                 CREATE TABLE {s}.flights (
+                     id serial PRIMARY KEY,
+                     origin text REFERENCES {s}.airports,
+                     dest text REFERENCES {s}.airports,
+                     carrier text REFERENCES {s}.carriers,
+                     tailnum text REFERENCES {s}.planes);
+                 INSERT INTO {s}.flights (origin, dest, carrier, tailnum)
+                 SELECT 'A' || (1 + r % 10), 'A' || (11 + (r / 10 + r) % 20),
+                        'C' || (1 + CASE WHEN p < 20 AND i <= 200 THEN p + 1 ELSE p END % 10),
+                        'N' || (1 + p)
+                 FROM (SELECT i, i % 60 AS r, (i * 7) % 200 AS p
+                       FROM generate_series(1, 10000) i) AS g;"
+            ),
+        )
+        .await;
+        let plan = plan_schema(&mut conn, &schema, PlanOptions::default())
+            .await
+            .unwrap();
+        let keys: Vec<_> = plan
+            .subjects
+            .iter()
+            .filter(|x| x.table.as_str() == "flights")
+            .filter_map(|x| x.foreign_key.as_ref())
+            .collect();
+        let mut found = Vec::new();
+        let table = faker_pg::Ident::new("flights").unwrap();
+        for (a, b) in relations::pairs(&keys) {
+            let r = relations::measure(&mut conn, Some(&schema), &table, a, b)
+                .await
+                .unwrap();
+            found.push(r);
+        }
+        let get = |x: &str, y: &str| {
+            found
+                .iter()
+                .find(|r| {
+                    (r.a.as_str(), r.b.as_str()) == (x, y) || (r.a.as_str(), r.b.as_str()) == (y, x)
+                })
+                .unwrap_or_else(|| panic!("no relation of {x} and {y}"))
+        };
+        let planes = get("carrier", "tailnum");
+        assert_eq!(planes.rows, 10_000);
+        let degree = if planes.a.as_str() == "tailnum" {
+            planes.degree_ab
+        } else {
+            planes.degree_ba
+        };
+        // Each plane has 50 flights; 20 planes have one flight with another carrier, so
+        // their 1 000 rows do not hold the dependency: degree 9 000 / 10 000.
+        assert!((degree - 0.9).abs() < 1e-9, "{planes:?}");
+        assert_eq!(planes.distinct_pairs, 220);
+        let routes = get("origin", "dest");
+        assert_eq!((routes.distinct_pairs, routes.equal_rows), (60, 0));
+        assert!(routes.same_target);
+        assert!(
+            matches!(routes.suggestion(), Suggestion::Differ { .. }),
+            "{routes:?}"
+        );
+        assert_eq!(found.len(), 6);
+    })
+    .await;
+}

@@ -1,0 +1,276 @@
+//! Relations between the reference columns of a table: what no single column shows, measured
+//! the way PostgreSQL's extended statistics define them (`CREATE STATISTICS .. (ndistinct,
+//! dependencies)`), and the attribute that models each.
+//!
+//! For a pair `(a, b)` of references of one table ([`measure`]), on the rows where both are
+//! not null:
+//!
+//! * `distinct_pairs` — the distinct `(a, b)` combinations (`ndistinct`);
+//! * `degree(a → b)` — the share of rows in groups of equal `a` that all hold one `b`
+//!   (PostgreSQL's functional-dependency degree: 1 when `a` determines `b`, as a plane's tail
+//!   number determines its airline), and the other way round;
+//! * `equal_rows` — rows where `a = b`, for two references to the same table.
+//!
+//! [`Relation::suggestion`] reads them: a dependency of degree ≥ [`OWNERSHIP_DEGREE`] is
+//! ownership (`same(..)`: the determined reference is drawn inside the owner's group); two
+//! references to one table that never hold the same value must differ (`differ(..)`); pairs
+//! that repeat far more than independent draws would (fewer than half the distinct pairs the
+//! two columns could make on that many rows) want a joint law; otherwise the columns are
+//! independent.
+
+use sqlx::{PgConnection, Row};
+
+use super::catalog::ForeignKey;
+use crate::ident::{Ident, qualified};
+
+/// The least functional-dependency degree read as ownership: 0.95, so that a few rows that
+/// break the rule (data errors, a plane sold to another airline) do not hide it.
+pub const OWNERSHIP_DEGREE: f64 = 0.95;
+
+/// What [`measure`] reads off a pair of references of one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    pub table: Ident,
+    pub a: Ident,
+    pub b: Ident,
+    /// Whether both reference the same table.
+    pub same_target: bool,
+    /// Rows where both are not null.
+    pub rows: u64,
+    pub distinct_a: u64,
+    pub distinct_b: u64,
+    pub distinct_pairs: u64,
+    /// Functional-dependency degree of `a → b` and of `b → a`.
+    pub degree_ab: f64,
+    pub degree_ba: f64,
+    /// Rows where `a = b` (0 unless both reference the same table).
+    pub equal_rows: u64,
+}
+
+/// How a relation is best modelled, with the attribute and the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Suggestion {
+    /// `owner` determines `owned`: draw `owned` inside the owner's group.
+    Ownership { owner: Ident, owned: Ident },
+    /// Two references to one table that never hold the same value in a row.
+    Differ { first: Ident, second: Ident },
+    /// The pairs repeat more than independent draws make them: a joint law over the pair.
+    Joint,
+    /// Nothing ties them.
+    Independent,
+}
+
+impl Relation {
+    /// The way to model it (see the module docs for the rules).
+    pub fn suggestion(&self) -> Suggestion {
+        if self.degree_ab >= OWNERSHIP_DEGREE && self.degree_ab >= self.degree_ba {
+            return Suggestion::Ownership {
+                owner: self.a.clone(),
+                owned: self.b.clone(),
+            };
+        }
+        if self.degree_ba >= OWNERSHIP_DEGREE {
+            return Suggestion::Ownership {
+                owner: self.b.clone(),
+                owned: self.a.clone(),
+            };
+        }
+        if self.same_target && self.equal_rows == 0 && self.rows > 0 {
+            return Suggestion::Differ {
+                first: self.a.clone(),
+                second: self.b.clone(),
+            };
+        }
+        // Independent draws of `rows` pairs over `distinct_a × distinct_b` combinations leave
+        // at least min(rows, combinations) / 2 distinct pairs in all but tiny cases.
+        let possible = self
+            .rows
+            .min(self.distinct_a.saturating_mul(self.distinct_b));
+        if self.distinct_pairs.saturating_mul(2) < possible {
+            return Suggestion::Joint;
+        }
+        Suggestion::Independent
+    }
+
+    /// One line for people: the figures and what to write.
+    pub fn to_text(&self) -> String {
+        let (a, b) = (self.a.as_str(), self.b.as_str());
+        let figures = format!(
+            "{}.({a}, {b}): {} rows, {} distinct pairs ({a} {}, {b} {}), degree {a} -> {b} {:.3}, \
+             {b} -> {a} {:.3}",
+            self.table.as_str(),
+            self.rows,
+            self.distinct_pairs,
+            self.distinct_a,
+            self.distinct_b,
+            self.degree_ab,
+            self.degree_ba
+        );
+        let advice = match self.suggestion() {
+            Suggestion::Ownership { owner, owned } => format!(
+                "ownership: each {owner} goes with one {owned}: make {owned} part of {owner}'s \
+                 target and draw it inside that group, `#[reference(.., same({owned} = \
+                 {owned}))]` on {owner}",
+                owner = owner.as_str(),
+                owned = owned.as_str()
+            ),
+            Suggestion::Differ { first, second } => format!(
+                "must differ: no row holds the same value in both: `#[reference(.., differ({}))]` \
+                 on {}",
+                first.as_str(),
+                second.as_str()
+            ),
+            Suggestion::Joint => format!(
+                "joint law: the pairs repeat more than independent draws would: `faker-pg profile \
+                 --table {} --column {a} --column {b}` suggests `#[joint({a}, {b}, ..)]`",
+                self.table.as_str()
+            ),
+            Suggestion::Independent => "independent: nothing to model".to_owned(),
+        };
+        format!("{figures}\n  suggestion: {advice}")
+    }
+
+    /// The relation as one JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        let suggestion = match self.suggestion() {
+            Suggestion::Ownership { .. } => "ownership",
+            Suggestion::Differ { .. } => "differ",
+            Suggestion::Joint => "joint",
+            Suggestion::Independent => "independent",
+        };
+        serde_json::json!({
+            "relation": [self.a.as_str(), self.b.as_str()],
+            "table": self.table.as_str(),
+            "rows": self.rows,
+            "distinct_pairs": self.distinct_pairs,
+            "distinct": [self.distinct_a, self.distinct_b],
+            "degree": [self.degree_ab, self.degree_ba],
+            "equal_rows": self.equal_rows,
+            "suggestion": suggestion,
+        })
+    }
+}
+
+/// The pairs of single-column references of `table` among `keys` (declared or found in the
+/// data), in key order.
+pub fn pairs<'k>(keys: &[&'k ForeignKey]) -> Vec<(&'k ForeignKey, &'k ForeignKey)> {
+    let single: Vec<&ForeignKey> = keys
+        .iter()
+        .copied()
+        .filter(|k| k.columns.len() == 1)
+        .collect();
+    let mut out = Vec::new();
+    for (i, a) in single.iter().enumerate() {
+        for b in &single[i + 1..] {
+            if a.columns[0] != b.columns[0] {
+                out.push((*a, *b));
+            }
+        }
+    }
+    out
+}
+
+/// Measures the relation of the references `a` and `b` of `schema.table` (see the module
+/// docs), in one scan grouped twice on the server.
+pub async fn measure(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    a: &ForeignKey,
+    b: &ForeignKey,
+) -> Result<Relation, sqlx::Error> {
+    let (ca, cb) = (&a.columns[0], &b.columns[0]);
+    let (qa, qb) = (ca.quoted(), cb.quoted());
+    let same_target = a.ref_schema == b.ref_schema && a.ref_table == b.ref_table;
+    let equal = if same_target {
+        "(SELECT count(*) FILTER (WHERE a = b) FROM p)"
+    } else {
+        "0::bigint"
+    };
+    let sql = format!(
+        "WITH p AS (SELECT {qa} AS a, {qb} AS b FROM {t} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL),
+              ga AS (SELECT count(*) AS n, count(DISTINCT b) AS nb FROM p GROUP BY a),
+              gb AS (SELECT count(*) AS n, count(DISTINCT a) AS na FROM p GROUP BY b)
+         SELECT (SELECT count(*) FROM p) AS rows,
+                (SELECT count(*) FROM ga) AS distinct_a,
+                (SELECT count(*) FROM gb) AS distinct_b,
+                (SELECT count(*) FROM (SELECT DISTINCT a, b FROM p) AS d) AS distinct_pairs,
+                (SELECT coalesce(sum(n) FILTER (WHERE nb = 1), 0) FROM ga)::float8 AS held_ab,
+                (SELECT coalesce(sum(n) FILTER (WHERE na = 1), 0) FROM gb)::float8 AS held_ba,
+                {equal} AS equal_rows",
+        t = qualified(schema, table),
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
+    let count = |name: &str| -> Result<u64, sqlx::Error> {
+        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+    };
+    let rows = count("rows")?;
+    let share = |held: f64| if rows == 0 { 0.0 } else { held / rows as f64 };
+    Ok(Relation {
+        table: table.clone(),
+        a: ca.clone(),
+        b: cb.clone(),
+        same_target,
+        rows,
+        distinct_a: count("distinct_a")?,
+        distinct_b: count("distinct_b")?,
+        distinct_pairs: count("distinct_pairs")?,
+        degree_ab: share(row.try_get("held_ab")?),
+        degree_ba: share(row.try_get("held_ba")?),
+        equal_rows: count("equal_rows")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relation(pairs: u64, degree_ab: f64, degree_ba: f64, same: bool, equal: u64) -> Relation {
+        Relation {
+            table: Ident::new("flights").unwrap(),
+            a: Ident::new("origin").unwrap(),
+            b: Ident::new("dest").unwrap(),
+            same_target: same,
+            rows: 10_000,
+            distinct_a: 100,
+            distinct_b: 100,
+            distinct_pairs: pairs,
+            degree_ab,
+            degree_ba,
+            equal_rows: equal,
+        }
+    }
+
+    #[test]
+    fn suggestions_follow_the_figures() {
+        assert!(matches!(
+            relation(120, 0.99, 0.2, false, 0).suggestion(),
+            Suggestion::Ownership { owner, .. } if owner.as_str() == "origin"
+        ));
+        assert!(matches!(
+            relation(120, 0.1, 0.97, false, 0).suggestion(),
+            Suggestion::Ownership { owner, .. } if owner.as_str() == "dest"
+        ));
+        assert!(matches!(
+            relation(6_000, 0.1, 0.1, true, 0).suggestion(),
+            Suggestion::Differ { .. }
+        ));
+        // 224 routes in 10 000 flights where 100 × 100 combinations were possible.
+        assert_eq!(
+            relation(224, 0.1, 0.1, true, 3).suggestion(),
+            Suggestion::Joint
+        );
+        assert_eq!(
+            relation(6_300, 0.1, 0.1, false, 0).suggestion(),
+            Suggestion::Independent
+        );
+        let text = relation(224, 0.1, 0.1, true, 3).to_text();
+        assert!(text.contains("joint law"), "{text}");
+        assert_eq!(
+            relation(224, 0.1, 0.1, true, 3).to_json()["suggestion"],
+            "joint"
+        );
+    }
+}
