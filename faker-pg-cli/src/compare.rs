@@ -76,8 +76,16 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         },
     };
     let (source, target) = tokio::join!(
-        connect(&args.source, "the source database "),
-        connect(&args.target, "the target database ")
+        connect(
+            &args.source,
+            "the source database ",
+            args.common.statement_timeout
+        ),
+        connect(
+            &args.target,
+            "the target database ",
+            args.common.statement_timeout
+        )
     );
     let (mut source, mut target) = (source?, target?);
     let schema = resolve_schema(&mut source, args.schema.as_ref(), "source: ").await?;

@@ -81,7 +81,7 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             tolerance: args.fit_tolerance,
         },
     };
-    let mut conn = connect(&args.database_url, "").await?;
+    let mut conn = connect(&args.database_url, "", args.common.statement_timeout).await?;
 
     if !args.all {
         let table = args

@@ -38,6 +38,10 @@ pub(crate) struct Common {
     /// the data.
     #[arg(long)]
     pub(crate) declared_keys_only: bool,
+    /// Cancel any statement of the profiler that runs longer than this many seconds (0: no
+    /// limit), so that a profile never holds a production server for long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub(crate) statement_timeout: u64,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
@@ -90,8 +94,14 @@ pub(crate) fn profile_message(err: &ProfileError) -> String {
     }
 }
 
-/// Connects read-only.
-pub(crate) async fn connect(url: &str, role: &str) -> Result<PgConnection, Failure> {
+/// Connects read-only (every transaction of the session is read-only, so nothing the profiler
+/// runs can write), with a statement timeout of `timeout_seconds` (0: none). TLS follows the
+/// URL's `sslmode` (`require`, `verify-ca`, `verify-full`; `sslrootcert=` for a private CA).
+pub(crate) async fn connect(
+    url: &str,
+    role: &str,
+    timeout_seconds: u64,
+) -> Result<PgConnection, Failure> {
     let fail = |err: sqlx::Error| {
         Failure(format!(
             "cannot connect to {role}{}: {}",
@@ -100,7 +110,12 @@ pub(crate) async fn connect(url: &str, role: &str) -> Result<PgConnection, Failu
         ))
     };
     let mut conn = PgConnection::connect(url).await.map_err(fail)?;
-    sqlx::raw_sql("SET default_transaction_read_only = on; SET application_name = 'faker-pg'")
+    // A number formatted by us: no user text reaches the statement.
+    let settings = format!(
+        "SET default_transaction_read_only = on; SET application_name = 'faker-pg'; \
+         SET statement_timeout = '{timeout_seconds}s'"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(settings))
         .execute(&mut conn)
         .await
         .map_err(fail)?;

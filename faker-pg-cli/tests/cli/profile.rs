@@ -562,3 +562,80 @@ async fn cli_errors_are_one_line_and_non_zero() {
     })
     .await;
 }
+
+/// `url` with one more connection parameter.
+fn with_param(url: &str, param: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{param}")
+}
+
+/// Safe on production: a statement that runs longer than `--statement-timeout` is cancelled
+/// (one-line error, exit 2), and `sslmode=require` in the URL connects over TLS when the
+/// server offers it (this machine's does; on a server without TLS the error says so).
+#[tokio::test]
+async fn a_slow_statement_is_cancelled_and_tls_is_spoken() {
+    use sqlx::Connection;
+    in_schema("cli_safe", |mut conn, schema| async move {
+        let s = schema.as_str();
+        execute(
+            &mut conn,
+            format!(
+                "CREATE VIEW {s}.slow AS
+                 SELECT x FROM generate_series(1, 4) AS x, LATERAL (SELECT pg_sleep(1)) AS z"
+            ),
+        )
+        .await;
+        let url = database_url();
+        faker_pg(&[
+            "profile",
+            "--database-url",
+            &url,
+            "--schema",
+            s,
+            "--table",
+            "slow",
+            "--column",
+            "x",
+            "--statement-timeout",
+            "1",
+        ])
+        .one_line_error("statement timeout");
+
+        let tls = with_param(&url, "sslmode=require");
+        let offered: String = sqlx::query_scalar("SHOW ssl")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let profiled = faker_pg(&[
+            "profile",
+            "--database-url",
+            &tls,
+            "--schema",
+            s,
+            "--table",
+            "slow",
+            "--column",
+            "x",
+        ]);
+        if offered == "on" {
+            let out = profiled.ok();
+            assert!(
+                out.stdout.contains("rows               4"),
+                "{}",
+                out.stdout
+            );
+            // The same build of sqlx, asked for TLS, gets it.
+            let mut session = sqlx::PgConnection::connect(&tls).await.unwrap();
+            let encrypted: bool =
+                sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .fetch_one(&mut session)
+                    .await
+                    .unwrap();
+            assert!(encrypted);
+            session.close().await.ok();
+        } else {
+            profiled.one_line_error("cannot connect");
+        }
+    })
+    .await;
+}
