@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use clap::Args;
 use faker_pg::Ident;
-use faker_pg::profiler::catalog::{self, PlanOptions, Subject};
+use faker_pg::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
 use faker_pg::profiler::compare::{self, Tolerances};
+use faker_pg::profiler::relations;
 use faker_pg::profiler::report::{Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
 use sqlx::Connection;
@@ -40,7 +41,9 @@ pub(crate) struct CompareArgs {
     /// mean (relative, 0.05), null (absolute, 0.01), skew (relative, 0.10, checked when both
     /// fits have r² >= r2), r2 (0.9), values (absolute share of each value of a
     /// low-cardinality column, 0.03), quantiles (absolute share of each histogram bucket of a
-    /// numeric, date or timestamp column, 0.01). A trailing % divides by 100: mean=5%.
+    /// numeric, date or timestamp column, 0.01), pairs (relative, distinct pairs of two
+    /// references of a table, 0.05), degree (absolute, their functional-dependency degrees,
+    /// 0.05). A trailing % divides by 100: mean=5%.
     #[arg(long, value_name = "KEY=VALUE,..")]
     tolerance: Vec<String>,
     /// One JSON object per column, one per line, instead of text.
@@ -160,6 +163,8 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     let (mut compared, mut failed, mut errors) = (0usize, 0usize, 0usize);
     let mut skipped: Vec<String> = Vec::new();
     let total = subjects.len();
+    // The references compared, per table: their relations are compared after the columns.
+    let mut references: Vec<(Ident, ForeignKey)> = Vec::new();
     for (i, (subject, candidate)) in subjects.into_iter().enumerate() {
         let started = Instant::now();
         let step = format!("[{}/{total}] {}", i + 1, subject.label());
@@ -281,13 +286,80 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
             };
             println!("{}", compare::to_text(&title, &figures));
         }
+        if let Some(key) = subject
+            .foreign_key
+            .as_ref()
+            .filter(|k| k.columns.len() == 1)
+        {
+            references.push((subject.table.clone(), key.clone()));
+        }
     }
-    let summary = format!(
+    // Relations between the references of each table (over a whole schema only).
+    let (mut related, mut related_failed) = (0usize, 0usize);
+    let mut tables: Vec<&Ident> = Vec::new();
+    for (table, _) in references.iter().filter(|_| whole_schema) {
+        if !tables.contains(&table) {
+            tables.push(table);
+        }
+    }
+    for table in tables {
+        let keys: Vec<&ForeignKey> = references
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, k)| k)
+            .collect();
+        for (a, b) in relations::pairs(&keys) {
+            let label = format!(
+                "{}.{}.({}, {})",
+                schema.as_str(),
+                table.as_str(),
+                a.columns[0].as_str(),
+                b.columns[0].as_str()
+            );
+            let (measured_source, measured_target) = tokio::join!(
+                relations::measure(&mut source, Some(&schema), table, a, b),
+                relations::measure(&mut target, Some(&target_schema), table, a, b)
+            );
+            let (on_source, on_target) = match (measured_source, measured_target) {
+                (Ok(s), Ok(t)) => (s, t),
+                (Err(err), _) | (_, Err(err)) => {
+                    errors += 1;
+                    error_line(&format!("{label}: relation: {}", sql_message(&err)));
+                    continue;
+                }
+            };
+            let figures = compare::compare_relations(&on_source, &on_target, &tolerances);
+            let bad = compare::failed(&figures);
+            related += 1;
+            related_failed += usize::from(bad);
+            progress(
+                args.common.quiet,
+                &format!("relation {label}: {}", if bad { "FAIL" } else { "ok" }),
+            );
+            if args.json {
+                let pair = format!("({}, {})", a.columns[0].as_str(), b.columns[0].as_str());
+                println!("{}", compare::to_json(table.as_str(), &pair, &figures));
+            } else {
+                println!(
+                    "{}",
+                    compare::to_text(&format!("{label}  (relation)"), &figures)
+                );
+            }
+        }
+    }
+    let mut summary = format!(
         "{compared} columns compared: {} within tolerance, {failed} out of tolerance, {} not in \
          the target (skipped), {errors} errors",
         compared - failed,
         skipped.len()
     );
+    if related > 0 {
+        summary.push_str(&format!(
+            "; {related} relations between references compared: {} within tolerance, \
+             {related_failed} out of tolerance",
+            related - related_failed
+        ));
+    }
     if !skipped.is_empty() && !args.json {
         println!("not in the target, skipped: {}", skipped.join(", "));
     }
@@ -300,7 +372,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     target.close().await.ok();
     Ok(if errors > 0 {
         EXIT_ERROR
-    } else if failed > 0 {
+    } else if failed + related_failed > 0 {
         EXIT_DIFFERENT
     } else {
         0

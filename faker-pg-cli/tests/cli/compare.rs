@@ -633,3 +633,69 @@ async fn a_schema_compare_skips_missing_columns_and_ranks_other_domains() {
     })
     .await;
 }
+
+/// Over a whole schema, the relations between a table's references are compared too: a
+/// generated database whose planes fly for any airline fails where production's fly for one
+/// (functional-dependency degree 1 against about 0), one that keeps the rule passes.
+#[tokio::test]
+async fn a_schema_compare_checks_the_relations_between_references() {
+    in_schemas("cmp_relations", 3, |mut conn, schemas| async move {
+        let flights = |schema: &Ident, owned: bool| {
+            let carrier = if owned { "p % 10" } else { "(i / 200) % 10" };
+            format!(
+                "CREATE TABLE {schema}.carriers (code text PRIMARY KEY);
+                 INSERT INTO {schema}.carriers SELECT 'C' || i FROM generate_series(0, 9) i;
+                 CREATE TABLE {schema}.planes (tailnum text PRIMARY KEY);
+                 INSERT INTO {schema}.planes SELECT 'N' || i FROM generate_series(0, 199) i;
+                 CREATE TABLE {schema}.flights (
+                     id serial PRIMARY KEY,
+                     carrier text REFERENCES {schema}.carriers,
+                     tailnum text REFERENCES {schema}.planes);
+                 INSERT INTO {schema}.flights (carrier, tailnum)
+                 SELECT 'C' || ({carrier}), 'N' || p
+                 FROM (SELECT i, (i * 7) % 200 AS p FROM generate_series(1, 4000) i) AS g;"
+            )
+        };
+        execute(&mut conn, flights(&schemas[0], true)).await;
+        execute(&mut conn, flights(&schemas[1], true)).await;
+        execute(&mut conn, flights(&schemas[2], false)).await;
+
+        let url = database_url();
+        let compare_to = |target: &Ident| {
+            faker_pg(&[
+                "compare",
+                "--source",
+                &url,
+                "--target",
+                &url,
+                "--schema",
+                schemas[0].as_str(),
+                "--target-schema",
+                target.as_str(),
+            ])
+        };
+        let pass = compare_to(&schemas[1]).ok();
+        assert!(
+            pass.stdout
+                .contains("1 relations between references compared: 1 within tolerance"),
+            "{}",
+            pass.stdout
+        );
+        let fail = compare_to(&schemas[2]);
+        assert_eq!(fail.code, Some(1), "{}\n{}", fail.stdout, fail.stderr);
+        let line = fail
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("degree tailnum -> carrier"))
+            .unwrap_or_else(|| panic!("no degree figure in {}", fail.stdout));
+        assert!(line.ends_with(" FAIL"), "{line}");
+        assert!(
+            fail.stdout.contains(
+                "1 relations between references compared: 0 within tolerance, 1 out of tolerance"
+            ),
+            "{}",
+            fail.stdout
+        );
+    })
+    .await;
+}

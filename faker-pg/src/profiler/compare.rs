@@ -60,6 +60,11 @@ pub struct Tolerances {
     /// Each histogram bucket's share, absolute (default 0.01: a bucket of 1/20 among 10^5
     /// generated values has a standard deviation of 0.0007).
     pub quantiles: f64,
+    /// Distinct pairs of two references of a table, relative (default 0.05).
+    pub pairs: f64,
+    /// Functional-dependency degrees (and the share of rows where two references to one table
+    /// are equal), absolute (default 0.05).
+    pub degree: f64,
 }
 
 impl Default for Tolerances {
@@ -72,6 +77,8 @@ impl Default for Tolerances {
             min_r2: 0.9,
             values: 0.03,
             quantiles: 0.01,
+            pairs: 0.05,
+            degree: 0.05,
         }
     }
 }
@@ -114,7 +121,8 @@ pub enum ToleranceError {
 
 impl Tolerances {
     /// The keys [`Tolerances::set`] accepts.
-    pub const KEYS: &'static str = "weights, mean, null, skew, r2, values, quantiles";
+    pub const KEYS: &'static str =
+        "weights, mean, null, skew, r2, values, quantiles, pairs, degree";
 
     /// Applies `key=value[,key=value..]`, e.g. `weights=0.05,mean=10%`. Keys: `weights`, `mean`,
     /// `null` (or `null_share`), `skew`, `r2` (or `min_r2`), `values`, `quantiles` (or
@@ -156,6 +164,8 @@ impl Tolerances {
                 "r2" | "min_r2" => &mut next.min_r2,
                 "values" => &mut next.values,
                 "quantiles" | "buckets" => &mut next.quantiles,
+                "pairs" => &mut next.pairs,
+                "degree" => &mut next.degree,
                 other => {
                     return Err(ToleranceError::UnknownKey {
                         key: other.to_owned(),
@@ -308,6 +318,55 @@ pub async fn measure_against(
         shares,
     });
     Ok(())
+}
+
+/// Figures of the relation of two references measured on the target against the same pair
+/// on the source ([`super::relations`]): distinct pairs (relative, `pairs`), the
+/// functional-dependency degrees both ways and, for two references to one table, the share of
+/// rows where they are equal (absolute, `degree`). `rows` is shown for information.
+pub fn compare_relations(
+    source: &super::relations::Relation,
+    target: &super::relations::Relation,
+    tol: &Tolerances,
+) -> Vec<Figure> {
+    let (a, b) = (source.a.as_str(), source.b.as_str());
+    let equal_share = |r: &super::relations::Relation| {
+        if r.rows == 0 {
+            0.0
+        } else {
+            r.equal_rows as f64 / r.rows as f64
+        }
+    };
+    let mut figures = vec![
+        info("rows", source.rows, target.rows),
+        check(
+            "distinct pairs",
+            source.distinct_pairs as f64,
+            target.distinct_pairs as f64,
+            Tolerance::Relative(tol.pairs),
+        ),
+        check(
+            format!("degree {a} -> {b}"),
+            source.degree_ab,
+            target.degree_ab,
+            Tolerance::Absolute(tol.degree),
+        ),
+        check(
+            format!("degree {b} -> {a}"),
+            source.degree_ba,
+            target.degree_ba,
+            Tolerance::Absolute(tol.degree),
+        ),
+    ];
+    if source.same_target {
+        figures.push(check(
+            "equal share",
+            equal_share(source),
+            equal_share(target),
+            Tolerance::Absolute(tol.degree),
+        ));
+    }
+    figures
 }
 
 /// Whether at least [`SAME_VALUES`] of the target's rows hold values the source has.
