@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 use faker_pg::Ident;
 use faker_pg::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
-use faker_pg::profiler::compare::{self, Tolerances};
+use faker_pg::profiler::compare::{self, Figure, Tolerances};
 use faker_pg::profiler::relations;
 use faker_pg::profiler::report::{Outcome, ReportOptions, profile_subject, seconds};
 use faker_pg::profiler::suggest::Rule;
@@ -271,21 +271,15 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
                 seconds(started.elapsed())
             ),
         );
-        if args.json {
-            println!(
-                "{}",
-                compare::to_json(subject.table.as_str(), &subject.column_label(), &figures)
-            );
-        } else {
-            let title = match &subject.foreign_key {
-                Some(key) if key.inferred.is_none() => {
-                    format!("{}  (foreign key -> {})", subject.label(), key.references())
-                }
-                Some(key) => format!("{}  ({})", subject.label(), key.describe()),
-                None => subject.label(),
-            };
-            println!("{}", compare::to_text(&title, &figures));
-        }
+        let title = match &subject.foreign_key {
+            Some(key) if key.inferred.is_none() => {
+                format!("{}  (foreign key -> {})", subject.label(), key.references())
+            }
+            Some(key) => format!("{}  ({})", subject.label(), key.describe()),
+            None => subject.label(),
+        };
+        let column = subject.column_label();
+        print_figures(args.json, subject.table.as_str(), &column, &title, &figures);
         if let Some(key) = subject
             .foreign_key
             .as_ref()
@@ -296,56 +290,36 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     }
     // Relations between the references of each table (over a whole schema only).
     let (mut related, mut related_failed) = (0usize, 0usize);
-    let mut tables: Vec<&Ident> = Vec::new();
-    for (table, _) in references.iter().filter(|_| whole_schema) {
-        if !tables.contains(&table) {
-            tables.push(table);
-        }
-    }
-    for table in tables {
-        let keys: Vec<&ForeignKey> = references
-            .iter()
-            .filter(|(t, _)| t == table)
-            .map(|(_, k)| k)
-            .collect();
-        for (a, b) in relations::pairs(&keys) {
-            let label = format!(
-                "{}.{}.({}, {})",
-                schema.as_str(),
-                table.as_str(),
-                a.columns[0].as_str(),
-                b.columns[0].as_str()
-            );
-            let (measured_source, measured_target) = tokio::join!(
-                relations::measure(&mut source, Some(&schema), table, a, b),
-                relations::measure(&mut target, Some(&target_schema), table, a, b)
-            );
-            let (on_source, on_target) = match (measured_source, measured_target) {
-                (Ok(s), Ok(t)) => (s, t),
-                (Err(err), _) | (_, Err(err)) => {
-                    errors += 1;
-                    error_line(&format!("{label}: relation: {}", sql_message(&err)));
-                    continue;
-                }
-            };
-            let figures = compare::compare_relations(&on_source, &on_target, &tolerances);
-            let bad = compare::failed(&figures);
-            related += 1;
-            related_failed += usize::from(bad);
-            progress(
-                args.common.quiet,
-                &format!("relation {label}: {}", if bad { "FAIL" } else { "ok" }),
-            );
-            if args.json {
-                let pair = format!("({}, {})", a.columns[0].as_str(), b.columns[0].as_str());
-                println!("{}", compare::to_json(table.as_str(), &pair, &figures));
-            } else {
-                println!(
-                    "{}",
-                    compare::to_text(&format!("{label}  (relation)"), &figures)
-                );
+    let keys: Vec<(&Ident, &ForeignKey)> = references
+        .iter()
+        .filter(|_| whole_schema)
+        .map(|(t, k)| (t, k))
+        .collect();
+    for (table, a, b) in relations::pairs(&keys) {
+        let pair = format!("({}, {})", a.columns[0].as_str(), b.columns[0].as_str());
+        let label = format!("{}.{}.{pair}", schema.as_str(), table.as_str());
+        let (measured_source, measured_target) = tokio::join!(
+            relations::measure(&mut source, Some(&schema), table, a, b),
+            relations::measure(&mut target, Some(&target_schema), table, a, b)
+        );
+        let (on_source, on_target) = match (measured_source, measured_target) {
+            (Ok(s), Ok(t)) => (s, t),
+            (Err(err), _) | (_, Err(err)) => {
+                errors += 1;
+                error_line(&format!("{label}: relation: {}", sql_message(&err)));
+                continue;
             }
-        }
+        };
+        let figures = compare::compare_relations(&on_source, &on_target, &tolerances);
+        let bad = compare::failed(&figures);
+        related += 1;
+        related_failed += usize::from(bad);
+        progress(
+            args.common.quiet,
+            &format!("relation {label}: {}", if bad { "FAIL" } else { "ok" }),
+        );
+        let title = format!("{label}  (relation)");
+        print_figures(args.json, table.as_str(), &pair, &title, &figures);
     }
     let mut summary = format!(
         "{compared} columns compared: {} within tolerance, {failed} out of tolerance, {} not in \
@@ -377,4 +351,14 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// One compared subject's figures on stdout: a JSON object (`table`, `column`) or the text
+/// table under `title`.
+fn print_figures(json: bool, table: &str, column: &str, title: &str, figures: &[Figure]) {
+    if json {
+        println!("{}", compare::to_json(table, column, figures));
+    } else {
+        println!("{}", compare::to_text(title, figures));
+    }
 }

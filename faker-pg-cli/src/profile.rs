@@ -160,13 +160,6 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
     let (mut reported, mut errors) = (0usize, 0usize);
     // Tables the user may not read: reported once, their other columns left out.
     let mut denied: Vec<&Ident> = Vec::new();
-    // The relations between each table's references, measured after its columns.
-    let mut tables: Vec<&Ident> = Vec::new();
-    for subject in &subjects {
-        if !tables.contains(&&subject.table) {
-            tables.push(&subject.table);
-        }
-    }
     let total = subjects.len();
     for (i, &subject) in subjects.iter().enumerate() {
         let started = Instant::now();
@@ -214,37 +207,33 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             }
         }
     }
+    // The relations between each table's references, measured after the columns.
     let mut relations = 0usize;
-    for table in tables {
-        if denied.contains(&table) {
-            continue;
-        }
-        let keys: Vec<&ForeignKey> = subjects
-            .iter()
-            .filter(|s| s.table == *table)
-            .filter_map(|s| s.foreign_key.as_ref())
-            .collect();
-        for (a, b) in relations::pairs(&keys) {
-            match relations::measure(&mut conn, Some(&schema), table, a, b).await {
-                Ok(relation) => {
-                    relations += 1;
-                    if args.json {
-                        println!("{}", relation.to_json());
-                    } else {
-                        println!("{}\n", relation.to_text());
-                    }
+    let keys: Vec<(&Ident, &ForeignKey)> = subjects
+        .iter()
+        .filter(|s| !denied.contains(&&s.table))
+        .filter_map(|s| Some((&s.table, s.foreign_key.as_ref()?)))
+        .collect();
+    for (table, a, b) in relations::pairs(&keys) {
+        match relations::measure(&mut conn, Some(&schema), table, a, b).await {
+            Ok(relation) => {
+                relations += 1;
+                if args.json {
+                    println!("{}", relation.to_json());
+                } else {
+                    println!("{}\n", relation.to_text());
                 }
-                Err(err) => {
-                    errors += 1;
-                    error_line(&format!(
-                        "{}.{}: relation of {} and {}: {}",
-                        schema.as_str(),
-                        table.as_str(),
-                        a.columns[0].as_str(),
-                        b.columns[0].as_str(),
-                        sql_message(&err)
-                    ));
-                }
+            }
+            Err(err) => {
+                errors += 1;
+                error_line(&format!(
+                    "{}.{}: relation of {} and {}: {}",
+                    schema.as_str(),
+                    table.as_str(),
+                    a.columns[0].as_str(),
+                    b.columns[0].as_str(),
+                    sql_message(&err)
+                ));
             }
         }
     }

@@ -77,6 +77,25 @@ async fn store(
     .expect("insert books");
 }
 
+/// `faker-pg compare` of schema `source` against schema `target` of the test database, with
+/// `extra` arguments.
+fn compare_schemas(source: &Ident, target: &Ident, extra: &[&str]) -> Run {
+    let url = database_url();
+    let mut args = vec![
+        "compare",
+        "--source",
+        &url,
+        "--target",
+        &url,
+        "--schema",
+        source.as_str(),
+        "--target-schema",
+        target.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    faker_pg(&args)
+}
+
 #[tokio::test]
 async fn cli_compare_same_parameters_pass_different_fail() {
     in_schemas("cmp", 3, |mut conn, schemas| async move {
@@ -118,22 +137,8 @@ async fn cli_compare_same_parameters_pass_different_fail() {
         )
         .await;
 
-        let url = database_url();
-        let compare_to = |target: &Ident, extra: &[&str]| {
-            let mut args = vec![
-                "compare",
-                "--source",
-                &url,
-                "--target",
-                &url,
-                "--schema",
-                schemas[0].as_str(),
-                "--target-schema",
-                target.as_str(),
-            ];
-            args.extend_from_slice(extra);
-            faker_pg(&args)
-        };
+        let compare_to =
+            |target: &Ident, extra: &[&str]| compare_schemas(&schemas[0], target, extra);
 
         let pass = compare_to(&schemas[1], &[]).ok();
         assert!(!pass.stdout.contains("FAIL"), "{}", pass.stdout);
@@ -535,12 +540,7 @@ async fn quantiles_round_trip_amounts_and_dates() {
         )
         .await;
 
-        let compare_to = |target: &Ident| {
-            faker_pg(&[
-                "compare", "--source", &url, "--target", &url, "--schema", schemas[0].as_str(),
-                "--target-schema", target.as_str(),
-            ])
-        };
+        let compare_to = |target: &Ident| compare_schemas(&schemas[0], target, &[]);
         let pass = compare_to(&schemas[1]).ok();
         assert!(
             pass.stdout.contains("3 columns compared: 3 within tolerance, 0 out of tolerance"),
@@ -596,20 +596,7 @@ async fn a_schema_compare_skips_missing_columns_and_ranks_other_domains() {
         let flat = shops(&schemas[2], false, [("Kessler Inc", 100), ("Lowe Inc", 100), ("DuBuque LLC", 100)], 195);
         execute(&mut conn, flat).await;
 
-        let url = database_url();
-        let compare_to = |target: &Ident| {
-            faker_pg(&[
-                "compare",
-                "--source",
-                &url,
-                "--target",
-                &url,
-                "--schema",
-                schemas[0].as_str(),
-                "--target-schema",
-                target.as_str(),
-            ])
-        };
+        let compare_to = |target: &Ident| compare_schemas(&schemas[0], target, &[]);
         let pass = compare_to(&schemas[1]).ok();
         let skipped = format!("not in the target, skipped: {}.shops.tz", schemas[0].as_str());
         for expected in [
@@ -660,20 +647,7 @@ async fn a_schema_compare_checks_the_relations_between_references() {
         execute(&mut conn, flights(&schemas[1], true)).await;
         execute(&mut conn, flights(&schemas[2], false)).await;
 
-        let url = database_url();
-        let compare_to = |target: &Ident| {
-            faker_pg(&[
-                "compare",
-                "--source",
-                &url,
-                "--target",
-                &url,
-                "--schema",
-                schemas[0].as_str(),
-                "--target-schema",
-                target.as_str(),
-            ])
-        };
+        let compare_to = |target: &Ident| compare_schemas(&schemas[0], target, &[]);
         let pass = compare_to(&schemas[1]).ok();
         assert!(
             pass.stdout

@@ -333,16 +333,19 @@ pub async fn plan_schema(
         .bind(schema.as_str())
         .fetch_all(&mut *conn)
         .await?;
+    // Each column, and its planner estimate of distinct values.
+    let mut columns = Vec::with_capacity(rows.len());
+    let mut estimates: Vec<Option<f64>> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        columns.push(CatalogColumn {
+            table: catalog_ident(row.try_get("table_name")?)?,
+            column: catalog_ident(row.try_get("column_name")?)?,
+            type_name: row.try_get("type_name")?,
+            unique: row.try_get("is_unique")?,
+        });
+        estimates.push(row.try_get("estimated_distinct")?);
+    }
     if let Some(min_share) = options.min_inclusion {
-        let mut columns = Vec::with_capacity(rows.len());
-        for row in &rows {
-            columns.push(CatalogColumn {
-                table: catalog_ident(row.try_get("table_name")?)?,
-                column: catalog_ident(row.try_get("column_name")?)?,
-                type_name: row.try_get("type_name")?,
-                unique: row.try_get("is_unique")?,
-            });
-        }
         let declared: Vec<(Ident, Ident)> = keys
             .iter()
             .filter(|(_, k)| k.columns.len() == 1)
@@ -372,9 +375,16 @@ pub async fn plan_schema(
         skipped: Vec::new(),
     };
     let mut current: Option<Ident> = None;
-    for row in rows {
-        let table = catalog_ident(row.try_get("table_name")?)?;
-        let column = catalog_ident(row.try_get("column_name")?)?;
+    for (
+        CatalogColumn {
+            table,
+            column,
+            type_name,
+            unique,
+        },
+        estimate,
+    ) in columns.into_iter().zip(estimates)
+    {
         if current.as_ref() != Some(&table) {
             // A new table: its foreign keys first.
             for (_, key) in keys.iter().filter(|(t, _)| *t == table) {
@@ -394,7 +404,7 @@ pub async fn plan_schema(
         if is_key {
             continue;
         }
-        if row.try_get::<bool, _>("is_unique")? {
+        if unique {
             plan.skipped.push(Skipped {
                 table: table.clone(),
                 label: subject.label(),
@@ -402,11 +412,9 @@ pub async fn plan_schema(
             });
             continue;
         }
-        let estimate: Option<f64> = row.try_get("estimated_distinct")?;
         // A non-integer numeric, date or timestamp column with many values is reported by its
         // histogram (an integer column with many values is more often an id than an amount).
-        let has_histogram = row
-            .try_get::<Option<String>, _>("type_name")?
+        let has_histogram = type_name
             .as_deref()
             .and_then(ValueKind::of_type)
             .is_some_and(|k| k != ValueKind::Integer);

@@ -650,6 +650,11 @@ mod tests {
     use faker_core::estimate::Profile;
 
     fn report(counts: &[u64], nulls: u64) -> ColumnReport {
+        report_with(counts, nulls, None)
+    }
+
+    /// The report of column `t.c` with these counts per value (and `values`, when listed).
+    fn report_with(counts: &[u64], nulls: u64, values: Option<Vec<ValueCount>>) -> ColumnReport {
         let subject = Subject::new(
             None,
             Ident::new("t").unwrap(),
@@ -658,7 +663,7 @@ mod tests {
         ColumnReport::new(
             subject,
             Profile::from_counts(counts, nulls),
-            None,
+            values,
             crate::profiler::profile::Literal::Text,
             &Rule::default(),
         )
@@ -676,18 +681,7 @@ mod tests {
                 share: *count as f64 / total as f64,
             })
             .collect();
-        let subject = Subject::new(
-            None,
-            Ident::new("t").unwrap(),
-            vec![Ident::new("c").unwrap()],
-        );
-        ColumnReport::new(
-            subject,
-            Profile::from_counts(&counts, 0),
-            Some(list),
-            crate::profiler::profile::Literal::Text,
-            &Rule::default(),
-        )
+        report_with(&counts, 0, Some(list))
     }
 
     fn failing(figures: &[Figure]) -> Vec<&str> {

@@ -151,19 +151,22 @@ impl Relation {
     }
 }
 
-/// The pairs of single-column references of `table` among `keys` (declared or found in the
-/// data), in key order.
-pub fn pairs<'k>(keys: &[&'k ForeignKey]) -> Vec<(&'k ForeignKey, &'k ForeignKey)> {
-    let single: Vec<&ForeignKey> = keys
+/// The pairs of single-column references of one table among `keys` (`(table, key)`, declared
+/// or found in the data), table by table in the order the tables first appear, in key order
+/// within a table.
+pub fn pairs<'k>(
+    keys: &[(&'k Ident, &'k ForeignKey)],
+) -> Vec<(&'k Ident, &'k ForeignKey, &'k ForeignKey)> {
+    let single: Vec<(&Ident, &ForeignKey)> = keys
         .iter()
         .copied()
-        .filter(|k| k.columns.len() == 1)
+        .filter(|(_, k)| k.columns.len() == 1)
         .collect();
     let mut out = Vec::new();
-    for (i, a) in single.iter().enumerate() {
-        for b in &single[i + 1..] {
-            if a.columns[0] != b.columns[0] {
-                out.push((*a, *b));
+    for (i, &(table, a)) in single.iter().enumerate() {
+        for &(other, b) in &single[i + 1..] {
+            if other == table && a.columns[0] != b.columns[0] {
+                out.push((table, a, b));
             }
         }
     }

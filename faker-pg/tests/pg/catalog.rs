@@ -253,12 +253,11 @@ async fn relations_between_references_are_measured() {
             .subjects
             .iter()
             .filter(|x| x.table.as_str() == "flights")
-            .filter_map(|x| x.foreign_key.as_ref())
+            .filter_map(|x| Some((&x.table, x.foreign_key.as_ref()?)))
             .collect();
         let mut found = Vec::new();
-        let table = faker_pg::Ident::new("flights").unwrap();
-        for (a, b) in relations::pairs(&keys) {
-            let r = relations::measure(&mut conn, Some(&schema), &table, a, b)
+        for (table, a, b) in relations::pairs(&keys) {
+            let r = relations::measure(&mut conn, Some(&schema), table, a, b)
                 .await
                 .unwrap();
             found.push(r);

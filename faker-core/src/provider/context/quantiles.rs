@@ -36,14 +36,15 @@ impl Cx<'_> {
                 return Err(self.error(&full, ErrorKind::Param(e.clone())));
             }
         };
-        let full = self.full(field).into_owned();
+        // Borrows `field` (no copy) outside a component, like every leaf value.
+        let full = self.full(field);
         let declared = self
             .runtime
             .registry
             .state(self.ty)
             .one_ofs
             .iter()
-            .position(|o| o.field == full && o.len() == q.buckets());
+            .position(|o| o.field == *full && o.len() == q.buckets());
         match declared {
             // Planned (or sampled, without a plan) bucket, then a value inside it. A
             // requirement takes the path of any leaf value below and spends nothing of the
