@@ -114,6 +114,15 @@ pub use chrono;
 /// Re-exported so that `dist.sample(&mut rng)` works with only this crate imported.
 pub use rand_distr::Distribution;
 
+/// The `fake` crate that `#[provider(fake = ..)]` draws with, so that a crate naming its
+/// fakers (`ddd_faker::fake::faker::name::en::Name()`) needs no dependency of its own, in a
+/// version that always matches the `Dummy` trait the derive calls.
+pub use fake;
+
+/// The `rand` crate [`FakerRng`] comes from: `use ddd_faker::rand::RngExt` in a
+/// `with = |rng, position| ..` closure draws with the provider's seeded generator.
+pub use rand;
+
 /// Used by the code `#[derive(Provider)]` generates; not public API.
 #[doc(hidden)]
 pub mod __private {

@@ -4,6 +4,7 @@
 //! ```text
 //! faker-pg profile --database-url URL --table T --column C [--column C2 ..] [--schema S] [--json] [--buckets N]
 //! faker-pg profile --database-url URL --schema S --all [--table T] [--json]
+//! faker-pg scaffold --database-url URL --schema S --out DIR [--table T ..] [--ddd-faker-path DIR]
 //! faker-pg compare --source URL --target URL [--schema S] [--target-schema S2] [--table T [--column C ..]]
 //!                  [--tolerance weights=0.03,mean=5%,null=0.01,skew=10%,r2=0.9,values=0.03,quantiles=0.01]
 //! ```
@@ -27,6 +28,7 @@
 
 mod compare;
 mod profile;
+mod scaffold;
 mod session;
 
 use std::process::ExitCode;
@@ -57,6 +59,9 @@ enum Command {
     /// Profile the same columns in two databases (or schemas) and check each figure against a
     /// tolerance; exit code 1 when any figure is out of tolerance.
     Compare(compare::CompareArgs),
+    /// Read a schema (tables, keys, references, each column's law, relations between
+    /// references) and write a cargo crate that fills a database like it.
+    Scaffold(scaffold::ScaffoldArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Profile(args) => profile::profile(args).await,
             Command::Compare(args) => compare::compare(args).await,
+            Command::Scaffold(args) => scaffold::scaffold(args).await,
         }
     });
     ExitCode::from(code)

@@ -55,14 +55,20 @@
 pub mod coordination;
 pub mod ident;
 pub mod profiler;
+pub mod scaffold;
 pub mod sql;
 pub mod write;
 
 pub use faker_core::estimate::{Profile, SkewFit};
+
 pub use ident::{Ident, IdentError, QualifiedName};
 pub use profiler::profile::{Literal, ValueCount, ValueCounts, profile_columns, value_counts};
 pub use profiler::profile::{ProfileError, profile_column, profile_sql};
 pub use sql::{Compiled, Compiler, Relation, RelationResolver, SqlError};
+/// The `sqlx` this crate is built with, so that an application connects
+/// (`faker_pg::sqlx::postgres::PgPoolOptions`) without a `sqlx` dependency of its own whose
+/// version and features must match.
+pub use sqlx;
 
 /// A connection URL without its password (`postgres://user:***@host/db`), for messages (the
 /// `faker-pg` tool's, the tests').

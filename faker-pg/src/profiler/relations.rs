@@ -75,21 +75,31 @@ impl Relation {
                 owned: self.a.clone(),
             };
         }
-        if self.same_target && self.equal_rows == 0 && self.rows > 0 {
+        if self.never_equal() {
             return Suggestion::Differ {
                 first: self.a.clone(),
                 second: self.b.clone(),
             };
         }
-        // Independent draws of `rows` pairs over `distinct_a × distinct_b` combinations leave
-        // at least min(rows, combinations) / 2 distinct pairs in all but tiny cases.
-        let possible = self
-            .rows
-            .min(self.distinct_a.saturating_mul(self.distinct_b));
-        if self.distinct_pairs.saturating_mul(2) < possible {
+        if self.repeats() {
             return Suggestion::Joint;
         }
         Suggestion::Independent
+    }
+
+    /// Two references to one table that never hold the same value in a row.
+    pub fn never_equal(&self) -> bool {
+        self.same_target && self.equal_rows == 0 && self.rows > 0
+    }
+
+    /// Whether the pairs repeat far more than independent draws make them: independent draws
+    /// of `rows` pairs over `distinct_a × distinct_b` combinations leave at least
+    /// min(rows, combinations) / 2 distinct pairs in all but tiny cases.
+    pub fn repeats(&self) -> bool {
+        let possible = self
+            .rows
+            .min(self.distinct_a.saturating_mul(self.distinct_b));
+        self.distinct_pairs.saturating_mul(2) < possible
     }
 
     /// One line for people: the figures and what to write.

@@ -199,16 +199,17 @@ pub fn attribute(law: &Law, mean: f64, null_weight: f64) -> String {
 /// column names; rename them to the Rust fields when they differ. No `null_weight`: a
 /// combination is never null (a member's own `#[distributor(..)]` carries its nulls).
 pub fn joint_attribute(columns: &[&str], law: &Law, mean: f64) -> String {
+    format!("#[joint({}, {})]", columns.join(", "), joint_law(law, mean))
+}
+
+/// The law of a `#[joint(..)]` after its members: `skew = 1.5, mean = 200`.
+pub fn joint_law(law: &Law, mean: f64) -> String {
     let law = match law {
         Law::Skew(skew) => format!("skew = {}", decimals(*skew, 2)),
         Law::QuartileWeights(w) => format!("weights = [{}]", weight_list(w)),
         Law::ValueWeights(w) | Law::OneOf(w) => format!("weights = [{}]", weight_list(w)),
     };
-    format!(
-        "#[joint({}, {law}, mean = {})]",
-        columns.join(", "),
-        decimals(mean.max(1.0), 2)
-    )
+    format!("{law}, mean = {}", decimals(mean.max(1.0), 2))
 }
 
 /// A low-cardinality column that is not a reference: its values are a fixed list with

@@ -1,0 +1,724 @@
+//! Reads a [`SchemaModel`] off a live database with the profiler: the catalog for tables, keys
+//! and types; [`catalog::plan_schema`] for the references (declared, and found in the data);
+//! [`profile_subject`] for each reference's `#[distributor(..)]` and each value column's list
+//! or histogram; [`relations::measure`] for the pairs of references of a table.
+//!
+//! Everything runs on the server as aggregate queries, like `faker-pg profile --all`: one scan
+//! per column and per pair of references, plus one per table for its row count, null shares
+//! and the distinct values of its text columns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{AssertSqlSafe, PgConnection, Row};
+
+use super::ScaffoldError;
+use super::model::{
+    ColumnModel, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source, TableModel,
+    TextShape,
+};
+use crate::ident::{Ident, qualified};
+use crate::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
+use crate::profiler::histogram::{self, DEFAULT_BUCKETS, ValueKind};
+use crate::profiler::inferred::DEFAULT_MIN_INCLUSION;
+use crate::profiler::relations::{self, OWNERSHIP_DEGREE, Suggestion as RelationSuggestion};
+use crate::profiler::report::{Outcome, ReportOptions, profile_subject};
+use crate::profiler::suggest::{Law, Rule, joint_law};
+
+/// Rows a column needs before "every value distinct" reads as a unique column rather than a
+/// small table's chance (eight employees with eight last names).
+pub const NEARLY_UNIQUE_ROWS: u64 = 100;
+
+/// What [`read_schema`] reads, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOptions {
+    /// Only these tables (and the tables they reference, which their references need); empty:
+    /// every table of the schema.
+    pub tables: Vec<Ident>,
+    /// At most this many distinct values make a column a fixed value list.
+    pub max_values: u64,
+    /// Buckets of the histograms of numbers, dates and timestamps.
+    pub buckets: usize,
+    /// Least share of a column's values a unique column must hold for the column to be taken
+    /// as a reference to it; `None`: declared foreign keys only.
+    pub min_inclusion: Option<f64>,
+    /// The rule that chooses `skew` or `weights`.
+    pub rule: Rule,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            tables: Vec::new(),
+            max_values: 100,
+            buckets: DEFAULT_BUCKETS,
+            min_inclusion: Some(DEFAULT_MIN_INCLUSION),
+            rule: Rule::default(),
+        }
+    }
+}
+
+/// A column as the catalog describes it.
+struct CatalogColumn {
+    name: Ident,
+    type_name: String,
+    not_null: bool,
+    /// A type of `pg_catalog` (not an enum or domain defined by the application).
+    builtin: bool,
+    /// `pg_type.typcategory`: `S` string, `N` numeric, `B` boolean, `D` date/time, ...
+    category: String,
+    /// `n` of `varchar(n)` / `char(n)`.
+    max_len: Option<u32>,
+    fixed: bool,
+    unique: bool,
+}
+
+const COLUMNS_SQL: &str = "\
+SELECT c.relname::text AS table_name,
+       a.attname::text AS column_name,
+       format_type(a.atttypid, a.atttypmod) AS type_name,
+       a.attnotnull AS not_null,
+       tn.nspname = 'pg_catalog' AS builtin,
+       t.typcategory::text AS category,
+       CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4
+            THEN a.atttypmod - 4 END AS max_len,
+       t.typname = 'bpchar' AS fixed,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_index AS i
+               WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 1
+                 AND i.indkey[0] = a.attnum AND i.indpred IS NULL) AS is_unique
+FROM pg_catalog.pg_class AS c
+JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_namespace AS tn ON tn.oid = t.typnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname, a.attnum";
+
+const PRIMARY_KEYS_SQL: &str = "\
+SELECT c.relname::text AS table_name,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, o)
+             JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             ORDER BY k.o) AS columns
+FROM pg_catalog.pg_index AS i
+JOIN pg_catalog.pg_class AS c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE i.indisprimary AND n.nspname = $1";
+
+fn ident(name: String) -> Result<Ident, ScaffoldError> {
+    Ident::new(&name).map_err(|e| ScaffoldError::Catalog(format!("{name}: {e}")))
+}
+
+/// Reads the model of `schema` (see the module docs). `progress` receives one line per step.
+///
+/// # Errors
+///
+/// [`ScaffoldError::NoTables`] for a schema without tables, [`ScaffoldError::UnknownTable`]
+/// for a table of `options.tables` the schema does not have, and the server's errors.
+pub async fn read_schema(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<SchemaModel, ScaffoldError> {
+    let mut catalog: BTreeMap<Ident, Vec<CatalogColumn>> = BTreeMap::new();
+    for row in sqlx::query(COLUMNS_SQL)
+        .bind(schema.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let max_len: Option<i32> = row.try_get("max_len")?;
+        catalog
+            .entry(ident(row.try_get("table_name")?)?)
+            .or_default()
+            .push(CatalogColumn {
+                name: ident(row.try_get("column_name")?)?,
+                type_name: row.try_get("type_name")?,
+                not_null: row.try_get("not_null")?,
+                builtin: row.try_get("builtin")?,
+                category: row.try_get("category")?,
+                max_len: max_len.and_then(|n| u32::try_from(n).ok()),
+                fixed: row.try_get("fixed")?,
+                unique: row.try_get("is_unique")?,
+            });
+    }
+    if catalog.is_empty() {
+        return Err(ScaffoldError::NoTables(schema.as_str().to_owned()));
+    }
+    let mut primary: BTreeMap<Ident, Vec<Ident>> = BTreeMap::new();
+    for row in sqlx::query(PRIMARY_KEYS_SQL)
+        .bind(schema.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let columns: Vec<String> = row.try_get("columns")?;
+        primary.insert(
+            ident(row.try_get("table_name")?)?,
+            columns.into_iter().map(ident).collect::<Result<_, _>>()?,
+        );
+    }
+    let mut notes = Vec::new();
+
+    // The key column of each table a reference can point at: its one-column primary key.
+    let key_of = |table: &Ident| -> Option<Ident> {
+        match primary.get(table).map(Vec::as_slice) {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        }
+    };
+
+    // References: declared and found in the data, one column each, to a table's key.
+    let plan = catalog::plan_schema(
+        &mut *conn,
+        schema,
+        PlanOptions {
+            max_values: options.max_values,
+            use_statistics: true,
+            min_inclusion: options.min_inclusion,
+        },
+    )
+    .await?;
+    let mut references: BTreeMap<(Ident, Ident), ForeignKey> = BTreeMap::new();
+    for subject in &plan.subjects {
+        let Some(key) = &subject.foreign_key else {
+            continue;
+        };
+        let label = format!("{}.{}", subject.table.as_str(), key.describe());
+        if key.columns.len() != 1 {
+            notes.push(format!(
+                "{label}: a foreign key of several columns is generated column by column, \
+                 without the constraint (model it with a composite id, see the README)"
+            ));
+            continue;
+        }
+        if key.ref_schema != *schema {
+            notes.push(format!(
+                "{label}: references another schema; generated as plain values, without the \
+                 constraint"
+            ));
+            continue;
+        }
+        if key_of(&key.ref_table).as_ref() != Some(&key.ref_columns[0]) {
+            notes.push(format!(
+                "{label}: references a column that is not the primary key of {}; generated as \
+                 plain values, without the constraint",
+                key.ref_table.as_str()
+            ));
+            continue;
+        }
+        references.insert((subject.table.clone(), key.columns[0].clone()), key.clone());
+    }
+
+    // Which tables: the chosen ones and every table they reference, transitively.
+    let mut chosen: BTreeSet<Ident> = if options.tables.is_empty() {
+        catalog.keys().cloned().collect()
+    } else {
+        for table in &options.tables {
+            if !catalog.contains_key(table) {
+                return Err(ScaffoldError::UnknownTable(
+                    qualified(Some(schema), table).to_string(),
+                ));
+            }
+        }
+        options.tables.iter().cloned().collect()
+    };
+    loop {
+        let needed: Vec<Ident> = references
+            .iter()
+            .filter(|((table, _), _)| chosen.contains(table))
+            .map(|(_, key)| key.ref_table.clone())
+            .filter(|t| !chosen.contains(t))
+            .collect();
+        if needed.is_empty() {
+            break;
+        }
+        for table in needed {
+            notes.push(format!(
+                "{} is generated too: a chosen table references it",
+                table.as_str()
+            ));
+            chosen.insert(table);
+        }
+    }
+
+    let report_options = ReportOptions {
+        max_values: options.max_values,
+        rule: options.rule,
+        buckets: options.buckets,
+    };
+    let mut tables = Vec::new();
+    for name in &chosen {
+        let columns = &catalog[name];
+        let started = std::time::Instant::now();
+        let table = read_table(
+            &mut *conn,
+            schema,
+            name,
+            columns,
+            primary.get(name).map(Vec::as_slice).unwrap_or_default(),
+            &references,
+            &report_options,
+            &mut notes,
+        )
+        .await?;
+        progress(&format!(
+            "{}: {} rows, {} columns, {:.2} s",
+            name.as_str(),
+            table.rows,
+            table.columns.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        tables.push(table);
+    }
+    relate(
+        &mut *conn,
+        schema,
+        &mut tables,
+        &references,
+        &report_options,
+    )
+    .await?;
+    let tables = creation_order(tables, &mut notes);
+    Ok(SchemaModel {
+        schema: schema.clone(),
+        tables,
+        notes,
+    })
+}
+
+/// Counts of one table: rows, and per column non-null values and (text columns) distinct ones.
+struct Counts {
+    rows: u64,
+    non_null: Vec<u64>,
+    distinct: Vec<Option<u64>>,
+}
+
+async fn counts(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    table: &Ident,
+    columns: &[CatalogColumn],
+) -> Result<Counts, ScaffoldError> {
+    let mut select = vec!["count(*)::int8".to_owned()];
+    for c in columns {
+        select.push(format!("count({})::int8", c.name.quoted()));
+        if c.category == "S" {
+            select.push(format!("count(DISTINCT {})::int8", c.name.quoted()));
+        }
+    }
+    let sql = format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        qualified(Some(schema), table)
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
+    let get = |i: usize| -> Result<u64, sqlx::Error> {
+        Ok(u64::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0))
+    };
+    let rows = get(0)?;
+    let (mut non_null, mut distinct) = (Vec::new(), Vec::new());
+    let mut i = 1;
+    for c in columns {
+        non_null.push(get(i)?);
+        i += 1;
+        if c.category == "S" {
+            distinct.push(Some(get(i)?));
+            i += 1;
+        } else {
+            distinct.push(None);
+        }
+    }
+    Ok(Counts {
+        rows,
+        non_null,
+        distinct,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn read_table(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    name: &Ident,
+    columns: &[CatalogColumn],
+    primary: &[Ident],
+    references: &BTreeMap<(Ident, Ident), ForeignKey>,
+    options: &ReportOptions,
+    notes: &mut Vec<String>,
+) -> Result<TableModel, ScaffoldError> {
+    let counts = counts(&mut *conn, schema, name, columns).await?;
+    let reference_of = |column: &Ident| references.get(&(name.clone(), column.clone()));
+    let key = match primary {
+        [only] if reference_of(only).is_none() => {
+            let column = columns.iter().find(|c| c.name == *only);
+            if column.is_some_and(|c| ValueKind::of_type(&c.type_name) == Some(ValueKind::Integer))
+            {
+                Key::Identity {
+                    column: only.clone(),
+                }
+            } else {
+                Key::Natural {
+                    column: only.clone(),
+                }
+            }
+        }
+        [] => Key::RowNumber,
+        _ => {
+            let list: Vec<&str> = primary.iter().map(Ident::as_str).collect();
+            notes.push(format!(
+                "{}: the primary key ({}) is not declared in the generated table; its \
+                 combinations are drawn by a joint law, which repeats a few of them (make the \
+                 key an id of references in your domain to keep them unique)",
+                name.as_str(),
+                list.join(", ")
+            ));
+            Key::RowNumber
+        }
+    };
+
+    let mut models = Vec::with_capacity(columns.len());
+    for (i, column) in columns.iter().enumerate() {
+        let non_null = counts.non_null[i];
+        let null_share = if counts.rows == 0 {
+            0.0
+        } else {
+            (counts.rows - non_null) as f64 / counts.rows as f64
+        };
+        let text_shape = |unique: bool| TextShape {
+            max_len: column.max_len,
+            unique,
+            fixed: column.fixed,
+        };
+        let ddl_type = if column.builtin {
+            column.type_name.clone()
+        } else {
+            notes.push(format!(
+                "{}.{}: type {} is defined by the application; the generated table declares \
+                 text",
+                name.as_str(),
+                column.name.as_str(),
+                column.type_name
+            ));
+            "text".to_owned()
+        };
+        let source = match &key {
+            Key::Identity { column: k } if *k == column.name => Source::Identity,
+            Key::Natural { column: k } if *k == column.name => Source::NaturalKey(text_shape(true)),
+            _ => match reference_of(&column.name) {
+                Some(fk) => {
+                    let subject = Subject {
+                        schema: Some(schema.clone()),
+                        table: name.clone(),
+                        columns: vec![column.name.clone()],
+                        foreign_key: Some(fk.clone()),
+                    };
+                    let distributor =
+                        match profile_subject(&mut *conn, &subject, false, options).await? {
+                            Outcome::Report(report) => report.suggestion.map(|s| s.attribute),
+                            Outcome::HighCardinality { .. } => None,
+                        };
+                    Source::Reference(ReferenceModel {
+                        table: fk.ref_table.clone(),
+                        declared: fk.inferred.is_none(),
+                        inclusion: fk.inferred,
+                        distributor,
+                        differ: Vec::new(),
+                        same: Vec::new(),
+                    })
+                }
+                None => {
+                    value_source(
+                        &mut *conn,
+                        schema,
+                        name,
+                        column,
+                        non_null,
+                        counts.distinct[i],
+                        options,
+                    )
+                    .await?
+                }
+            },
+        };
+        models.push(ColumnModel {
+            name: column.name.clone(),
+            sql_type: column.type_name.clone(),
+            ddl_type,
+            not_null: column.not_null,
+            null_share,
+            source,
+        });
+    }
+    Ok(TableModel {
+        name: name.clone(),
+        rows: counts.rows,
+        key,
+        columns: models,
+        joints: Vec::new(),
+    })
+}
+
+/// The source of a column that is neither key nor reference.
+async fn value_source(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    table: &Ident,
+    column: &CatalogColumn,
+    non_null: u64,
+    distinct: Option<u64>,
+    options: &ReportOptions,
+) -> Result<Source, ScaffoldError> {
+    if non_null == 0 {
+        return Ok(Source::Null);
+    }
+    let text = column.category == "S";
+    let shape = |unique| TextShape {
+        max_len: column.max_len,
+        unique,
+        fixed: column.fixed,
+    };
+    // Unique, or nearly (every value but 1% distinct, on enough rows to tell): values made
+    // unique. A value list needs values that repeat (on average twice): a list of values
+    // used once each would copy production's rows (names, addresses) rather than a law.
+    let unique = column.unique
+        || distinct.is_some_and(|d| non_null >= NEARLY_UNIQUE_ROWS && d * 100 >= non_null * 99);
+    let repeats = |d: u64| d.saturating_mul(2) <= non_null;
+    if text && (unique || distinct.is_some_and(|d| d > options.max_values || !repeats(d))) {
+        return Ok(Source::Text {
+            shape: shape(unique),
+        });
+    }
+    let kind = ValueKind::of_type(&column.type_name);
+    let subject = Subject::new(
+        Some(schema.clone()),
+        table.clone(),
+        vec![column.name.clone()],
+    );
+    match profile_subject(&mut *conn, &subject, true, options).await? {
+        Outcome::Report(report) => {
+            if let (Some(values), Some(suggestion)) = (&report.values, &report.suggestion)
+                && let Law::OneOf(weights) = &suggestion.law
+                && !values.is_empty()
+                && repeats(values.len() as u64)
+            {
+                let literal = match (column.category.as_str(), kind) {
+                    ("B", _) => LiteralKind::Boolean,
+                    (_, Some(ValueKind::Integer)) => LiteralKind::Integer,
+                    (_, Some(ValueKind::Float | ValueKind::Numeric)) => LiteralKind::Float,
+                    _ => LiteralKind::Text,
+                };
+                return Ok(Source::OneOf {
+                    values: values.iter().map(|v| v.value.clone()).collect(),
+                    weights: weights.clone(),
+                    literal,
+                });
+            }
+            if let Some(h) = report.histogram {
+                return Ok(Source::Quantiles {
+                    kind: h.kind,
+                    bounds: h.bounds,
+                });
+            }
+        }
+        Outcome::HighCardinality { .. } => {}
+    }
+    if let Some(kind) = kind
+        && let Some(h) = histogram::histogram(
+            &mut *conn,
+            Some(schema),
+            table,
+            &column.name,
+            kind,
+            options.buckets,
+        )
+        .await?
+    {
+        return Ok(Source::Quantiles {
+            kind: h.kind,
+            bounds: h.bounds,
+        });
+    }
+    if text {
+        return Ok(Source::Text {
+            shape: shape(unique),
+        });
+    }
+    // A type without a generator: one production value, written as text.
+    let sql = format!(
+        "SELECT {c}::text FROM {t} WHERE {c} IS NOT NULL LIMIT 1",
+        c = column.name.quoted(),
+        t = qualified(Some(schema), table)
+    );
+    let sample: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(sample.map_or(Source::Null, |text| Source::Constant { text }))
+}
+
+/// Measures the pairs of references of each table and records what models them: `differ`
+/// for two references to one table that never hold the same value, `same` for ownership
+/// where the owner's table holds the owned reference, and joint laws (over the groups of
+/// references that pairs connect) for pairs that repeat, and for ownership the referenced
+/// table cannot express.
+async fn relate(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    tables: &mut [TableModel],
+    references: &BTreeMap<(Ident, Ident), ForeignKey>,
+    options: &ReportOptions,
+) -> Result<(), ScaffoldError> {
+    // Which table holds a reference column to which table: for `same(..)`.
+    let holds: BTreeMap<(Ident, Ident), Ident> = references
+        .iter()
+        .map(|((table, column), key)| ((table.clone(), key.ref_table.clone()), column.clone()))
+        .collect();
+    for table in tables.iter_mut() {
+        let keys: Vec<(&Ident, &ForeignKey)> = table
+            .columns
+            .iter()
+            .filter(|c| matches!(c.source, Source::Reference(_)))
+            .filter_map(|c| {
+                let key = references.get(&(table.name.clone(), c.name.clone()))?;
+                Some((&table.name, key))
+            })
+            .collect();
+        let pairs: Vec<(ForeignKey, ForeignKey)> = relations::pairs(&keys)
+            .into_iter()
+            .map(|(_, a, b)| (a.clone(), b.clone()))
+            .collect();
+        // Union-find over the columns that want a joint law.
+        let mut groups: Vec<(BTreeSet<Ident>, String)> = Vec::new();
+        for (a, b) in pairs {
+            if table.rows == 0 {
+                break;
+            }
+            let relation =
+                relations::measure(&mut *conn, Some(schema), &table.name, &a, &b).await?;
+            let (ca, cb) = (relation.a.clone(), relation.b.clone());
+            let order: Vec<Ident> = table.columns.iter().map(|m| m.name.clone()).collect();
+            let position = |c: &Ident| order.iter().position(|m| m == c);
+            let (first, second) = if position(&ca) < position(&cb) {
+                (ca.clone(), cb.clone())
+            } else {
+                (cb.clone(), ca.clone())
+            };
+            if relation.never_equal() {
+                if let Some(Source::Reference(r)) = table
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == second)
+                    .map(|c| &mut c.source)
+                {
+                    r.differ.push(first.clone());
+                }
+            }
+            let mut joint = relation.repeats();
+            if let RelationSuggestion::Ownership { owner, owned } = relation.suggestion() {
+                // `same(..)` needs the owner's table to hold a reference to the owned one's
+                // table, and the owned column populated first.
+                let owner_target = target_of(table, &owner);
+                let owned_target = target_of(table, &owned);
+                let in_owner = owner_target
+                    .zip(owned_target)
+                    .and_then(|(o, w)| holds.get(&(o, w)).cloned());
+                match in_owner {
+                    Some(column) if position(&owned) < position(&owner) => {
+                        if let Some(Source::Reference(r)) = table
+                            .columns
+                            .iter_mut()
+                            .find(|c| c.name == owner)
+                            .map(|c| &mut c.source)
+                        {
+                            r.same.push((column, owned.clone()));
+                        }
+                        joint = false;
+                    }
+                    _ => joint = true,
+                }
+            }
+            if joint {
+                let reason = format!(
+                    "{}: {} distinct pairs in {} rows, degree {} -> {} {:.3}, {} -> {} {:.3} \
+                     (at least {OWNERSHIP_DEGREE} is ownership)",
+                    table.name.as_str(),
+                    relation.distinct_pairs,
+                    relation.rows,
+                    ca.as_str(),
+                    cb.as_str(),
+                    relation.degree_ab,
+                    cb.as_str(),
+                    ca.as_str(),
+                    relation.degree_ba
+                );
+                let hit: Vec<usize> = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (g, _))| g.contains(&ca) || g.contains(&cb))
+                    .map(|(i, _)| i)
+                    .collect();
+                let mut merged: (BTreeSet<Ident>, String) =
+                    (BTreeSet::from([ca.clone(), cb.clone()]), reason);
+                for i in hit.into_iter().rev() {
+                    let (g, r) = groups.remove(i);
+                    merged.0.extend(g);
+                    merged.1 = format!("{r}; {}", merged.1);
+                }
+                groups.push(merged);
+            }
+        }
+        for (members, reason) in groups {
+            let mut columns: Vec<Ident> = members.into_iter().collect();
+            columns.sort_by_key(|c| table.columns.iter().position(|m| m.name == *c));
+            let subject = Subject::new(Some(schema.clone()), table.name.clone(), columns.clone());
+            if let Outcome::Report(report) =
+                profile_subject(&mut *conn, &subject, false, options).await?
+                && let Some(s) = report.suggestion
+            {
+                table.joints.push(Joint {
+                    columns,
+                    law: joint_law(&s.law, s.mean),
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn target_of(table: &TableModel, column: &Ident) -> Option<Ident> {
+    match &table.column(column)?.source {
+        Source::Reference(r) => Some(r.table.clone()),
+        _ => None,
+    }
+}
+
+/// Tables in an order where every referenced table comes before the tables referencing it
+/// (name order among the ready ones), so that references draw among rows that exist. A cycle
+/// (A references B, B references A) is broken at its first table by name, with a note: that
+/// table's references to later tables create their targets on the fly.
+fn creation_order(mut tables: Vec<TableModel>, notes: &mut Vec<String>) -> Vec<TableModel> {
+    let mut ordered: Vec<TableModel> = Vec::with_capacity(tables.len());
+    while !tables.is_empty() {
+        let done: BTreeSet<Ident> = ordered.iter().map(|t| t.name.clone()).collect();
+        let all: BTreeSet<Ident> = tables.iter().map(|t| t.name.clone()).collect();
+        let ready = tables.iter().position(|t| {
+            t.columns.iter().all(|c| match &c.source {
+                Source::Reference(r) => {
+                    r.table == t.name || done.contains(&r.table) || !all.contains(&r.table)
+                }
+                _ => true,
+            })
+        });
+        let i = ready.unwrap_or_else(|| {
+            notes.push(format!(
+                "{} is created before tables it references (a cycle of references): its \
+                 references to them create their rows on the fly",
+                tables[0].name.as_str()
+            ));
+            0
+        });
+        ordered.push(tables.remove(i));
+    }
+    ordered
+}
