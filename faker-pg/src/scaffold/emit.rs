@@ -16,7 +16,7 @@ use super::model::{
 };
 use super::naming::{field_name, static_name, string_literal, type_name};
 use crate::profiler::histogram::ValueKind;
-use crate::profiler::suggest::significant;
+use crate::profiler::suggest::{attribute, significant};
 
 /// How the written crate depends on `ddd-faker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,10 +192,12 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
     let optional =
         column.optional() && !matches!(column.source, Source::Identity | Source::NaturalKey(_));
     let null = significant(column.null_share, 3);
-    // Wraps a value expression (using `rng`) so that production's share of nulls is kept.
+    // Wraps a value expression (using `rng`) so that production's share of nulls is kept,
+    // spread over the rows by `position` with a phase of this column's own.
+    let phase = phase(table.name.as_str(), column.name.as_str());
     let nullable = |expr: String| -> String {
         if optional {
-            format!("values::or_null(rng, {null}, |rng| {expr})")
+            format!("values::or_null(rng, position, ({null}, {phase}), |rng| {expr})")
         } else {
             expr
         }
@@ -209,9 +211,16 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             ));
         }
         Source::Reference(r) => {
-            attributes.push(reference_attribute(table, r));
+            attributes.push(reference_attribute(r));
             if let Some(d) = &r.distributor {
-                attributes.push(d.clone());
+                let mut null_weight = d.null_weight;
+                if r.table == table.name && table.rows > 1 {
+                    // The first row is created with a null reference (see `fill` in
+                    // main.rs): the others keep the rest of production's nulls.
+                    let rows = table.rows as f64;
+                    null_weight = ((rows * null_weight - 1.0) / (rows - 1.0)).max(0.0);
+                }
+                attributes.push(attribute(&d.law, d.mean, null_weight));
             }
             if let Some(inclusion) = &r.inferred_note() {
                 attributes.insert(0, inclusion.clone());
@@ -254,7 +263,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     list = list.join(", "),
                 ));
                 attributes.push(format!(
-                    "#[provider(with = |rng, _| {})]",
+                    "#[provider(with = |rng, position| {})]",
                     nullable(format!("{name}.sample(rng)"))
                 ));
             } else {
@@ -270,16 +279,17 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             uses.insert("use ddd_faker::fake::Fake;".to_owned());
             uses.insert(path_use(path));
             let mut expr = format!("{faker}.fake_with_rng::<String, _>(rng)");
-            let position = if shape.unique {
+            if shape.unique {
                 let max = shape
                     .max_len
                     .map_or("None".to_owned(), |n| format!("Some({n})"));
                 expr = format!("values::unique({expr}, position, {max})");
+            } else if let Some(n) = shape.max_len {
+                expr = format!("values::fit({expr}, {n})");
+            }
+            let position = if shape.unique || optional {
                 "position"
             } else {
-                if let Some(n) = shape.max_len {
-                    expr = format!("values::fit({expr}, {n})");
-                }
                 "_"
             };
             attributes.push(format!(
@@ -292,8 +302,13 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                 "// A value of production's: the scaffold has no generator for {}.",
                 column.sql_type
             ));
+            let (rng, position) = if optional {
+                ("rng", "position")
+            } else {
+                ("_", "_")
+            };
             attributes.push(format!(
-                "#[provider(with = |rng, _| {})]",
+                "#[provider(with = |{rng}, {position}| {})]",
                 nullable(format!("{}.to_owned()", string_literal(text)))
             ));
         }
@@ -327,11 +342,22 @@ impl ReferenceModel {
     }
 }
 
+/// A phase in `[0, 1)` of the column's own (FNV-1a of its name), so that two columns with
+/// the same null share are not null on the same rows.
+fn phase(table: &str, column: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in table.bytes().chain([b'.']).chain(column.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:.3}", (hash % 1000) as f64 / 1000.0)
+}
+
 fn path_use(path: &str) -> String {
     format!("use ddd_faker::fake::faker::{path};")
 }
 
-fn reference_attribute(table: &TableModel, r: &ReferenceModel) -> String {
+fn reference_attribute(r: &ReferenceModel) -> String {
     let mut parts = vec![type_name(r.table.as_str())];
     for (in_reference, source) in &r.same {
         parts.push(format!(
@@ -344,7 +370,6 @@ fn reference_attribute(table: &TableModel, r: &ReferenceModel) -> String {
         let names: Vec<String> = r.differ.iter().map(|c| field_name(c.as_str())).collect();
         parts.push(format!("differ({})", names.join(", ")));
     }
-    let _ = table;
     format!("#[reference({})]", parts.join(", "))
 }
 
@@ -432,6 +457,35 @@ fn domain_rs(model: &SchemaModel) -> String {
                     column.as_str()
                 );
             }
+            Key::References { columns } => {
+                let list: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+                let _ = writeln!(
+                    body,
+                    "/// The key of `{}`: one row per ({}). A combination drawn again is the\n\
+                     /// stored row, not a second one.\n\
+                     #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Provider)]\n\
+                     #[provider(value)]",
+                    table.name.as_str(),
+                    list.join(", ")
+                );
+                if columns.len() > 1 {
+                    // Production's keys are distinct combinations: one law over them that
+                    // uses each combination once.
+                    let members: Vec<String> =
+                        columns.iter().map(|c| field_name(c.as_str())).collect();
+                    let _ = writeln!(body, "#[joint({}, mean = 1)]", members.join(", "));
+                }
+
+                let _ = writeln!(body, "pub struct {ty}Key {{");
+                for column in table.columns.iter().filter(|c| table.in_key(&c.name)) {
+                    let f = field(table, column, &mut uses);
+                    for a in &f.attributes {
+                        let _ = writeln!(body, "    {a}");
+                    }
+                    let _ = writeln!(body, "    pub {}: {},", f.name, f.ty);
+                }
+                let _ = writeln!(body, "}}\n");
+            }
             Key::RowNumber => {}
         }
         let _ = writeln!(
@@ -448,7 +502,11 @@ fn domain_rs(model: &SchemaModel) -> String {
             "#[derive(Debug, Clone, Serialize, Deserialize, Provider)]\n#[provider(table = {})]",
             string_literal(table.name.as_str())
         );
-        for joint in &table.joints {
+        for joint in table
+            .joints
+            .iter()
+            .filter(|j| j.columns.iter().all(|c| !table.in_key(c)))
+        {
             let members: Vec<String> = joint
                 .columns
                 .iter()
@@ -457,6 +515,13 @@ fn domain_rs(model: &SchemaModel) -> String {
             let _ = writeln!(body, "#[joint({}, {})]", members.join(", "), joint.law);
         }
         let _ = writeln!(body, "pub struct {ty} {{");
+        if matches!(table.key, Key::References { .. }) {
+            let _ = writeln!(
+                body,
+                "    #[provider(id, composite)]\n    pub {}: {ty}Key,",
+                table.key_field()
+            );
+        }
         if table.key == Key::RowNumber {
             let _ = writeln!(
                 body,
@@ -464,7 +529,7 @@ fn domain_rs(model: &SchemaModel) -> String {
                  #[provider(id, sequence)]\n    pub row: u64,"
             );
         }
-        for column in &table.columns {
+        for column in table.columns.iter().filter(|c| !table.in_key(&c.name)) {
             let f = field(table, column, &mut uses);
             for a in &f.attributes {
                 let _ = writeln!(body, "    {a}");
@@ -541,7 +606,7 @@ fn tables_rs(model: &SchemaModel) -> String {
                 let target = model.tables.iter().find(|t| t.name == r.table);
                 let key = target.and_then(|t| match &t.key {
                     Key::Identity { column } | Key::Natural { column } => Some(column.clone()),
-                    Key::RowNumber => None,
+                    Key::References { .. } | Key::RowNumber => None,
                 });
                 if let Some(key) = key {
                     let clause = format!(
@@ -564,6 +629,10 @@ fn tables_rs(model: &SchemaModel) -> String {
                 }
             }
         }
+        if let Key::References { columns: key } = &table.key {
+            let list: Vec<String> = key.iter().map(|c| c.quoted()).collect();
+            columns.push(format!("PRIMARY KEY ({})", list.join(", ")));
+        }
         let create = format!(
             "CREATE TABLE {{schema}}.{} ({})",
             table.name.quoted(),
@@ -585,6 +654,9 @@ fn tables_rs(model: &SchemaModel) -> String {
             let name = string_literal(c.name.as_str());
             if matches!(c.source, Source::Identity) {
                 let _ = write!(mapping, "\n        .auto_key({name}, {name})?");
+            } else if table.in_key(&c.name) {
+                let path = string_literal(&format!("{}.{}", table.key_field(), c.name.as_str()));
+                let _ = write!(mapping, "\n        .column({name}, {path})?");
             } else {
                 let _ = write!(mapping, "\n        .column({name}, {name})?");
             }
@@ -712,6 +784,12 @@ fn main_rs(model: &SchemaModel, options: &CrateOptions) -> String {
                     string_literal(column.name.as_str())
                 );
             }
+            _ if matches!(table.key, Key::References { .. }) => {
+                let _ = writeln!(
+                    fill,
+                    "    create_distinct::<{ty}>(faker, scaled({name}, scale)).await?;"
+                );
+            }
             _ => {
                 let _ = writeln!(
                     fill,
@@ -754,7 +832,7 @@ use ddd_faker::pg::Ident;
 use ddd_faker::pg::sqlx::AssertSqlSafe;
 use ddd_faker::pg::sqlx::postgres::PgPoolOptions;
 use ddd_faker::pg::write::bulk::{{BulkOptions, BulkWriter}};
-use ddd_faker::provider::Faker;
+use ddd_faker::provider::{{Faker, Provider}};
 {json_use}
 use crate::domain::*;
 
@@ -879,6 +957,29 @@ async fn fill(faker: &mut Faker, scale: f64) -> Result<(), Error> {{
 {fill}    Ok(())
 }}
 
+/// Creates `rows` aggregates whose ids are made of references: a combination drawn again
+/// returns the stored row (counted by `Faker::reused`, not `created`), so draw until `rows`
+/// distinct ones exist, or fail when ten rounds in a row find no new one.
+#[allow(dead_code)]
+async fn create_distinct<A: Provider>(faker: &mut Faker, rows: u64) -> Result<(), Error> {{
+    let mut stalled = 0;
+    while faker.created::<A>() < rows {{
+        let before = faker.created::<A>();
+        faker.create_many::<A>(rows - before).await?;
+        if faker.created::<A>() == before {{
+            stalled += 1;
+            if stalled == 10 {{
+                return Err(format!(
+                    "{{}}: only {{before}} distinct keys drawn of {{rows}} rows",
+                    A::NAME
+                )
+                .into());
+            }}
+        }}
+    }}
+    Ok(())
+}}
+
 /// Production's rows of `table` times `scale`.
 fn scaled(table: &str, scale: f64) -> u64 {{
     let rows = tables::TABLES
@@ -905,17 +1006,23 @@ const VALUES_RS: &str = r#"//! The helpers the generated fields call: nulls at p
 use ddd_faker::Quantiles;
 use ddd_faker::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use ddd_faker::quantiles::QuantileValue;
-use ddd_faker::rand::RngExt;
 use ddd_faker::rng::FakerRng;
 
-/// `None` with probability `null_share`, else the value `value` draws.
+/// `None` for production's share of the rows, else the value `value` draws. `nulls` is
+/// `(share, phase)`: the row at `position` is null when `position * share + phase` crosses a
+/// whole number, so that any `n` rows hold `n * share` nulls (give or take one) however small
+/// `n` is; a coin per row would be off by `sqrt(n)`. The phase (fixed per column) keeps two
+/// columns with the same share from being null on the same rows.
 #[allow(dead_code)]
 pub fn or_null<T>(
     rng: &mut FakerRng,
-    null_share: f64,
+    position: u64,
+    nulls: (f64, f64),
     value: impl FnOnce(&mut FakerRng) -> T,
 ) -> Option<T> {
-    if rng.random_bool(null_share.clamp(0.0, 1.0)) {
+    let (share, phase) = nulls;
+    let at = |p: u64| (p as f64 * share + phase).floor();
+    if at(position + 1) > at(position) {
         None
     } else {
         Some(value(rng))

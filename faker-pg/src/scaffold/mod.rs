@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 
 pub use emit::{CrateFile, CrateOptions, Dependency, files};
 pub use model::{
-    ColumnModel, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source, TableModel,
-    TextShape,
+    ColumnModel, Distribution, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source,
+    TableModel, TextShape,
 };
 pub use naming::{field_name, type_name};
 pub use read::{ReadOptions, read_schema};

@@ -6,6 +6,7 @@
 use crate::ident::Ident;
 use crate::profiler::histogram::ValueKind;
 use crate::profiler::inferred::Inclusion;
+use crate::profiler::suggest::Law;
 
 /// A schema to generate: its tables in creation order (referenced tables first).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,21 @@ impl TableModel {
         self.columns.iter().find(|c| c.name == *name)
     }
 
+    /// Whether `column` is part of an id made of references.
+    pub fn in_key(&self, column: &Ident) -> bool {
+        matches!(&self.key, Key::References { columns } if columns.contains(column))
+    }
+
+    /// The field holding an id made of references (`key`, or `row_key` when a column is
+    /// named `key`).
+    pub fn key_field(&self) -> &'static str {
+        if self.columns.iter().any(|c| c.name.as_str() == "key") {
+            "row_key"
+        } else {
+            "key"
+        }
+    }
+
     /// Whether a reference of this table points at the table itself.
     pub fn self_reference(&self) -> Option<&ColumnModel> {
         self.columns
@@ -54,9 +70,12 @@ pub enum Key {
     Identity { column: Ident },
     /// One primary-key column of another type (a code, a uuid): values generated unique.
     Natural { column: Ident },
-    /// A primary key of several columns, or none: the aggregate gets a row number of its own
-    /// that is not stored (a composite key's uniqueness is the domain's to keep; see the
-    /// table's note).
+    /// A primary key made only of references (a link table such as `playlist_track`): an id
+    /// made of references, so that a combination drawn twice is the stored row, not a
+    /// duplicate.
+    References { columns: Vec<Ident> },
+    /// No primary key, or one of several columns that are not all references: the aggregate
+    /// gets a row number of its own that is not stored (see the table's note).
     RowNumber,
 }
 
@@ -143,13 +162,23 @@ pub struct ReferenceModel {
     pub declared: bool,
     /// For a reference found in the data: how many of its values the target holds.
     pub inclusion: Option<Inclusion>,
-    /// The `#[distributor(..)]` attribute `faker-pg profile` suggests, if any.
-    pub distributor: Option<String>,
+    /// The law `faker-pg profile` suggests for it, if any.
+    pub distributor: Option<Distribution>,
     /// Earlier reference columns to the same table this one never equals in production.
     pub differ: Vec<Ident>,
     /// `(column of the referenced table, earlier column of this table)`: the referenced row's
     /// column equals this row's (ownership).
     pub same: Vec<(Ident, Ident)>,
+}
+
+/// A reference's law, as `#[distributor(..)]` takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    pub law: Law,
+    /// Rows per distinct value.
+    pub mean: f64,
+    /// Share of nulls.
+    pub null_weight: f64,
 }
 
 /// References whose combinations follow one law.

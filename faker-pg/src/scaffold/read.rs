@@ -13,8 +13,8 @@ use sqlx::{AssertSqlSafe, PgConnection, Row};
 
 use super::ScaffoldError;
 use super::model::{
-    ColumnModel, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source, TableModel,
-    TextShape,
+    ColumnModel, Distribution, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source,
+    TableModel, TextShape,
 };
 use crate::ident::{Ident, qualified};
 use crate::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
@@ -24,8 +24,7 @@ use crate::profiler::relations::{self, OWNERSHIP_DEGREE, Suggestion as RelationS
 use crate::profiler::report::{Outcome, ReportOptions, profile_subject};
 use crate::profiler::suggest::{Law, Rule, joint_law};
 
-/// Rows a column needs before "every value distinct" reads as a unique column rather than a
-/// small table's chance (eight employees with eight last names).
+/// Rows a column needs before "all but 1% of the values distinct" reads as a unique column.
 pub const NEARLY_UNIQUE_ROWS: u64 = 100;
 
 /// What [`read_schema`] reads, and how.
@@ -364,12 +363,15 @@ async fn read_table(
             }
         }
         [] => Key::RowNumber,
+        _ if primary.iter().all(|c| reference_of(c).is_some()) => Key::References {
+            columns: primary.to_vec(),
+        },
         _ => {
             let list: Vec<&str> = primary.iter().map(Ident::as_str).collect();
             notes.push(format!(
-                "{}: the primary key ({}) is not declared in the generated table; its \
-                 combinations are drawn by a joint law, which repeats a few of them (make the \
-                 key an id of references in your domain to keep them unique)",
+                "{}: the primary key ({}) is not declared in the generated table (its columns \
+                 are not all references, so the scaffold cannot keep them unique): write the key \
+                 as an id made of your domain's values, then declare it",
                 name.as_str(),
                 list.join(", ")
             ));
@@ -415,7 +417,11 @@ async fn read_table(
                     };
                     let distributor =
                         match profile_subject(&mut *conn, &subject, false, options).await? {
-                            Outcome::Report(report) => report.suggestion.map(|s| s.attribute),
+                            Outcome::Report(report) => report.suggestion.map(|s| Distribution {
+                                law: s.law,
+                                mean: s.mean,
+                                null_weight: s.null_weight,
+                            }),
                             Outcome::HighCardinality { .. } => None,
                         };
                     Source::Reference(ReferenceModel {
@@ -478,13 +484,14 @@ async fn value_source(
         unique,
         fixed: column.fixed,
     };
-    // Unique, or nearly (every value but 1% distinct, on enough rows to tell): values made
-    // unique. A value list needs values that repeat (on average twice): a list of values
-    // used once each would copy production's rows (names, addresses) rather than a law.
+    // Unique: a unique index, every value distinct, or nearly (at most 1% repeated, on
+    // enough rows to tell): generated values are made unique too.
     let unique = column.unique
-        || distinct.is_some_and(|d| non_null >= NEARLY_UNIQUE_ROWS && d * 100 >= non_null * 99);
-    let repeats = |d: u64| d.saturating_mul(2) <= non_null;
-    if text && (unique || distinct.is_some_and(|d| d > options.max_values || !repeats(d))) {
+        || distinct.is_some_and(|d| {
+            (d == non_null && non_null > 1)
+                || (non_null >= NEARLY_UNIQUE_ROWS && d * 100 >= non_null * 99)
+        });
+    if text && (unique || distinct.is_some_and(|d| d > options.max_values)) {
         return Ok(Source::Text {
             shape: shape(unique),
         });
@@ -500,7 +507,6 @@ async fn value_source(
             if let (Some(values), Some(suggestion)) = (&report.values, &report.suggestion)
                 && let Law::OneOf(weights) = &suggestion.law
                 && !values.is_empty()
-                && repeats(values.len() as u64)
             {
                 let literal = match (column.category.as_str(), kind) {
                     ("B", _) => LiteralKind::Boolean,
