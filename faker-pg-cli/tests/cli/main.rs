@@ -19,6 +19,7 @@
 mod binary;
 mod compare;
 mod profile;
+mod scaffold;
 
 // Not every helper of faker-pg's support is needed by the binary's tests.
 #[path = "../../../faker-pg/tests/pg/support.rs"]

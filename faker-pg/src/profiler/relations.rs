@@ -14,9 +14,9 @@
 //! [`Relation::suggestion`] reads them: a dependency of degree ≥ [`OWNERSHIP_DEGREE`] is
 //! ownership (`same(..)`: the determined reference is drawn inside the owner's group); two
 //! references to one table that never hold the same value must differ (`differ(..)`); pairs
-//! that repeat far more than independent draws would (fewer than half the distinct pairs the
-//! two columns could make on that many rows) want a joint law; otherwise the columns are
-//! independent.
+//! that repeat far more than independent draws would (fewer than half the distinct pairs
+//! independent uniform draws leave on that many rows) want a joint law; otherwise the columns
+//! are independent.
 
 use sqlx::{PgConnection, Row};
 
@@ -92,14 +92,17 @@ impl Relation {
         self.same_target && self.equal_rows == 0 && self.rows > 0
     }
 
-    /// Whether the pairs repeat far more than independent draws make them: independent draws
-    /// of `rows` pairs over `distinct_a × distinct_b` combinations leave at least
-    /// min(rows, combinations) / 2 distinct pairs in all but tiny cases.
+    /// Whether the pairs repeat far more than independent draws make them: `rows`
+    /// independent uniform draws over `c = distinct_a × distinct_b` combinations leave
+    /// `c · (1 − e^(−rows/c))` distinct pairs on average; skewed columns leave fewer, so only
+    /// fewer than half of that reads as a law of the pairs' own.
     pub fn repeats(&self) -> bool {
-        let possible = self
-            .rows
-            .min(self.distinct_a.saturating_mul(self.distinct_b));
-        self.distinct_pairs.saturating_mul(2) < possible
+        let combinations = self.distinct_a as f64 * self.distinct_b as f64;
+        if combinations == 0.0 {
+            return false;
+        }
+        let expected = combinations * (1.0 - (-(self.rows as f64) / combinations).exp());
+        (self.distinct_pairs as f64) * 2.0 < expected
     }
 
     /// One line for people: the figures and what to write.

@@ -274,6 +274,7 @@ pub async fn read_schema(
         &mut tables,
         &references,
         &report_options,
+        &mut notes,
     )
     .await?;
     let tables = creation_order(tables, &mut notes);
@@ -563,22 +564,17 @@ async fn value_source(
 }
 
 /// Measures the pairs of references of each table and records what models them: `differ`
-/// for two references to one table that never hold the same value, `same` for ownership
-/// where the owner's table holds the owned reference, and joint laws (over the groups of
-/// references that pairs connect) for pairs that repeat, and for ownership the referenced
-/// table cannot express.
+/// for two references to one table that never hold the same value, and joint laws (over the
+/// groups of references that pairs connect) for pairs that repeat and for ownership (with a
+/// note: `same(..)` needs a composite key the scaffold does not write).
 async fn relate(
     conn: &mut PgConnection,
     schema: &Ident,
     tables: &mut [TableModel],
     references: &BTreeMap<(Ident, Ident), ForeignKey>,
     options: &ReportOptions,
+    notes: &mut Vec<String>,
 ) -> Result<(), ScaffoldError> {
-    // Which table holds a reference column to which table: for `same(..)`.
-    let holds: BTreeMap<(Ident, Ident), Ident> = references
-        .iter()
-        .map(|((table, column), key)| ((table.clone(), key.ref_table.clone()), column.clone()))
-        .collect();
     for table in tables.iter_mut() {
         let keys: Vec<(&Ident, &ForeignKey)> = table
             .columns
@@ -621,27 +617,21 @@ async fn relate(
             }
             let mut joint = relation.repeats();
             if let RelationSuggestion::Ownership { owner, owned } = relation.suggestion() {
-                // `same(..)` needs the owner's table to hold a reference to the owned one's
-                // table, and the owned column populated first.
-                let owner_target = target_of(table, &owner);
-                let owned_target = target_of(table, &owned);
-                let in_owner = owner_target
-                    .zip(owned_target)
-                    .and_then(|(o, w)| holds.get(&(o, w)).cloned());
-                match in_owner {
-                    Some(column) if position(&owned) < position(&owner) => {
-                        if let Some(Source::Reference(r)) = table
-                            .columns
-                            .iter_mut()
-                            .find(|c| c.name == owner)
-                            .map(|c| &mut c.source)
-                        {
-                            r.same.push((column, owned.clone()));
-                        }
-                        joint = false;
-                    }
-                    _ => joint = true,
-                }
+                // `same(..)` would draw the owned reference inside the owner's group, but it
+                // reads the owned value off the owner's *id*, which needs a composite key
+                // (`author (tenant_id, id)`); one-column keys get a joint law instead, which
+                // keeps the pairs' count, not the dependency itself.
+                notes.push(format!(
+                    "{}: {} determines {} (degree {:.3}); modelled by a joint law, which keeps \
+                     the dependency within the table but not the referenced row's own value: \
+                     give {}'s key the column (a composite id) and write `same(..)` for that",
+                    table.name.as_str(),
+                    owner.as_str(),
+                    owned.as_str(),
+                    relation.degree_ab.max(relation.degree_ba),
+                    target_of(table, &owner).map_or_else(String::new, |t| t.as_str().to_owned())
+                ));
+                joint = true;
             }
             if joint {
                 let reason = format!(

@@ -1,0 +1,303 @@
+//! `faker-pg scaffold` end to end on the real Chinook sample: scaffold the crate, build it
+//! (against this checkout, with the workspace's lock file, in a target directory of its own
+//! under `target/`), run it into an empty schema, and check the result with `faker-pg compare`.
+//! No hand edit of the written crate.
+//!
+//! The build is the slow part (the crate's own dependency tree, debug profile, about a minute
+//! on two cores the first time, seconds afterwards); the crate is kept small for it: four
+//! dependencies, five files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::binary::*;
+use crate::support::*;
+
+/// Every reference column of the sample (declared foreign keys): each must pass.
+const REFERENCES: &[(&str, &str)] = &[
+    ("album", "artist_id"),
+    ("customer", "support_rep_id"),
+    ("employee", "reports_to"),
+    ("invoice", "customer_id"),
+    ("invoice_line", "invoice_id"),
+    ("invoice_line", "track_id"),
+    ("track", "album_id"),
+    ("track", "genre_id"),
+    ("track", "media_type_id"),
+    ("playlist_track", "playlist_id"),
+    ("playlist_track", "track_id"),
+];
+
+/// What the scaffold does not reproduce on this sample, and why (anything else failing is a
+/// regression):
+///
+/// * `employee`'s value columns: eight rows, so one row is 0.125 of a share (three times the
+///   tolerance); the first employee is created apart (its `reports_to` pinned to null) and
+///   the value lists are planned for the seven others.
+/// * `track.(album_id, media_type_id)`'s degree and `track.(genre_id, media_type_id)`'s pairs:
+///   an album determines its media type (degree 0.996), which `same(..)` cannot say (the
+///   album table has no media type) and a joint law over (album, media type, genre) only
+///   approaches (0.94; 81 genre × media pairs for 38).
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    ("employee", "title"),
+    ("employee", "birth_date"),
+    ("employee", "hire_date"),
+    ("employee", "phone"),
+    ("track", "(album_id, media_type_id)"),
+    ("track", "(genre_id, media_type_id)"),
+];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the package lies in the workspace")
+        .to_path_buf()
+}
+
+fn run(command: &mut Command, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
+    in_schemas("scaffold", 2, |_conn, schemas| async move {
+        let (source, target) = (
+            schemas[0].as_str().to_owned(),
+            schemas[1].as_str().to_owned(),
+        );
+        let url = database_url();
+        run(
+            Command::new("python3")
+                .arg(workspace().join("scripts/chinook.py"))
+                .args(["--database-url", &url, "--schema", &source]),
+            "scripts/chinook.py (the test needs the sample and never skips)",
+        );
+
+        let out = std::env::temp_dir().join(format!("{source}-crate"));
+        let _ = std::fs::remove_dir_all(&out);
+        let workspace = workspace();
+        let scaffolded = faker_pg(&[
+            "scaffold",
+            "--database-url",
+            &url,
+            "--schema",
+            &source,
+            "--out",
+            out.to_str().unwrap(),
+            "--ddd-faker-path",
+            workspace.to_str().unwrap(),
+        ])
+        .ok();
+        assert!(
+            scaffolded.stderr.contains("wrote crate"),
+            "{}",
+            scaffolded.stderr
+        );
+        let domain = std::fs::read_to_string(out.join("src/domain.rs")).unwrap();
+        // A link table's key is an id made of its references, each combination used once.
+        assert!(
+            domain.contains("#[joint(playlist_id, track_id, mean = 1)]"),
+            "{domain}"
+        );
+        assert!(domain.contains("#[reference(Artist)]"), "{domain}");
+
+        // Built with the workspace's lock file: the versions this checkout is tested with.
+        std::fs::copy(workspace.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
+        let target_dir = workspace.join("target/scaffold-test");
+        run(
+            Command::new(env!("CARGO"))
+                .args(["build", "--quiet"])
+                .current_dir(&out)
+                .env("CARGO_TARGET_DIR", &target_dir),
+            "cargo build of the scaffolded crate",
+        );
+        let name = format!("{}-faker", source.replace('_', "-"));
+        let report = run(
+            Command::new(target_dir.join("debug").join(&name))
+                .args(["--database-url", &url, "--schema", &target, "--replace"])
+                .env_remove("DATABASE_URL"),
+            "the scaffolded crate",
+        );
+        // Configured against achieved: production's row counts, every table.
+        for (table, rows) in [
+            ("track", 3503),
+            ("invoice_line", 2240),
+            ("playlist_track", 8715),
+        ] {
+            let line = report
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(table))
+                .unwrap_or_else(|| panic!("{table} missing from\n{report}"));
+            let figures: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(figures[1..], [rows.to_string(), rows.to_string()], "{line}");
+        }
+
+        let compared = faker_pg(&[
+            "compare",
+            "--source",
+            &url,
+            "--target",
+            &url,
+            "--schema",
+            &source,
+            "--target-schema",
+            &target,
+            "--json",
+            "--quiet",
+        ]);
+        let reports: Vec<Value> = json_lines(&compared.stdout);
+        let label = |r: &Value| {
+            (
+                r["table"].as_str().unwrap().to_owned(),
+                r["column"].as_str().unwrap().to_owned(),
+            )
+        };
+        for (table, column) in REFERENCES {
+            let r = reports
+                .iter()
+                .find(|r| label(r) == (table.to_string(), column.to_string()))
+                .unwrap_or_else(|| panic!("{table}.{column} not compared"));
+            assert_eq!(r["pass"], true, "{table}.{column}: {r}");
+        }
+        let failing: Vec<(String, String)> = reports
+            .iter()
+            .filter(|r| r["pass"] != true)
+            .map(label)
+            .collect();
+        let known: Vec<(String, String)> = KNOWN_GAPS
+            .iter()
+            .map(|(t, c)| (t.to_string(), c.to_string()))
+            .collect();
+        let unexpected: Vec<_> = failing.iter().filter(|f| !known.contains(f)).collect();
+        assert!(
+            unexpected.is_empty(),
+            "out of tolerance: {unexpected:?}\n{}",
+            compared.stdout
+        );
+        assert!(reports.len() >= 50, "{} subjects compared", reports.len());
+        let _ = std::fs::remove_dir_all(&out);
+    })
+    .await;
+}
+
+/// A synthetic schema with one of each relation the scaffold models: a reference no foreign
+/// key declares (3% of its values dangling), two references to one table that never hold the
+/// same value and whose pairs repeat (routes), a functional dependency the referenced table
+/// holds (a book's author belongs to the book's tenant), and a text column whose values are
+/// all distinct. The written crate is built, run, and compared.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scaffold_models_each_relation_of_a_synthetic_schema() {
+    in_schemas("scaffold_synthetic", 2, |mut conn, schemas| async move {
+        let (s, target) = (schemas[0].clone(), schemas[1].as_str().to_owned());
+        for sql in [
+            "CREATE TABLE {s}.tenant (id integer PRIMARY KEY)",
+            "CREATE TABLE {s}.author (id integer PRIMARY KEY, tenant_id integer NOT NULL REFERENCES {s}.tenant)",
+            "CREATE TABLE {s}.airport (id integer PRIMARY KEY)",
+            "CREATE TABLE {s}.shelf (id integer PRIMARY KEY)",
+            "CREATE TABLE {s}.book (id integer PRIMARY KEY,
+                 tenant_id integer NOT NULL REFERENCES {s}.tenant,
+                 author_id integer NOT NULL REFERENCES {s}.author,
+                 origin_id integer NOT NULL REFERENCES {s}.airport,
+                 dest_id integer NOT NULL REFERENCES {s}.airport,
+                 shelf_id integer,
+                 isbn text NOT NULL)",
+            "INSERT INTO {s}.tenant SELECT g FROM generate_series(1, 10) g",
+            "INSERT INTO {s}.author SELECT g, 1 + g % 10 FROM generate_series(1, 100) g",
+            "INSERT INTO {s}.airport SELECT g FROM generate_series(1, 20) g",
+            "INSERT INTO {s}.shelf SELECT g FROM generate_series(1, 50) g",
+            // 2 000 books, drawn independently but for what ties them: the author decides
+            // the tenant; 30 routes, never from an airport to itself; 3% of the shelves
+            // dangle (ids 1000+).
+            "SELECT setseed(0.42)",
+            "INSERT INTO {s}.book
+             SELECT g, 1 + a % 10, a, 1 + r % 20, 1 + (r + 1 + r / 20) % 20,
+                    CASE WHEN g % 100 < 3 THEN 1000 + g ELSE 1 + floor(random() * 50)::int END,
+                    'isbn-' || g
+             FROM (SELECT g, 1 + floor(random() * 100)::int AS a, floor(random() * 30)::int AS r
+                   FROM generate_series(1, 2000) AS g) AS x",
+            "ANALYZE {s}.book",
+        ] {
+            execute(&mut conn, sql.replace("{s}", &s.quoted())).await;
+        }
+        let url = database_url();
+        let out = std::env::temp_dir().join(format!("{}-crate", s.as_str()));
+        let _ = std::fs::remove_dir_all(&out);
+        let workspace = workspace();
+        faker_pg(&[
+            "scaffold", "--database-url", &url, "--schema", s.as_str(), "--out",
+            out.to_str().unwrap(), "--ddd-faker-path", workspace.to_str().unwrap(),
+        ])
+        .ok();
+        let domain = std::fs::read_to_string(out.join("src/domain.rs")).unwrap();
+        for expected in [
+            // found in the data, with its dangling share
+            "No foreign key declares it: 97.0% of production's values are keys of shelf (60 dangling)",
+            "#[reference(Shelf)]",
+            // ownership, as a joint law (with the note saying how to keep it exactly)
+            "book: author_id determines tenant_id (degree 1.000)",
+            "#[joint(tenant_id, author_id,",
+            // two references to one table that never meet, and their pairs' law
+            "#[reference(Airport, differ(origin_id))]",
+            "#[joint(origin_id, dest_id,",
+            // every value distinct
+            "values::unique(",
+        ] {
+            assert!(domain.contains(expected), "{expected:?} missing from\n{domain}");
+        }
+
+        std::fs::copy(workspace.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
+        let target_dir = workspace.join("target/scaffold-test");
+        run(
+            Command::new(env!("CARGO"))
+                .args(["build", "--quiet"])
+                .current_dir(&out)
+                .env("CARGO_TARGET_DIR", &target_dir),
+            "cargo build of the scaffolded crate",
+        );
+        let name = format!("{}-faker", s.as_str().replace('_', "-"));
+        run(
+            Command::new(target_dir.join("debug").join(&name))
+                .args(["--database-url", &url, "--schema", &target, "--replace"])
+                .env_remove("DATABASE_URL"),
+            "the scaffolded crate",
+        );
+        let generated = |sql: &str| sql.replace("{t}", &ident(&target).quoted());
+        let (round_trips, foreign_tenants): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(generated(
+            "SELECT count(*) FILTER (WHERE b.origin_id = b.dest_id),
+                    count(*) FILTER (WHERE a.tenant_id <> b.tenant_id)
+             FROM {t}.book b JOIN {t}.author a ON a.id = b.author_id",
+        )))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(round_trips, 0);
+        // What the joint law does not keep (the note says so): the book's tenant is not the
+        // one the `author` table gives its author.
+        assert!(foreign_tenants > 0);
+        let compared = faker_pg(&[
+            "compare", "--source", &url, "--target", &url, "--schema", s.as_str(),
+            "--target-schema", &target, "--json", "--quiet",
+        ]);
+        let failing: Vec<String> = json_lines(&compared.stdout)
+            .iter()
+            .filter(|r| r["pass"] != true)
+            .map(|r| format!("{}.{}", r["table"].as_str().unwrap(), r["column"].as_str().unwrap()))
+            .collect();
+        // Every column and relation holds, the dependency within `book` too: the joint law
+        // gives each author one tenant there (degree 1.000 on both sides).
+        assert!(failing.is_empty(), "{failing:?}\n{}", compared.stdout);
+        let _ = std::fs::remove_dir_all(&out);
+    })
+    .await;
+}
