@@ -775,11 +775,15 @@ fn main_rs(model: &SchemaModel, options: &CrateOptions) -> String {
                     fill,
                     "    // The first row references no other row of its own table: the others\n    \
                      // then find one in the pool (a draw on an empty pool would create a row,\n    \
-                     // which would draw its own reference, and so on).\n    \
+                     // which would draw its own reference, and so on). Planned for all rows\n    \
+                     // first, so that the first one takes its share of every value list.\n    \
                      let rows = scaled({name}, scale);\n    \
                      if rows > 0 {{\n        \
+                     faker.plan::<{ty}>(rows)?;\n        \
                      faker\n            .create_matching::<{ty}>(json!({{ {}: null }}))\n            .await?;\n        \
-                     faker.create_many::<{ty}>(rows - 1).await?;\n    \
+                     for _ in 1..rows {{\n            \
+                     faker.create::<{ty}>().await?;\n        \
+                     }}\n    \
                      }}",
                     string_literal(column.name.as_str())
                 );
