@@ -639,3 +639,82 @@ async fn a_slow_statement_is_cancelled_and_tls_is_spoken() {
     })
     .await;
 }
+
+/// Profiling as production requires: a role that may only read (`SELECT` on the schema's
+/// tables, nothing else), over TLS with `sslmode=verify-full` against the server's own
+/// self-signed certificate (the local server's snakeoil certificate, for `localhost`); the
+/// same certificate for another host name is refused with a message naming the certificate.
+#[tokio::test]
+async fn a_read_only_role_profiles_over_verified_tls() {
+    in_schema("cli_tls", |mut conn, schema| async move {
+        let s = schema.as_str();
+        let role = format!("{s}_reader");
+        for sql in [
+            format!("CREATE TABLE {s}.author (id integer PRIMARY KEY)"),
+            format!(
+                "CREATE TABLE {s}.book (id integer PRIMARY KEY, \
+                 author_id integer REFERENCES {s}.author)"
+            ),
+            format!("INSERT INTO {s}.author SELECT g FROM generate_series(1, 40) g"),
+            format!("INSERT INTO {s}.book SELECT g, 1 + g % 40 FROM generate_series(1, 400) g"),
+            format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"),
+            format!("GRANT USAGE ON SCHEMA {s} TO {role}"),
+            format!("GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {role}"),
+        ] {
+            execute(&mut conn, sql).await;
+        }
+        let (ssl, cert): (String, String) =
+            sqlx::query_as("SELECT current_setting('ssl'), current_setting('ssl_cert_file')")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            ssl, "on",
+            "the test server must offer TLS (ssl = on) for this test"
+        );
+        assert!(
+            std::path::Path::new(&cert).is_file(),
+            "the server's certificate {cert} must be readable here (a self-signed certificate \
+             is its own authority)"
+        );
+        // `postgres://user@host:port/db?..` with the role, the host the certificate names, and
+        // full verification against the certificate itself.
+        let url = database_url();
+        let rest = url.split_once('@').map_or(url.as_str(), |(_, r)| r);
+        let (_, port_db) = rest.split_once(':').unwrap_or(("", "5432/test"));
+        let verified = |host: &str| {
+            format!(
+                "postgres://{role}@{host}:{port_db}{}sslmode=verify-full&sslrootcert={cert}",
+                if port_db.contains('?') { "&" } else { "?" }
+            )
+        };
+        let out = faker_pg(&[
+            "profile",
+            "--database-url",
+            &verified("localhost"),
+            "--schema",
+            s,
+            "--all",
+        ])
+        .ok();
+        assert!(out.stdout.contains("book.author_id"), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("done: 1 columns reported"),
+            "{}",
+            out.stderr
+        );
+        // The certificate names `localhost`, not `127.0.0.1`: verify-full refuses.
+        faker_pg(&[
+            "profile",
+            "--database-url",
+            &verified("127.0.0.1"),
+            "--schema",
+            s,
+            "--all",
+        ])
+        .one_line_error("certificate");
+        execute(&mut conn, format!("DROP OWNED BY {role}")).await;
+        execute(&mut conn, format!("DROP ROLE {role}")).await;
+    })
+    .await;
+}
