@@ -77,6 +77,7 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
             min_r2: tolerances.min_r2,
             tolerance: tolerances.weights,
         },
+        sample_rows: args.common.sample,
     };
     let (source, target) = tokio::join!(
         connect(

@@ -80,6 +80,7 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             min_r2: args.min_r2,
             tolerance: args.fit_tolerance,
         },
+        sample_rows: args.common.sample,
     };
     let mut conn = connect(&args.database_url, "", args.common.statement_timeout).await?;
 

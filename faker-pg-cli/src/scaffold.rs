@@ -101,6 +101,7 @@ async fn scaffold_inner(args: ScaffoldArgs) -> Result<(), Failure> {
         buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
         min_inclusion: args.common.min_inclusion(),
         rule: Rule::default(),
+        sample_rows: args.common.sample,
     };
     let quiet = args.common.quiet;
     let model = read_schema(&mut conn, &schema, &options, &mut |line| {

@@ -42,6 +42,12 @@ pub(crate) struct Common {
     /// limit), so that a profile never holds a production server for long.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub(crate) statement_timeout: u64,
+    /// Profile a reference (or a column named with --column) of a table the planner estimates
+    /// above ROWS rows from a sample of about ROWS rows (TABLESAMPLE SYSTEM, whole pages;
+    /// distinct values estimated as ANALYZE does): seconds instead of a full scan, at the cost
+    /// of accuracy when the column's values are clustered on disk. Default: every row.
+    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1000..))]
+    pub(crate) sample: Option<u64>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,

@@ -718,3 +718,60 @@ async fn a_read_only_role_profiles_over_verified_tls() {
     })
     .await;
 }
+
+/// `--sample ROWS` on a table above ROWS rows: the profile is estimated from a
+/// `TABLESAMPLE SYSTEM` of about ROWS rows (30% here) and says so; its figures stay within
+/// `faker-pg compare`'s default tolerances of the exact profile (weights ±0.02 asserted, mean
+/// ±3%, null share ±0.005), on a reference with a power law over 40 000 values and 2% nulls.
+/// The data and the sampled pages are seeded, so the figures are the same every run.
+#[tokio::test]
+async fn a_sampled_profile_stays_close_to_the_exact_one() {
+    in_schema("cli_sample", |mut conn, schema| async move {
+        let s = schema.as_str();
+        for sql in [
+            format!("CREATE TABLE {s}.parent (id integer PRIMARY KEY)"),
+            format!("INSERT INTO {s}.parent SELECT g FROM generate_series(1, 40000) g"),
+            format!("CREATE TABLE {s}.child (id integer, parent_id integer REFERENCES {s}.parent)"),
+            "SELECT setseed(0.25)".to_owned(),
+            format!(
+                "INSERT INTO {s}.child SELECT g, CASE WHEN random() < 0.02 THEN NULL \
+                 ELSE 1 + floor(40000 * power(random(), 2))::int END \
+                 FROM generate_series(1, 1000000) g"
+            ),
+            format!("ANALYZE {s}.child"),
+        ] {
+            execute(&mut conn, sql).await;
+        }
+        let url = database_url();
+        let profile = |extra: &[&str]| {
+            let mut args = vec![
+                "profile",
+                "--database-url",
+                &url,
+                "--schema",
+                s,
+                "--table",
+                "child",
+                "--column",
+                "parent_id",
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            json_lines(&faker_pg(&args).ok().stdout).remove(0)
+        };
+        let exact = profile(&[]);
+        let sampled = profile(&["--sample", "300000"]);
+        assert_eq!(exact["sampled_percent"], Value::Null);
+        let percent = num(&sampled["sampled_percent"]);
+        assert!((percent - 30.0).abs() < 1.0, "{percent}");
+        let mean = num(&sampled["mean"]) / num(&exact["mean"]);
+        assert!((mean - 1.0).abs() < 0.03, "mean {sampled} vs {exact}");
+        for q in 0..4 {
+            let (a, b) = (num(&sampled["weights"][q]), num(&exact["weights"][q]));
+            assert!((a - b).abs() < 0.02, "weights[{q}] {a} vs {b}");
+        }
+        let nulls = num(&sampled["null_share"]) - num(&exact["null_share"]);
+        assert!(nulls.abs() < 0.005, "null share {sampled} vs {exact}");
+    })
+    .await;
+}

@@ -20,6 +20,8 @@
 //! * [`report`] — one subject profiled and reported: the server work
 //!   ([`profile_subject`](report::profile_subject)) and the text or JSON block
 //!   `faker-pg profile` prints.
+//! * [`sample`] — a large table's profile estimated from `TABLESAMPLE SYSTEM` (distinct values
+//!   by PostgreSQL's own estimator).
 //! * [`compare`] — the same subject's reports from two databases checked figure by figure, each
 //!   within a [`Tolerances`](compare::Tolerances) entry.
 //!
@@ -28,7 +30,8 @@
 //!
 //! ```text
 //! compare   ──> report, histogram, profile
-//! report    ──> catalog, histogram, profile, suggest
+//! report    ──> catalog, histogram, profile, sample, suggest
+//! sample    ──> profile
 //! catalog   ──> histogram, profile
 //! histogram ──> profile
 //! suggest   ──> (none)
@@ -45,4 +48,5 @@ pub mod inferred;
 pub mod profile;
 pub mod relations;
 pub mod report;
+pub mod sample;
 pub mod suggest;

@@ -17,6 +17,7 @@ use sqlx::PgConnection;
 use super::catalog::Subject;
 use super::histogram::{DEFAULT_BUCKETS, Histogram, ValueKind, column_type, histogram};
 use super::profile::{Literal, ProfileError, ValueCount, profile_columns, value_counts};
+use super::sample::{Sample, estimated_rows, profile_sampled};
 use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
@@ -29,6 +30,10 @@ pub struct ReportOptions {
     /// Buckets of the histogram read for a numeric, date or timestamp column that is not
     /// low-cardinality (see [`super::histogram`]).
     pub buckets: usize,
+    /// Profile a reference (or a column named explicitly) of a table estimated above this many
+    /// rows from a `TABLESAMPLE` of about as many rows ([`super::sample`]); `None`: read
+    /// every row.
+    pub sample_rows: Option<u64>,
 }
 
 impl Default for ReportOptions {
@@ -37,6 +42,7 @@ impl Default for ReportOptions {
             max_values: 100,
             rule: Rule::default(),
             buckets: DEFAULT_BUCKETS,
+            sample_rows: None,
         }
     }
 }
@@ -58,6 +64,9 @@ pub struct ColumnReport {
     /// low-cardinality, with the share of its values in each bucket (for an integer column only
     /// when it is named explicitly, not with `--all`).
     pub histogram: Option<Histogram>,
+    /// The percent of the table's pages the profile was estimated from (`TABLESAMPLE
+    /// SYSTEM`), `None` when every row was read.
+    pub sampled: Option<f64>,
 }
 
 /// What [`profile_subject`] found.
@@ -87,6 +96,7 @@ pub async fn profile_subject(
     options: &ReportOptions,
 ) -> Result<Outcome, ProfileError> {
     let schema = subject.schema.as_ref();
+    let mut sampled = None;
     let (profile, values, literal) = if candidate {
         let counts = value_counts(
             &mut *conn,
@@ -114,7 +124,20 @@ pub async fn profile_subject(
             },
         }
     } else {
-        let profile = profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?;
+        let sample = match options.sample_rows {
+            Some(rows) => estimated_rows(&mut *conn, schema, &subject.table)
+                .await?
+                .and_then(|estimate| Sample::of_rows(rows, estimate)),
+            None => None,
+        };
+        sampled = sample.map(|s| s.percent);
+        let profile = match sample {
+            Some(sample) => {
+                profile_sampled(&mut *conn, schema, &subject.table, &subject.columns, sample)
+                    .await?
+            }
+            None => profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?,
+        };
         let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values {
             let counts = value_counts(
                 &mut *conn,
@@ -135,6 +158,7 @@ pub async fn profile_subject(
         (profile, values, literal)
     };
     let mut report = ColumnReport::new(subject.clone(), profile, values, literal, &options.rule);
+    report.sampled = sampled;
     if report.values.is_none()
         && report.profile.rows > report.profile.nulls
         && let Some(kind) = histogram_kind(&mut *conn, subject).await?
@@ -227,6 +251,7 @@ impl ColumnReport {
             values,
             suggestion,
             histogram: None,
+            sampled: None,
         }
     }
 
@@ -280,6 +305,7 @@ impl ColumnReport {
             alpha: fit.map(|f| f.alpha + 0.0),
             r2: fit.map(|f| f.r2),
             fit_points: fit.map(|f| f.points),
+            sampled_percent: self.sampled,
             values: self.values.as_ref().map(|values| {
                 values
                     .iter()
@@ -330,6 +356,13 @@ impl ColumnReport {
         let line = |out: &mut String, name: &str, value: String| {
             out.push_str(&format!("  {name:<18} {value}\n"));
         };
+        if let Some(percent) = self.sampled {
+            line(
+                &mut out,
+                "sampled",
+                format!("{percent:.3}% of the pages (TABLESAMPLE SYSTEM): figures estimated"),
+            );
+        }
         line(&mut out, "rows", p.rows.to_string());
         line(&mut out, "nulls", p.nulls.to_string());
         line(&mut out, "distinct", p.distinct.to_string());
@@ -440,6 +473,7 @@ pub const JSON_KEYS: &[&str] = &[
     "alpha",
     "r2",
     "fit_points",
+    "sampled_percent",
     "suggestion",
 ];
 
@@ -457,6 +491,7 @@ struct ColumnJson<'a> {
     null_share: f64,
     weights: [f64; 4],
     skew: Option<f64>,
+    sampled_percent: Option<f64>,
     alpha: Option<f64>,
     r2: Option<f64>,
     fit_points: Option<usize>,

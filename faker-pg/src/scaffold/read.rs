@@ -42,6 +42,9 @@ pub struct ReadOptions {
     pub min_inclusion: Option<f64>,
     /// The rule that chooses `skew` or `weights`.
     pub rule: Rule,
+    /// Profile the references of a table estimated above this many rows from a sample of
+    /// about as many rows ([`crate::profiler::sample`]); `None`: every row.
+    pub sample_rows: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -52,6 +55,7 @@ impl Default for ReadOptions {
             buckets: DEFAULT_BUCKETS,
             min_inclusion: Some(DEFAULT_MIN_INCLUSION),
             rule: Rule::default(),
+            sample_rows: None,
         }
     }
 }
@@ -243,6 +247,7 @@ pub async fn read_schema(
         max_values: options.max_values,
         rule: options.rule,
         buckets: options.buckets,
+        sample_rows: options.sample_rows,
     };
     let mut tables = Vec::new();
     for name in &chosen {
