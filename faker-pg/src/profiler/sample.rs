@@ -40,7 +40,8 @@ impl Sample {
     /// The sample of about `rows` rows of a table estimated at `estimated_rows` rows, or
     /// `None` when the table is not larger than that (it is read whole).
     pub fn of_rows(rows: u64, estimated_rows: f64) -> Option<Sample> {
-        if !(estimated_rows > rows as f64) || rows == 0 {
+        // A NaN estimate is no larger either.
+        if estimated_rows.is_nan() || estimated_rows <= rows as f64 || rows == 0 {
             return None;
         }
         Some(Sample {
