@@ -165,7 +165,31 @@ pub fn profile_sql(schema: Option<&Ident>, table: &Ident, column: &Ident) -> Str
 /// column of the tuple is null, as nulls otherwise (several such groups may exist, e.g.
 /// `(1, NULL)` and `(NULL, NULL)`; their rows are all summed into `nulls`).
 pub fn profile_columns_sql(schema: Option<&Ident>, table: &Ident, columns: &[Ident]) -> String {
-    let table = qualified(schema, table);
+    profile_from_sql(&qualified(schema, table), columns)
+}
+
+/// [`profile_columns_sql`] over the rows of `table` whose `column` is null or a value of
+/// `ref_table.ref_column`: a reference found in the data profiled without its dangling rows
+/// (whose values, often each its own, would otherwise count as targets).
+pub fn profile_contained_sql(
+    schema: Option<&Ident>,
+    table: &Ident,
+    column: &Ident,
+    ref_table: &Ident,
+    ref_column: &Ident,
+) -> String {
+    let c = column.quoted();
+    let from = format!(
+        "(SELECT {c} FROM {} WHERE {c} IS NULL OR {c} IN (SELECT {} FROM {})) AS contained",
+        qualified(schema, table),
+        ref_column.quoted(),
+        qualified(schema, ref_table)
+    );
+    profile_from_sql(&from, slice::from_ref(column))
+}
+
+/// Profiles `columns` of the rows `table` (a table name or a subquery with its alias) gives.
+fn profile_from_sql(table: &str, columns: &[Ident]) -> String {
     let group = column_list(columns);
     let freq = non_null_count(columns);
     format!(
@@ -314,9 +338,32 @@ pub async fn profile_columns(
     columns: &[Ident],
 ) -> Result<Profile, ProfileError> {
     check_catalog(&mut *conn, schema, table, columns).await?;
+    profile_with(conn, profile_columns_sql(schema, table, columns)).await
+}
 
+/// The profile of a reference found in the data, without its dangling rows (see
+/// [`profile_contained_sql`]).
+///
+/// # Errors
+///
+/// As [`profile_column`].
+pub async fn profile_contained(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    column: &Ident,
+    ref_table: &Ident,
+    ref_column: &Ident,
+) -> Result<Profile, ProfileError> {
+    check_catalog(&mut *conn, schema, table, slice::from_ref(column)).await?;
+    let sql = profile_contained_sql(schema, table, column, ref_table, ref_column);
+    profile_with(conn, sql).await
+}
+
+/// Runs a statement of [`profile_from_sql`] and reads its one row.
+async fn profile_with(conn: &mut PgConnection, sql: String) -> Result<Profile, ProfileError> {
     // The text holds only quoted, validated identifiers; there are no values in it.
-    let row = sqlx::query(AssertSqlSafe(profile_columns_sql(schema, table, columns)))
+    let row = sqlx::query(AssertSqlSafe(sql))
         .fetch_one(&mut *conn)
         .await?;
     let count = |name: &str| -> Result<u64, sqlx::Error> {

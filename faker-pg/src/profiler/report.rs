@@ -16,7 +16,9 @@ use sqlx::PgConnection;
 
 use super::catalog::Subject;
 use super::histogram::{DEFAULT_BUCKETS, Histogram, ValueKind, column_type, histogram};
-use super::profile::{Literal, ProfileError, ValueCount, profile_columns, value_counts};
+use super::profile::{
+    Literal, ProfileError, ValueCount, profile_columns, profile_contained, value_counts,
+};
 use super::sample::{Sample, estimated_rows, profile_sampled};
 use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
@@ -130,13 +132,33 @@ pub async fn profile_subject(
                 .and_then(|estimate| Sample::of_rows(rows, estimate)),
             None => None,
         };
-        sampled = sample.map(|s| s.percent);
-        let profile = match sample {
-            Some(sample) => {
+        // A reference found in the data is profiled over the values that are references:
+        // generation points every one at a row, so its dangling values (often each its own)
+        // are no targets to count.
+        let contained = subject
+            .foreign_key
+            .as_ref()
+            .filter(|k| k.inferred.is_some_and(|i| i.dangling() > 0) && k.columns.len() == 1);
+        sampled = sample.filter(|_| contained.is_none()).map(|s| s.percent);
+        let profile = match (contained, sample) {
+            (Some(key), _) => {
+                profile_contained(
+                    &mut *conn,
+                    schema,
+                    &subject.table,
+                    &key.columns[0],
+                    &key.ref_table,
+                    &key.ref_columns[0],
+                )
+                .await?
+            }
+            (None, Some(sample)) => {
                 profile_sampled(&mut *conn, schema, &subject.table, &subject.columns, sample)
                     .await?
             }
-            None => profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?,
+            (None, None) => {
+                profile_columns(&mut *conn, schema, &subject.table, &subject.columns).await?
+            }
         };
         let (values, literal) = if profile.distinct > 0 && profile.distinct <= options.max_values {
             let counts = value_counts(
