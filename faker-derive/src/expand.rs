@@ -240,6 +240,10 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
                 let other = source_path(input, path);
                 quote!(.differ(#other))
             });
+            let follows = r.follows.iter().map(|path| {
+                let source = source_path(input, path);
+                quote!(.follows(#source))
+            });
             // Spanned on the type as written in the attribute: `T: Provider` is checked here,
             // and a type without a provider is reported there.
             let reference = quote_spanned!(target.span()=> .reference::<#target>);
@@ -247,6 +251,7 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
                 #reference(#name, #config)
                 #(#same)*
                 #(#differ)*
+                #(#follows)*
             });
         } else if matches!(source, Some(SourceKind::Composite)) {
             let ty = &f.ty;

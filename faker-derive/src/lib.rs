@@ -245,6 +245,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// |---|---|
 /// | `#[reference(Target, same(in_reference = source), ..)]` | the referenced id's `in_reference` equals this struct's `source` (ownership: the author of the book's tenant); see below |
 /// | `#[reference(Target, differ(field, ..))]` | this reference's value never equals the value of the reference `field` (a flight's `dest` is never its `origin`); see below |
+/// | `#[reference(Target, follows(field))]` | `field` (declared before) decides this reference: the first aggregate with a value of `field` draws it with its law, every later one with that value takes the same (a track's album decides its media type, a plane's tail number its carrier); the law is over the values of `field` (with a planned reference as `field`, it is planned for that reference's distinct values); a null `field` draws freely, a requirement wins; generates `Schema::follows("path")` |
 /// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` on the struct | the combination of the members (a flight's route `(origin, dest)`) follows one law; see below |
 ///
 /// `#[reference(Target, same(in_reference = source), ..)]` adds constraints: the referenced

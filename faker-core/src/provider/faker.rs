@@ -215,6 +215,31 @@ impl Faker {
                 .plan(expected_draws(n, r.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
         }
+        // A reference that follows another reference of this type is drawn once per value
+        // of its source (the others take that value): planned for that many draws, so that
+        // its law holds over the source's values.
+        let follow_draws: Vec<(usize, u64)> = state
+            .references
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let source = r.decl.follows.as_ref()?;
+                let values = state
+                    .references
+                    .iter()
+                    .find(|s| &s.decl.field == source)?
+                    .distributor
+                    .inner()
+                    .planned_values()?;
+                Some((i, values.round().max(1.0) as u64))
+            })
+            .collect();
+        for (i, draws) in follow_draws {
+            let r = &mut state.references[i];
+            r.distributor
+                .plan(draws)
+                .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, r.decl.field), e.into()))?;
+        }
         self.registry.share_planned_slots(at);
         let state = self.registry.state_mut(at);
         for v in &mut state.values {

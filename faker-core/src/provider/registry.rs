@@ -20,6 +20,7 @@ use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 
 use rustc_hash::FxHashMap as HashMap;
+use serde_json::Value;
 
 use super::choice::ChoiceState;
 use super::error::{ErrorKind, FakerError};
@@ -144,6 +145,9 @@ pub(crate) struct ReferenceState {
     /// For a single `same(..)` on a part of the target's id: the partition it selects in the
     /// target's pool (`id.tenant_id`) and its path, made once instead of on every draw.
     pub(crate) partition: Option<(String, Vec<Vec<String>>)>,
+    /// With [`Schema::follows`](super::Schema::follows): the value taken for each value of
+    /// the source field (its JSON text), so that later aggregates with that value take it too.
+    pub(crate) followed: HashMap<String, Value>,
     /// Expected draws per aggregate: 1, or for a reference inside collection elements the
     /// product of the collections' mean counts, times the share of the aggregates that reach
     /// it inside an enum variant (planning draws `n` times this many).
@@ -473,7 +477,9 @@ impl Registry {
                 ));
             }
             sources.extend(decl.same.iter().map(|s| s.source.clone()));
+            sources.extend(decl.follows.iter().cloned());
             refs.push(ReferenceState {
+                followed: HashMap::default(),
                 distributor,
                 differ: Vec::new(),
                 joint: None,

@@ -89,6 +89,9 @@ pub struct ReferenceDecl {
     /// Reference fields of this aggregate (to the same target type, populated before this
     /// one) whose value this reference never takes: `origin` for a flight's `dest`.
     pub differ: Vec<String>,
+    /// A field of this aggregate populated before this reference whose value determines it
+    /// (see [`Schema::follows`]).
+    pub follows: Option<String>,
 }
 
 /// One law over the combination of several reference fields: `(origin, dest)` drawn from a
@@ -319,6 +322,7 @@ impl Schema {
             config,
             same: Vec::new(),
             differ: Vec::new(),
+            follows: None,
             share: 1.0,
         });
         self
@@ -356,6 +360,25 @@ impl Schema {
             .last_mut()
             .expect("Schema::differ must follow Schema::reference");
         last.differ.push(field.to_string());
+        self
+    }
+
+    /// Makes the reference declared last a function of `field` (a field of this aggregate
+    /// populated before it): the first aggregate with a given value of `field` draws the
+    /// reference with its law, every later one with that value takes the same reference —
+    /// a functional dependency inside the type, as a track's album decides its media type or
+    /// a flight's tail number its carrier, which `same(..)` cannot say when the referenced
+    /// type's id does not hold the field. A null `field` draws freely. A requirement on the
+    /// reference (`create_matching`) wins over it.
+    ///
+    /// # Panics
+    /// When no reference was declared before (a programming error in the schema).
+    pub fn follows(mut self, field: &str) -> Self {
+        let last = self
+            .references
+            .last_mut()
+            .expect("Schema::follows must follow Schema::reference");
+        last.follows = Some(field.to_string());
         self
     }
 
@@ -488,6 +511,9 @@ impl Schema {
             }
             for other in &mut r.differ {
                 *other = under(other);
+            }
+            if let Some(source) = &mut r.follows {
+                *source = under(source);
             }
             self.references.push(r);
         }

@@ -147,6 +147,7 @@ keys! {
     ReferenceKey at ("reference" on "a field") {
         Same = "same" Form::List("same(tenant_id = id.tenant_id)"),
         Differ = "differ" Form::List("differ(origin)"),
+        Follows = "follows" Form::List("follows(album_id)"),
     }
 }
 

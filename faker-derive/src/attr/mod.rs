@@ -319,6 +319,9 @@ pub struct ReferenceAttr {
     /// The fields (of this struct, declared before) whose value this reference never takes,
     /// from every `differ(..)`, in the order written.
     pub differ: Vec<DottedPath>,
+    /// The field (of this struct, declared before) whose value determines this reference,
+    /// from `follows(..)`.
+    pub follows: Option<DottedPath>,
 }
 
 /// One `in_reference = source` pair of `same(..)`.

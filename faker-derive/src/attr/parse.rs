@@ -284,6 +284,29 @@ fn same_pairs(tokens: TokenStream, at: &At) -> syn::Result<Vec<Same>> {
     parser.parse2(tokens)
 }
 
+/// The one path of `follows(album_id)`.
+fn follows_path(tokens: TokenStream, at: &At) -> syn::Result<DottedPath> {
+    use syn::ext::IdentExt;
+    let example = "write `follows(album_id)`: the field of this struct, declared before this \
+                   reference, whose value decides it";
+    let parser = |input: ParseStream| -> syn::Result<DottedPath> {
+        if input.is_empty() {
+            return Err(at.error(format!(
+                "`follows()` in #[reference(..)] is empty: {example}"
+            )));
+        }
+        if !input.peek(Ident::peek_any) {
+            return Err(input.error(format!("`follows(..)` takes one field path: {example}")));
+        }
+        let path = DottedPath::parse(input)?;
+        if !input.is_empty() {
+            return Err(input.error(format!("`follows(..)` takes one field path: {example}")));
+        }
+        Ok(path)
+    };
+    syn::parse::Parser::parse2(parser, tokens)
+}
+
 /// The paths of `differ(a, b.c, ..)`: field paths separated by commas, at least one.
 fn differ_paths(tokens: TokenStream, at: &At) -> syn::Result<Vec<DottedPath>> {
     use syn::ext::IdentExt;
@@ -345,6 +368,7 @@ pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr>
     )];
     let mut same = Vec::new();
     let mut differ = Vec::new();
+    let mut follows: Option<DottedPath> = None;
     let mut others = Vec::new();
     for item in items {
         match &item {
@@ -360,16 +384,32 @@ pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr>
                     differ.extend(paths);
                 }
             }
+            NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("follows") => {
+                let at = At::of(list);
+                let Some(paths) = errors.handle(follows_path(list.tokens.clone(), &at)) else {
+                    continue;
+                };
+                if follows.is_some() {
+                    errors.push(syn::Error::new_spanned(
+                        list,
+                        "`follows(..)` is given twice: a reference follows one field",
+                    ));
+                } else {
+                    follows = Some(paths);
+                }
+            }
             _ => others.push(item),
         }
     }
-    // Anything else is an unknown key, or `same`/`differ` in a wrong form: reported here.
+    // Anything else is an unknown key, or `same`/`differ`/`follows` in a wrong form: reported
+    // here.
     match_items::<ReferenceKey>(&others, elsewhere, errors);
     Some(ReferenceAttr {
         at: At::of(attr),
         ty,
         same,
         differ,
+        follows,
     })
 }
 

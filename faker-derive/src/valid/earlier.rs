@@ -12,6 +12,8 @@ pub enum Role {
     Same,
     /// `differ(field)`.
     Differ,
+    /// `follows(field)`.
+    Follows,
 }
 
 /// The index of the field that the first segment of `path` names, if it is declared before
@@ -39,6 +41,10 @@ pub fn earlier_field(
                 "`{written}` on `{}` names `{}` itself, which always equals its own value: name another reference field of `{}`, declared before it",
                 field.name, field.name, input.ident
             ),
+            Role::Follows => format!(
+                "`{written}` on `{}` names `{}` itself: name the field of `{}` whose value decides it, declared before it",
+                field.name, field.name, input.ident
+            ),
         },
         Some(_) => format!(
             "`{written}`: `{name}` is declared after `{}`, but fields are populated in declaration order, so its value is not known yet: move `{name}` above `{}`",
@@ -49,6 +55,7 @@ pub fn earlier_field(
                 let what = match role {
                     Role::Same => "a source",
                     Role::Differ => "a `differ(..)` path",
+                    Role::Follows => "a `follows(..)` path",
                 };
                 format!(
                     "`{written}`: \"{name}\" is the serialized name of `{}`; the first segment of {what} names a field of this struct by its Rust name (the derive finds it under its serialized name): write `{}`",
@@ -67,6 +74,7 @@ pub fn earlier_field(
                         match role {
                             Role::Same => "source field",
                             Role::Differ => "other reference",
+                            Role::Follows => "field that decides it",
                         }
                     )
                 } else {
@@ -82,6 +90,9 @@ pub fn earlier_field(
                     }
                     Role::Differ => {
                         "`differ(..)` names reference fields of this struct declared before this one"
+                    }
+                    Role::Follows => {
+                        "`follows(..)` names a field of this struct declared before the reference"
                     }
                 };
                 format!(

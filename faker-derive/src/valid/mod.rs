@@ -55,6 +55,7 @@ fn fields(input: &Input, errors: &mut Errors) {
         }
         constraints(input, index, field, errors);
         differ::check(input, index, errors);
+        differ::check_follows(input, index, errors);
     }
 }
 

@@ -188,6 +188,40 @@ pub fn profile_contained_sql(
     profile_from_sql(&from, slice::from_ref(column))
 }
 
+/// [`profile_columns_sql`] of `owned` over the distinct `(owner, owned)` pairs of `table`
+/// with an owner: how many owner values hold each owned value — the law of a reference that
+/// follows its owner (drawn once per owner value).
+pub fn profile_per_owner_sql(
+    schema: Option<&Ident>,
+    table: &Ident,
+    owner: &Ident,
+    owned: &Ident,
+) -> String {
+    let (o, w) = (owner.quoted(), owned.quoted());
+    let from = format!(
+        "(SELECT DISTINCT {o}, {w} FROM {} WHERE {o} IS NOT NULL) AS owners",
+        qualified(schema, table)
+    );
+    profile_from_sql(&from, slice::from_ref(owned))
+}
+
+/// The profile of [`profile_per_owner_sql`].
+///
+/// # Errors
+///
+/// As [`profile_column`].
+pub async fn profile_per_owner(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    owner: &Ident,
+    owned: &Ident,
+) -> Result<Profile, ProfileError> {
+    check_catalog(&mut *conn, schema, table, &[owner.clone(), owned.clone()]).await?;
+    let sql = profile_per_owner_sql(schema, table, owner, owned);
+    profile_with(conn, sql).await
+}
+
 /// Profiles `columns` of the rows `table` (a table name or a subquery with its alias) gives.
 fn profile_from_sql(table: &str, columns: &[Ident]) -> String {
     let group = column_list(columns);

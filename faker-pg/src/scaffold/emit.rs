@@ -370,6 +370,9 @@ fn reference_attribute(r: &ReferenceModel) -> String {
         let names: Vec<String> = r.differ.iter().map(|c| field_name(c.as_str())).collect();
         parts.push(format!("differ({})", names.join(", ")));
     }
+    if let Some(source) = &r.follows {
+        parts.push(format!("follows({})", field_name(source.as_str())));
+    }
     format!("#[reference({})]", parts.join(", "))
 }
 
@@ -426,6 +429,37 @@ fn doc_rows(rows: u64) -> String {
             out.push(' ');
         }
         out.push(c);
+    }
+    out
+}
+
+/// The fields of a table's aggregate (the columns outside an id of references) in column
+/// order, except that a reference that follows a later column comes right after it (fields
+/// are populated in declaration order).
+fn field_order(table: &TableModel) -> Vec<&ColumnModel> {
+    let follows = |c: &ColumnModel| match &c.source {
+        Source::Reference(r) => r.follows.clone(),
+        _ => None,
+    };
+    let columns: Vec<&ColumnModel> = table
+        .columns
+        .iter()
+        .filter(|c| !table.in_key(&c.name))
+        .collect();
+    let position = |name: &crate::ident::Ident| columns.iter().position(|c| c.name == *name);
+    let deferred = |c: &ColumnModel| follows(c).is_some_and(|s| position(&s) > position(&c.name));
+    let mut out = Vec::with_capacity(columns.len());
+    for &column in &columns {
+        if deferred(column) {
+            continue;
+        }
+        out.push(column);
+        out.extend(
+            columns
+                .iter()
+                .copied()
+                .filter(|c| deferred(c) && follows(c).as_ref() == Some(&column.name)),
+        );
     }
     out
 }
@@ -529,7 +563,7 @@ fn domain_rs(model: &SchemaModel) -> String {
                  #[provider(id, sequence)]\n    pub row: u64,"
             );
         }
-        for column in table.columns.iter().filter(|c| !table.in_key(&c.name)) {
+        for column in field_order(table) {
             let f = field(table, column, &mut uses);
             for a in &f.attributes {
                 let _ = writeln!(body, "    {a}");

@@ -16,7 +16,7 @@
 //! | at most `max_values` distinct values | `#[provider(one_of = [..], weights = [..])]` |
 //! | number, date, timestamp | `#[provider(quantiles = [..])]` (production's histogram) |
 //! | text | a `fake` faker chosen by the column's name, cut to the column's length, unique when production's values are |
-//! | pairs of references | `differ(..)`, `same(..)` or `#[joint(..)]`, as [`crate::profiler::relations`] suggests |
+//! | pairs of references | `differ(..)` (never equal), `follows(..)` (ownership: one determines the other) or `#[joint(..)]` (pairs that repeat), as [`crate::profiler::relations`] measures them |
 //!
 //! Columns with nulls become `Option` fields that keep production's null share.
 

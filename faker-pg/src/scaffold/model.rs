@@ -169,6 +169,9 @@ pub struct ReferenceModel {
     /// `(column of the referenced table, earlier column of this table)`: the referenced row's
     /// column equals this row's (ownership).
     pub same: Vec<(Ident, Ident)>,
+    /// A column of this table whose value determines this reference (`follows(..)`): rows
+    /// with the same value hold the same reference.
+    pub follows: Option<Ident>,
 }
 
 /// A reference's law, as `#[distributor(..)]` takes it.

@@ -20,6 +20,7 @@ use crate::ident::{Ident, qualified};
 use crate::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
 use crate::profiler::histogram::{self, DEFAULT_BUCKETS, ValueKind};
 use crate::profiler::inferred::DEFAULT_MIN_INCLUSION;
+use crate::profiler::profile::profile_per_owner;
 use crate::profiler::relations::{self, OWNERSHIP_DEGREE, Suggestion as RelationSuggestion};
 use crate::profiler::report::{Outcome, ReportOptions, profile_subject};
 use crate::profiler::suggest::{Law, Rule, joint_law};
@@ -445,6 +446,7 @@ async fn read_table(
                         distributor,
                         differ: Vec::new(),
                         same: Vec::new(),
+                        follows: None,
                     })
                 }
                 None => {
@@ -604,6 +606,9 @@ async fn relate(
             .collect();
         // Union-find over the columns that want a joint law.
         let mut groups: Vec<(BTreeSet<Ident>, String)> = Vec::new();
+        // References that follow another column: their pairs are their owner's, so they join
+        // no joint law.
+        let mut followers: BTreeSet<Ident> = BTreeSet::new();
         for (a, b) in pairs {
             if table.rows == 0 {
                 break;
@@ -630,21 +635,46 @@ async fn relate(
             }
             let mut joint = relation.repeats();
             if let RelationSuggestion::Ownership { owner, owned } = relation.suggestion() {
-                // `same(..)` would draw the owned reference inside the owner's group, but it
-                // reads the owned value off the owner's *id*, which needs a composite key
-                // (`author (tenant_id, id)`); one-column keys get a joint law instead, which
-                // keeps the pairs' count, not the dependency itself.
-                notes.push(format!(
-                    "{}: {} determines {} (degree {:.3}); modelled by a joint law, which keeps \
-                     the dependency within the table but not the referenced row's own value: \
-                     give {}'s key the column (a composite id) and write `same(..)` for that",
-                    table.name.as_str(),
-                    owner.as_str(),
-                    owned.as_str(),
-                    relation.degree_ab.max(relation.degree_ba),
-                    target_of(table, &owner).map_or_else(String::new, |t| t.as_str().to_owned())
-                ));
-                joint = true;
+                // `follows(owner)` on the owned reference: rows with one owner hold one owned
+                // value, within this table. (`same(..)` would also tie it to the owner's own
+                // row, but it reads the value off the owner's *id*, which needs a composite
+                // key such as `author (tenant_id, id)`.)
+                let free = !followers.contains(&owned) && !followers.contains(&owner);
+                if free
+                    && let Some(Source::Reference(r)) = table
+                        .columns
+                        .iter_mut()
+                        .find(|c| c.name == owned)
+                        .map(|c| &mut c.source)
+                {
+                    // Drawn once per owner value: as many distinct values over the owners as
+                    // production has (the mean per owner), with the shares of the rows
+                    // (owners' sizes do not depend on what they own, so row shares carry over).
+                    let profile =
+                        profile_per_owner(&mut *conn, Some(schema), &table.name, &owner, &owned)
+                            .await?;
+                    if let Some(d) = &mut r.distributor {
+                        d.mean = profile.mean_uses;
+                    }
+                    r.follows = Some(owner.clone());
+                    followers.insert(owned.clone());
+                    joint = false;
+                    notes.push(format!(
+                        "{}: {} determines {} (degree {:.3}): {} follows({}), which keeps the \
+                         dependency within the table, not against {}'s own row (for that, give \
+                         its key the column, a composite id, and write `same(..)`)",
+                        table.name.as_str(),
+                        owner.as_str(),
+                        owned.as_str(),
+                        relation.degree_ab.max(relation.degree_ba),
+                        owned.as_str(),
+                        owner.as_str(),
+                        target_of(table, &owner)
+                            .map_or_else(String::new, |t| t.as_str().to_owned())
+                    ));
+                } else {
+                    joint = true;
+                }
             }
             if joint {
                 let reason = format!(
@@ -677,7 +707,13 @@ async fn relate(
             }
         }
         for (members, reason) in groups {
-            let mut columns: Vec<Ident> = members.into_iter().collect();
+            let mut columns: Vec<Ident> = members
+                .into_iter()
+                .filter(|c| !followers.contains(c))
+                .collect();
+            if columns.len() < 2 {
+                continue;
+            }
             columns.sort_by_key(|c| table.columns.iter().position(|m| m.name == *c));
             let subject = Subject::new(Some(schema.clone()), table.name.clone(), columns.clone());
             if let Outcome::Report(report) =

@@ -19,8 +19,61 @@ use crate::provider::view::TypeIndex;
 use crate::spec::Query;
 
 impl<'f> Cx<'f> {
-    /// The draw of [`Cx::optional_reference`].
+    /// The draw of [`Cx::optional_reference`]: for a reference that follows another field
+    /// ([`Schema::follows`](crate::provider::Schema::follows)), the value already taken with
+    /// the source's value, else a draw (kept for that value).
     pub(super) async fn draw_reference<T: Provider>(
+        &mut self,
+        field: &str,
+    ) -> Result<Option<T::Id>, FakerError> {
+        let full = self.full(field);
+        let (index, target) = self.reference_index::<T>(&full)?;
+        let Some(source) = self.runtime.registry.state(self.ty).references[index]
+            .decl
+            .follows
+            .clone()
+        else {
+            return self.draw_free_reference::<T>(field).await;
+        };
+        let key = match self.recorded(&source) {
+            Some(Value::Null) | None => return self.draw_free_reference::<T>(field).await,
+            Some(value) => value.to_string(),
+        };
+        // A requirement on the reference wins over the dependency.
+        if self
+            .requirements
+            .at(&full, || self.field_path(&full))?
+            .is_some()
+        {
+            return self.draw_free_reference::<T>(field).await;
+        }
+        let known = self.runtime.registry.state(self.ty).references[index]
+            .followed
+            .get(&key)
+            .cloned();
+        if let Some(value) = known {
+            if value.is_null() {
+                self.record(&full, &Value::Null)?;
+                return Ok(None);
+            }
+            let id: T::Id = self.pinned(&full, &value)?;
+            if let Some(position) = self.runtime.registry.slot(target).pool.position_of(&id) {
+                self.note_drawn(index, position);
+            }
+            self.record(&full, &id)?;
+            return Ok(Some(id));
+        }
+        let drawn = self.draw_free_reference::<T>(field).await?;
+        let value =
+            serde_json::to_value(&drawn).map_err(|e| self.error(&full, ErrorKind::Export(e)))?;
+        self.runtime.registry.state_mut(self.ty).references[index]
+            .followed
+            .insert(key, value);
+        Ok(drawn)
+    }
+
+    /// A reference drawn by its law, requirements and constraints.
+    async fn draw_free_reference<T: Provider>(
         &mut self,
         field: &str,
     ) -> Result<Option<T::Id>, FakerError> {
