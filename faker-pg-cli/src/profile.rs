@@ -159,6 +159,8 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
     }
 
     let (mut reported, mut errors) = (0usize, 0usize);
+    // Low-cardinality value columns (no reference), for the reference × value relations.
+    let mut value_columns: Vec<(Ident, Ident)> = Vec::new();
     // Tables the user may not read: reported once, their other columns left out.
     let mut denied: Vec<&Ident> = Vec::new();
     let total = subjects.len();
@@ -204,6 +206,12 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
                         seconds(started.elapsed())
                     ),
                 );
+                if report.values.is_some()
+                    && report.subject.foreign_key.is_none()
+                    && let [column] = report.subject.columns.as_slice()
+                {
+                    value_columns.push((report.subject.table.clone(), column.clone()));
+                }
                 print_report(&report, args.json);
             }
         }
@@ -238,11 +246,37 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             }
         }
     }
+    // Each reference with each low-cardinality value column of its table.
+    for (table, key) in keys.iter().filter(|(_, k)| k.columns.len() == 1) {
+        for (_, value) in value_columns.iter().filter(|(t, _)| t == *table) {
+            match relations::measure_value(&mut conn, Some(&schema), table, key, value).await {
+                Ok(relation) => {
+                    relations += 1;
+                    if args.json {
+                        println!("{}", relation.to_json());
+                    } else {
+                        println!("{}\n", relation.to_text());
+                    }
+                }
+                Err(err) => {
+                    errors += 1;
+                    error_line(&format!(
+                        "{}.{}: relation of {} and {}: {}",
+                        schema.as_str(),
+                        table.as_str(),
+                        key.columns[0].as_str(),
+                        value.as_str(),
+                        sql_message(&err)
+                    ));
+                }
+            }
+        }
+    }
     progress(
         args.common.quiet,
         &format!(
-            "done: {reported} columns reported, {relations} relations between references, \
-             {errors} errors"
+            "done: {reported} columns reported, {relations} relations (between references, and \
+             of a reference with a low-cardinality column), {errors} errors"
         ),
     );
     conn.close().await.ok();

@@ -271,7 +271,13 @@ async fn cli_profile_all() {
             "--json",
         ])
         .ok();
-        let reports = json_lines(&out.stdout);
+        let (reports, relations): (Vec<Value>, Vec<Value>) = json_lines(&out.stdout)
+            .into_iter()
+            .partition(|r| r.get("relation").is_none());
+        // The reference with the value column of its table: books.(tenant_id, status).
+        assert_eq!(relations.len(), 1, "{relations:?}");
+        assert_eq!(relations[0]["relation"], serde_json::json!(["tenant_id", "status"]));
+        assert_eq!(relations[0]["with"], "value");
         let got: Vec<(String, String)> = reports
             .iter()
             .map(|r| {
@@ -349,7 +355,7 @@ async fn cli_profile_all() {
         assert!(out.stderr.contains("not low-cardinality"), "{}", out.stderr);
         assert!(
             out.stderr
-                .contains("done: 5 columns reported, 0 relations between references, 0 errors"),
+                .contains("done: 5 columns reported, 1 relations (between references, and of a reference with a low-cardinality column), 0 errors"),
             "{}",
             out.stderr
         );

@@ -45,6 +45,8 @@ pub struct Relation {
     pub degree_ba: f64,
     /// Rows where `a = b` (0 unless both reference the same table).
     pub equal_rows: u64,
+    /// Whether `b` is a value column (low-cardinality, no reference) rather than a reference.
+    pub value: bool,
 }
 
 /// How a relation is best modelled, with the attribute and the reason.
@@ -63,13 +65,20 @@ pub enum Suggestion {
 impl Relation {
     /// The way to model it (see the module docs for the rules).
     pub fn suggestion(&self) -> Suggestion {
-        if self.degree_ab >= OWNERSHIP_DEGREE && self.degree_ab >= self.degree_ba {
+        // A dependency says something only when the owner's values repeat (on average at
+        // least twice: a column of distinct values "determines" anything) and the owned one
+        // varies (a constant is "determined" by anything).
+        let telling = |owner: u64, owned: u64| owner.saturating_mul(2) <= self.rows && owned >= 2;
+        if self.degree_ab >= OWNERSHIP_DEGREE
+            && self.degree_ab >= self.degree_ba
+            && telling(self.distinct_a, self.distinct_b)
+        {
             return Suggestion::Ownership {
                 owner: self.a.clone(),
                 owned: self.b.clone(),
             };
         }
-        if self.degree_ba >= OWNERSHIP_DEGREE {
+        if self.degree_ba >= OWNERSHIP_DEGREE && telling(self.distinct_b, self.distinct_a) {
             return Suggestion::Ownership {
                 owner: self.b.clone(),
                 owned: self.a.clone(),
@@ -120,12 +129,30 @@ impl Relation {
             self.degree_ba
         );
         let advice = match self.suggestion() {
-            Suggestion::Ownership { owner, owned } => format!(
-                "ownership: each {owner} goes with one {owned}: make {owned} part of {owner}'s \
-                 target and draw it inside that group, `#[reference(.., same({owned} = \
-                 {owned}))]` on {owner}",
+            Suggestion::Ownership { owner, owned } if self.value && owner == self.a => format!(
+                "the reference decides the value: each {owner} goes with one {owned}, a \
+                 property of what {owner} references (keep it there, or derive {owned} from it \
+                 in the domain)",
                 owner = owner.as_str(),
                 owned = owned.as_str()
+            ),
+            Suggestion::Ownership { owner, owned } if self.value => format!(
+                "the value decides the reference: each {owner} goes with one {owned} (draw \
+                 {owned} among the rows of its value)",
+                owner = owner.as_str(),
+                owned = owned.as_str()
+            ),
+            Suggestion::Ownership { owner, owned } => format!(
+                "ownership: each {owner} goes with one {owned}: `#[reference(.., \
+                 follows({owner}))]` on {owned} (or `same(..)` when {owner}'s target id holds \
+                 {owned})",
+                owner = owner.as_str(),
+                owned = owned.as_str()
+            ),
+            Suggestion::Joint if self.value => format!(
+                "the values repeat with the reference more than independent draws would \
+                 (`faker-pg profile --table {} --column {a} --column {b}` measures the pairs)",
+                self.table.as_str()
             ),
             Suggestion::Differ { first, second } => format!(
                 "must differ: no row holds the same value in both: `#[reference(.., differ({}))]` \
@@ -153,6 +180,7 @@ impl Relation {
         };
         serde_json::json!({
             "relation": [self.a.as_str(), self.b.as_str()],
+            "with": if self.value { "value" } else { "reference" },
             "table": self.table.as_str(),
             "rows": self.rows,
             "distinct_pairs": self.distinct_pairs,
@@ -210,9 +238,56 @@ pub async fn measure(
     a: &ForeignKey,
     b: &ForeignKey,
 ) -> Result<Relation, sqlx::Error> {
-    let (ca, cb) = (&a.columns[0], &b.columns[0]);
-    let (qa, qb) = (ca.quoted(), cb.quoted());
     let same_target = a.ref_schema == b.ref_schema && a.ref_table == b.ref_table;
+    let contained = contained(schema, a) + &contained(schema, b);
+    let mut relation = measure_columns(
+        conn,
+        schema,
+        table,
+        (&a.columns[0], &b.columns[0]),
+        same_target,
+        &contained,
+    )
+    .await?;
+    relation.value = false;
+    Ok(relation)
+}
+
+/// Measures the relation of the reference `a` and the value column `value` (a low-cardinality
+/// column that is no reference) of `schema.table`: whether the reference decides the value
+/// (a track decides a line's unit price) or the values repeat with it.
+pub async fn measure_value(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    a: &ForeignKey,
+    value: &Ident,
+) -> Result<Relation, sqlx::Error> {
+    let contained = contained(schema, a);
+    let mut relation = measure_columns(
+        conn,
+        schema,
+        table,
+        (&a.columns[0], value),
+        false,
+        &contained,
+    )
+    .await?;
+    relation.value = true;
+    Ok(relation)
+}
+
+/// The scan behind [`measure`] and [`measure_value`]: `condition` (` AND ..`) filters the
+/// rows.
+async fn measure_columns(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    (ca, cb): (&Ident, &Ident),
+    same_target: bool,
+    condition: &str,
+) -> Result<Relation, sqlx::Error> {
+    let (qa, qb) = (ca.quoted(), cb.quoted());
     let equal = if same_target {
         "(SELECT count(*) FILTER (WHERE a = b) FROM p)"
     } else {
@@ -220,7 +295,7 @@ pub async fn measure(
     };
     let sql = format!(
         "WITH p AS (SELECT {qa} AS a, {qb} AS b FROM {t}
-                    WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL{contained}),
+                    WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL{condition}),
               ga AS (SELECT count(*) AS n, count(DISTINCT b) AS nb FROM p GROUP BY a),
               gb AS (SELECT count(*) AS n, count(DISTINCT a) AS na FROM p GROUP BY b)
          SELECT (SELECT count(*) FROM p) AS rows,
@@ -231,7 +306,6 @@ pub async fn measure(
                 (SELECT coalesce(sum(n) FILTER (WHERE na = 1), 0) FROM gb)::float8 AS held_ba,
                 {equal} AS equal_rows",
         t = qualified(schema, table),
-        contained = contained(schema, a) + &contained(schema, b),
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_one(&mut *conn)
@@ -253,6 +327,7 @@ pub async fn measure(
         degree_ab: share(row.try_get("held_ab")?),
         degree_ba: share(row.try_get("held_ba")?),
         equal_rows: count("equal_rows")?,
+        value: false,
     })
 }
 
@@ -273,6 +348,7 @@ mod tests {
             degree_ab,
             degree_ba,
             equal_rows: equal,
+            value: false,
         }
     }
 
