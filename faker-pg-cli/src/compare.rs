@@ -166,6 +166,8 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     let total = subjects.len();
     // The references compared, per table: their relations are compared after the columns.
     let mut references: Vec<(Ident, ForeignKey)> = Vec::new();
+    // Low-cardinality value columns compared (no reference), for reference × value relations.
+    let mut value_columns: Vec<(Ident, Ident)> = Vec::new();
     for (i, (subject, candidate)) in subjects.into_iter().enumerate() {
         let started = Instant::now();
         let step = format!("[{}/{total}] {}", i + 1, subject.label());
@@ -288,6 +290,12 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         {
             references.push((subject.table.clone(), key.clone()));
         }
+        if source_report.values.is_some()
+            && subject.foreign_key.is_none()
+            && let [column] = subject.columns.as_slice()
+        {
+            value_columns.push((subject.table.clone(), column.clone()));
+        }
     }
     // Relations between the references of each table (over a whole schema only).
     let (mut related, mut related_failed) = (0usize, 0usize);
@@ -296,13 +304,37 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
         .filter(|_| whole_schema)
         .map(|(t, k)| (t, k))
         .collect();
-    for (table, a, b) in relations::pairs(&keys) {
-        let pair = format!("({}, {})", a.columns[0].as_str(), b.columns[0].as_str());
+    // Pairs of references, then each reference with each value column of its table.
+    let mut pairs: Vec<(&Ident, &ForeignKey, Other)> = relations::pairs(&keys)
+        .into_iter()
+        .map(|(t, a, b)| (t, a, Other::Reference(b)))
+        .collect();
+    for &(table, key) in keys.iter().filter(|(_, k)| k.columns.len() == 1) {
+        for (_, value) in value_columns.iter().filter(|(t, _)| t == table) {
+            pairs.push((table, key, Other::Value(value)));
+        }
+    }
+    for (table, a, b) in pairs {
+        let b_column = match b {
+            Other::Reference(key) => &key.columns[0],
+            Other::Value(column) => column,
+        };
+        let pair = format!("({}, {})", a.columns[0].as_str(), b_column.as_str());
         let label = format!("{}.{}.{pair}", schema.as_str(), table.as_str());
-        let (measured_source, measured_target) = tokio::join!(
-            relations::measure(&mut source, Some(&schema), table, a, b),
-            relations::measure(&mut target, Some(&target_schema), table, a, b)
-        );
+        let (measured_source, measured_target) = match b {
+            Other::Reference(b) => {
+                tokio::join!(
+                    relations::measure(&mut source, Some(&schema), table, a, b),
+                    relations::measure(&mut target, Some(&target_schema), table, a, b)
+                )
+            }
+            Other::Value(v) => {
+                tokio::join!(
+                    relations::measure_value(&mut source, Some(&schema), table, a, v),
+                    relations::measure_value(&mut target, Some(&target_schema), table, a, v)
+                )
+            }
+        };
         let (on_source, on_target) = match (measured_source, measured_target) {
             (Ok(s), Ok(t)) => (s, t),
             (Err(err), _) | (_, Err(err)) => {
@@ -330,8 +362,8 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     );
     if related > 0 {
         summary.push_str(&format!(
-            "; {related} relations between references compared: {} within tolerance, \
-             {related_failed} out of tolerance",
+            "; {related} relations compared (between references, and of a reference with a \
+             low-cardinality column): {} within tolerance, {related_failed} out of tolerance",
             related - related_failed
         ));
     }
@@ -352,6 +384,12 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// The second member of a compared relation.
+enum Other<'k> {
+    Reference(&'k ForeignKey),
+    Value(&'k Ident),
 }
 
 /// One compared subject's figures on stdout: a JSON object (`table`, `column`) or the text
