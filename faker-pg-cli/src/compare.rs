@@ -297,44 +297,21 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
             value_columns.push((subject.table.clone(), column.clone()));
         }
     }
-    // Relations between the references of each table (over a whole schema only).
+    // Relations between the references of each table, and of each reference with each value
+    // column of its table (over a whole schema only).
     let (mut related, mut related_failed) = (0usize, 0usize);
     let keys: Vec<(&Ident, &ForeignKey)> = references
         .iter()
         .filter(|_| whole_schema)
         .map(|(t, k)| (t, k))
         .collect();
-    // Pairs of references, then each reference with each value column of its table.
-    let mut pairs: Vec<(&Ident, &ForeignKey, Other)> = relations::pairs(&keys)
-        .into_iter()
-        .map(|(t, a, b)| (t, a, Other::Reference(b)))
-        .collect();
-    for &(table, key) in keys.iter().filter(|(_, k)| k.columns.len() == 1) {
-        for (_, value) in value_columns.iter().filter(|(t, _)| t == table) {
-            pairs.push((table, key, Other::Value(value)));
-        }
-    }
-    for (table, a, b) in pairs {
-        let b_column = match b {
-            Other::Reference(key) => &key.columns[0],
-            Other::Value(column) => column,
-        };
-        let pair = format!("({}, {})", a.columns[0].as_str(), b_column.as_str());
+    for (table, a, b) in relations::pairs_with_values(&keys, &value_columns) {
+        let pair = format!("({}, {})", a.columns[0].as_str(), b.column().as_str());
         let label = format!("{}.{}.{pair}", schema.as_str(), table.as_str());
-        let (measured_source, measured_target) = match b {
-            Other::Reference(b) => {
-                tokio::join!(
-                    relations::measure(&mut source, Some(&schema), table, a, b),
-                    relations::measure(&mut target, Some(&target_schema), table, a, b)
-                )
-            }
-            Other::Value(v) => {
-                tokio::join!(
-                    relations::measure_value(&mut source, Some(&schema), table, a, v),
-                    relations::measure_value(&mut target, Some(&target_schema), table, a, v)
-                )
-            }
-        };
+        let (measured_source, measured_target) = tokio::join!(
+            relations::measure(&mut source, Some(&schema), table, a, b),
+            relations::measure(&mut target, Some(&target_schema), table, a, b)
+        );
         let (on_source, on_target) = match (measured_source, measured_target) {
             (Ok(s), Ok(t)) => (s, t),
             (Err(err), _) | (_, Err(err)) => {
@@ -384,12 +361,6 @@ async fn compare_inner(args: CompareArgs) -> Result<u8, Failure> {
     } else {
         0
     })
-}
-
-/// The second member of a compared relation.
-enum Other<'k> {
-    Reference(&'k ForeignKey),
-    Value(&'k Ident),
 }
 
 /// One compared subject's figures on stdout: a JSON object (`table`, `column`) or the text

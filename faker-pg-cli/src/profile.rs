@@ -216,14 +216,15 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
             }
         }
     }
-    // The relations between each table's references, measured after the columns.
+    // The relations between each table's references, and of each reference with each value
+    // column of its table, measured after the columns.
     let mut relations = 0usize;
     let keys: Vec<(&Ident, &ForeignKey)> = subjects
         .iter()
         .filter(|s| !denied.contains(&&s.table))
         .filter_map(|s| Some((&s.table, s.foreign_key.as_ref()?)))
         .collect();
-    for (table, a, b) in relations::pairs(&keys) {
+    for (table, a, b) in relations::pairs_with_values(&keys, &value_columns) {
         match relations::measure(&mut conn, Some(&schema), table, a, b).await {
             Ok(relation) => {
                 relations += 1;
@@ -240,35 +241,9 @@ async fn profile_inner(args: ProfileArgs) -> Result<u8, Failure> {
                     schema.as_str(),
                     table.as_str(),
                     a.columns[0].as_str(),
-                    b.columns[0].as_str(),
+                    b.column().as_str(),
                     sql_message(&err)
                 ));
-            }
-        }
-    }
-    // Each reference with each low-cardinality value column of its table.
-    for (table, key) in keys.iter().filter(|(_, k)| k.columns.len() == 1) {
-        for (_, value) in value_columns.iter().filter(|(t, _)| t == *table) {
-            match relations::measure_value(&mut conn, Some(&schema), table, key, value).await {
-                Ok(relation) => {
-                    relations += 1;
-                    if args.json {
-                        println!("{}", relation.to_json());
-                    } else {
-                        println!("{}\n", relation.to_text());
-                    }
-                }
-                Err(err) => {
-                    errors += 1;
-                    error_line(&format!(
-                        "{}.{}: relation of {} and {}: {}",
-                        schema.as_str(),
-                        table.as_str(),
-                        key.columns[0].as_str(),
-                        value.as_str(),
-                        sql_message(&err)
-                    ));
-                }
             }
         }
     }

@@ -6,8 +6,11 @@ use std::time::Instant;
 
 use clap::Args;
 use faker_pg::Ident;
+use faker_pg::profiler::report::ReportOptions;
 use faker_pg::profiler::suggest::Rule;
-use faker_pg::scaffold::{CrateOptions, Dependency, ReadOptions, files, read_schema, write_crate};
+use faker_pg::scaffold::{
+    CrateOptions, Dependency, ReadOptions, check_out_dir, files, read_schema, write_crate,
+};
 use sqlx::Connection;
 
 use crate::session::{Common, EXIT_ERROR, Failure, connect, error_line, progress, resolve_schema};
@@ -82,26 +85,19 @@ async fn scaffold_inner(args: ScaffoldArgs) -> Result<(), Failure> {
         }
         None => Dependency::Version(env!("CARGO_PKG_VERSION").to_owned()),
     };
-    if args.out.exists()
-        && std::fs::read_dir(&args.out)
-            .map_err(|e| Failure(format!("--out {}: {e}", args.out.display())))?
-            .next()
-            .is_some()
-    {
-        return Err(Failure(format!(
-            "--out {} exists already and is not empty: choose another directory, or remove it",
-            args.out.display()
-        )));
-    }
+    // Before reading the schema, which may take long.
+    check_out_dir(&args.out).map_err(|e| Failure(e.to_string()))?;
     let mut conn = connect(&args.database_url, "", args.common.statement_timeout).await?;
     let schema = resolve_schema(&mut conn, args.schema.as_ref(), "").await?;
     let options = ReadOptions {
         tables: args.tables.clone(),
-        max_values: args.common.max_values,
-        buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
         min_inclusion: args.common.min_inclusion(),
-        rule: Rule::default(),
-        sample_rows: args.common.sample,
+        report: ReportOptions {
+            max_values: args.common.max_values,
+            buckets: usize::try_from(args.common.buckets).unwrap_or(usize::MAX),
+            rule: Rule::default(),
+            sample_rows: args.common.sample,
+        },
     };
     let quiet = args.common.quiet;
     let model = read_schema(&mut conn, &schema, &options, &mut |line| {

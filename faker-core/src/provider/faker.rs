@@ -223,14 +223,7 @@ impl Faker {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                let source = r.decl.follows.as_ref()?;
-                let values = state
-                    .references
-                    .iter()
-                    .find(|s| &s.decl.field == source)?
-                    .distributor
-                    .inner()
-                    .planned_values()?;
+                let values = planned_values_of(&state.references, r.decl.follows.as_ref()?)?;
                 Some((i, values.round().max(1.0) as u64))
             })
             .collect();
@@ -265,14 +258,7 @@ impl Faker {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                let source = &r.decl.same.first()?.source;
-                let keys = state
-                    .references
-                    .iter()
-                    .find(|s| &s.decl.field == source)?
-                    .distributor
-                    .inner()
-                    .planned_values()?;
+                let keys = planned_values_of(&state.references, &r.decl.same.first()?.source)?;
                 Some((i, keys))
             })
             .collect();
@@ -482,4 +468,16 @@ impl Faker {
             .and_then(|handle| self.registry.view(handle.index()).mirror.as_ref())
             .map_or(0, |mirror| mirror.len())
     }
+}
+
+/// The distinct values the reference `field` of a type is planned to draw (`None` when there
+/// is no such reference, or it is not planned): how many groups a reference filtered by it,
+/// or following it, will see.
+fn planned_values_of(references: &[super::registry::ReferenceState], field: &str) -> Option<f64> {
+    references
+        .iter()
+        .find(|r| r.decl.field == field)?
+        .distributor
+        .inner()
+        .planned_values()
 }

@@ -3,7 +3,10 @@
 
 use std::process::Command;
 
+use faker_pg::Ident;
 use serde_json::Value;
+
+use crate::support::database_url;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_faker-pg");
 
@@ -73,4 +76,23 @@ pub(crate) fn find<'a>(reports: &'a [Value], table: &str, column: &str) -> &'a V
 
 pub(crate) fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
+}
+
+/// `faker-pg compare` of schema `source` against schema `target` of the test database, with
+/// `extra` arguments.
+pub(crate) fn compare_schemas(source: &Ident, target: &Ident, extra: &[&str]) -> Run {
+    let url = database_url();
+    let mut args = vec![
+        "compare",
+        "--source",
+        &url,
+        "--target",
+        &url,
+        "--schema",
+        source.as_str(),
+        "--target-schema",
+        target.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    faker_pg(&args)
 }

@@ -77,25 +77,6 @@ async fn store(
     .expect("insert books");
 }
 
-/// `faker-pg compare` of schema `source` against schema `target` of the test database, with
-/// `extra` arguments.
-fn compare_schemas(source: &Ident, target: &Ident, extra: &[&str]) -> Run {
-    let url = database_url();
-    let mut args = vec![
-        "compare",
-        "--source",
-        &url,
-        "--target",
-        &url,
-        "--schema",
-        source.as_str(),
-        "--target-schema",
-        target.as_str(),
-    ];
-    args.extend_from_slice(extra);
-    faker_pg(&args)
-}
-
 #[tokio::test]
 async fn cli_compare_same_parameters_pass_different_fail() {
     in_schemas("cmp", 3, |mut conn, schemas| async move {

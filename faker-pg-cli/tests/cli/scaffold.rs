@@ -80,6 +80,56 @@ fn run(command: &mut Command, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `faker-pg scaffold` of `schema` (depending on this checkout) into a fresh directory: the
+/// crate's directory, and what the command printed on stderr.
+fn scaffold(schema: &str) -> (PathBuf, String) {
+    let out = std::env::temp_dir().join(format!("{schema}-crate"));
+    let _ = std::fs::remove_dir_all(&out);
+    let workspace = workspace();
+    let scaffolded = faker_pg(&[
+        "scaffold",
+        "--database-url",
+        &database_url(),
+        "--schema",
+        schema,
+        "--out",
+        out.to_str().unwrap(),
+        "--ddd-faker-path",
+        workspace.to_str().unwrap(),
+    ])
+    .ok();
+    (out, scaffolded.stderr)
+}
+
+/// Builds the crate scaffolded from `schema` at `out` with the workspace's lock file (the
+/// versions this checkout is tested with), in a target directory of its own, and runs it
+/// into the schema `target`: its stdout, the configured-vs-achieved table.
+fn build_and_fill(out: &Path, schema: &str, target: &str) -> String {
+    let workspace = workspace();
+    std::fs::copy(workspace.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
+    let target_dir = workspace.join("target/scaffold-test");
+    run(
+        Command::new(env!("CARGO"))
+            .args(["build", "--quiet"])
+            .current_dir(out)
+            .env("CARGO_TARGET_DIR", &target_dir),
+        "cargo build of the scaffolded crate",
+    );
+    let name = format!("{}-faker", schema.replace('_', "-"));
+    run(
+        Command::new(target_dir.join("debug").join(&name))
+            .args([
+                "--database-url",
+                &database_url(),
+                "--schema",
+                target,
+                "--replace",
+            ])
+            .env_remove("DATABASE_URL"),
+        "the scaffolded crate",
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
     in_schemas("scaffold", 2, |_conn, schemas| async move {
@@ -95,26 +145,8 @@ async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
             "scripts/chinook.py (the test needs the sample and never skips)",
         );
 
-        let out = std::env::temp_dir().join(format!("{source}-crate"));
-        let _ = std::fs::remove_dir_all(&out);
-        let workspace = workspace();
-        let scaffolded = faker_pg(&[
-            "scaffold",
-            "--database-url",
-            &url,
-            "--schema",
-            &source,
-            "--out",
-            out.to_str().unwrap(),
-            "--ddd-faker-path",
-            workspace.to_str().unwrap(),
-        ])
-        .ok();
-        assert!(
-            scaffolded.stderr.contains("wrote crate"),
-            "{}",
-            scaffolded.stderr
-        );
+        let (out, stderr) = scaffold(&source);
+        assert!(stderr.contains("wrote crate"), "{stderr}");
         let domain = std::fs::read_to_string(out.join("src/domain.rs")).unwrap();
         // A link table's key is an id made of its references, each combination used once.
         assert!(
@@ -128,23 +160,7 @@ async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
             "{domain}"
         );
 
-        // Built with the workspace's lock file: the versions this checkout is tested with.
-        std::fs::copy(workspace.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
-        let target_dir = workspace.join("target/scaffold-test");
-        run(
-            Command::new(env!("CARGO"))
-                .args(["build", "--quiet"])
-                .current_dir(&out)
-                .env("CARGO_TARGET_DIR", &target_dir),
-            "cargo build of the scaffolded crate",
-        );
-        let name = format!("{}-faker", source.replace('_', "-"));
-        let report = run(
-            Command::new(target_dir.join("debug").join(&name))
-                .args(["--database-url", &url, "--schema", &target, "--replace"])
-                .env_remove("DATABASE_URL"),
-            "the scaffolded crate",
-        );
+        let report = build_and_fill(&out, &source, &target);
         // Configured against achieved: production's row counts, every table.
         for (table, rows) in [
             ("track", 3503),
@@ -159,19 +175,7 @@ async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
             assert_eq!(figures[1..], [rows.to_string(), rows.to_string()], "{line}");
         }
 
-        let compared = faker_pg(&[
-            "compare",
-            "--source",
-            &url,
-            "--target",
-            &url,
-            "--schema",
-            &source,
-            "--target-schema",
-            &target,
-            "--json",
-            "--quiet",
-        ]);
+        let compared = compare_schemas(&schemas[0], &schemas[1], &["--json", "--quiet"]);
         let reports: Vec<Value> = json_lines(&compared.stdout);
         let label = |r: &Value| {
             (
@@ -246,15 +250,7 @@ async fn the_scaffold_models_each_relation_of_a_synthetic_schema() {
         ] {
             execute(&mut conn, sql.replace("{s}", &s.quoted())).await;
         }
-        let url = database_url();
-        let out = std::env::temp_dir().join(format!("{}-crate", s.as_str()));
-        let _ = std::fs::remove_dir_all(&out);
-        let workspace = workspace();
-        faker_pg(&[
-            "scaffold", "--database-url", &url, "--schema", s.as_str(), "--out",
-            out.to_str().unwrap(), "--ddd-faker-path", workspace.to_str().unwrap(),
-        ])
-        .ok();
+        let (out, _) = scaffold(s.as_str());
         let domain = std::fs::read_to_string(out.join("src/domain.rs")).unwrap();
         for expected in [
             // found in the data, with its dangling share
@@ -272,22 +268,7 @@ async fn the_scaffold_models_each_relation_of_a_synthetic_schema() {
             assert!(domain.contains(expected), "{expected:?} missing from\n{domain}");
         }
 
-        std::fs::copy(workspace.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
-        let target_dir = workspace.join("target/scaffold-test");
-        run(
-            Command::new(env!("CARGO"))
-                .args(["build", "--quiet"])
-                .current_dir(&out)
-                .env("CARGO_TARGET_DIR", &target_dir),
-            "cargo build of the scaffolded crate",
-        );
-        let name = format!("{}-faker", s.as_str().replace('_', "-"));
-        run(
-            Command::new(target_dir.join("debug").join(&name))
-                .args(["--database-url", &url, "--schema", &target, "--replace"])
-                .env_remove("DATABASE_URL"),
-            "the scaffolded crate",
-        );
+        build_and_fill(&out, s.as_str(), &target);
         let generated = |sql: &str| sql.replace("{t}", &ident(&target).quoted());
         let (round_trips, foreign_tenants): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(generated(
             "SELECT count(*) FILTER (WHERE b.origin_id = b.dest_id),
@@ -301,10 +282,7 @@ async fn the_scaffold_models_each_relation_of_a_synthetic_schema() {
         // What `follows(..)` does not keep (the note says so): the book's tenant is not the
         // one the `author` table gives its author.
         assert!(foreign_tenants > 0);
-        let compared = faker_pg(&[
-            "compare", "--source", &url, "--target", &url, "--schema", s.as_str(),
-            "--target-schema", &target, "--json", "--quiet",
-        ]);
+        let compared = compare_schemas(&s, &schemas[1], &["--json", "--quiet"]);
         let failing: Vec<String> = json_lines(&compared.stdout)
             .iter()
             .filter(|r| r["pass"] != true)

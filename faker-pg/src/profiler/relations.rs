@@ -229,62 +229,79 @@ fn contained(schema: Option<&Ident>, key: &ForeignKey) -> String {
     }
 }
 
-/// Measures the relation of the references `a` and `b` of `schema.table` (see the module
-/// docs), in one scan grouped twice on the server.
+/// The second member of a relation: another reference of the table, or a low-cardinality
+/// value column that is no reference.
+#[derive(Debug, Clone, Copy)]
+pub enum Member<'k> {
+    Reference(&'k ForeignKey),
+    Value(&'k Ident),
+}
+
+impl Member<'_> {
+    /// Its column.
+    pub fn column(&self) -> &Ident {
+        match self {
+            Member::Reference(key) => &key.columns[0],
+            Member::Value(column) => column,
+        }
+    }
+}
+
+/// What a schema's relations are measured over: the pairs of references of each table
+/// ([`pairs`]), then each single-column reference with each value column of its table
+/// (`values`: `(table, column)`).
+pub fn pairs_with_values<'k>(
+    keys: &[(&'k Ident, &'k ForeignKey)],
+    values: &'k [(Ident, Ident)],
+) -> Vec<(&'k Ident, &'k ForeignKey, Member<'k>)> {
+    let mut out: Vec<_> = pairs(keys)
+        .into_iter()
+        .map(|(table, a, b)| (table, a, Member::Reference(b)))
+        .collect();
+    for &(table, key) in keys.iter().filter(|(_, k)| k.columns.len() == 1) {
+        for (_, value) in values.iter().filter(|(t, _)| t == table) {
+            out.push((table, key, Member::Value(value)));
+        }
+    }
+    out
+}
+
+/// Measures the relation of the reference `a` and `b` of `schema.table` (see the module docs),
+/// in one scan grouped twice on the server: with another reference, or with a value column
+/// (whether the reference decides the value, as a track decides a line's unit price).
 pub async fn measure(
     conn: &mut PgConnection,
     schema: Option<&Ident>,
     table: &Ident,
     a: &ForeignKey,
-    b: &ForeignKey,
+    b: Member<'_>,
 ) -> Result<Relation, sqlx::Error> {
-    let same_target = a.ref_schema == b.ref_schema && a.ref_table == b.ref_table;
-    let contained = contained(schema, a) + &contained(schema, b);
-    let mut relation = measure_columns(
+    let (same_target, condition) = match b {
+        Member::Reference(b) => (
+            a.ref_schema == b.ref_schema && a.ref_table == b.ref_table,
+            contained(schema, a) + &contained(schema, b),
+        ),
+        Member::Value(_) => (false, contained(schema, a)),
+    };
+    let value = matches!(b, Member::Value(_));
+    measure_columns(
         conn,
         schema,
         table,
-        (&a.columns[0], &b.columns[0]),
-        same_target,
-        &contained,
+        (&a.columns[0], b.column()),
+        (same_target, value),
+        &condition,
     )
-    .await?;
-    relation.value = false;
-    Ok(relation)
+    .await
 }
 
-/// Measures the relation of the reference `a` and the value column `value` (a low-cardinality
-/// column that is no reference) of `schema.table`: whether the reference decides the value
-/// (a track decides a line's unit price) or the values repeat with it.
-pub async fn measure_value(
-    conn: &mut PgConnection,
-    schema: Option<&Ident>,
-    table: &Ident,
-    a: &ForeignKey,
-    value: &Ident,
-) -> Result<Relation, sqlx::Error> {
-    let contained = contained(schema, a);
-    let mut relation = measure_columns(
-        conn,
-        schema,
-        table,
-        (&a.columns[0], value),
-        false,
-        &contained,
-    )
-    .await?;
-    relation.value = true;
-    Ok(relation)
-}
-
-/// The scan behind [`measure`] and [`measure_value`]: `condition` (` AND ..`) filters the
-/// rows.
+/// The scan behind [`measure`]: `condition` (` AND ..`) filters the rows.
 async fn measure_columns(
     conn: &mut PgConnection,
     schema: Option<&Ident>,
     table: &Ident,
     (ca, cb): (&Ident, &Ident),
-    same_target: bool,
+    (same_target, value): (bool, bool),
     condition: &str,
 ) -> Result<Relation, sqlx::Error> {
     let (qa, qb) = (ca.quoted(), cb.quoted());
@@ -327,7 +344,7 @@ async fn measure_columns(
         degree_ab: share(row.try_get("held_ab")?),
         degree_ba: share(row.try_get("held_ba")?),
         equal_rows: count("equal_rows")?,
-        value: false,
+        value,
     })
 }
 

@@ -73,16 +73,7 @@ pub enum ScaffoldError {
 ///
 /// [`ScaffoldError::NotEmpty`], and [`ScaffoldError::Write`] with the path that failed.
 pub fn write_crate(dir: &Path, files: &[CrateFile]) -> Result<(), ScaffoldError> {
-    let fail = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ScaffoldError::Write { path, source }
-    };
-    if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(fail(dir))?;
-        if entries.next().is_some() {
-            return Err(ScaffoldError::NotEmpty(dir.to_path_buf()));
-        }
-    }
+    check_out_dir(dir)?;
     for file in files {
         let path = dir.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -91,4 +82,26 @@ pub fn write_crate(dir: &Path, files: &[CrateFile]) -> Result<(), ScaffoldError>
         std::fs::write(&path, &file.contents).map_err(fail(&path))?;
     }
     Ok(())
+}
+
+/// Checks that `dir` does not exist or is empty, as [`write_crate`] needs it: worth calling
+/// before reading a large schema, so that a wrong `--out` is reported at once.
+///
+/// # Errors
+///
+/// [`ScaffoldError::NotEmpty`], or [`ScaffoldError::Write`] when the directory cannot be read.
+pub fn check_out_dir(dir: &Path) -> Result<(), ScaffoldError> {
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(fail(dir))?;
+        if entries.next().is_some() {
+            return Err(ScaffoldError::NotEmpty(dir.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// The error of an I/O operation on `path`.
+fn fail(path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError {
+    let path = path.to_path_buf();
+    move |source| ScaffoldError::Write { path, source }
 }

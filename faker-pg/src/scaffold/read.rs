@@ -18,12 +18,14 @@ use super::model::{
 };
 use crate::ident::{Ident, qualified};
 use crate::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
-use crate::profiler::histogram::{self, DEFAULT_BUCKETS, ValueKind};
+use crate::profiler::histogram::{self, ValueKind};
 use crate::profiler::inferred::DEFAULT_MIN_INCLUSION;
 use crate::profiler::profile::profile_per_owner;
-use crate::profiler::relations::{self, OWNERSHIP_DEGREE, Suggestion as RelationSuggestion};
+use crate::profiler::relations::{
+    self, Member, OWNERSHIP_DEGREE, Suggestion as RelationSuggestion,
+};
 use crate::profiler::report::{Outcome, ReportOptions, profile_subject};
-use crate::profiler::suggest::{Law, Rule, joint_law};
+use crate::profiler::suggest::{Law, joint_law};
 
 /// Rows a column needs before "all but 1% of the values distinct" reads as a unique column.
 pub const NEARLY_UNIQUE_ROWS: u64 = 100;
@@ -34,29 +36,21 @@ pub struct ReadOptions {
     /// Only these tables (and the tables they reference, which their references need); empty:
     /// every table of the schema.
     pub tables: Vec<Ident>,
-    /// At most this many distinct values make a column a fixed value list.
-    pub max_values: u64,
-    /// Buckets of the histograms of numbers, dates and timestamps.
-    pub buckets: usize,
     /// Least share of a column's values a unique column must hold for the column to be taken
     /// as a reference to it; `None`: declared foreign keys only.
     pub min_inclusion: Option<f64>,
-    /// The rule that chooses `skew` or `weights`.
-    pub rule: Rule,
-    /// Profile the references of a table estimated above this many rows from a sample of
-    /// about as many rows ([`crate::profiler::sample`]); `None`: every row.
-    pub sample_rows: Option<u64>,
+    /// How each column is profiled, as `faker-pg profile` does it: at most `max_values`
+    /// distinct values make a fixed value list, `buckets` cut the histograms, `rule` chooses
+    /// `skew` or `weights`, `sample_rows` samples large tables.
+    pub report: ReportOptions,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             tables: Vec::new(),
-            max_values: 100,
-            buckets: DEFAULT_BUCKETS,
             min_inclusion: Some(DEFAULT_MIN_INCLUSION),
-            rule: Rule::default(),
-            sample_rows: None,
+            report: ReportOptions::default(),
         }
     }
 }
@@ -74,6 +68,17 @@ struct CatalogColumn {
     max_len: Option<u32>,
     fixed: bool,
     unique: bool,
+}
+
+impl CatalogColumn {
+    /// Its values' shape as text, unique or not.
+    fn shape(&self, unique: bool) -> TextShape {
+        TextShape {
+            max_len: self.max_len,
+            unique,
+            fixed: self.fixed,
+        }
+    }
 }
 
 const COLUMNS_SQL: &str = "\
@@ -175,7 +180,7 @@ pub async fn read_schema(
         &mut *conn,
         schema,
         PlanOptions {
-            max_values: options.max_values,
+            max_values: options.report.max_values,
             use_statistics: true,
             min_inclusion: options.min_inclusion,
         },
@@ -244,12 +249,6 @@ pub async fn read_schema(
         }
     }
 
-    let report_options = ReportOptions {
-        max_values: options.max_values,
-        rule: options.rule,
-        buckets: options.buckets,
-        sample_rows: options.sample_rows,
-    };
     let mut tables = Vec::new();
     for name in &chosen {
         let columns = &catalog[name];
@@ -261,7 +260,7 @@ pub async fn read_schema(
             columns,
             primary.get(name).map(Vec::as_slice).unwrap_or_default(),
             &references,
-            &report_options,
+            &options.report,
             &mut notes,
         )
         .await?;
@@ -279,7 +278,7 @@ pub async fn read_schema(
         schema,
         &mut tables,
         &references,
-        &report_options,
+        &options.report,
         &mut notes,
     )
     .await?;
@@ -394,11 +393,6 @@ async fn read_table(
         } else {
             (counts.rows - non_null) as f64 / counts.rows as f64
         };
-        let text_shape = |unique: bool| TextShape {
-            max_len: column.max_len,
-            unique,
-            fixed: column.fixed,
-        };
         let ddl_type = if column.builtin {
             column.type_name.clone()
         } else {
@@ -413,7 +407,9 @@ async fn read_table(
         };
         let source = match &key {
             Key::Identity { column: k } if *k == column.name => Source::Identity,
-            Key::Natural { column: k } if *k == column.name => Source::NaturalKey(text_shape(true)),
+            Key::Natural { column: k } if *k == column.name => {
+                Source::NaturalKey(column.shape(true))
+            }
             _ => match reference_of(&column.name) {
                 Some(fk) => {
                     let subject = Subject {
@@ -495,11 +491,6 @@ async fn value_source(
         return Ok(Source::Null);
     }
     let text = column.category == "S";
-    let shape = |unique| TextShape {
-        max_len: column.max_len,
-        unique,
-        fixed: column.fixed,
-    };
     // Unique: a unique index, every value distinct, or nearly (at most 1% repeated, on
     // enough rows to tell): generated values are made unique too.
     let unique = column.unique
@@ -509,7 +500,7 @@ async fn value_source(
         });
     if text && (unique || distinct.is_some_and(|d| d > options.max_values)) {
         return Ok(Source::Text {
-            shape: shape(unique),
+            shape: column.shape(unique),
         });
     }
     let kind = ValueKind::of_type(&column.type_name);
@@ -563,7 +554,7 @@ async fn value_source(
     }
     if text {
         return Ok(Source::Text {
-            shape: shape(unique),
+            shape: column.shape(unique),
         });
     }
     // A type without a generator: one production value, written as text.
@@ -613,8 +604,14 @@ async fn relate(
             if table.rows == 0 {
                 break;
             }
-            let relation =
-                relations::measure(&mut *conn, Some(schema), &table.name, &a, &b).await?;
+            let relation = relations::measure(
+                &mut *conn,
+                Some(schema),
+                &table.name,
+                &a,
+                Member::Reference(&b),
+            )
+            .await?;
             let (ca, cb) = (relation.a.clone(), relation.b.clone());
             let order: Vec<Ident> = table.columns.iter().map(|m| m.name.clone()).collect();
             let position = |c: &Ident| order.iter().position(|m| m == c);

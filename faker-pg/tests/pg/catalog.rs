@@ -257,9 +257,15 @@ async fn relations_between_references_are_measured() {
             .collect();
         let mut found = Vec::new();
         for (table, a, b) in relations::pairs(&keys) {
-            let r = relations::measure(&mut conn, Some(&schema), table, a, b)
-                .await
-                .unwrap();
+            let r = relations::measure(
+                &mut conn,
+                Some(&schema),
+                table,
+                a,
+                relations::Member::Reference(b),
+            )
+            .await
+            .unwrap();
             found.push(r);
         }
         let get = |x: &str, y: &str| {

@@ -27,25 +27,30 @@ impl<'f> Cx<'f> {
         field: &str,
     ) -> Result<Option<T::Id>, FakerError> {
         let full = self.full(field);
-        let (index, target) = self.reference_index::<T>(&full)?;
-        let Some(source) = self.runtime.registry.state(self.ty).references[index]
+        let field: &str = &full;
+        let (index, target) = self.reference_index::<T>(field)?;
+        // The source's value as the key of the followed value, when the reference follows
+        // one and the source has a value (a null source draws freely).
+        let key = match &self.runtime.registry.state(self.ty).references[index]
             .decl
             .follows
-            .clone()
-        else {
-            return self.draw_free_reference::<T>(field).await;
+        {
+            None => None,
+            Some(source) => match self.recorded(source) {
+                Some(Value::Null) | None => None,
+                Some(value) => Some(value.to_string()),
+            },
         };
-        let key = match self.recorded(&source) {
-            Some(Value::Null) | None => return self.draw_free_reference::<T>(field).await,
-            Some(value) => value.to_string(),
+        let Some(key) = key else {
+            return self.draw_free_reference::<T>(field, index, target).await;
         };
         // A requirement on the reference wins over the dependency.
         if self
             .requirements
-            .at(&full, || self.field_path(&full))?
+            .at(field, || self.field_path(field))?
             .is_some()
         {
-            return self.draw_free_reference::<T>(field).await;
+            return self.draw_free_reference::<T>(field, index, target).await;
         }
         let known = self.runtime.registry.state(self.ty).references[index]
             .followed
@@ -53,33 +58,33 @@ impl<'f> Cx<'f> {
             .cloned();
         if let Some(value) = known {
             if value.is_null() {
-                self.record(&full, &Value::Null)?;
+                self.record(field, &Value::Null)?;
                 return Ok(None);
             }
-            let id: T::Id = self.pinned(&full, &value)?;
+            let id: T::Id = self.pinned(field, &value)?;
             if let Some(position) = self.runtime.registry.slot(target).pool.position_of(&id) {
                 self.note_drawn(index, position);
             }
-            self.record(&full, &id)?;
+            self.record(field, &id)?;
             return Ok(Some(id));
         }
-        let drawn = self.draw_free_reference::<T>(field).await?;
+        let drawn = self.draw_free_reference::<T>(field, index, target).await?;
         let value =
-            serde_json::to_value(&drawn).map_err(|e| self.error(&full, ErrorKind::Export(e)))?;
+            serde_json::to_value(&drawn).map_err(|e| self.error(field, ErrorKind::Export(e)))?;
         self.runtime.registry.state_mut(self.ty).references[index]
             .followed
             .insert(key, value);
         Ok(drawn)
     }
 
-    /// A reference drawn by its law, requirements and constraints.
+    /// A reference drawn by its law, requirements and constraints: `field` is the full path,
+    /// `index` the reference's declaration and `target` its type.
     async fn draw_free_reference<T: Provider>(
         &mut self,
         field: &str,
+        index: usize,
+        target: Handle<T>,
     ) -> Result<Option<T::Id>, FakerError> {
-        let full = self.full(field);
-        let field: &str = &full;
-        let (index, target) = self.reference_index::<T>(field)?;
         // What the reference value (the target's id) must satisfy: the caller's requirement at
         // this field, then the declared constraints. Origins are only spelled out when needed
         // (a diamond, or a target to create), not on every draw.
