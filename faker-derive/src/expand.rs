@@ -282,6 +282,10 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
             let buckets = list.bounds.len().saturating_sub(1);
             calls.push(quote!(.quantiles(#name, #buckets)));
         }
+        if let (Some(follows), None) = (&f.attrs.follows, &f.reference) {
+            let source = source_path(input, &follows.value);
+            calls.push(quote!(.value_follows(#name, #source)));
+        }
     }
     // After every field: a joint names fields the schema has declared.
     for j in &input.joints {
@@ -463,6 +467,24 @@ fn field_lets<'a>(
         let ident = &f.ident;
         let ty = &f.ty;
         let value = field_value(f, n);
+        let value = match (&f.attrs.follows, &f.reference) {
+            // A value another field decides: the one kept for the source's value, else
+            // generated and kept.
+            (Some(_), None) => {
+                let (cx, made, name) = (&n.cx, &n.value, &f.path);
+                quote! {
+                    match #cx.followed::<#ty>(#name)? {
+                        ::core::option::Option::Some(#made) => #made,
+                        ::core::option::Option::None => {
+                            let #made: #ty = #value;
+                            #cx.keep_followed(#name, &#made)?;
+                            #made
+                        }
+                    }
+                }
+            }
+            _ => value,
+        };
         lets.push(quote! { let #ident: #ty = #value; });
         args.push(ident);
     }

@@ -240,8 +240,23 @@ impl Faker {
                 .plan(expected_draws(n, v.per_aggregate))
                 .map_err(|e| FakerError::new(format!("{}.{}", A::NAME, v.field), e.into()))?;
         }
-        for o in &mut state.one_ofs {
-            o.plan(expected_draws(n, o.per_aggregate));
+        // A value list or histogram that follows a planned reference is generated once per
+        // value of that reference: planned for that many draws (as a followed reference is).
+        let follow_draws = |field: &str| {
+            let f = state
+                .followed_values
+                .iter()
+                .find(|f| f.decl.field == field)?;
+            let values = planned_values_of(&state.references, &f.decl.source)?;
+            Some(values.round().max(1.0) as u64)
+        };
+        let one_of_draws: Vec<u64> = state
+            .one_ofs
+            .iter()
+            .map(|o| follow_draws(&o.field).unwrap_or(expected_draws(n, o.per_aggregate)))
+            .collect();
+        for (o, draws) in state.one_ofs.iter_mut().zip(one_of_draws) {
+            o.plan(draws);
         }
         for (_, sizes) in state
             .collections

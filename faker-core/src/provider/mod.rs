@@ -48,6 +48,7 @@ pub use plan_warning::PlanWarning;
 pub use relation::RelationError;
 pub use schema::{
     ChildrenDecl, CountConfig, JointDecl, OneOfDecl, ReferenceDecl, Same, Schema, ValueDecl,
+    ValueFollows,
 };
 pub use traits::{Component, Provider};
 

@@ -96,6 +96,9 @@ pub(crate) struct TypeState {
     pub(crate) values: Vec<ValueState>,
     /// Weighted value lists (`one_of`, enum variants).
     pub(crate) one_ofs: Vec<super::choice::ChoiceState>,
+    /// Generated values that another field decides, with the value kept for each value of
+    /// that field (see [`Schema::value_follows`](super::Schema::value_follows)).
+    pub(crate) followed_values: Vec<FollowedValue>,
     pub(crate) children: Vec<Children>,
     /// The collections of components inside the aggregate (see
     /// [`Schema::collection`](super::Schema::collection)).
@@ -129,6 +132,12 @@ pub(crate) struct TypeState {
     /// Whether populating keeps the pool positions its references draw and create (for
     /// `differ(..)`, joint laws and sibling references to one type).
     pub(crate) tracks_positions: bool,
+}
+
+pub(crate) struct FollowedValue {
+    pub(crate) decl: super::schema::ValueFollows,
+    /// The value generated for each value of the source (its JSON text as the key).
+    pub(crate) kept: HashMap<String, Value>,
 }
 
 pub(crate) struct ReferenceState {
@@ -423,6 +432,7 @@ impl Registry {
             joints,
             one_ofs,
             collections,
+            value_follows,
         } = A::schema();
         let build = |field: &str, config: &DistributorConfig| {
             config
@@ -554,6 +564,14 @@ impl Registry {
                 })
             })
             .collect::<Result<Vec<_>, FakerError>>()?;
+        sources.extend(value_follows.iter().map(|f| f.source.clone()));
+        let followed_values = value_follows
+            .into_iter()
+            .map(|decl| FollowedValue {
+                decl,
+                kept: HashMap::default(),
+            })
+            .collect();
         let one_ofs = one_ofs
             .into_iter()
             .map(|o| {
@@ -605,6 +623,7 @@ impl Registry {
                 joints,
                 values,
                 one_ofs,
+                followed_values,
                 children,
                 collections,
                 matching,

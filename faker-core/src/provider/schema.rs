@@ -61,6 +61,17 @@ pub struct Schema {
     pub(crate) joints: Vec<JointDecl>,
     pub(crate) one_ofs: Vec<OneOfDecl>,
     pub(crate) collections: Vec<CollectionDecl>,
+    pub(crate) value_follows: Vec<ValueFollows>,
+}
+
+/// A generated leaf value that another field of the aggregate decides (see
+/// [`Schema::value_follows`]): an invoice's billing city, decided by its customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueFollows {
+    /// Dotted path of the value.
+    pub field: String,
+    /// Dotted path of the field populated before it whose value decides it.
+    pub source: String,
 }
 
 /// A many-to-one reference field.
@@ -382,6 +393,33 @@ impl Schema {
         self
     }
 
+    /// Makes the generated value at `field` a function of `source` (a field of this aggregate
+    /// populated before it): the first aggregate with a given value of `source` generates the
+    /// value as usual (value list, quantiles, generator), every later one with that value
+    /// takes the same — an invoice's billing city decided by its customer, a track's price by
+    /// its genre. What `#[provider(.., follows(source))]` generates; the populate side is
+    /// [`Cx::followed`](super::Cx::followed) and [`Cx::keep_followed`](super::Cx::keep_followed).
+    /// A null `source` generates freely; a requirement on the value wins over it. A value list
+    /// or histogram at `field` is planned for the distinct values of `source` when `source`
+    /// is a planned reference (its law then holds over those values), for every aggregate
+    /// otherwise.
+    ///
+    /// ```
+    /// use faker_core::provider::Schema;
+    ///
+    /// let invoice = Schema::new()
+    ///     .one_of("billing_city", 3, Some(vec![0.5, 0.3, 0.2]))
+    ///     .value_follows("billing_city", "customer_id");
+    /// assert_eq!(invoice.value_follows_decls()[0].source, "customer_id");
+    /// ```
+    pub fn value_follows(mut self, field: &str, source: &str) -> Self {
+        self.value_follows.push(ValueFollows {
+            field: field.to_string(),
+            source: source.to_string(),
+        });
+        self
+    }
+
     /// Gives the reference `fields` one joint law: the combination of their values (a flight's
     /// `(origin, dest)` route) is drawn under `config` — distinct combinations = draws / mean,
     /// shares by skew or weights — while each field's values still come from its own pool,
@@ -529,6 +567,11 @@ impl Schema {
             }
             self.joints.push(j);
         }
+        for mut f in inner.value_follows {
+            f.field = under(&f.field);
+            f.source = under(&f.source);
+            self.value_follows.push(f);
+        }
         for mut c in inner.collections {
             c.field = under(&c.field);
             c.share *= share;
@@ -621,6 +664,11 @@ impl Schema {
     /// The declared weighted value lists.
     pub fn one_ofs(&self) -> &[OneOfDecl] {
         &self.one_ofs
+    }
+
+    /// The generated values that another field decides ([`Schema::value_follows`]).
+    pub fn value_follows_decls(&self) -> &[ValueFollows] {
+        &self.value_follows
     }
 
     /// The declared joint laws.

@@ -125,6 +125,7 @@ keys! {
         Value = "value" Form::Value("value = Status::Active"),
         OneOf = "one_of" Form::Value("one_of = [\"new\", \"paid\", \"shipped\"]"),
         Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
+        Follows = "follows" Form::List("follows(customer_id)"),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,

@@ -288,6 +288,8 @@ pub struct FieldAttrs {
     pub weights: Option<WeightsList>,
     /// The count law of a `collection` (its keys, written or not with `collection`).
     pub count: CountLaw,
+    /// `follows(field)`: an earlier field whose value decides this one's.
+    pub follows: Option<Keyed<DottedPath>>,
 }
 
 impl FieldAttrs {

@@ -156,6 +156,15 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
                     out.sources.push(source(SourceKind::Quantiles(list)));
                 }
             }
+            FieldKey::Follows => {
+                let Meta::List(list) = item.meta else {
+                    continue;
+                };
+                let written = Written::Value;
+                if let Some(path) = errors.handle(follows_path(list.tokens.clone(), &at, written)) {
+                    out.follows = Some(Keyed { value: path, at });
+                }
+            }
             FieldKey::Map => {
                 if let Some(e) = errors.handle(callable(&item, true)) {
                     if out.map.is_some() {
@@ -284,16 +293,31 @@ fn same_pairs(tokens: TokenStream, at: &At) -> syn::Result<Vec<Same>> {
     parser.parse2(tokens)
 }
 
+/// Where a `follows(..)` is written: on a reference or on a value.
+#[derive(Clone, Copy)]
+enum Written {
+    Reference,
+    Value,
+}
+
 /// The one path of `follows(album_id)`.
-fn follows_path(tokens: TokenStream, at: &At) -> syn::Result<DottedPath> {
+fn follows_path(tokens: TokenStream, at: &At, written: Written) -> syn::Result<DottedPath> {
     use syn::ext::IdentExt;
-    let example = "write `follows(album_id)`: the field of this struct, declared before this \
-                   reference, whose value decides it";
+    let (attr, example) = match written {
+        Written::Reference => (
+            "#[reference(..)]",
+            "write `follows(album_id)`: the field of this struct, declared before this \
+             reference, whose value decides it",
+        ),
+        Written::Value => (
+            "#[provider(..)]",
+            "write `follows(customer_id)`: the field of this struct, declared before this \
+             one, whose value decides it",
+        ),
+    };
     let parser = |input: ParseStream| -> syn::Result<DottedPath> {
         if input.is_empty() {
-            return Err(at.error(format!(
-                "`follows()` in #[reference(..)] is empty: {example}"
-            )));
+            return Err(at.error(format!("`follows()` in {attr} is empty: {example}")));
         }
         if !input.peek(Ident::peek_any) {
             return Err(input.error(format!("`follows(..)` takes one field path: {example}")));
@@ -386,7 +410,9 @@ pub fn reference(attr: &Attribute, errors: &mut Errors) -> Option<ReferenceAttr>
             }
             NestedMeta::Meta(Meta::List(list)) if list.path.is_ident("follows") => {
                 let at = At::of(list);
-                let Some(paths) = errors.handle(follows_path(list.tokens.clone(), &at)) else {
+                let Some(paths) =
+                    errors.handle(follows_path(list.tokens.clone(), &at, Written::Reference))
+                else {
                     continue;
                 };
                 if follows.is_some() {

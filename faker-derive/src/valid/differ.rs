@@ -71,19 +71,6 @@ pub fn check(input: &Input, index: usize, errors: &mut Errors) {
     }
 }
 
-/// Checks the `follows(..)` path of the field at `index`: a field declared before it.
-pub fn check_follows(input: &Input, index: usize, errors: &mut Errors) {
-    let Some(r) = &input.fields[index].reference else {
-        return;
-    };
-    if let Some(path) = &r.follows {
-        let written = format!("follows({})", path.dotted());
-        if let Err(e) = earlier_field(input, index, path, &written, Role::Follows) {
-            errors.push(e);
-        }
-    }
-}
-
 /// A type as written, without the spaces of its token string (`crate::Airport`).
 fn type_text(ty: &syn::Type) -> String {
     ty.to_token_stream().to_string().replace(' ', "")

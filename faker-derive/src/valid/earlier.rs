@@ -92,7 +92,7 @@ pub fn earlier_field(
                         "`differ(..)` names reference fields of this struct declared before this one"
                     }
                     Role::Follows => {
-                        "`follows(..)` names a field of this struct declared before the reference"
+                        "`follows(..)` names a field of this struct declared before the field it decides"
                     }
                 };
                 format!(

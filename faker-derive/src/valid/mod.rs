@@ -8,6 +8,7 @@
 mod differ;
 mod earlier;
 mod enums;
+mod follows;
 mod joint;
 mod params;
 mod quantiles;
@@ -55,7 +56,7 @@ fn fields(input: &Input, errors: &mut Errors) {
         }
         constraints(input, index, field, errors);
         differ::check(input, index, errors);
-        differ::check_follows(input, index, errors);
+        follows::check(input, index, errors);
     }
 }
 

@@ -9,6 +9,7 @@
 //! [`super::filter`].
 
 mod collections;
+mod followed;
 mod joint;
 mod quantiles;
 mod references;
