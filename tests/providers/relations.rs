@@ -444,3 +444,46 @@ mod follows_value {
         assert_eq!(pinned.postal_code, first.postal_code);
     }
 }
+
+/// A reference pinned to null by a requirement spends one of the planned nulls: a
+/// self-referencing table whose first row (the root) is created with no manager keeps the
+/// planned null share exactly, instead of one null more than planned.
+mod pinned_null {
+    use ddd_faker::Provider;
+    use ddd_faker::provider::Faker;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    struct EmployeeId(u64);
+
+    #[derive(Clone, Serialize, Deserialize, Provider)]
+    struct Employee {
+        #[provider(id, with = |_, position| EmployeeId(position))]
+        id: EmployeeId,
+        #[reference(Employee)]
+        #[distributor(mean = 4, null_weight = 0.1)]
+        manager: Option<EmployeeId>,
+    }
+
+    #[tokio::test]
+    async fn a_pinned_null_is_one_of_the_planned_nulls() {
+        for seed in 0..5 {
+            let mut faker = Faker::new(seed);
+            faker.plan::<Employee>(800).unwrap();
+            let root = faker
+                .create_matching::<Employee>(json!({ "manager": null }))
+                .await
+                .unwrap();
+            assert_eq!(root.manager, None);
+            let mut employees = vec![root];
+            for _ in 1..800 {
+                employees.push(faker.create::<Employee>().await.unwrap());
+            }
+            // The plan spends exactly round(800 · 0.1) = 80 nulls, the root's among them.
+            let nulls = employees.iter().filter(|e| e.manager.is_none()).count();
+            assert_eq!(nulls, 80, "seed {seed}");
+            assert_eq!(faker.created::<Employee>(), 800, "seed {seed}");
+        }
+    }
+}

@@ -57,6 +57,22 @@ impl<D> Nullable<D> {
         &mut self.inner
     }
 
+    /// Counts a null that the caller decided without a draw (a requirement pinned the
+    /// reference to null) against the plan, so that the planned share stays exact: without
+    /// it, the plan would still hand out every planned null and the column would end with one
+    /// null too many per pinned one. Outside a plan, or once the planned nulls are spent, it
+    /// does nothing (the pinned null is then simply extra).
+    pub fn spend_null(&mut self) {
+        if let Some((nulls, draws)) = &mut self.planned
+            && *nulls > 0
+            && *draws > 0
+        {
+            *nulls -= 1;
+            *draws -= 1;
+            self.journal.record(true);
+        }
+    }
+
     #[inline]
     fn is_null<R: Rng + ?Sized>(&mut self, rng: &mut R) -> bool {
         if let Some((nulls, draws)) = &mut self.planned

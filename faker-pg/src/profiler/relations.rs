@@ -130,9 +130,9 @@ impl Relation {
         );
         let advice = match self.suggestion() {
             Suggestion::Ownership { owner, owned } if self.value && owner == self.a => format!(
-                "the reference decides the value: each {owner} goes with one {owned}, a \
-                 property of what {owner} references (keep it there, or derive {owned} from it \
-                 in the domain)",
+                "the reference decides the value: each {owner} goes with one {owned}: \
+                 `#[provider(.., follows({owner}))]` on {owned} (or keep {owned} on what \
+                 {owner} references and derive it in the domain)",
                 owner = owner.as_str(),
                 owned = owned.as_str()
             ),
@@ -348,6 +348,65 @@ async fn measure_columns(
     })
 }
 
+/// How unlikely a dependency is to be chance: the decimal logarithm of the probability that,
+/// were `owned` independent of `owner` (keeping each column's own counts), every owner value
+/// seen on two rows or more would still hold one `owned` value on all its rows. A degree of 1
+/// over a few small groups of a concentrated column proves nothing (an 8-row table where one
+/// city holds 5 rows: three owners of 2–3 rows each agree by chance with probability 0.06);
+/// the same degree over hundreds of groups does. Near 0 is chance, [`DEPENDENCY_EVIDENCE`]
+/// and below is evidence.
+pub async fn dependency_evidence(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    owner: &Ident,
+    owned: &Ident,
+) -> Result<f64, sqlx::Error> {
+    let (qa, qb) = (owner.quoted(), owned.quoted());
+    let t = qualified(schema, table);
+    let pairs =
+        format!("SELECT {qa} AS a, {qb} AS b FROM {t} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL");
+    // Group sizes of the owner (how many groups of each size), and the owned value's counts.
+    let sizes: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n, count(*) FROM (SELECT count(*) AS n FROM ({pairs}) AS p GROUP BY a) AS g
+         WHERE n > 1 GROUP BY n"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let counts: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM ({pairs}) AS p GROUP BY b"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(chance_of_uniform_groups(&sizes, &counts))
+}
+
+/// The least evidence [`dependency_evidence`] reads as a dependency: independence would make
+/// the groups agree with probability below 0.001.
+pub const DEPENDENCY_EVIDENCE: f64 = -3.0;
+
+/// `log10` of `Π_groups Σ_values share^size`: the chance that independent draws (with the
+/// owned value's shares) make each group of `size` rows uniform. `sizes` holds (size, groups)
+/// pairs, `counts` the rows of each owned value. Shares taken from the rows themselves, not
+/// as draws without replacement: close enough for an order of magnitude, which is all the
+/// threshold reads.
+fn chance_of_uniform_groups(sizes: &[(i64, i64)], counts: &[i64]) -> f64 {
+    let total: i64 = counts.iter().sum();
+    if total == 0 {
+        return 0.0;
+    }
+    let shares: Vec<f64> = counts.iter().map(|&c| c as f64 / total as f64).collect();
+    sizes
+        .iter()
+        .map(|&(size, groups)| {
+            let exponent = i32::try_from(size).unwrap_or(i32::MAX);
+            let uniform: f64 = shares.iter().map(|s| s.powi(exponent)).sum();
+            // An underflow to 0 reads as "never by chance", which it is for all purposes.
+            groups as f64 * uniform.max(f64::MIN_POSITIVE).log10()
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +426,22 @@ mod tests {
             equal_rows: equal,
             value: false,
         }
+    }
+
+    #[test]
+    fn a_few_small_groups_of_a_concentrated_column_are_chance() {
+        // Chinook's employees: three managers of 2, 3 and 2 reports; cities 5/2/1 of 8.
+        let chance = chance_of_uniform_groups(&[(2, 2), (3, 1)], &[5, 2, 1]);
+        assert!(
+            (chance - (0.4688f64.powi(2) * 0.2617).log10()).abs() < 0.01,
+            "{chance}"
+        );
+        assert!(chance > DEPENDENCY_EVIDENCE);
+        // Fifty customers of seven invoices each over forty cities: no chance at all.
+        let chance = chance_of_uniform_groups(&[(7, 50)], &[10; 40]);
+        assert!(chance < DEPENDENCY_EVIDENCE * 10.0, "{chance}");
+        // No group of two rows: nothing to read.
+        assert_eq!(chance_of_uniform_groups(&[], &[3, 4]), 0.0);
     }
 
     #[test]

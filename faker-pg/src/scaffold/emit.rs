@@ -15,6 +15,7 @@ use super::model::{
     ColumnModel, Key, LiteralKind, ReferenceModel, SchemaModel, Source, TableModel, TextShape,
 };
 use super::naming::{field_name, static_name, string_literal, type_name};
+use crate::ident::Ident;
 use crate::profiler::histogram::ValueKind;
 use crate::profiler::suggest::{attribute, significant};
 
@@ -202,6 +203,10 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             expr
         }
     };
+    // `, follows(owner)` inside a value's #[provider(..)]: the reference that decides it.
+    let follows = column.follows.as_ref().map_or_else(String::new, |s| {
+        format!(", follows({})", field_name(s.as_str()))
+    });
     match &column.source {
         Source::Identity => attributes.push("#[provider(id, auto_key)]".to_owned()),
         Source::NaturalKey(shape) => {
@@ -211,14 +216,14 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             ));
         }
         Source::Reference(r) => {
-            attributes.push(reference_attribute(r));
+            attributes.push(reference_attribute(r, column.follows.as_ref()));
             if let Some(d) = &r.distributor {
                 let mut null_weight = d.null_weight;
-                if r.table == table.name && table.rows > 1 {
-                    // The first row is created with a null reference (see `fill` in
-                    // main.rs): the others keep the rest of production's nulls.
-                    let rows = table.rows as f64;
-                    null_weight = ((rows * null_weight - 1.0) / (rows - 1.0)).max(0.0);
+                if r.table == table.name && table.rows > 0 {
+                    // The first row is created with its reference pinned to null (see `fill`
+                    // in main.rs), which spends one of the planned nulls: the plan needs at
+                    // least that one.
+                    null_weight = null_weight.max(1.0 / table.rows as f64);
                 }
                 attributes.push(attribute(&d.law, d.mean, null_weight));
             }
@@ -238,7 +243,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             }
             let weights: Vec<String> = weights.iter().map(|w| significant(*w, 3)).collect();
             attributes.push(format!(
-                "#[provider(one_of = [{}], weights = [{}])]",
+                "#[provider(one_of = [{}], weights = [{}]{follows})]",
                 literals.join(", "),
                 weights.join(", ")
             ));
@@ -263,7 +268,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     list = list.join(", "),
                 ));
                 attributes.push(format!(
-                    "#[provider(with = |rng, position| {})]",
+                    "#[provider(with = |rng, position| {}{follows})]",
                     nullable(format!("{name}.sample(rng)"))
                 ));
             } else {
@@ -271,7 +276,10 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     .iter()
                     .map(|b| if quoted { string_literal(b) } else { b.clone() })
                     .collect();
-                attributes.push(format!("#[provider(quantiles = [{}])]", list.join(", ")));
+                attributes.push(format!(
+                    "#[provider(quantiles = [{}]{follows})]",
+                    list.join(", ")
+                ));
             }
         }
         Source::Text { shape } => {
@@ -293,7 +301,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                 "_"
             };
             attributes.push(format!(
-                "#[provider(with = |rng, {position}| {})]",
+                "#[provider(with = |rng, {position}| {}{follows})]",
                 nullable(expr)
             ));
         }
@@ -357,7 +365,7 @@ fn path_use(path: &str) -> String {
     format!("use ddd_faker::fake::faker::{path};")
 }
 
-fn reference_attribute(r: &ReferenceModel) -> String {
+fn reference_attribute(r: &ReferenceModel, follows: Option<&Ident>) -> String {
     let mut parts = vec![type_name(r.table.as_str())];
     for (in_reference, source) in &r.same {
         parts.push(format!(
@@ -370,7 +378,7 @@ fn reference_attribute(r: &ReferenceModel) -> String {
         let names: Vec<String> = r.differ.iter().map(|c| field_name(c.as_str())).collect();
         parts.push(format!("differ({})", names.join(", ")));
     }
-    if let Some(source) = &r.follows {
+    if let Some(source) = follows {
         parts.push(format!("follows({})", field_name(source.as_str())));
     }
     format!("#[reference({})]", parts.join(", "))
@@ -434,13 +442,10 @@ fn doc_rows(rows: u64) -> String {
 }
 
 /// The fields of a table's aggregate (the columns outside an id of references) in column
-/// order, except that a reference that follows a later column comes right after it (fields
+/// order, except that a column that follows a later column comes right after it (fields
 /// are populated in declaration order).
 fn field_order(table: &TableModel) -> Vec<&ColumnModel> {
-    let follows = |c: &ColumnModel| match &c.source {
-        Source::Reference(r) => r.follows.clone(),
-        _ => None,
-    };
+    let follows = |c: &ColumnModel| c.follows.clone();
     let columns: Vec<&ColumnModel> = table
         .columns
         .iter()

@@ -17,6 +17,7 @@
 //! | number, date, timestamp | `#[provider(quantiles = [..])]` (production's histogram) |
 //! | text | a `fake` faker chosen by the column's name, cut to the column's length, unique when production's values are |
 //! | pairs of references | `differ(..)` (never equal), `follows(..)` (ownership: one determines the other) or `#[joint(..)]` (pairs that repeat), as [`crate::profiler::relations`] measures them |
+//! | a value list a reference decides (degree ≥ 0.95, and more than chance: [`crate::profiler::relations::dependency_evidence`]) | `#[provider(one_of = .., follows(reference))]`: one value per reference value |
 //!
 //! Columns with nulls become `Option` fields that keep production's null share.
 

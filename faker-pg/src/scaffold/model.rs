@@ -92,6 +92,9 @@ pub struct ColumnModel {
     /// Share of rows where the column is null in production.
     pub null_share: f64,
     pub source: Source,
+    /// A column of this table whose value determines this one (`follows(..)`): rows with the
+    /// same value of it hold the same reference or value.
+    pub follows: Option<Ident>,
 }
 
 impl ColumnModel {
@@ -169,9 +172,6 @@ pub struct ReferenceModel {
     /// `(column of the referenced table, earlier column of this table)`: the referenced row's
     /// column equals this row's (ownership).
     pub same: Vec<(Ident, Ident)>,
-    /// A column of this table whose value determines this reference (`follows(..)`): rows
-    /// with the same value hold the same reference.
-    pub follows: Option<Ident>,
 }
 
 /// A reference's law, as `#[distributor(..)]` takes it.

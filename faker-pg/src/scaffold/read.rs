@@ -442,7 +442,6 @@ async fn read_table(
                         distributor,
                         differ: Vec::new(),
                         same: Vec::new(),
-                        follows: None,
                     })
                 }
                 None => {
@@ -466,6 +465,7 @@ async fn read_table(
             not_null: column.not_null,
             null_share,
             source,
+            follows: None,
         });
     }
     Ok(TableModel {
@@ -638,11 +638,8 @@ async fn relate(
                 // key such as `author (tenant_id, id)`.)
                 let free = !followers.contains(&owned) && !followers.contains(&owner);
                 if free
-                    && let Some(Source::Reference(r)) = table
-                        .columns
-                        .iter_mut()
-                        .find(|c| c.name == owned)
-                        .map(|c| &mut c.source)
+                    && let Some(column) = table.columns.iter_mut().find(|c| c.name == owned)
+                    && let Source::Reference(r) = &mut column.source
                 {
                     // Drawn once per owner value: as many distinct values over the owners as
                     // production has (the mean per owner), with the shares of the rows
@@ -653,7 +650,7 @@ async fn relate(
                     if let Some(d) = &mut r.distributor {
                         d.mean = profile.mean_uses;
                     }
-                    r.follows = Some(owner.clone());
+                    column.follows = Some(owner.clone());
                     followers.insert(owned.clone());
                     joint = false;
                     notes.push(format!(
@@ -724,6 +721,110 @@ async fn relate(
                 });
             }
         }
+        decided_values(&mut *conn, schema, table, references, notes).await?;
+    }
+    Ok(())
+}
+
+/// Gives each value list of `table` that one of its references decides (an invoice's
+/// billing city, decided by its customer: degree at least [`OWNERSHIP_DEGREE`], the
+/// reference's values repeating) `follows(reference)`. Of several deciding references the
+/// scaffold keeps the one with the highest degree and, at equal degree (within 0.01), the
+/// fewest values: the coarsest one that decides it (a track's price decided by its genre,
+/// which its album mostly decides too, rather than by its album).
+async fn decided_values(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    table: &mut TableModel,
+    references: &BTreeMap<(Ident, Ident), ForeignKey>,
+    notes: &mut Vec<String>,
+) -> Result<(), ScaffoldError> {
+    if table.rows == 0 {
+        return Ok(());
+    }
+    let owners: Vec<&ForeignKey> = table
+        .columns
+        .iter()
+        .filter(|c| matches!(c.source, Source::Reference(_)) && !table.in_key(&c.name))
+        .filter_map(|c| references.get(&(table.name.clone(), c.name.clone())))
+        .filter(|key| key.columns.len() == 1)
+        .collect();
+    let values: Vec<Ident> = table
+        .columns
+        .iter()
+        .filter(|c| matches!(c.source, Source::OneOf { .. }) && !table.in_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    let mut decided: Vec<(Ident, relations::Relation)> = Vec::new();
+    for value in values {
+        let mut best: Option<relations::Relation> = None;
+        for key in &owners {
+            let relation = relations::measure(
+                &mut *conn,
+                Some(schema),
+                &table.name,
+                key,
+                Member::Value(&value),
+            )
+            .await?;
+            let decides = matches!(
+                relation.suggestion(),
+                RelationSuggestion::Ownership { owner, .. } if owner == relation.a
+            );
+            let better = best.as_ref().is_none_or(|b| {
+                relation.degree_ab > b.degree_ab + 0.01
+                    || (relation.degree_ab >= b.degree_ab - 0.01
+                        && relation.distinct_a < b.distinct_a)
+            });
+            if !(decides && better) {
+                continue;
+            }
+            let evidence = relations::dependency_evidence(
+                &mut *conn,
+                Some(schema),
+                &table.name,
+                &relation.a,
+                &value,
+            )
+            .await?;
+            if evidence > relations::DEPENDENCY_EVIDENCE {
+                notes.push(format!(
+                    "{}: {} seems to decide {} (degree {:.3} over {} values of {}), but \
+                     independent values would agree that well with probability {:.2}: \
+                     generated independently",
+                    table.name.as_str(),
+                    relation.a.as_str(),
+                    value.as_str(),
+                    relation.degree_ab,
+                    relation.distinct_a,
+                    relation.a.as_str(),
+                    10f64.powf(evidence),
+                ));
+                continue;
+            }
+            best = Some(relation);
+        }
+        if let Some(relation) = best {
+            decided.push((value, relation));
+        }
+    }
+    for (value, relation) in decided {
+        if let Some(column) = table.columns.iter_mut().find(|c| c.name == value) {
+            column.follows = Some(relation.a.clone());
+        }
+        notes.push(format!(
+            "{}: {} decides {} (degree {:.3}, {} values of {} for {} of {}): {} follows({})",
+            table.name.as_str(),
+            relation.a.as_str(),
+            value.as_str(),
+            relation.degree_ab,
+            relation.distinct_a,
+            relation.a.as_str(),
+            relation.distinct_b,
+            value.as_str(),
+            value.as_str(),
+            relation.a.as_str(),
+        ));
     }
     Ok(())
 }

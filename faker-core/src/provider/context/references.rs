@@ -149,6 +149,12 @@ impl<'f> Cx<'f> {
         if let (true, Some(query)) = (whole, &requirement) {
             match determined(query) {
                 Some(Value::Null) => {
+                    if user.is_some() {
+                        // A caller pinned the null: it is one of the planned nulls.
+                        self.runtime.registry.state_mut(self.ty).references[index]
+                            .distributor
+                            .spend_null();
+                    }
                     self.record(field, &Value::Null)?;
                     return Ok(None);
                 }
