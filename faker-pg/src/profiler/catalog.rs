@@ -44,16 +44,18 @@ pub struct ForeignKey {
 
 impl ForeignKey {
     /// What the key is, for people to read: `foreign key NAME -> schema.table(id)`, or for a
-    /// key found in the data `inferred reference -> .. (97.0% of the values, 6 dangling rows)`.
+    /// key found in the data `inferred reference -> .. (97.0% of the values, 6 dangling rows, 80.0% of the keys
+    /// used)`.
     pub fn describe(&self) -> String {
         match &self.inferred {
             None => format!("foreign key {} -> {}", self.name, self.references()),
             Some(i) => format!(
-                "inferred reference -> {} ({:.1}% of the values, {} dangling rows; generated \
-                 rows reference existing ones only)",
+                "inferred reference -> {} ({:.1}% of the values, {} dangling rows, {:.1}% of \
+                 the keys used; generated rows reference existing ones only)",
                 self.references(),
                 100.0 * i.share(),
-                i.dangling()
+                i.dangling(),
+                100.0 * i.coverage()
             ),
         }
     }

@@ -11,13 +11,18 @@
 //! server how many of its non-null values the unique column holds ([`Inclusion`], one left join
 //! per pair). The best pair with at least `min_share` of the values (default
 //! [`DEFAULT_MIN_INCLUSION`], 95%: a few dangling rows are common in real data) and at least
-//! two distinct values is a reference.
+//! two distinct values is a reference. A column that uses nearly every value of the key
+//! ([`MIN_COVERAGE`], 90%) needs [`COVERAGE_RELAXES`] less inclusion (80% by default): its
+//! dangling values are then rows the target table lacks (an airline's `planes` table missing
+//! the planes of 15% of the flights), not a coincidental overlap, which would not reach the
+//! key's values so evenly.
 //!
 //! Integers need more than inclusion: small numbers (a rating of 1 to 5, a quantity) are
 //! contained in any identity column. An integer column is only tried against a key when its
 //! name points there ([`names_point`]: `artist_id` or `artist` for `artists.id`, or the key's
-//! own column name); text, uuid and other values are specific enough on their own
-//! (`flights.dest` in `airports.faa`).
+//! own column name; the table's name does not count for the column's own table, where
+//! `flights.flight` is a flight number, not another flight); text, uuid and other values are
+//! specific enough on their own (`flights.dest` in `airports.faa`).
 //!
 //! Generation makes every reference point at an existing row: the dangling values of the
 //! source become references (their share is reported with the key, so the difference is
@@ -32,6 +37,12 @@ use crate::ident::{Ident, qualified};
 /// targets, a late load) is still found, while a coincidental overlap is not.
 pub const DEFAULT_MIN_INCLUSION: f64 = 0.95;
 
+/// The share of a key's values a column must use for [`COVERAGE_RELAXES`] to apply.
+pub const MIN_COVERAGE: f64 = 0.90;
+
+/// How much less inclusion a column that covers the key ([`MIN_COVERAGE`]) needs.
+pub const COVERAGE_RELAXES: f64 = 0.15;
+
 /// How many of a column's non-null values a unique column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Inclusion {
@@ -39,6 +50,8 @@ pub struct Inclusion {
     pub non_null: u64,
     /// Of those, rows whose value the unique column holds.
     pub contained: u64,
+    /// The unique column's values the column uses, and how many it has.
+    pub covered: (u64, u64),
 }
 
 impl Inclusion {
@@ -53,6 +66,24 @@ impl Inclusion {
     /// Rows whose value the unique column does not hold.
     pub fn dangling(&self) -> u64 {
         self.non_null - self.contained
+    }
+
+    /// The share of the unique column's values the column uses.
+    pub fn coverage(&self) -> f64 {
+        let (used, of) = self.covered;
+        if of == 0 {
+            0.0
+        } else {
+            used as f64 / of as f64
+        }
+    }
+
+    /// Whether this is a reference at `min_share` (see the module docs): enough of the values
+    /// held, or a little less when the column uses nearly every value of the key.
+    pub fn is_reference(&self, min_share: f64) -> bool {
+        let share = self.share();
+        share >= min_share
+            || (self.coverage() >= MIN_COVERAGE && share >= min_share - COVERAGE_RELAXES)
     }
 }
 
@@ -143,17 +174,24 @@ pub async fn infer(
             {
                 continue;
             }
-            if kind == "integer"
-                && !names_point(
-                    candidate.column.as_str(),
-                    key.table.as_str(),
-                    key.column.as_str(),
-                )
-            {
-                continue;
+            if kind == "integer" {
+                // The table's name names the row itself in its own table (`flights.flight`),
+                // so only the key's own column name points at a key of the same table.
+                let points = if key.table == candidate.table {
+                    names_point(candidate.column.as_str(), "", key.column.as_str())
+                } else {
+                    names_point(
+                        candidate.column.as_str(),
+                        key.table.as_str(),
+                        key.column.as_str(),
+                    )
+                };
+                if !points {
+                    continue;
+                }
             }
             let (inclusion, distinct) = inclusion(conn, schema, candidate, key).await?;
-            if distinct < 2 || inclusion.share() < min_share {
+            if distinct < 2 || !inclusion.is_reference(min_share) {
                 continue;
             }
             if best
@@ -185,10 +223,11 @@ async fn inclusion(
     let (c, k) = (candidate.column.quoted(), key.column.quoted());
     let sql = format!(
         "SELECT count(t.{c}) AS non_null, count(r.{k}) AS contained, \
-                count(DISTINCT t.{c}) AS distinct_values \
-         FROM {} AS t LEFT JOIN {} AS r ON r.{k} = t.{c}",
-        qualified(Some(schema), &candidate.table),
-        qualified(Some(schema), &key.table),
+                count(DISTINCT t.{c}) AS distinct_values, count(DISTINCT r.{k}) AS used, \
+                (SELECT count({k}) FROM {r}) AS key_values \
+         FROM {t} AS t LEFT JOIN {r} AS r ON r.{k} = t.{c}",
+        t = qualified(Some(schema), &candidate.table),
+        r = qualified(Some(schema), &key.table),
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_one(&mut *conn)
@@ -200,6 +239,7 @@ async fn inclusion(
         Inclusion {
             non_null: count("non_null")?,
             contained: count("contained")?,
+            covered: (count("used")?, count("key_values")?),
         },
         count("distinct_values")?,
     ))
@@ -220,6 +260,9 @@ mod tests {
         assert!(!names_point("quantity", "tracks", "id"));
         assert!(!names_point("id", "artists", "id"));
         assert!(!names_point("support_rep_id", "employee", "id"));
+        // Within its own table only the key's column name points (see `infer`).
+        assert!(!names_point("flight", "", "id"));
+        assert!(names_point("parent_id", "", "parent_id"));
     }
 
     #[test]
@@ -236,16 +279,39 @@ mod tests {
         let i = Inclusion {
             non_null: 200,
             contained: 194,
+            covered: (10, 40),
         };
         assert!((i.share() - 0.97).abs() < 1e-12);
         assert_eq!(i.dangling(), 6);
-        assert_eq!(
-            Inclusion {
-                non_null: 0,
-                contained: 0
+        assert!(i.is_reference(0.95));
+        assert!(!i.is_reference(0.98));
+        let none = Inclusion {
+            non_null: 0,
+            contained: 0,
+            covered: (0, 0),
+        };
+        assert_eq!(none.share(), 0.0);
+        assert_eq!(none.coverage(), 0.0);
+        assert!(!none.is_reference(0.95));
+        // 85% of the flights' planes are in `planes`, and they are every plane there.
+        let covering = Inclusion {
+            non_null: 100,
+            contained: 85,
+            covered: (3322, 3322),
+        };
+        assert!(covering.is_reference(0.95));
+        // The same overlap over a fifth of the key is a coincidence.
+        let partial = Inclusion {
+            covered: (700, 3322),
+            ..covering
+        };
+        assert!(!partial.is_reference(0.95));
+        assert!(
+            !Inclusion {
+                contained: 75,
+                ..covering
             }
-            .share(),
-            0.0
+            .is_reference(0.95)
         );
     }
 }

@@ -190,16 +190,30 @@ pub fn profile_contained_sql(
 
 /// [`profile_columns_sql`] of `owned` over the distinct `(owner, owned)` pairs of `table`
 /// with an owner: how many owner values hold each owned value — the law of a reference that
-/// follows its owner (drawn once per owner value).
+/// follows its owner (drawn once per owner value). `contained` lists the references found in
+/// the data among the two, as `(column, ref_table, ref_column)`: only pairs whose values are
+/// keys there count, since generation has no dangling owner to draw for.
 pub fn profile_per_owner_sql(
     schema: Option<&Ident>,
     table: &Ident,
     owner: &Ident,
     owned: &Ident,
+    contained: &[(&Ident, &Ident, &Ident)],
 ) -> String {
     let (o, w) = (owner.quoted(), owned.quoted());
+    let filters: String = contained
+        .iter()
+        .map(|(column, ref_table, ref_column)| {
+            format!(
+                " AND ({c} IS NULL OR {c} IN (SELECT {} FROM {}))",
+                ref_column.quoted(),
+                qualified(schema, ref_table),
+                c = column.quoted(),
+            )
+        })
+        .collect();
     let from = format!(
-        "(SELECT DISTINCT {o}, {w} FROM {} WHERE {o} IS NOT NULL) AS owners",
+        "(SELECT DISTINCT {o}, {w} FROM {} WHERE {o} IS NOT NULL{filters}) AS owners",
         qualified(schema, table)
     );
     profile_from_sql(&from, slice::from_ref(owned))
@@ -214,11 +228,11 @@ pub async fn profile_per_owner(
     conn: &mut PgConnection,
     schema: Option<&Ident>,
     table: &Ident,
-    owner: &Ident,
-    owned: &Ident,
+    (owner, owned): (&Ident, &Ident),
+    contained: &[(&Ident, &Ident, &Ident)],
 ) -> Result<Profile, ProfileError> {
     check_catalog(&mut *conn, schema, table, &[owner.clone(), owned.clone()]).await?;
-    let sql = profile_per_owner_sql(schema, table, owner, owned);
+    let sql = profile_per_owner_sql(schema, table, owner, owned, contained);
     profile_with(conn, sql).await
 }
 

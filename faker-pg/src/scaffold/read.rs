@@ -644,9 +644,22 @@ async fn relate(
                     // Drawn once per owner value: as many distinct values over the owners as
                     // production has (the mean per owner), with the shares of the rows
                     // (owners' sizes do not depend on what they own, so row shares carry over).
-                    let profile =
-                        profile_per_owner(&mut *conn, Some(schema), &table.name, &owner, &owned)
-                            .await?;
+                    let contained: Vec<(&Ident, &Ident, &Ident)> = [&owner, &owned]
+                        .into_iter()
+                        .filter_map(|c| {
+                            let key = references.get(&(table.name.clone(), c.clone()))?;
+                            key.inferred.filter(|i| i.dangling() > 0)?;
+                            Some((c, &key.ref_table, key.ref_columns.first()?))
+                        })
+                        .collect();
+                    let profile = profile_per_owner(
+                        &mut *conn,
+                        Some(schema),
+                        &table.name,
+                        (&owner, &owned),
+                        &contained,
+                    )
+                    .await?;
                     if let Some(d) = &mut r.distributor {
                         d.mean = profile.mean_uses;
                     }
@@ -705,6 +718,31 @@ async fn relate(
                 .into_iter()
                 .filter(|c| !followers.contains(c))
                 .collect();
+            // A joint law draws whole combinations, never partly null: a nullable reference
+            // keeps its own law (with its nulls) and leaves the joint law.
+            let nullable: Vec<Ident> = columns
+                .iter()
+                .filter(|c| table.column(c).is_some_and(ColumnModel::optional))
+                .cloned()
+                .collect();
+            if !nullable.is_empty() {
+                columns.retain(|c| !nullable.contains(c));
+                notes.push(format!(
+                    "{reason}: a joint law, but {} has nulls (a joint law draws whole \
+                     combinations, never partly null), so {} drawn on {} own",
+                    nullable
+                        .iter()
+                        .map(Ident::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if nullable.len() == 1 {
+                        "it is"
+                    } else {
+                        "they are"
+                    },
+                    if nullable.len() == 1 { "its" } else { "their" },
+                ));
+            }
             if columns.len() < 2 {
                 continue;
             }
