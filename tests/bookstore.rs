@@ -492,12 +492,26 @@ mod database {
 
     #[tokio::test]
     async fn a_killed_run_resumes_to_exactly_the_target() {
+        killed_run_resumes(false).await;
+    }
+
+    /// Bulk alone: no mirror, no coordination tables; the rerun resumes from the application
+    /// tables (a batch commits its tenants, authors and books together).
+    #[tokio::test]
+    async fn a_killed_bulk_run_alone_resumes_to_exactly_the_target() {
+        killed_run_resumes(true).await;
+    }
+
+    async fn killed_run_resumes(bulk: bool) {
         let pool = pool().await;
-        let s = schema("resume");
-        let dir = out_dir("db-resume");
-        let args = [
+        let s = schema(if bulk { "resume_bulk" } else { "resume" });
+        let dir = out_dir(if bulk { "db-resume-bulk" } else { "db-resume" });
+        // Bulk batches of 2 000 rows: many of them before the end.
+        let books = if bulk { "40000" } else { "4000" };
+        let goal: i64 = books.parse().unwrap();
+        let mut args = [
             "--books",
-            "4000",
+            books,
             "--seed",
             "5",
             "--out",
@@ -508,7 +522,11 @@ mod database {
             "--schema",
             &s,
         ]
-        .map(str::to_string);
+        .map(str::to_string)
+        .to_vec();
+        if bulk {
+            args.extend(["--bulk", "--batch-rows", "2000"].map(str::to_owned));
+        }
         let mut child = Command::new(super::common::example("bookstore"))
             .args(&args)
             .stderr(Stdio::null())
@@ -533,28 +551,52 @@ mod database {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let before = count(pool.clone(), s.clone()).await;
-        assert!(before < 4000, "{before}");
+        assert!(before < goal, "{before}");
         // Rerun with the same arguments: tops up to the target, no duplicates, keys intact.
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ok(run(&args));
-        assert_eq!(count(pool.clone(), s.clone()).await, 4000);
-        let mirror: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT count(*) FROM {s}.faker_books"
-        )))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        assert_eq!(mirror, 4000, "the mirror and the table agree");
+        assert_eq!(count(pool.clone(), s.clone()).await, goal);
+        if !bulk {
+            let mirror: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT count(*) FROM {s}.faker_books"
+            )))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert_eq!(mirror, goal, "the mirror and the table agree");
+        }
         let foreign: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT count(*) FROM {s}.books b JOIN {s}.authors a USING (tenant_id, author_id)"
         )))
         .fetch_one(&pool)
         .await
         .unwrap();
-        assert_eq!(foreign, 4000, "every book has its author in its own tenant");
+        assert_eq!(foreign, goal, "every book has its author in its own tenant");
+        // The resumed run reused the tenants the first one stored: about N / mean of them
+        // (a run that forgot them would add a plan's worth more; 50 books per tenant).
+        let tenants: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.tenants")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(
+            tenants <= goal / 50 * 3 / 2,
+            "{tenants} tenants for {goal} books"
+        );
         // a third run has nothing to do
         ok(run(&args));
-        assert_eq!(count(pool.clone(), s.clone()).await, 4000);
+        assert_eq!(count(pool.clone(), s.clone()).await, goal);
+        if bulk {
+            // A schema filled alone is not continued by cooperating processes.
+            let shared: Vec<&str> = args[..args.len() - 3].to_vec();
+            let out = run(&shared);
+            assert!(!out.status.success());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("was filled by one process alone before"),
+                "{stderr}"
+            );
+        }
         sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
             .execute(&pool)
             .await
@@ -598,7 +640,7 @@ mod database {
                         "--out",
                     ])
                     .arg(dir)
-                    .args(bulk.then_some("--bulk"))
+                    .args(bulk.then_some(["--bulk", "--shared"]).into_iter().flatten())
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()

@@ -1,11 +1,20 @@
 //! `--database-url`: the bookstore in PostgreSQL — the application's own tables (with the
-//! primary and foreign keys a real multi-tenant schema has) plus faker's JSONB mirror, written
-//! in one transaction per aggregate.
+//! primary and foreign keys a real multi-tenant schema has).
+//!
+//! Two ways to fill a schema (`faker_pg::coordination::fill`):
+//!
+//! * **alone** ([`attach_alone`], `--bulk` without `--shared`): one process, nobody else.
+//!   Every table goes through one bulk writer in `COPY` batches (tenants, authors, books in one
+//!   transaction per batch), no mirror, no coordination tables; a rerun resumes from the
+//!   application tables (counts the books, restores the tenants and authors into the pools).
+//! * **shared** ([`attach`]: per aggregate, `--bulk --shared`, `--workers K`): any number of
+//!   processes share the tenant and author pools, one plan and the target, through faker's
+//!   mirrors and coordination tables.
 
 use ddd_faker::feed::StoreOutcomes;
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
-use faker_pg::coordination::{PgShare, SharedError, Target};
+use faker_pg::coordination::{FillLock, FillWay, PgShare, SharedError, Target};
 use faker_pg::write::bulk::{BulkError, BulkOptions, BulkWriter, GuardFuture};
 use faker_pg::write::{Mirror, PgRepository, Table, WriteBehind};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -27,8 +36,13 @@ pub struct Attached {
     /// guard or a write-behind store may still refuse it): the feeds hold the books' records
     /// until then (see `ddd_faker::feed::HoldingSink`).
     pub books: StoreOutcomes,
-    /// Our membership in the shared pools (its session proves we are alive).
-    _share: PgShare,
+    /// Whether the plan is for the whole target (shared: every run and process follows one
+    /// plan through the shared slots), or for the books this run creates (alone).
+    pub plan_whole_target: bool,
+    /// Our membership in the shared pools (its session proves we are alive), when shared.
+    _share: Option<PgShare>,
+    /// The schema, held for this fill.
+    _fill: FillLock,
 }
 
 /// Books leased from the shared target, so that processes buffering their books never
@@ -94,6 +108,9 @@ pub async fn attach(
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     create_schema(&pool, schema).await?;
+    let fill = FillLock::take(&pool, Some(schema), FillWay::Shared)
+        .await
+        .map_err(|e| e.to_string())?;
     // The target row makes every process that generates into this schema stop at exactly
     // `books_goal` books, however many run and however often they are restarted.
     let target = Target::new(Some(schema), "books").map_err(|e| e.to_string())?;
@@ -107,21 +124,7 @@ pub async fn attach(
 
     let s = Some(schema);
     let err = |e: faker_pg::IdentError| e.to_string();
-    let tenants = Table::new(s, "tenants")
-        .and_then(|t| t.auto_key("id", "id"))
-        .and_then(|t| t.column("name", "name"))
-        .map_err(err)?;
-    let authors = Table::new(s, "authors")
-        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-        .and_then(|t| t.auto_key("author_id", "id.author_id"))
-        .and_then(|t| t.column("name", "name"))
-        .map_err(err)?;
-    let books = Table::new(s, "books")
-        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-        .and_then(|t| t.auto_key("book_id", "id.book_id"))
-        .and_then(|t| t.column("author_id", "author_id.author_id"))
-        .and_then(|t| t.column("title", "title"))
-        .map_err(err)?;
+    let (tenants, authors, books) = tables(schema)?;
     let mirror = |table: &str| Mirror::new(s, table).map_err(err);
 
     // Tenants and authors live in pools shared by every process generating into this schema:
@@ -232,7 +235,106 @@ pub async fn attach(
         behind,
         lease,
         books: outcomes,
-        _share: share,
+        plan_whole_target: true,
+        _share: Some(share),
+        _fill: fill,
+    })
+}
+
+/// The tables as the bulk writer maps them: ids, references and names from the exported state.
+fn tables(schema: &str) -> Result<(Table, Table, Table), String> {
+    let s = Some(schema);
+    let err = |e: faker_pg::IdentError| e.to_string();
+    let tenants = Table::new(s, "tenants")
+        .and_then(|t| t.auto_key("id", "id"))
+        .and_then(|t| t.column("name", "name"))
+        .map_err(err)?;
+    let authors = Table::new(s, "authors")
+        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+        .and_then(|t| t.auto_key("author_id", "id.author_id"))
+        .and_then(|t| t.column("name", "name"))
+        .map_err(err)?;
+    let books = Table::new(s, "books")
+        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
+        .and_then(|t| t.auto_key("book_id", "id.book_id"))
+        .and_then(|t| t.column("author_id", "author_id.author_id"))
+        .and_then(|t| t.column("title", "title"))
+        .map_err(err)?;
+    Ok((tenants, authors, books))
+}
+
+/// Fills the schema alone, in bulk (see the module docs): creates the tables if needed, holds
+/// the schema against every other process, restores what an earlier run stored, and registers
+/// one bulk writer for the three tables without mirrors. The caller generates
+/// `books_goal - done` books and calls [`BulkWriter::finish`].
+pub async fn attach_alone(
+    faker: &mut Faker,
+    url: &str,
+    schema: &str,
+    batch_rows: u64,
+) -> Result<Attached, String> {
+    // One connection for the lock, one for the batches, one for key blocks and reads.
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    create_tables(&pool, schema).await?;
+    let fill = FillLock::take(&pool, Some(schema), FillWay::Alone)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (tenants, authors, books) = tables(schema)?;
+    let late = |e: ddd_faker::provider::FakerError| e.to_string();
+    let read = |e: faker_pg::write::ReadBackError| format!("cannot resume: {e}");
+    // Resume from the rows themselves: what an earlier (perhaps killed) run committed is
+    // whole, since every batch commits its tenants, authors and books together.
+    let stored_tenants = tenants.load_all::<Tenant>(&pool).await.map_err(read)?;
+    let stored_authors = authors.load_all::<Author>(&pool).await.map_err(read)?;
+    let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
+    let done: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.books")))
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| format!("cannot count the stored books: {e}"))?;
+
+    let options = BulkOptions {
+        batch_rows: usize::try_from(batch_rows).unwrap_or(usize::MAX),
+        ..BulkOptions::default()
+    };
+    let writer = BulkWriter::new(pool, options);
+    let bulk_err = |e: BulkError| e.to_string();
+    let outcomes = StoreOutcomes::new();
+    let t = writer
+        .repository::<Tenant>(tenants, None)
+        .await
+        .map_err(bulk_err)?;
+    let a = writer
+        .repository::<Author>(authors, None)
+        .await
+        .map_err(bulk_err)?;
+    let b = writer
+        .repository::<Book>(books, None)
+        .await
+        .map_err(bulk_err)?
+        .report_to(outcomes.clone())
+        .await;
+    faker.set_repository::<Tenant>(t).map_err(late)?;
+    faker.set_repository::<Author>(a).map_err(late)?;
+    faker.set_repository::<Book>(b).map_err(late)?;
+    for tenant in &stored_tenants {
+        faker.restore(tenant).map_err(late)?;
+    }
+    for author in &stored_authors {
+        faker.restore(author).map_err(late)?;
+    }
+    Ok(Attached {
+        done: u64::try_from(done).unwrap_or(0),
+        bulk: Some(writer),
+        behind: None,
+        lease: None,
+        books: outcomes,
+        plan_whole_target: false,
+        _share: None,
+        _fill: fill,
     })
 }
 
@@ -240,6 +342,31 @@ pub async fn attach(
 /// tenants; books keyed (tenant_id, book_id) with a foreign key (tenant_id, author_id) to authors,
 /// which is the tenant rule enforced by the database itself. Plus faker's mirrors.
 async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
+    create_tables(pool, schema).await?;
+    let fail = |e: sqlx::Error| format!("cannot create the schema: {e}");
+    let mut tx = pool.begin().await.map_err(fail)?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ddd-faker schema'))")
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+    for table in ["tenants", "authors", "books"] {
+        Mirror::new(Some(schema), table)
+            .map_err(|e| e.to_string())?
+            .create(&mut tx)
+            .await
+            .map_err(|e| format!("cannot create the mirror of {table}: {e}"))?;
+    }
+    // The target table too, under the same lock.
+    Target::new(Some(schema), "books")
+        .map_err(|e| e.to_string())?
+        .create_table(&mut tx)
+        .await
+        .map_err(fail)?;
+    tx.commit().await.map_err(fail)
+}
+
+/// The application's tables (see [`create_schema`]), if they do not exist.
+async fn create_tables(pool: &PgPool, schema: &str) -> Result<(), String> {
     let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
     let statements = [
         format!("CREATE SCHEMA IF NOT EXISTS {s}"),
@@ -279,19 +406,6 @@ async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
             .await
             .map_err(fail)?;
     }
-    for table in ["tenants", "authors", "books"] {
-        Mirror::new(Some(schema), table)
-            .map_err(|e| e.to_string())?
-            .create(&mut tx)
-            .await
-            .map_err(|e| format!("cannot create the mirror of {table}: {e}"))?;
-    }
-    // The target table too, under the same lock.
-    Target::new(Some(schema), "books")
-        .map_err(|e| e.to_string())?
-        .create_table(&mut tx)
-        .await
-        .map_err(fail)?;
     tx.commit().await.map_err(fail)
 }
 

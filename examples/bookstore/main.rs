@@ -8,7 +8,8 @@
 //! Options: `--books N` (10 000), `--seed S` (42), `--out DIR` (`target/bookstore`),
 //! `--format jsonl|csv|both` (jsonl), `--dynamic` (dynamic instead of planned distributors),
 //! `--report-json PATH`, `--progress` / `--no-progress` (default: a bar when stderr is a
-//! terminal); with a database, `--database-url URL [--schema NAME] [--bulk] [--workers K]`. At
+//! terminal); with a database, `--database-url URL [--schema NAME] [--bulk [--shared]]
+//! [--workers K]`. At
 //! the end a report compares the configured distributions with the achieved ones.
 
 mod database;
@@ -63,9 +64,21 @@ struct Args {
     #[arg(long, default_value = "bookstore", requires = "database_url")]
     schema: String,
     /// Write to PostgreSQL in COPY batches (keys reserved in blocks) instead of one
-    /// transaction per aggregate.
+    /// transaction per aggregate. The process fills the schema alone (no other process may
+    /// write it meanwhile, nor later with `--shared`), unless `--shared` is given.
     #[arg(long, requires = "database_url")]
     bulk: bool,
+    /// With `--bulk`: cooperate with other processes filling the same schema (shared pools,
+    /// one plan, the target leased in blocks), at the cost of that protocol. Per aggregate and
+    /// with `--workers` the processes always cooperate.
+    #[arg(long, requires = "bulk")]
+    shared: bool,
+    /// With `--bulk`: application rows (all tables) per `COPY` batch, one transaction each.
+    /// Larger batches mean fewer commits and more memory (about 250 bytes a row buffered,
+    /// two batches at a time).
+    #[arg(long, default_value_t = 100_000, requires = "bulk",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    batch_rows: u64,
     /// Generator threads sharing the database's pools and target (each with its own
     /// connections, seed and feeds under `OUT/worker-K`). Worker 0 uses `--seed` itself.
     #[arg(long, default_value_t = 1, requires = "database_url",
@@ -197,6 +210,10 @@ async fn run(args: &Args) -> Result<u64, String> {
     // With a database the dataset lives there: reload what a previous run stored and create
     // only the books still missing.
     let mut attached = match &args.database_url {
+        // Alone: `--bulk` in one process (the threads of `--workers` cooperate).
+        Some(url) if args.bulk && !args.shared && args.worker.is_none() => {
+            Some(database::attach_alone(&mut faker, url, &args.schema, args.batch_rows).await?)
+        }
         Some(url) => {
             Some(database::attach(&mut faker, url, &args.schema, args.books, args.bulk).await?)
         }
@@ -229,10 +246,15 @@ async fn run(args: &Args) -> Result<u64, String> {
 
     let started = Instant::now();
     if !args.dynamic && to_create > 0 {
-        // Planned mode: the distributors of the book's references know N in advance. On a
-        // database the plan is for the whole target, whatever is done already: its slots are
-        // shared with earlier runs and other processes, so together they follow one plan.
-        faker.plan::<Book>(args.books).map_err(|e| e.to_string())?;
+        // Planned mode: the distributors of the book's references know N in advance. Shared
+        // on a database, the plan is for the whole target, whatever is done already: its slots
+        // are shared with earlier runs and other processes, so together they follow one plan.
+        // Alone, it is for the books this run creates.
+        let planned = match &attached {
+            Some(a) if !a.plan_whole_target => to_create,
+            _ => args.books,
+        };
+        faker.plan::<Book>(planned).map_err(|e| e.to_string())?;
         // Said before generating: a conflict is known from the parameters alone.
         for warning in faker.plan_warnings() {
             eprintln!("plan warning: {warning}");

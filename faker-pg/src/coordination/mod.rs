@@ -10,6 +10,8 @@
 //! * [`sequences`] — [`PgSequences`]: sequence numbers shared by every generator, in blocks.
 //! * [`target`] — [`Target`]: the dataset's target size, claimed per aggregate or leased in
 //!   blocks, so that reruns and cooperating processes stop at exactly the goal.
+//! * [`fill`] — [`FillLock`]: whether one process fills a schema alone (no coordination at
+//!   all, bulk at `COPY` speed) or processes cooperate; the two never meet on one schema.
 //! * `liveness` — the liveness lock and the SQL test of whether a generator is alive (shared
 //!   by slot take-over and lease recovery).
 //! * [`error`] — [`SharedError`].
@@ -18,6 +20,7 @@
 //! `target → liveness`; `log`, `liveness` and `error` import only [`crate::ident`].
 
 pub mod error;
+pub mod fill;
 mod liveness;
 pub mod log;
 pub mod pools;
@@ -25,6 +28,7 @@ pub mod sequences;
 pub mod target;
 
 pub use error::SharedError;
+pub use fill::{FillError, FillLock, FillWay};
 pub use log::Publication;
 pub use pools::{Flush, PgShare, PgSharedPool};
 pub use sequences::PgSequences;

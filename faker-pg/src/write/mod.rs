@@ -6,6 +6,8 @@
 //!   of a collection inside the aggregate.
 //! * [`mirror`] — [`Mirror`]: faker's record of the aggregates of one type, and the one path
 //!   that reads it back (`get`, `find`, reload, count) for both repositories.
+//! * [`read_back`] — aggregates read back from the application table itself (no mirror):
+//!   reloading pools on a resumed run, the rare `get`/`find` of a bulk table without a mirror.
 //! * [`keys`] — auto-assigned keys reserved in blocks from the key column's sequence (bulk mode
 //!   and write-behind), and the one place a database-assigned key is written into an aggregate.
 //! * [`repository`] — [`PgRepository`]: one statement (or one transaction, with a custom
@@ -21,12 +23,14 @@
 pub mod bulk;
 pub mod keys;
 pub mod mirror;
+pub mod read_back;
 pub mod repository;
 pub mod table;
 pub mod write_behind;
 
 pub use keys::SequenceError;
 pub use mirror::{Mirror, MirrorError};
+pub use read_back::ReadBackError;
 pub use repository::{PgRepository, PgRepositoryError, PgWriter};
 pub use table::{ElementTable, MissingField, Table};
 pub use write_behind::{BehindError, BehindTotals, WriteBehind};

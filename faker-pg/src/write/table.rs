@@ -70,6 +70,11 @@ impl Column {
     /// `Option` of a composite value, say a nullable composite reference, that is `None`) makes
     /// every column under it `NULL`: the state has no deeper fields to read there, and that is
     /// not a missing field.
+    /// The path split at its dots.
+    pub(crate) fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
     pub(crate) fn value_in<'s>(&self, state: &'s JsonValue) -> Option<&'s JsonValue> {
         static NULL: JsonValue = JsonValue::Null;
         let mut value = state;

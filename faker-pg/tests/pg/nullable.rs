@@ -184,3 +184,98 @@ async fn a_nullable_composite_reference_is_null_in_every_column_in_bulk() {
     })
     .await;
 }
+
+/// Without mirrors: the batches copy the application rows only, and the aggregates read back
+/// from the application tables themselves (`read_back`): `get` and `find` commit what is
+/// buffered first, and `load_all` rebuilds every row in insertion order — a `NULL` pair of
+/// columns as `None`, a composite id as its object.
+#[tokio::test]
+async fn without_mirrors_aggregates_read_back_from_the_application_tables() {
+    use faker_core::repository::Repository;
+    use faker_core::spec::Query;
+
+    in_schema("nullable_no_mirror", |mut conn, s| async move {
+        create_tables(&mut conn, &s).await;
+        let (airlines, planes, flights) = tables(&s);
+        let pool = pool().await;
+        let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
+        let mut faker = Faker::new(5);
+        let repositories = (
+            writer
+                .repository::<Airline>(airlines.clone(), None)
+                .await
+                .unwrap(),
+            writer
+                .repository::<Plane>(planes.clone(), None)
+                .await
+                .unwrap(),
+            writer
+                .repository::<Flight>(flights.clone(), None)
+                .await
+                .unwrap(),
+        );
+        faker.set_repository::<Airline>(repositories.0).unwrap();
+        faker.set_repository::<Plane>(repositories.1).unwrap();
+        faker.set_repository::<Flight>(repositories.2).unwrap();
+        let created = faker.create_many::<Flight>(FLIGHTS).await.unwrap();
+        // Nothing is committed yet (one batch holds fewer rows than BulkOptions' default)...
+        let committed: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.flights")))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(committed, 0);
+        // ...so a `get` commits the buffers, then reads the table back.
+        let first = faker
+            .repository::<Flight>()
+            .unwrap()
+            .get(&created[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((first.id, first.plane), (created[0].id, created[0].plane));
+        check(&mut conn, &s, &faker, &created).await;
+        // No mirror was written to.
+        let mirrored: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {s}.faker_flights"
+        )))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(mirrored, 0);
+        let mut more = Vec::new();
+        for _ in 0..10 {
+            more.push(faker.create::<Flight>().await.unwrap());
+        }
+        // `load_all` reads what is committed.
+        writer.flush().await.unwrap();
+        let flights_back: Vec<Flight> = flights.load_all(&pool).await.unwrap();
+        assert_eq!(flights_back.len(), created.len() + more.len());
+        for (back, made) in flights_back.iter().zip(created.iter().chain(&more)) {
+            assert_eq!((back.id, back.plane), (made.id, made.plane));
+        }
+        let planes_back: Vec<Plane> = planes.load_all(&pool).await.unwrap();
+        let mut made_planes: Vec<PlaneId> =
+            faker.pool::<Plane>().unwrap().iter().copied().collect();
+        let mut read_planes: Vec<PlaneId> = planes_back.iter().map(|p| p.id).collect();
+        made_planes.sort_by_key(|p| (p.carrier, p.tailnum));
+        read_planes.sort_by_key(|p| (p.carrier, p.tailnum));
+        assert_eq!(read_planes, made_planes);
+        // `find` over buffered and committed rows: the flights without a plane.
+        let repository = faker.repository::<Flight>().unwrap();
+        let query = Query::parse(&serde_json::json!({"plane": null})).unwrap();
+        let found = repository.find(&query).await.unwrap();
+        let expected: Vec<i64> = created
+            .iter()
+            .chain(&more)
+            .filter(|f| f.plane.is_none())
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(found.iter().map(|f| f.id).collect::<Vec<_>>(), expected);
+        let one = repository.get(&more[9].id).await.unwrap().unwrap();
+        assert_eq!((one.id, one.plane), (more[9].id, more[9].plane));
+        assert!(repository.get(&-1).await.unwrap().is_none());
+        writer.finish().await.unwrap();
+    })
+    .await;
+}

@@ -16,9 +16,11 @@ use crate::write::table::Table;
 /// What does not change for a registered table: its names, columns and `COPY` statements.
 pub(crate) struct Meta {
     pub(crate) table: Table,
-    pub(crate) mirror: Mirror,
+    /// faker's mirror of the table, if it has one; without one only the rows' ids are kept
+    /// next to the rows (for the publication), not their states.
+    pub(crate) mirror: Option<Mirror>,
     copy_rows: String,
-    copy_mirror: String,
+    copy_mirror: Option<String>,
     /// The `COPY` of each collection's child table, in the table's registration order.
     copy_elements: Vec<String>,
     /// The shared pool log this table's aggregates are published in, if any.
@@ -26,10 +28,14 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    pub(crate) fn new(table: Table, mirror: Mirror, publication: Option<Publication>) -> Meta {
+    pub(crate) fn new(
+        table: Table,
+        mirror: Option<Mirror>,
+        publication: Option<Publication>,
+    ) -> Meta {
         Meta {
             copy_rows: table.copy_sql(),
-            copy_mirror: mirror.copy_sql(),
+            copy_mirror: mirror.as_ref().map(Mirror::copy_sql),
             copy_elements: table
                 .collections()
                 .iter()
@@ -69,10 +75,13 @@ impl Meta {
                     source,
                 })?;
         }
-        copy_in(conn, &self.copy_mirror, &rows.mirror_rows)
+        let (Some(copy), Some(mirror)) = (&self.copy_mirror, &self.mirror) else {
+            return Ok(());
+        };
+        copy_in(conn, copy, &rows.mirror_rows)
             .await
             .map_err(|source| BulkError::Database {
-                table: self.mirror.name().clone(),
+                table: mirror.name().clone(),
                 source,
             })
     }
@@ -142,7 +151,9 @@ impl Meta {
         let id_end = out.len();
         out.extend_from_slice(b"\",\"");
         let value_start = out.len();
-        serde_json::to_writer(Escaped(out), state).map_err(encode)?;
+        if self.mirror.is_some() {
+            serde_json::to_writer(Escaped(out), state).map_err(encode)?;
+        }
         let value_end = out.len();
         out.extend_from_slice(b"\"\n");
 

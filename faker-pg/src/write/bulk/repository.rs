@@ -21,14 +21,20 @@ use crate::write::mirror::Mirror;
 use crate::write::table::{Table, export};
 
 impl BulkWriter {
-    /// Registers `table` (with its `mirror`) as the next table of every batch and returns the
-    /// repository that buffers `A`s into it. Register in dependency order (referenced tables
-    /// first). Checks the auto-key column: it must be mapped when `A` has an auto key, and have
-    /// a sequence that accepts explicit keys.
+    /// Registers `table` (with its `mirror`, or `None`) as the next table of every batch and
+    /// returns the repository that buffers `A`s into it. Register in dependency order
+    /// (referenced tables first). Checks the auto-key column: it must be mapped when `A` has an
+    /// auto key, and have a sequence that accepts explicit keys.
+    ///
+    /// Without a mirror a batch copies the application rows only (the mirror's JSONB and its
+    /// GIN index cost more to write than the rows themselves); `get` and `find` then commit
+    /// what is buffered and read the application table back ([`crate::write::read_back`]).
+    /// A shared pool ([`crate::coordination::pools`]) reads values from a mirror: give tables
+    /// that other processes reuse one.
     pub async fn repository<A>(
         &self,
         table: Table,
-        mirror: Mirror,
+        mirror: impl Into<Option<Mirror>>,
     ) -> Result<BulkRepository<A>, BulkError>
     where
         A: Provider + DeserializeOwned,
@@ -53,7 +59,7 @@ impl BulkWriter {
         };
         let index = inner.tables.len();
         inner.tables.push(Buffer {
-            meta: Arc::new(Meta::new(table, mirror, None)),
+            meta: Arc::new(Meta::new(table, mirror.into(), None)),
             keys,
             rows: Rows::default(),
             outcomes: None,
@@ -159,7 +165,8 @@ where
         Box::pin(self.store(aggregate, key_given))
     }
 
-    /// From the buffered rows, else from the mirror (after the batch in flight).
+    /// From the buffered rows, else from the mirror (after the batch in flight). Without a
+    /// mirror: what is buffered is committed first, then the table is read back.
     fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
         Box::pin(async move {
             let probe = EscapedId::new(id).map_err(|source| RepositoryError::Export {
@@ -168,9 +175,12 @@ where
             })?;
             let mut inner = self.writer.inner.lock().await;
             inner.settle().await?;
-            let buffer = &inner.tables[self.index];
-            let mirror = &buffer.meta.mirror;
-            if let Some(state) = buffer.rows.pending(&probe) {
+            let meta = inner.tables[self.index].meta.clone();
+            let Some(mirror) = &meta.mirror else {
+                inner.flush(None).await?;
+                return Ok(meta.table.get_stored(&inner.pool, id).await?);
+            };
+            if let Some(state) = inner.tables[self.index].rows.pending(&probe) {
                 let state = serde_json::from_slice(&state).map_err(|e| mirror.decode_error(e))?;
                 return Ok(Some(state));
             }
@@ -179,15 +189,19 @@ where
     }
 
     /// The mirror's matches (committed batches, after the batch in flight), then the buffered
-    /// ones: insertion order.
+    /// ones: insertion order. Without a mirror: what is buffered is committed first, then the
+    /// table is read back and the query evaluated on it.
     fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
         Box::pin(async move {
             let mut inner = self.writer.inner.lock().await;
             inner.settle().await?;
-            let buffer = &inner.tables[self.index];
-            let mirror = &buffer.meta.mirror;
+            let meta = inner.tables[self.index].meta.clone();
+            let Some(mirror) = &meta.mirror else {
+                inner.flush(None).await?;
+                return Ok(meta.table.find_stored(&inner.pool, query).await?);
+            };
             let mut found: Vec<A> = mirror.find(&inner.pool, query).await?;
-            for bytes in buffer.rows.pending_states() {
+            for bytes in inner.tables[self.index].rows.pending_states() {
                 let state: JsonValue =
                     serde_json::from_slice(&bytes).map_err(|e| mirror.decode_error(e))?;
                 if query.matches(&state) {
