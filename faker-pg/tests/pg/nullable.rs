@@ -191,7 +191,6 @@ async fn a_nullable_composite_reference_is_null_in_every_column_in_bulk() {
 /// columns as `None`, a composite id as its object.
 #[tokio::test]
 async fn without_mirrors_aggregates_read_back_from_the_application_tables() {
-    use faker_core::repository::Repository;
     use faker_core::spec::Query;
 
     in_schema("nullable_no_mirror", |mut conn, s| async move {
