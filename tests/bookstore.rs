@@ -153,6 +153,88 @@ fn the_same_seed_writes_byte_identical_files() {
     }
 }
 
+/// `--workers K` in memory: each worker makes its share of the books with its own tenants and
+/// authors, keys interleaved (worker w assigns w + 1, w + 1 + K, ...), so the shares are
+/// disjoint and together one dataset with the seed's law; the same seed and K give the same
+/// files.
+#[test]
+fn workers_in_memory_make_disjoint_shares_with_the_seed_law() {
+    use std::collections::HashSet;
+
+    let (a, b) = (out_dir("workers-a"), out_dir("workers-b"));
+    for dir in [&a, &b] {
+        let out = ok(run(&[
+            "--books",
+            "20001",
+            "--seed",
+            "3",
+            "--workers",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+            "--no-progress",
+        ]));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("2 workers: 20001 books"), "{stderr}");
+        // 20 001 books over ~400 tenants: a quartile's share moves by about 0.01 between
+        // seeds; 0.03 is the tolerance of the seed's check.
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("books per tenant"))
+            .unwrap_or_else(|| panic!("{stderr}"));
+        let weights: Vec<f64> = line
+            .split("quartile weights ")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .take(4)
+            .map(|w| w.parse().unwrap())
+            .collect();
+        for (got, want) in weights.iter().zip([0.7, 0.2, 0.07, 0.03]) {
+            assert!((got - want).abs() <= 0.03, "{line}");
+        }
+    }
+    let mut tenants_of = Vec::new();
+    let mut book_ids = HashSet::new();
+    let mut books = 0;
+    for w in 0..2 {
+        let dir = a.join(format!("worker-{w}"));
+        let tenants: HashSet<i64> = lines::<Value>(&dir.join("tenants.jsonl"))
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        // Worker w's keys are w + 1 modulo 2.
+        assert!(tenants.iter().all(|id| (id - 1) % 2 == w), "worker {w}");
+        for book in lines::<Value>(&dir.join("books.jsonl")) {
+            let tenant = book["id"]["tenant_id"].as_i64().unwrap();
+            assert!(
+                tenants.contains(&tenant),
+                "a book of another worker's tenant"
+            );
+            assert_eq!(book["author_id"]["tenant_id"], book["id"]["tenant_id"]);
+            assert!(book_ids.insert(book["id"]["book_id"].as_i64().unwrap()));
+            books += 1;
+        }
+        tenants_of.push(tenants);
+    }
+    assert_eq!(books, 20_001);
+    assert!(tenants_of[0].is_disjoint(&tenants_of[1]));
+    for name in [
+        "worker-0/books.jsonl",
+        "worker-1/authors.jsonl",
+        "worker-1/commands.jsonl",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs for the same seed and workers"
+        );
+    }
+    for dir in [a, b] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
 #[test]
 fn the_command_log_replays_to_the_same_dataset() {
     let dir = out_dir("replay");

@@ -24,6 +24,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use ddd_faker::feed::{CsvFeed, HoldingSink, JsonlFeed, Sink};
 use ddd_faker::provider::Faker;
+use ddd_faker::repository::InMemoryRepository;
 use domain::{Author, AuthorId, Book, Tenant, TenantId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap as HashMap;
@@ -79,14 +80,18 @@ struct Args {
     #[arg(long, default_value_t = 100_000, requires = "bulk",
           value_parser = clap::value_parser!(u64).range(1..))]
     batch_rows: u64,
-    /// Generator threads sharing the database's pools and target (each with its own
-    /// connections, seed and feeds under `OUT/worker-K`). Worker 0 uses `--seed` itself.
-    #[arg(long, default_value_t = 1, requires = "database_url",
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Generator threads, each with its own seed and feeds under `OUT/worker-K` (worker 0
+    /// uses `--seed` itself). With a database they share its pools and target; in memory
+    /// each generates its own share of the books with its own tenants and authors, keys
+    /// interleaved so that no two workers assign the same one.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     workers: u16,
     /// Set for the threads of `--workers`: no report, no progress, a summary instead.
     #[arg(skip)]
     worker: Option<u16>,
+    /// Set for the threads of `--workers` in memory: how many workers share the key space.
+    #[arg(skip)]
+    key_step: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,9 +138,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// `--workers K`: K threads, each a whole generator with its own runtime, connections and seed,
-/// cooperating through the database (shared pools, the target and its leases). Then the
-/// dataset as a whole is checked with SQL.
+/// `--workers K`: K threads, each a whole generator with its own runtime and seed. With a
+/// database they cooperate through it (shared pools, the target and its leases), and the
+/// dataset as a whole is checked with SQL; in memory each makes a disjoint share (its own
+/// tenants and authors, interleaved keys), and their books per tenant are summed up.
 fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), String> {
     let started = Instant::now();
     let handles: Vec<_> = (0..args.workers)
@@ -143,6 +149,15 @@ fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), Str
             let mut worker = args.clone();
             worker.worker = Some(w);
             worker.workers = 1;
+            worker.key_step = args.workers;
+            if args.database_url.is_none() {
+                // In memory each worker makes its share of the books.
+                let (share, rest) = (
+                    args.books / u64::from(args.workers),
+                    args.books % u64::from(args.workers),
+                );
+                worker.books = share + u64::from(u64::from(w) < rest);
+            }
             worker.report_json = None;
             worker.out = args.out.join(format!("worker-{w}"));
             // Worker 0 keeps the seed (one worker on a fresh database = the single run);
@@ -160,10 +175,14 @@ fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), Str
         })
         .collect();
     let mut created = 0;
+    let mut per_tenant = Vec::new();
     let mut failures = Vec::new();
     for (w, handle) in handles.into_iter().enumerate() {
         match handle.join() {
-            Ok(Ok(n)) => created += n,
+            Ok(Ok(made)) => {
+                created += made.books;
+                per_tenant.extend(made.per_tenant);
+            }
             Ok(Err(e)) => failures.push(format!("worker {w}: {e}")),
             Err(_) => failures.push(format!("worker {w} panicked")),
         }
@@ -177,19 +196,65 @@ fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), Str
         args.workers,
         created as f64 / seconds.max(1e-9)
     );
-    let url = args.database_url.as_deref().unwrap_or_default();
-    let summary = runtime.block_on(database::summary(url, &args.schema))?;
-    eprint!("{summary}");
+    match args.database_url.as_deref() {
+        Some(url) => {
+            let summary = runtime.block_on(database::summary(url, &args.schema))?;
+            eprint!("{summary}");
+        }
+        None => eprint!("{}", memory_summary(per_tenant)),
+    }
     Ok(())
+}
+
+/// The workers' datasets together (in memory): their tenants are disjoint, so the books per
+/// tenant of all of them are the dataset's.
+fn memory_summary(mut per_tenant: Vec<u64>) -> String {
+    per_tenant.sort_unstable_by(|a, b| b.cmp(a));
+    let books: u64 = per_tenant.iter().sum();
+    let tenants = per_tenant.len();
+    // Quartiles of the tenants by books, most used first, as the seed's SQL (ntile(4)) takes them.
+    let mut weights = [0.0f64; 4];
+    for (i, n) in per_tenant.iter().enumerate() {
+        weights[i * 4 / tenants.max(1)] += *n as f64 / books.max(1) as f64;
+    }
+    format!(
+        "dataset: {books} books over {tenants} tenants\n\
+         books per tenant: mean {:.2}, quartile weights {} (configured 0.70 0.20 0.07 0.03, mean 50)\n",
+        books as f64 / tenants.max(1) as f64,
+        weights.map(|w| format!("{w:.3}")).join(" ")
+    )
 }
 
 /// Generates the books (or, on a database, what is missing of them); returns how many this
 /// run stored.
-async fn run(args: &Args) -> Result<u64, String> {
+/// What a run (or a worker) made: its books, and the books of each of its tenants.
+struct Made {
+    books: u64,
+    per_tenant: Vec<u64>,
+}
+
+async fn run(args: &Args) -> Result<Made, String> {
     if args.books == 0 {
         return Err("`--books` must be at least 1".into());
     }
     let mut faker = Faker::streaming(args.seed);
+    if args.database_url.is_none()
+        && let Some(w) = args.worker
+    {
+        // In memory, workers share no pool: worker `w` of `K` assigns the keys w + 1,
+        // w + 1 + K, ... of every type, so their datasets are disjoint and together one.
+        let (first, step) = (i64::from(w) + 1, i64::from(args.key_step.max(1)));
+        let fail = |e: ddd_faker::provider::FakerError| e.to_string();
+        faker
+            .set_repository::<Tenant>(InMemoryRepository::new().keys(first, step))
+            .map_err(fail)?;
+        faker
+            .set_repository::<Author>(InMemoryRepository::new().keys(first, step))
+            .map_err(fail)?;
+        faker
+            .set_repository::<Book>(InMemoryRepository::keys_only().keys(first, step))
+            .map_err(fail)?;
+    }
     // With a database a book's store may be refused after `create` returned it (bulk batches,
     // write-behind): its records wait in a holding sink until the store's outcome is known.
     // In memory every store is final, and the feeds are written directly.
@@ -304,7 +369,10 @@ async fn run(args: &Args) -> Result<u64, String> {
             "worker {w}: {created} books in {seconds:.1} s ({:.0} books/s)",
             created as f64 / seconds.max(1e-9)
         );
-        return Ok(created);
+        return Ok(Made {
+            books: created,
+            per_tenant: books_per_tenant.into_values().collect(),
+        });
     }
     let authors_per_tenant = {
         let mut m: HashMap<TenantId, u64> = HashMap::default();
@@ -342,7 +410,10 @@ async fn run(args: &Args) -> Result<u64, String> {
     if let Some(path) = &args.report_json {
         report.write_json(path)?;
     }
-    Ok(created)
+    Ok(Made {
+        books: created,
+        per_tenant: Vec::new(),
+    })
 }
 
 /// Adds a feed to the holding sink when there is one, else straight to the Faker.

@@ -17,6 +17,9 @@ use crate::spec::Query;
 pub struct InMemoryRepository<A: Provider> {
     aggregates: IndexMap<A::Id, A>,
     next_key: i64,
+    /// The difference between consecutive keys (1, or the number of generators sharing the
+    /// key space: see [`InMemoryRepository::keys`]).
+    key_step: i64,
     /// False for a keys-only repository: assigns keys, keeps nothing (streaming).
     retain: bool,
     /// Whether `A` has a key the repository assigns: read once, since `Provider::auto_key`
@@ -30,6 +33,7 @@ impl<A: Provider> Default for InMemoryRepository<A> {
         InMemoryRepository {
             aggregates: IndexMap::new(),
             next_key: 1,
+            key_step: 1,
             retain: true,
             assigns_keys: A::auto_key().is_some(),
         }
@@ -49,6 +53,24 @@ impl<A: Provider> InMemoryRepository<A> {
             retain: false,
             ..Self::default()
         }
+    }
+
+    /// Assigns the keys `first, first + step, first + 2·step, ...` instead of `1, 2, 3, ...`:
+    /// generators that fill one dataset in parallel without a database (`K` workers, worker
+    /// `w` taking `first = w + 1, step = K`) never assign the same key, and each one's keys
+    /// are fixed by its own draws, so the dataset is the same for a given seed and `K`.
+    ///
+    /// # Panics
+    ///
+    /// When `first < 1` or `step < 1`: keys are positive, like a database sequence's.
+    pub fn keys(mut self, first: i64, step: i64) -> Self {
+        assert!(
+            first >= 1 && step >= 1,
+            "keys start at 1 or more, step at least 1"
+        );
+        self.next_key = first;
+        self.key_step = step;
+        self
     }
 
     /// Starts keeping aggregates (from now on).
@@ -81,12 +103,16 @@ impl<A: Provider> InMemoryRepository<A> {
             if key_given {
                 // Keep the counter ahead of keys chosen by the caller, as a sequence would be
                 // after `setval`, so later auto keys do not collide with them.
-                if let Some(k) = key_of(&aggregate) {
-                    self.next_key = self.next_key.max(k + 1);
+                if let Some(k) = key_of(&aggregate)
+                    && k >= self.next_key
+                {
+                    // The next key of this repository's own sequence above `k`.
+                    let steps = (k - self.next_key) / self.key_step + 1;
+                    self.next_key += steps * self.key_step;
                 }
             } else {
                 super::assign_key(&mut aggregate, Value::from(self.next_key))?;
-                self.next_key += 1;
+                self.next_key += self.key_step;
             }
         }
         if !self.retain {
