@@ -807,13 +807,29 @@ mod database {
         }
     }
 
+    /// Cooperating workers: shared pools, one plan, the target leased.
     #[tokio::test]
     async fn workers_fill_one_database_with_the_seed_distributions() {
+        workers_fill_one_database(true).await;
+    }
+
+    /// Workers alone: the main thread holds the schema, each worker writes its share through
+    /// its own bulk writer (keys from the sequences in disjoint blocks, its own tenants).
+    #[tokio::test]
+    async fn bulk_workers_alone_fill_one_database_with_the_seed_distributions() {
+        workers_fill_one_database(false).await;
+    }
+
+    async fn workers_fill_one_database(shared: bool) {
         let pool = pool().await;
-        let s = schema("workers");
-        let dir = out_dir("db-workers");
+        let s = schema(if shared { "workers" } else { "workers_alone" });
+        let dir = out_dir(if shared {
+            "db-workers"
+        } else {
+            "db-workers-alone"
+        });
         let u = url();
-        let out = ok(run(&[
+        let mut args = vec![
             "--books",
             "10000",
             "--seed",
@@ -828,7 +844,11 @@ mod database {
             "2",
             "--out",
             dir.to_str().unwrap(),
-        ]));
+        ];
+        if shared {
+            args.push("--shared");
+        }
+        let out = ok(run(&args));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("2 workers: 10000 books"), "{stderr}");
         assert!(

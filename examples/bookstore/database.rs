@@ -41,8 +41,8 @@ pub struct Attached {
     pub plan_whole_target: bool,
     /// Our membership in the shared pools (its session proves we are alive), when shared.
     _share: Option<PgShare>,
-    /// The schema, held for this fill.
-    _fill: FillLock,
+    /// The schema, held for this fill (by the process's main thread for `--workers` alone).
+    _fill: Option<FillLock>,
 }
 
 /// Books leased from the shared target, so that processes buffering their books never
@@ -237,7 +237,7 @@ pub async fn attach(
         books: outcomes,
         plan_whole_target: true,
         _share: Some(share),
-        _fill: fill,
+        _fill: Some(fill),
     })
 }
 
@@ -263,19 +263,12 @@ fn tables(schema: &str) -> Result<(Table, Table, Table), String> {
     Ok((tenants, authors, books))
 }
 
-/// Fills the schema alone, in bulk (see the module docs): creates the tables if needed, holds
-/// the schema against every other process, restores what an earlier run stored, and registers
-/// one bulk writer for the three tables without mirrors. The caller generates
-/// `books_goal - done` books and calls [`BulkWriter::finish`].
-pub async fn attach_alone(
-    faker: &mut Faker,
-    url: &str,
-    schema: &str,
-    batch_rows: u64,
-) -> Result<Attached, String> {
-    // One connection for the lock, one for the batches, one for key blocks and reads.
+/// Takes the schema for a fill alone (see the module docs): creates the tables if needed,
+/// holds the schema against every other process, and counts the books stored already. The
+/// lock is held until dropped.
+pub async fn hold_alone(url: &str, schema: &str) -> Result<(FillLock, u64), String> {
     let pool = PgPoolOptions::new()
-        .max_connections(4)
+        .max_connections(2)
         .connect(url)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -283,6 +276,34 @@ pub async fn attach_alone(
     let fill = FillLock::take(&pool, Some(schema), FillWay::Alone)
         .await
         .map_err(|e| e.to_string())?;
+    let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
+    let done: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.books")))
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| format!("cannot count the stored books: {e}"))?;
+    Ok((fill, u64::try_from(done).unwrap_or(0)))
+}
+
+/// Fills the schema alone, in bulk (see the module docs), as one of the generators of a
+/// process that holds it ([`hold_alone`]; `fill` is kept for the run when given): restores
+/// what earlier runs stored into the pools, and registers one bulk writer for the three tables
+/// without mirrors. The caller generates its books and calls [`BulkWriter::finish`]. Several
+/// such generators (`--workers`) write side by side: their keys come from the tables'
+/// sequences in disjoint blocks, and each has its own tenants and authors besides the stored
+/// ones.
+pub async fn attach_alone(
+    faker: &mut Faker,
+    url: &str,
+    schema: &str,
+    batch_rows: u64,
+    (fill, done): (Option<FillLock>, u64),
+) -> Result<Attached, String> {
+    // One connection for the batches, one for key blocks and reads.
+    let pool = PgPoolOptions::new()
+        .max_connections(3)
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let (tenants, authors, books) = tables(schema)?;
     let late = |e: ddd_faker::provider::FakerError| e.to_string();
     let read = |e: faker_pg::write::ReadBackError| format!("cannot resume: {e}");
@@ -290,11 +311,6 @@ pub async fn attach_alone(
     // whole, since every batch commits its tenants, authors and books together.
     let stored_tenants = tenants.load_all::<Tenant>(&pool).await.map_err(read)?;
     let stored_authors = authors.load_all::<Author>(&pool).await.map_err(read)?;
-    let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
-    let done: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.books")))
-        .fetch_one(&pool)
-        .await
-        .map_err(|e| format!("cannot count the stored books: {e}"))?;
 
     let options = BulkOptions {
         batch_rows: usize::try_from(batch_rows).unwrap_or(usize::MAX),
@@ -327,7 +343,7 @@ pub async fn attach_alone(
         faker.restore(author).map_err(late)?;
     }
     Ok(Attached {
-        done: u64::try_from(done).unwrap_or(0),
+        done,
         bulk: Some(writer),
         behind: None,
         lease: None,

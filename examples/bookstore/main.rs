@@ -144,19 +144,29 @@ fn main() -> ExitCode {
 /// tenants and authors, interleaved keys), and their books per tenant are summed up.
 fn run_workers(args: &Args, runtime: &tokio::runtime::Runtime) -> Result<(), String> {
     let started = Instant::now();
+    // Bulk alone: this thread holds the schema for all workers, and the books still missing
+    // are shared out among them.
+    let alone = match args.database_url.as_deref() {
+        Some(url) if args.bulk && !args.shared => {
+            Some(runtime.block_on(database::hold_alone(url, &args.schema))?)
+        }
+        _ => None,
+    };
+    let to_share = match (&alone, &args.database_url) {
+        (Some((_, done)), _) => Some(args.books.saturating_sub(*done)),
+        (None, None) => Some(args.books),
+        (None, Some(_)) => None,
+    };
     let handles: Vec<_> = (0..args.workers)
         .map(|w| {
             let mut worker = args.clone();
             worker.worker = Some(w);
             worker.workers = 1;
             worker.key_step = args.workers;
-            if args.database_url.is_none() {
-                // In memory each worker makes its share of the books.
-                let (share, rest) = (
-                    args.books / u64::from(args.workers),
-                    args.books % u64::from(args.workers),
-                );
-                worker.books = share + u64::from(u64::from(w) < rest);
+            if let Some(books) = to_share {
+                // In memory, or in bulk alone: each worker makes its share of the books.
+                let k = u64::from(args.workers);
+                worker.books = books / k + u64::from(u64::from(w) < books % k);
             }
             worker.report_json = None;
             worker.out = args.out.join(format!("worker-{w}"));
@@ -234,7 +244,8 @@ struct Made {
 }
 
 async fn run(args: &Args) -> Result<Made, String> {
-    if args.books == 0 {
+    // A worker's share may be 0 (more workers than books left).
+    if args.books == 0 && args.worker.is_none() {
         return Err("`--books` must be at least 1".into());
     }
     let mut faker = Faker::streaming(args.seed);
@@ -275,9 +286,20 @@ async fn run(args: &Args) -> Result<Made, String> {
     // With a database the dataset lives there: reload what a previous run stored and create
     // only the books still missing.
     let mut attached = match &args.database_url {
-        // Alone: `--bulk` in one process (the threads of `--workers` cooperate).
-        Some(url) if args.bulk && !args.shared && args.worker.is_none() => {
-            Some(database::attach_alone(&mut faker, url, &args.schema, args.batch_rows).await?)
+        // Alone: `--bulk` without `--shared`; with `--workers` the main thread holds the
+        // schema and gave each worker its share of the books.
+        Some(url) if args.bulk && !args.shared => {
+            let held = match args.worker {
+                None => {
+                    let (lock, done) = database::hold_alone(url, &args.schema).await?;
+                    (Some(lock), done)
+                }
+                Some(_) => (None, 0),
+            };
+            Some(
+                database::attach_alone(&mut faker, url, &args.schema, args.batch_rows, held)
+                    .await?,
+            )
         }
         Some(url) => {
             Some(database::attach(&mut faker, url, &args.schema, args.books, args.bulk).await?)
