@@ -702,19 +702,20 @@ fn tables_rs(model: &SchemaModel) -> String {
         }
         let _ = writeln!(
             registers,
-            "    let table = {mapping};\n    register::<{ty}>(faker, writer, schema, {name}, table).await?;",
-            name = string_literal(table.name.as_str())
+            "    let table = {mapping};\n    register::<{ty}>(faker, writer, table).await?;"
         );
     }
     format!(
         r#"//! The target schema: the tables of production's schema `{schema}` with their columns, types and
-//! keys, faker's JSONB mirror beside each (what a rerun and the draws read back), and the
-//! mapping of each aggregate's fields to its table's columns for the bulk writer.
+//! keys, and the mapping of each aggregate's fields to its table's columns for the bulk writer.
+//! The crate fills a fresh schema in one process, so it needs no mirror of faker's own: the
+//! generator keeps what its draws read in memory, and the rare read of a stored row reads the
+//! table itself.
 
 use ddd_faker::pg::Ident;
 use ddd_faker::pg::sqlx::{{AssertSqlSafe, PgPool}};
 use ddd_faker::pg::write::bulk::BulkWriter;
-use ddd_faker::pg::write::{{Mirror, Table}};
+use ddd_faker::pg::write::Table;
 use ddd_faker::provider::{{Faker, Provider}};
 use serde::de::DeserializeOwned;
 
@@ -737,7 +738,7 @@ pub const TABLES: &[TableDef] = &[
 const FOREIGN_KEYS: &[&str] = &[
 {keys}];
 
-/// Creates `schema` with every table, its foreign keys and faker's mirrors. Refuses a schema
+/// Creates `schema` with every table and its foreign keys. Refuses a schema
 /// that exists, unless `replace` (then it is dropped first, with everything in it).
 pub async fn create_schema(pool: &PgPool, schema: &str, replace: bool) -> Result<(), Error> {{
     let quoted = Ident::new(schema)?.quoted();
@@ -769,31 +770,21 @@ pub async fn create_schema(pool: &PgPool, schema: &str, replace: bool) -> Result
             .execute(&mut *tx)
             .await?;
     }}
-    for table in TABLES {{
-        Mirror::new(Some(schema), table.name)?.create(&mut tx).await?;
-    }}
     tx.commit().await?;
     Ok(())
 }}
 
-/// Gives every aggregate type its bulk repository: rows go to its table in `COPY` batches.
+/// Gives every aggregate type its bulk repository: rows go to its table in `COPY` batches
+/// (without a mirror: see the module docs).
 pub async fn attach(faker: &mut Faker, writer: &BulkWriter, schema: &str) -> Result<(), Error> {{
 {registers}    Ok(())
 }}
 
-async fn register<A>(
-    faker: &mut Faker,
-    writer: &BulkWriter,
-    schema: &str,
-    name: &str,
-    table: Table,
-) -> Result<(), Error>
+async fn register<A>(faker: &mut Faker, writer: &BulkWriter, table: Table) -> Result<(), Error>
 where
     A: Provider + DeserializeOwned,
 {{
-    let repository = writer
-        .repository::<A>(table, Mirror::new(Some(schema), name)?)
-        .await?;
+    let repository = writer.repository::<A>(table, None).await?;
     faker.set_repository::<A>(repository)?;
     Ok(())
 }}
