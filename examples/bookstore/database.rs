@@ -241,26 +241,17 @@ pub async fn attach(
     })
 }
 
-/// The tables as the bulk writer maps them: ids, references and names from the exported state.
+/// The tables, mapped from the derive (`Table::of`): names from `#[provider(table = ..)]`,
+/// columns from the fields (the book's `author_id.tenant_id` is its own `tenant_id`: one
+/// column, the composite foreign key's).
 fn tables(schema: &str) -> Result<(Table, Table, Table), String> {
     let s = Some(schema);
-    let err = |e: faker_pg::IdentError| e.to_string();
-    let tenants = Table::new(s, "tenants")
-        .and_then(|t| t.auto_key("id", "id"))
-        .and_then(|t| t.column("name", "name"))
-        .map_err(err)?;
-    let authors = Table::new(s, "authors")
-        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-        .and_then(|t| t.auto_key("author_id", "id.author_id"))
-        .and_then(|t| t.column("name", "name"))
-        .map_err(err)?;
-    let books = Table::new(s, "books")
-        .and_then(|t| t.column("tenant_id", "id.tenant_id"))
-        .and_then(|t| t.auto_key("book_id", "id.book_id"))
-        .and_then(|t| t.column("author_id", "author_id.author_id"))
-        .and_then(|t| t.column("title", "title"))
-        .map_err(err)?;
-    Ok((tenants, authors, books))
+    let err = |e: faker_pg::write::TableOfError| e.to_string();
+    Ok((
+        Table::of::<Tenant>(s).map_err(err)?,
+        Table::of::<Author>(s).map_err(err)?,
+        Table::of::<Book>(s).map_err(err)?,
+    ))
 }
 
 /// Takes the schema for a fill alone (see the module docs): creates the tables if needed,

@@ -27,7 +27,7 @@ pub struct TenantId(pub i64);
 pub struct TenantName(String);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
-#[provider(factory = Tenant::new)]
+#[provider(factory = Tenant::new, table = "tenants")]
 pub struct Tenant {
     #[provider(id, auto_key)]
     id: TenantId,
@@ -52,7 +52,7 @@ pub struct AuthorId {
 pub struct AuthorName(String);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
-#[provider(factory = Author::new)]
+#[provider(factory = Author::new, table = "authors")]
 pub struct Author {
     #[provider(id, composite)]
     id: AuthorId,
@@ -77,7 +77,7 @@ pub struct BookId {
 pub struct BookTitle(String);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Provider)]
-#[provider(factory = Book::new)]
+#[provider(factory = Book::new, table = "books")]
 pub struct Book {
     #[provider(id, composite)]
     id: BookId,

@@ -51,6 +51,7 @@ pub fn expand(input: &Input) -> TokenStream {
     let schema = schema(input);
     let populate = populate(input, &names);
     let keys = keys(input, &names);
+    let columns = columns(input);
     match input.kind() {
         Kind::Aggregate => {
             let name = input
@@ -65,6 +66,7 @@ pub fn expand(input: &Input) -> TokenStream {
                 Some(f) => (&f.ident, &f.ty, f.path.as_str()),
                 None => return TokenStream::new(),
             };
+            let id_columns = id_columns(input);
             let table = input.attrs.table.as_ref().map(|t| {
                 let t = &t.value;
                 quote! {
@@ -85,6 +87,8 @@ pub fn expand(input: &Input) -> TokenStream {
                     }
 
                     #schema
+                    #columns
+                    #id_columns
                     #populate
                     #keys
                 }
@@ -94,6 +98,7 @@ pub fn expand(input: &Input) -> TokenStream {
             #[automatically_derived]
             impl ::ddd_faker::provider::Component for #ident {
                 #schema
+                #columns
                 #populate
                 #keys
             }
@@ -741,6 +746,73 @@ fn null_for_required(f: &Field, n: &Names) -> TokenStream {
             kind: ::ddd_faker::provider::ErrorKind::NullForRequired,
         }
     }
+}
+
+// ---------------------------------------------------------------- columns
+
+/// `columns()`: every serialized field as the scalars it holds (see `ColumnPath`): a plain
+/// field is one, a composite field its component's, a reference the target's id columns.
+/// Collections (child tables) and fields serde does not serialize are none.
+fn columns(input: &Input) -> TokenStream {
+    let out = quote!(__faker_columns);
+    let pushes = input.fields.iter().filter_map(|f| {
+        let skipped = f
+            .serde
+            .skips
+            .iter()
+            .any(|s| matches!(s.value, "skip" | "skip_serializing"));
+        if skipped {
+            return None;
+        }
+        let path = &f.path;
+        if let Some(reference) = &f.reference {
+            let target = &reference.ty;
+            return Some(quote_spanned! {target.span()=>
+                #out.extend(
+                    <#target as ::ddd_faker::provider::Provider>::id_columns()
+                        .into_iter()
+                        .map(|c| c.under(#path)),
+                );
+            });
+        }
+        match f.attrs.source() {
+            Some(SourceKind::Collection) => None,
+            Some(SourceKind::Composite) => {
+                let ty = f.option_inner.as_ref().unwrap_or(&f.ty);
+                Some(quote_spanned! {ty.span()=>
+                    #out.extend(
+                        <#ty as ::ddd_faker::provider::Component>::columns()
+                            .into_iter()
+                            .map(|c| c.under(#path)),
+                    );
+                })
+            }
+            _ => Some(quote! {
+                #out.push(::ddd_faker::provider::ColumnPath::leaf(#path));
+            }),
+        }
+    });
+    quote! {
+        fn columns() -> ::std::vec::Vec<::ddd_faker::provider::ColumnPath> {
+            let mut #out = ::std::vec::Vec::new();
+            #(#pushes)*
+            #out
+        }
+    }
+}
+
+/// `id_columns()` of an aggregate whose id is composite: its component's columns.
+fn id_columns(input: &Input) -> Option<TokenStream> {
+    let id = input.fields.iter().find(|f| f.attrs.id.is_some())?;
+    if !matches!(id.attrs.source(), Some(SourceKind::Composite)) {
+        return None;
+    }
+    let ty = &id.ty;
+    Some(quote_spanned! {ty.span()=>
+        fn id_columns() -> ::std::vec::Vec<::ddd_faker::provider::ColumnPath> {
+            <#ty as ::ddd_faker::provider::Component>::columns()
+        }
+    })
 }
 
 // ---------------------------------------------------------------- keys

@@ -21,6 +21,7 @@
 //! the next except the pools, sequences and distributor state that are meant to.
 
 mod choice;
+mod columns;
 mod context;
 mod error;
 mod faker;
@@ -40,6 +41,7 @@ mod tests;
 pub(crate) mod traits;
 mod view;
 
+pub use columns::ColumnPath;
 pub use context::Cx;
 pub use error::{ErrorKind, FakerError};
 pub use faker::Faker;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::columns::ColumnPath;
 use super::context::Cx;
 use super::error::FakerError;
 use super::key::KeyError;
@@ -44,6 +45,21 @@ pub trait Provider: Serialize + Clone + Send + Sync + Sized + 'static {
     /// The aggregate's identity.
     fn id(&self) -> Self::Id;
 
+    /// Where each column's value sits in the exported state (see [`ColumnPath`]), for a
+    /// storage that maps the type to a table without a hand-written list. `#[derive(Provider)]`
+    /// lists every serialized field, composite ids and references expanded to their scalars.
+    /// Default: none known.
+    fn columns() -> Vec<ColumnPath> {
+        Vec::new()
+    }
+
+    /// The columns of an id of this type, relative to the id (what a reference to this type
+    /// holds): `#[derive(Provider)]` expands a composite id to its fields. Default: the id is
+    /// one scalar.
+    fn id_columns() -> Vec<ColumnPath> {
+        vec![ColumnPath::leaf("")]
+    }
+
     /// References, pooled values and children of this type. Default: none.
     fn schema() -> Schema {
         Schema::new()
@@ -75,6 +91,11 @@ pub trait Component: Sized + Send {
     /// References, pooled values and children inside the component (paths relative to it).
     fn schema() -> Schema {
         Schema::new()
+    }
+
+    /// Its columns, relative to it (see [`Provider::columns`]). Default: none known.
+    fn columns() -> Vec<ColumnPath> {
+        Vec::new()
     }
 
     /// Populates the component's fields (relative to the current prefix) and builds it.

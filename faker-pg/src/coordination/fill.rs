@@ -140,19 +140,22 @@ impl FillLock {
         }
         // The way is recorded once; concurrent first runs of one way race harmlessly
         // (`ON CONFLICT DO NOTHING`), and the other way cannot hold the lock meanwhile.
-        let create = sqlx::query(AssertSqlSafe(format!(
+        // `CREATE TABLE IF NOT EXISTS` is not safe against itself: two first runs would race
+        // on the catalog. One transaction-scoped lock (another key than the fill's) lets one
+        // create and the others wait.
+        let mut tx = sqlx::Connection::begin(&mut session).await.map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ddd-faker fill table'))")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(AssertSqlSafe(format!(
             "CREATE TABLE IF NOT EXISTS {table} (
                  one boolean PRIMARY KEY DEFAULT true CHECK (one), way text NOT NULL)"
         )))
-        .execute(&mut session)
-        .await;
-        match create {
-            Ok(_) => {}
-            // Two first runs creating the table at once: the loser's CREATE fails on the
-            // catalog's unique index; the table exists, go on.
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
-            Err(e) => return Err(db(e)),
-        }
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} (way) VALUES ($1) ON CONFLICT DO NOTHING"
         )))

@@ -32,5 +32,5 @@ pub use keys::SequenceError;
 pub use mirror::{Mirror, MirrorError};
 pub use read_back::ReadBackError;
 pub use repository::{PgRepository, PgRepositoryError, PgWriter};
-pub use table::{ElementTable, MissingField, Table};
+pub use table::{ElementTable, MissingField, Table, TableOfError};
 pub use write_behind::{BehindError, BehindTotals, WriteBehind};

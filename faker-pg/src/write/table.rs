@@ -5,7 +5,7 @@
 //! (`INSERT .. jsonb_populate_record(set)`) and bulk mode (`COPY`), which read columns the same
 //! way.
 
-use faker_core::provider::{JsonValue, Provider};
+use faker_core::provider::{ColumnPath, JsonValue, Provider};
 use faker_core::repository::RepositoryError;
 use serde::Serialize;
 use thiserror::Error;
@@ -244,6 +244,142 @@ impl ElementTable {
             .collect::<Vec<_>>()
             .join(", ");
         format!("COPY {} ({list}) FROM STDIN (FORMAT csv)", self.table.name)
+    }
+}
+
+/// [`Table::of`] could not map a type.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TableOfError {
+    /// The type describes no columns (a hand-written `Provider` without `columns()`).
+    #[error(
+        "`{aggregate}` lists no columns: derive `Provider`, or implement `Provider::columns`, or map the table by hand with `Table::new(..).column(..)`"
+    )]
+    NoColumns { aggregate: &'static str },
+    /// A table or column name is not a usable identifier.
+    #[error("`{aggregate}`: {source}")]
+    Ident {
+        aggregate: &'static str,
+        #[source]
+        source: IdentError,
+    },
+}
+
+/// `CamelCase` as `snake_case`, the default table name of a type (`InvoiceLine` →
+/// `invoice_line`).
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Table {
+    /// The table of `A`, mapped from what `#[derive(Provider)]` knows of it: its name is
+    /// `#[provider(table = "..")]`, else the type's name in snake case; one column per scalar
+    /// of the exported state ([`Provider::columns`]: serde names, composite ids and the ids
+    /// references hold expanded to their fields; collections and fields serde skips left out),
+    /// named by this rule:
+    ///
+    /// * a column named by `#[provider(column = "..")]`, or else by its last field name
+    ///   (`id.tenant_id` → `tenant_id`, `author_id.author_id` → `author_id`, `title` → `title`);
+    /// * a name met twice where one of the paths is inside the id is **one** column, read from
+    ///   the id: the other path holds the same value (a reference into the same tenant,
+    ///   `author_id.tenant_id` beside `id.tenant_id`, is the composite foreign key
+    ///   `(tenant_id, author_id)`);
+    /// * any other name met twice is spelled out in full for each path, joined by `_`
+    ///   (`origin.code` and `dest.code` → `origin_code`, `dest_code`);
+    /// * the auto key ([`Provider::auto_key`]) is the table's auto-key column.
+    ///
+    /// ```
+    /// use ddd_faker::Provider;
+    /// use faker_pg::write::Table;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Serialize, Deserialize, Provider)]
+    /// #[provider(table = "tenants")]
+    /// struct Tenant {
+    ///     #[provider(id, auto_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// #[derive(Clone, Serialize, Deserialize, Provider)]
+    /// struct BookShelf {
+    ///     #[provider(id, auto_key)]
+    ///     id: i64,
+    ///     #[reference(Tenant)]
+    ///     #[distributor(mean = 10)]
+    ///     tenant: i64,
+    ///     #[serde(rename = "label")]
+    ///     #[provider(with = |_, position| format!("shelf {position}"))]
+    ///     name: String,
+    /// }
+    ///
+    /// let table = Table::of::<BookShelf>(Some("shop"))?;
+    /// assert_eq!(table.name().to_string(), r#""shop"."book_shelf""#);
+    /// assert_eq!(table.column_list(), ["tenant", "label", "id"]);
+    /// # Ok::<(), faker_pg::write::TableOfError>(())
+    /// ```
+    pub fn of<A: Provider>(schema: Option<&str>) -> Result<Table, TableOfError> {
+        let ident = |source| TableOfError::Ident {
+            aggregate: A::NAME,
+            source,
+        };
+        let leaves = A::columns();
+        if leaves.is_empty() {
+            return Err(TableOfError::NoColumns { aggregate: A::NAME });
+        }
+        let name = A::TABLE.map_or_else(|| snake_case(A::NAME), str::to_owned);
+        let mut table = Table::new(schema, &name).map_err(ident)?;
+        let auto = A::auto_key();
+        let short = |c: &ColumnPath| {
+            c.column
+                .clone()
+                .or_else(|| c.path.last().cloned())
+                .unwrap_or_else(|| A::ID_FIELD.to_owned())
+        };
+        let in_id = |c: &ColumnPath| c.path.first().is_some_and(|f| f == A::ID_FIELD);
+        let mut named: Vec<(String, &ColumnPath)> = Vec::new();
+        for leaf in &leaves {
+            let name = short(leaf);
+            let same: Vec<&ColumnPath> = leaves.iter().filter(|c| short(c) == name).collect();
+            let name = if same.len() == 1 || leaf.column.is_some() {
+                name
+            } else if same.iter().any(|c| in_id(c)) {
+                if !in_id(leaf) {
+                    continue; // the id's column holds it
+                }
+                name
+            } else {
+                leaf.path.join("_")
+            };
+            named.push((name, leaf));
+        }
+        for (name, leaf) in named {
+            let path = leaf.dotted();
+            table = if auto.as_deref() == Some(path.as_str()) {
+                table.auto_key(&name, &path)
+            } else {
+                table.column(&name, &path)
+            }
+            .map_err(ident)?;
+        }
+        Ok(table)
+    }
+
+    /// The column names, in the order rows are written (the auto key last).
+    pub fn column_list(&self) -> Vec<&str> {
+        self.written_columns(true)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 }
 
