@@ -765,13 +765,19 @@ fn columns(input: &Input) -> TokenStream {
             return None;
         }
         let path = &f.path;
+        // `column = ".."` names the column (a reference to a composite id names each of its
+        // columns so: `Table::of` refuses that).
+        let named = f.attrs.column.as_ref().map(|c| {
+            let c = &c.value;
+            quote!(.named(#c))
+        });
         if let Some(reference) = &f.reference {
             let target = &reference.ty;
             return Some(quote_spanned! {target.span()=>
                 #out.extend(
                     <#target as ::ddd_faker::provider::Provider>::id_columns()
                         .into_iter()
-                        .map(|c| c.under(#path)),
+                        .map(|c| c.under(#path) #named),
                 );
             });
         }
@@ -788,7 +794,7 @@ fn columns(input: &Input) -> TokenStream {
                 })
             }
             _ => Some(quote! {
-                #out.push(::ddd_faker::provider::ColumnPath::leaf(#path));
+                #out.push(::ddd_faker::provider::ColumnPath::leaf(#path) #named);
             }),
         }
     });

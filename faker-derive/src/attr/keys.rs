@@ -126,6 +126,7 @@ keys! {
         OneOf = "one_of" Form::Value("one_of = [\"new\", \"paid\", \"shipped\"]"),
         Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
         Follows = "follows" Form::List("follows(customer_id)"),
+        Column = "column" Form::Value("column = \"book_title\""),
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,

@@ -290,6 +290,8 @@ pub struct FieldAttrs {
     pub count: CountLaw,
     /// `follows(field)`: an earlier field whose value decides this one's.
     pub follows: Option<Keyed<DottedPath>>,
+    /// `column = ".."`: the table column that holds the field.
+    pub column: Option<Keyed<LitStr>>,
 }
 
 impl FieldAttrs {

@@ -165,6 +165,15 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
                     out.follows = Some(Keyed { value: path, at });
                 }
             }
+            FieldKey::Column => {
+                if let Some(s) = errors.handle(string(&item)) {
+                    if out.column.is_some() {
+                        errors.push(at.error("`column` is given twice on this field: keep one"));
+                    } else {
+                        out.column = Some(Keyed { value: s, at });
+                    }
+                }
+            }
             FieldKey::Map => {
                 if let Some(e) = errors.handle(callable(&item, true)) {
                     if out.map.is_some() {

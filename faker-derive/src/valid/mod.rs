@@ -5,6 +5,7 @@
 //! (paths to fields populated before a reference), [`differ`] and [`joint`]; histogram bounds
 //! in [`quantiles`].
 
+mod column;
 mod differ;
 mod earlier;
 mod enums;
@@ -57,6 +58,7 @@ fn fields(input: &Input, errors: &mut Errors) {
         constraints(input, index, field, errors);
         differ::check(input, index, errors);
         follows::check(input, index, errors);
+        column::check(input, index, errors);
     }
 }
 

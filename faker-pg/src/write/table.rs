@@ -256,6 +256,17 @@ pub enum TableOfError {
         "`{aggregate}` lists no columns: derive `Provider`, or implement `Provider::columns`, or map the table by hand with `Table::new(..).column(..)`"
     )]
     NoColumns { aggregate: &'static str },
+    /// Two of the type's scalars would go to one column: a `column = ".."` on a reference
+    /// whose target's id has several columns, or a name given that another column has.
+    #[error(
+        "`{aggregate}`: `{first}` and `{second}` would both be column \"{column}\": name them apart with `#[provider(column = ..)]` (on a reference to a composite id, leave `column` out)"
+    )]
+    ColumnTwice {
+        aggregate: &'static str,
+        column: String,
+        first: String,
+        second: String,
+    },
     /// A table or column name is not a usable identifier.
     #[error("`{aggregate}`: {source}")]
     Ident {
@@ -289,7 +300,7 @@ impl Table {
     /// references hold expanded to their fields; collections and fields serde skips left out),
     /// named by this rule:
     ///
-    /// * a column named by `#[provider(column = "..")]`, or else by its last field name
+    /// * a column named by `#[provider(column = "..")]` on its field, or else by its last field name
     ///   (`id.tenant_id` → `tenant_id`, `author_id.author_id` → `author_id`, `title` → `title`);
     /// * a name met twice where one of the paths is inside the id is **one** column, read from
     ///   the id: the other path holds the same value (a reference into the same tenant,
@@ -362,6 +373,16 @@ impl Table {
                 leaf.path.join("_")
             };
             named.push((name, leaf));
+        }
+        for (i, (name, leaf)) in named.iter().enumerate() {
+            if let Some((_, first)) = named[..i].iter().find(|(n, _)| n == name) {
+                return Err(TableOfError::ColumnTwice {
+                    aggregate: A::NAME,
+                    column: name.clone(),
+                    first: first.dotted(),
+                    second: leaf.dotted(),
+                });
+            }
         }
         for (name, leaf) in named {
             let path = leaf.dotted();

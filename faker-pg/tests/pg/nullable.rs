@@ -351,3 +351,38 @@ async fn tables_from_the_derive_map_renames_composites_and_skips() {
     })
     .await;
 }
+
+/// `#[provider(column = "..")]` names a field's column; on a reference to a composite id it
+/// would name every column of it alike, which `Table::of` refuses with both paths.
+#[test]
+fn a_named_column_maps_its_field_and_a_doubled_name_is_refused() {
+    #[derive(Debug, Clone, Serialize, Deserialize, Provider)]
+    struct Gate {
+        #[provider(id, sequence, column = "gate_no")]
+        id: i64,
+        #[provider(with = |_, position| format!("G{position}"), column = "gate_label")]
+        label: String,
+        #[reference(Airline)]
+        #[distributor(mean = 4)]
+        airline: i64,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize, Provider)]
+    struct Stand {
+        #[provider(id, sequence)]
+        id: i64,
+        #[reference(Plane)]
+        #[distributor(mean = 2)]
+        #[provider(column = "plane")]
+        plane: PlaneId,
+    }
+
+    let gates = Table::of::<Gate>(Some("air")).unwrap();
+    assert_eq!(gates.column_list(), ["gate_no", "gate_label", "airline"]);
+    let err = Table::of::<Stand>(Some("air")).unwrap_err();
+    assert!(
+        matches!(&err, faker_pg::write::TableOfError::ColumnTwice { column, .. } if column == "plane"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("plane.carrier"), "{err}");
+}
