@@ -6,6 +6,7 @@
 //!   of a collection inside the aggregate.
 //! * [`mirror`] — [`Mirror`]: faker's record of the aggregates of one type, and the one path
 //!   that reads it back (`get`, `find`, reload, count) for both repositories.
+//! * [`ddl`] — `CREATE TABLE` from a [`Table`] and sample aggregates (no schema yet).
 //! * [`read_back`] — aggregates read back from the application table itself (no mirror):
 //!   reloading pools on a resumed run, the rare `get`/`find` of a bulk table without a mirror.
 //! * [`keys`] — auto-assigned keys reserved in blocks from the key column's sequence (bulk mode
@@ -21,6 +22,7 @@
 //! from `repository`, `write_behind` and `bulk` — coordination imports nothing from here.
 
 pub mod bulk;
+pub mod ddl;
 pub mod keys;
 pub mod mirror;
 pub mod read_back;

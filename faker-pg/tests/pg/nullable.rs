@@ -386,3 +386,62 @@ fn a_named_column_maps_its_field_and_a_doubled_name_is_refused() {
     );
     assert!(err.to_string().contains("plane.carrier"), "{err}");
 }
+
+/// No schema yet: the tables' DDL from the derive's columns and sample aggregates generated in
+/// memory, then a bulk fill into them.
+#[tokio::test]
+async fn tables_created_from_samples_take_the_generated_rows() {
+    in_schema("table_ddl", |mut conn, s| async move {
+        let schema = Some(s.as_str());
+        let mut samples = Faker::new(4);
+        samples.create_many::<Leg>(200).await.unwrap();
+        let legs_made: Vec<Leg> = samples.in_memory::<Leg>().unwrap().iter().cloned().collect();
+        let planes_made: Vec<Plane> = samples
+            .in_memory::<Plane>()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect();
+        let airlines_made: Vec<Airline> = samples
+            .in_memory::<Airline>()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect();
+        let airlines = Table::of::<Airline>(schema).unwrap();
+        let planes = Table::of::<Plane>(schema).unwrap();
+        let legs = Table::of::<Leg>(schema).unwrap();
+        let ddl = [
+            airlines.create_sql(&airlines_made).unwrap(),
+            planes.create_sql(&planes_made).unwrap(),
+            legs.create_sql(&legs_made).unwrap(),
+        ];
+        assert_eq!(
+            ddl[1],
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.\"plane\" (\"carrier\" bigint, \"tailnum\" bigint, PRIMARY KEY (\"carrier\", \"tailnum\"))"
+            )
+        );
+        assert!(ddl[2].contains("\"leg_no\" bigint"), "{}", ddl[2]);
+        for sql in ddl {
+            execute(&mut conn, sql).await;
+        }
+        let pool = pool().await;
+        let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
+        let mut faker = Faker::new(4);
+        faker
+            .set_repository::<Airline>(writer.repository::<Airline>(airlines, None).await.unwrap())
+            .unwrap();
+        faker
+            .set_repository::<Plane>(writer.repository::<Plane>(planes, None).await.unwrap())
+            .unwrap();
+        faker
+            .set_repository::<Leg>(writer.repository::<Leg>(legs.clone(), None).await.unwrap())
+            .unwrap();
+        let made = faker.create_many::<Leg>(200).await.unwrap();
+        writer.finish().await.unwrap();
+        let back: Vec<Leg> = legs.load_all(&pool).await.unwrap();
+        assert_eq!(back.len(), made.len());
+    })
+    .await;
+}
