@@ -21,7 +21,7 @@
 //! Draws beyond `N` pick slots by the law's probabilities, so the shape stays and the mean
 //! grows.
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 use rustc_hash::FxHashSet;
 
 use super::alias::AliasTable;
@@ -36,8 +36,8 @@ use crate::{Law, Mean};
 /// more, and is better served by unique values or dynamic mode.
 const MAX_SLOTS: usize = 1 << 26;
 const EMPTY: u32 = u32::MAX;
-/// Slot draws that may land on a value the draw must avoid before it gives up and creates a
-/// value outside the plan. Redrawing the slot is exact conditioning (the law restricted to the
+/// Slot draws that may land on a value the draw must avoid before it gives up and takes, as
+/// one use outside the plan, another value the plan holds (or creates one when it holds none). Redrawing the slot is exact conditioning (the law restricted to the
 /// other slots); it only runs out when the avoided values hold almost all the mass
 /// (`p^32` < 1e-6 needs `p` > 0.65 of the law on avoided slots).
 const AVOID_TRIES: u32 = 32;
@@ -210,7 +210,23 @@ impl Plan {
             }
             return self.take(slot, candidates, avoid);
         }
-        // Every try hit an avoided value: a new value outside the plan (see AVOID_TRIES).
+        // Every try hit an avoided value (near the end of a plan, its last uses may all be
+        // of one avoided value). Rather than grow the pool with a value outside the plan —
+        // a row more than configured when the pool was filled beforehand — take a value the
+        // plan holds and `avoid` allows, as one use outside the plan; create only when there
+        // is none.
+        let slots = self.slots.len();
+        if slots > 0 {
+            let start = rng.random_range(0..slots);
+            for i in 0..slots {
+                let slot = (start + i) % slots;
+                let held = self.slots[slot];
+                if held != EMPTY && !avoid.forbids(held as usize) {
+                    self.last = slot as u32;
+                    return PlannedDraw::Bound(held as usize);
+                }
+            }
+        }
         self.last = EMPTY;
         PlannedDraw::Create(Ticket::unplanned())
     }
@@ -383,6 +399,46 @@ mod tests {
                 assert_eq!(total, draws);
             }
         }
+    }
+
+    /// When every planned use left is of an avoided value (a route's destination that may not
+    /// be its origin, at the end of the plan), the draw takes another value the plan holds
+    /// instead of creating one: a plan over a pool filled beforehand never grows it.
+    #[test]
+    fn an_avoided_tail_takes_a_held_value_rather_than_a_new_one() {
+        let law = Law::Weights(Weights::new([0.9, 0.1]).unwrap());
+        let draws = 200u64;
+        let mut plan = Plan::new(&law, Mean::new(100.0).unwrap(), draws).unwrap();
+        let mut rng = seeded(3);
+        let pool = 2usize;
+        let (mut created, mut made) = (0, 0u64);
+        // Avoid position 0 on every draw after half of them: its planned uses are left over.
+        for i in 0..draws {
+            let avoided = [0usize];
+            let avoid = if i >= draws / 2 {
+                Avoid {
+                    values: &avoided,
+                    fresh: &[],
+                }
+            } else {
+                Avoid::NONE
+            };
+            match plan.draw(Candidates::All(pool), avoid, &mut rng) {
+                PlannedDraw::Bound(p) => {
+                    assert!(p < pool);
+                    if i >= draws / 2 {
+                        assert_ne!(p, 0, "draw {i} gave the avoided value");
+                    }
+                }
+                PlannedDraw::Create(t) => {
+                    created += 1;
+                    plan.fulfil(t, pool + created - 1);
+                }
+            }
+            made += 1;
+        }
+        assert_eq!(made, draws);
+        assert_eq!(created, 0, "the pool grew");
     }
 
     #[test]
