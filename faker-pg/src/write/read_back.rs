@@ -172,12 +172,8 @@ impl Table {
         }
     }
 
-    /// Every aggregate stored in the table, in insertion order (the auto key's order): what a
-    /// resumed run restores into its pools (see the [module docs](self)).
-    pub async fn load_all<A: Provider + DeserializeOwned>(
-        &self,
-        pool: &PgPool,
-    ) -> Result<Vec<A>, ReadBackError> {
+    /// Every row's state, in insertion order.
+    async fn states(&self, pool: &PgPool) -> Result<Vec<JsonValue>, ReadBackError> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {}",
             self.state_sql()?,
@@ -188,7 +184,17 @@ impl Table {
             .fetch_all(pool)
             .await
             .map_err(|e| self.db(e))?;
-        rows.into_iter().map(|v| self.decode(v.0)).collect()
+        Ok(rows.into_iter().map(|v| v.0).collect())
+    }
+
+    /// Every aggregate stored in the table, in insertion order (the auto key's order): what a
+    /// resumed run restores into its pools (see the [module docs](self)).
+    pub async fn load_all<A: Provider + DeserializeOwned>(
+        &self,
+        pool: &PgPool,
+    ) -> Result<Vec<A>, ReadBackError> {
+        let states = self.states(pool).await?;
+        states.into_iter().map(|v| self.decode(v)).collect()
     }
 
     /// The aggregate whose id is `id`, if stored (a scan: see the [module docs](self)).
@@ -217,19 +223,11 @@ impl Table {
         pool: &PgPool,
         query: &Query,
     ) -> Result<Vec<A>, ReadBackError> {
-        let sql = format!(
-            "SELECT {} FROM {} ORDER BY {}",
-            self.state_sql()?,
-            self.name(),
-            self.order_sql()
-        );
-        let rows: Vec<sqlx::types::Json<JsonValue>> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await
-            .map_err(|e| self.db(e))?;
-        rows.into_iter()
-            .filter(|v| query.matches(&v.0))
-            .map(|v| self.decode(v.0))
+        let states = self.states(pool).await?;
+        states
+            .into_iter()
+            .filter(|v| query.matches(v))
+            .map(|v| self.decode(v))
             .collect()
     }
 }

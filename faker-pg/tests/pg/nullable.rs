@@ -295,6 +295,30 @@ struct Leg {
     scratch: u32,
 }
 
+/// `n` legs (with their planes and airlines) through one bulk writer without mirrors, into
+/// `tables`; the legs made.
+async fn fill_legs(
+    pool: &sqlx::PgPool,
+    (airlines, planes, legs): (Table, Table, Table),
+    seed: u64,
+    n: u64,
+) -> Vec<Leg> {
+    let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
+    let mut faker = Faker::new(seed);
+    faker
+        .set_repository::<Airline>(writer.repository::<Airline>(airlines, None).await.unwrap())
+        .unwrap();
+    faker
+        .set_repository::<Plane>(writer.repository::<Plane>(planes, None).await.unwrap())
+        .unwrap();
+    faker
+        .set_repository::<Leg>(writer.repository::<Leg>(legs, None).await.unwrap())
+        .unwrap();
+    let made = faker.create_many::<Leg>(n).await.unwrap();
+    writer.finish().await.unwrap();
+    made
+}
+
 /// `Table::of` maps the derive's types with no hand-listed column: the serde name of the id,
 /// a composite id as its fields, a nullable composite reference as the target's id columns,
 /// nothing for the skipped field. Written in bulk and read back, every leg is whole.
@@ -327,19 +351,7 @@ async fn tables_from_the_derive_map_renames_composites_and_skips() {
         assert_eq!(legs.name().to_string(), format!("{s}.\"legs\""));
 
         let pool = pool().await;
-        let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
-        let mut faker = Faker::new(9);
-        faker
-            .set_repository::<Airline>(writer.repository::<Airline>(airlines, None).await.unwrap())
-            .unwrap();
-        faker
-            .set_repository::<Plane>(writer.repository::<Plane>(planes, None).await.unwrap())
-            .unwrap();
-        faker
-            .set_repository::<Leg>(writer.repository::<Leg>(legs.clone(), None).await.unwrap())
-            .unwrap();
-        let made = faker.create_many::<Leg>(600).await.unwrap();
-        writer.finish().await.unwrap();
+        let made = fill_legs(&pool, (airlines, planes, legs.clone()), 9, 600).await;
         let back: Vec<Leg> = legs.load_all(&pool).await.unwrap();
         assert_eq!(back.len(), made.len());
         for (b, m) in back.iter().zip(&made) {
@@ -427,19 +439,7 @@ async fn tables_created_from_samples_take_the_generated_rows() {
             execute(&mut conn, sql).await;
         }
         let pool = pool().await;
-        let writer = BulkWriter::new(pool.clone(), BulkOptions::default());
-        let mut faker = Faker::new(4);
-        faker
-            .set_repository::<Airline>(writer.repository::<Airline>(airlines, None).await.unwrap())
-            .unwrap();
-        faker
-            .set_repository::<Plane>(writer.repository::<Plane>(planes, None).await.unwrap())
-            .unwrap();
-        faker
-            .set_repository::<Leg>(writer.repository::<Leg>(legs.clone(), None).await.unwrap())
-            .unwrap();
-        let made = faker.create_many::<Leg>(200).await.unwrap();
-        writer.finish().await.unwrap();
+        let made = fill_legs(&pool, (airlines, planes, legs.clone()), 4, 200).await;
         let back: Vec<Leg> = legs.load_all(&pool).await.unwrap();
         assert_eq!(back.len(), made.len());
     })
