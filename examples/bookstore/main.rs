@@ -25,7 +25,7 @@ use clap::{Parser, ValueEnum};
 use ddd_faker::feed::{CsvFeed, HoldingSink, JsonlFeed, Sink};
 use ddd_faker::provider::Faker;
 use ddd_faker::repository::InMemoryRepository;
-use domain::{Author, AuthorId, Book, Tenant, TenantId};
+use domain::{Author, Book, Tenant, TenantId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -317,15 +317,16 @@ async fn run(args: &Args) -> Result<Made, String> {
     } else {
         Progress::new(args)
     };
-    // Uses per referenced id, counted as books stream past (they are not kept); Fx hashing,
-    // since SipHash on two maps per book showed in the profile.
-    let mut books_per_tenant: HashMap<TenantId, u64> = HashMap::default();
-    let mut books_per_author: HashMap<AuthorId, u64> = HashMap::default();
+    // Uses per referenced id, counted as books stream past (they are not kept). Authors are
+    // told apart by their own key alone: the repository assigns it from one sequence for all
+    // tenants.
+    let mut books_per_tenant = Tally::default();
+    let mut books_per_author = Tally::default();
     let mut foreign_authors = 0u64;
     let mut count = |book: Book| {
         let tenant = book.id().tenant_id;
-        *books_per_tenant.entry(tenant).or_default() += 1;
-        *books_per_author.entry(book.author_id()).or_default() += 1;
+        books_per_tenant.add(tenant.0);
+        books_per_author.add(book.author_id().author_id.0);
         if book.author_id().tenant_id != tenant {
             foreign_authors += 1;
         }
@@ -393,7 +394,7 @@ async fn run(args: &Args) -> Result<Made, String> {
         );
         return Ok(Made {
             books: created,
-            per_tenant: books_per_tenant.into_values().collect(),
+            per_tenant: books_per_tenant.counts(),
         });
     }
     let authors_per_tenant = {
@@ -417,11 +418,8 @@ async fn run(args: &Args) -> Result<Made, String> {
             seconds,
         },
         &[
-            (
-                "Book.id.tenant_id",
-                books_per_tenant.into_values().collect(),
-            ),
-            ("Book.author_id", books_per_author.into_values().collect()),
+            ("Book.id.tenant_id", books_per_tenant.counts()),
+            ("Book.author_id", books_per_author.counts()),
             (
                 "Author.id.tenant_id",
                 authors_per_tenant.into_values().collect(),
@@ -436,6 +434,46 @@ async fn run(args: &Args) -> Result<Made, String> {
         books: created,
         per_tenant: Vec::new(),
     })
+}
+
+/// Uses per key, for keys that a repository assigned (dense, from 1): a vector indexed by the
+/// key, with a map for keys beyond it. At 10^7 books two hash maps of 200 000 entries each
+/// cost two cache misses per book (8% of the run); the vectors (4 bytes a key) stay in cache.
+#[derive(Default)]
+struct Tally {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u64>,
+}
+
+impl Tally {
+    /// Keys below this are counted in the vector (64 MiB at most).
+    const DENSE: i64 = 1 << 24;
+
+    fn add(&mut self, key: i64) {
+        match usize::try_from(key) {
+            Ok(at) if key < Self::DENSE => {
+                if self.dense.len() <= at {
+                    self.dense.resize((at + 1).next_power_of_two(), 0);
+                }
+                match self.dense[at].checked_add(1) {
+                    Some(n) => self.dense[at] = n,
+                    None => *self.sparse.entry(key).or_default() += 1,
+                }
+            }
+            _ => *self.sparse.entry(key).or_default() += 1,
+        }
+    }
+
+    /// The uses of every key used, in no particular order.
+    fn counts(self) -> Vec<u64> {
+        let mut counts: HashMap<i64, u64> = self.sparse;
+        for (key, &n) in self.dense.iter().enumerate() {
+            if n > 0 {
+                *counts.entry(key as i64).or_default() += u64::from(n);
+            }
+        }
+        counts.into_values().collect()
+    }
 }
 
 /// Adds a feed to the holding sink when there is one, else straight to the Faker.

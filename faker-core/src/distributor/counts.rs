@@ -42,15 +42,20 @@ enum Left {
     /// uses it was built for are spent, so a draw takes at most two proposals on average, each
     /// one random number and two table reads (a Fenwick tree would take a dozen dependent reads
     /// per draw, each a likely cache miss).
-    Alias {
-        table: AliasTable,
-        /// Per slot: (uses left, uses left at the last rebuild), side by side so that a
-        /// proposal reads one cache line.
-        slots: Vec<(u32, u32)>,
-        left: u64,
-        /// Uses left when the table was built.
-        built_for: u64,
-    },
+    /// Boxed: a plan embeds its counts, and the plans of small groups (thousands of them)
+    /// never use this variant; unboxed it would double every plan's counts.
+    Alias(Box<Proposals>),
+}
+
+#[derive(Debug, Clone)]
+struct Proposals {
+    table: AliasTable,
+    /// Per slot: (uses left, uses left at the last rebuild), side by side so that a
+    /// proposal reads one cache line.
+    slots: Vec<(u32, u32)>,
+    left: u64,
+    /// Uses left when the table was built.
+    built_for: u64,
 }
 
 impl Counts {
@@ -78,12 +83,12 @@ impl Counts {
             }
             Left::Sequence { uses, drawn: 0 }
         } else {
-            Left::Alias {
+            Left::Alias(Box::new(Proposals {
                 table: alias_of(&planned),
                 slots: planned.iter().map(|&c| (c, c)).collect(),
                 left: total,
                 built_for: total,
-            }
+            }))
         };
         Counts {
             planned,
@@ -124,12 +129,13 @@ impl Counts {
                 *drawn += 1;
                 Some(slot as usize)
             }
-            Left::Alias {
-                table,
-                slots,
-                left,
-                built_for,
-            } => {
+            Left::Alias(proposals) => {
+                let Proposals {
+                    table,
+                    slots,
+                    left,
+                    built_for,
+                } = &mut **proposals;
                 if *left == 0 {
                     return None;
                 }
@@ -170,12 +176,13 @@ impl Counts {
                     uses[*drawn] = slot as u32;
                 }
             }
-            Left::Alias {
-                slots,
-                left,
-                built_for,
-                ..
-            } => {
+            Left::Alias(proposals) => {
+                let Proposals {
+                    slots,
+                    left,
+                    built_for,
+                    ..
+                } = &mut **proposals;
                 slots[slot].0 += 1;
                 *left += 1;
                 if slots[slot].0 > slots[slot].1 {
@@ -263,12 +270,12 @@ mod tests {
         let p = [0.5, 0.25, 0.125, 0.0625, 0.0625];
         let planned = planned_counts(&p, 1_000, true);
         let alias = |counts: &Counts| Counts {
-            left: Left::Alias {
+            left: Left::Alias(Box::new(Proposals {
                 table: alias_of(&counts.planned),
                 slots: counts.planned.iter().map(|&c| (c, c)).collect(),
                 left: 1_000,
                 built_for: 1_000,
-            },
+            })),
             ..counts.clone()
         };
         let sequence = Counts::new(&p, 1_000);

@@ -428,7 +428,7 @@ impl Strategy {
         share: Option<f64>,
     ) -> Option<u32> {
         let (share, budget) = (share?, self.budget?);
-        self.plan.as_ref()?;
+        let law = self.plan.as_ref()?.law();
         // One reference filters by one constraint, so the group alone names the sub-pool.
         let key = filter.partition().map_or(filter.key(), |p| p.group);
         if let Some(group) = self.groups.find(number, key) {
@@ -442,7 +442,7 @@ impl Strategy {
         };
         // A group receives fewer draws than the whole plan, which was feasible; should the
         // slot count still be out of bounds, the budget rule serves the group.
-        let plan = Plan::for_group(&self.law, mean, draws).ok()?;
+        let plan = Plan::for_group(law, mean, draws).ok()?;
         let group = u32::try_from(self.groups.plans.len()).ok()?;
         self.groups.plans.push(GroupPlan { plan, share });
         self.groups.insert(number, key, group);

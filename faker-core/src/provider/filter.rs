@@ -181,8 +181,8 @@ impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
             };
         };
         self.state(id).is_some_and(|state| match &self.resolver {
-            Some(resolver) => query.matches_with(state, resolver),
-            None => query.matches(state),
+            Some(resolver) => query.matches_with(&state, resolver),
+            None => query.matches(&state),
         })
     }
 
@@ -195,12 +195,12 @@ impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
 
     fn group_of(&self, id: &I) -> Option<String> {
         let equalities = self.equalities.as_ref()?;
-        Some(equalities.group_of(self.state(id)?))
+        Some(equalities.group_of(&self.state(id)?))
     }
 }
 
 impl<I: Serialize> StateFilter<'_, I> {
-    fn state(&self, id: &I) -> Option<&Value> {
+    fn state(&self, id: &I) -> Option<Value> {
         let key = canonical(id).ok()?;
         self.mirror?.get(&key)
     }
@@ -241,11 +241,7 @@ impl Resolver for EngineResolver<'_> {
         let links = &self.view?.links;
         let index = links.iter().position(|(f, _)| *f == field)?;
         let target = self.views.of(links[index].1);
-        let state = target?
-            .mirror
-            .as_ref()?
-            .get(&reference.to_string())?
-            .clone();
+        let state = target?.mirror.as_ref()?.get(&reference.to_string())?;
         let nested =
             self.nested[index].get_or_init(|| Box::new(EngineResolver::new(target, self.views)));
         Some(Resolved {

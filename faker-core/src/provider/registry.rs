@@ -674,10 +674,9 @@ impl Registry {
             memory.retain();
             let export = |e| FakerError::new(A::NAME, ErrorKind::Export(e));
             for a in memory.iter() {
-                mirror.insert(
-                    canonical(&a.id()).map_err(export)?,
-                    serde_json::to_value(a).map_err(export)?,
-                );
+                mirror
+                    .insert(canonical(&a.id()).map_err(export)?, a)
+                    .map_err(export)?;
             }
         }
         self.view_mut(handle.at).mirror = Some(mirror);
@@ -704,9 +703,8 @@ impl Registry {
             None => {}
             Some(mirror) => {
                 let export = |e| FakerError::new(path, ErrorKind::Export(e));
-                let state = serde_json::to_value(stored).map_err(export)?;
                 let key = canonical(&stored.id()).map_err(export)?;
-                mirror.insert(key, state);
+                mirror.insert(key, stored).map_err(export)?;
             }
         }
         self.slot_mut(handle).pool.insert(stored.id());

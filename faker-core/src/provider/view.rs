@@ -14,7 +14,43 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Exported states by canonical id JSON (see [`canonical`]): what filters match.
-pub(crate) type Mirror = HashMap<String, Value>;
+///
+/// A state is kept as its compact JSON text and parsed when a filter reads it. As a
+/// `serde_json::Value` an aggregate costs a map allocation per nested object (about 600 bytes
+/// for the bookstore's author, 40 % of the peak memory at 10^7 books); as text, its length.
+/// Filters read a state once per sub-pool that indexes it (partitions and sub-pools catch up
+/// incrementally), so the parse is paid a few times per aggregate, not per draw.
+#[derive(Default)]
+pub(crate) struct Mirror {
+    states: HashMap<Box<str>, Box<str>>,
+}
+
+impl Mirror {
+    /// Keeps `state` (serialised now) as the state of the aggregate whose canonical id is
+    /// `key`, replacing an earlier one.
+    pub(crate) fn insert<S: Serialize + ?Sized>(
+        &mut self,
+        key: String,
+        state: &S,
+    ) -> Result<(), serde_json::Error> {
+        let text = serde_json::to_string(state)?;
+        self.states
+            .insert(key.into_boxed_str(), text.into_boxed_str());
+        Ok(())
+    }
+
+    /// The state of the aggregate whose canonical id is `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<Value> {
+        // The text was written by `serde_json` from a value, so it reads back.
+        serde_json::from_str(self.states.get(key)?).ok()
+    }
+
+    /// How many states are kept.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.states.len()
+    }
+}
 
 /// The position of a registered type in the registry (index into [`Views`] and into the
 /// registry's entries, which grow together).
