@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo build --release --example bookstore --example bookstore_vs_copy
-//! target/release/examples/bookstore_vs_copy [--books N] [--runs R] [--database-url URL] [-- ARGS]
+//! target/release/examples/bookstore_vs_copy [--books N] [--runs R] [--streams K] [--database-url URL] [-- ARGS]
 //! ```
 //!
 //! Each run:
@@ -43,6 +43,12 @@ struct Args {
     /// The server.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     database_url: String,
+    /// `COPY` streams of the ceiling: with K > 1, tenants and authors are loaded first (one
+    /// transaction), then the books in K parts, each on its own connection and transaction,
+    /// concurrently — the ceiling of `--workers K`, timed from the first `BEGIN` to the last
+    /// `COMMIT`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    streams: u16,
     /// More arguments for the bookstore (after `--`), e.g. `--workers 2`.
     #[arg(last = true)]
     extra: Vec<String>,
@@ -127,7 +133,7 @@ async fn bulk(args: &Args, conn: &mut PgConnection) -> Result<Duration, Box<dyn 
 
 /// Dumps the application rows of `BULK`, loads them into a fresh `CEILING`; the load's time
 /// and the rows loaded.
-async fn ceiling(conn: &mut PgConnection) -> Result<(Duration, u64), Box<dyn Error>> {
+async fn ceiling(conn: &mut PgConnection, args: &Args) -> Result<(Duration, u64), Box<dyn Error>> {
     let mut dumps = Vec::new();
     for (table, columns) in TABLES {
         let sql =
@@ -144,16 +150,73 @@ async fn ceiling(conn: &mut PgConnection) -> Result<(Duration, u64), Box<dyn Err
     for sql in ddl(CEILING) {
         execute(conn, sql).await?;
     }
+    let copy_sql = |(table, columns): (&str, &str)| {
+        format!("COPY {CEILING}.{table} ({columns}) FROM STDIN WITH (FORMAT csv)")
+    };
+    if args.streams > 1 {
+        return ceiling_in_streams(conn, args, &dumps, copy_sql).await;
+    }
     let started = Instant::now();
     let mut tx = conn.begin().await?;
     let mut rows = 0u64;
-    for ((table, columns), dump) in TABLES.iter().zip(&dumps) {
-        let sql = format!("COPY {CEILING}.{table} ({columns}) FROM STDIN WITH (FORMAT csv)");
-        let mut copy = tx.copy_in_raw(&sql).await?;
+    for (table, dump) in TABLES.into_iter().zip(&dumps) {
+        let mut copy = tx.copy_in_raw(&copy_sql(table)).await?;
         copy.send(dump.as_slice()).await?;
         rows += copy.finish().await?;
     }
     tx.commit().await?;
+    Ok((started.elapsed(), rows))
+}
+
+/// The ceiling with `args.streams` concurrent `COPY`s of the books (see [`Args::streams`]).
+async fn ceiling_in_streams(
+    conn: &mut PgConnection,
+    args: &Args,
+    dumps: &[Vec<u8>],
+    copy_sql: impl Fn((&str, &str)) -> String,
+) -> Result<(Duration, u64), Box<dyn Error>> {
+    // The books' CSV cut into `streams` parts at line ends (no field holds a newline: titles
+    // are words, names letters).
+    let books = &dumps[2];
+    let k = usize::from(args.streams);
+    let mut parts = Vec::with_capacity(k);
+    let mut start = 0;
+    for i in 1..=k {
+        let mut end = (books.len() * i / k).max(start);
+        while end > 0 && end < books.len() && books[end - 1] != b'\n' {
+            end += 1;
+        }
+        parts.push(&books[start..end]);
+        start = end;
+    }
+    let mut others = Vec::with_capacity(k);
+    for _ in 0..k {
+        others.push(PgConnection::connect(&args.database_url).await?);
+    }
+    let started = Instant::now();
+    let mut tx = conn.begin().await?;
+    let mut rows = 0u64;
+    for (table, dump) in TABLES.into_iter().zip(dumps).take(2) {
+        let mut copy = tx.copy_in_raw(&copy_sql(table)).await?;
+        copy.send(dump.as_slice()).await?;
+        rows += copy.finish().await?;
+    }
+    tx.commit().await?;
+    let sql = copy_sql(TABLES[2]);
+    let loads = others.iter_mut().zip(parts).map(|(other, part)| {
+        let sql = sql.clone();
+        async move {
+            let mut tx = other.begin().await?;
+            let mut copy = tx.copy_in_raw(&sql).await?;
+            copy.send(part).await?;
+            let n = copy.finish().await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        }
+    });
+    for n in futures_util::future::join_all(loads).await {
+        rows += n?;
+    }
     Ok((started.elapsed(), rows))
 }
 
@@ -162,12 +225,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     let mut conn = PgConnection::connect(&args.database_url).await?;
     println!(
-        "books {}, extra arguments {:?}\nrun  bulk (s)  books/s   ceiling (s)  rows     ceiling/bulk",
-        args.books, args.extra
+        "books {}, ceiling in {} stream(s), extra arguments {:?}\nrun  bulk (s)  books/s   ceiling (s)  rows     ceiling/bulk",
+        args.books, args.streams, args.extra
     );
     for run in 1..=args.runs {
         let bulk_time = bulk(&args, &mut conn).await?;
-        let (ceiling_time, rows) = ceiling(&mut conn).await?;
+        let (ceiling_time, rows) = ceiling(&mut conn, &args).await?;
         println!(
             "{run:<4} {:<9.2} {:<9.0} {:<12.2} {:<8} {:.3}",
             bulk_time.as_secs_f64(),
