@@ -9,7 +9,8 @@
 //!   application tables (counts the books, restores the tenants and authors into the pools).
 //! * **shared** ([`attach`]: per aggregate, `--bulk --shared`, `--workers K`): any number of
 //!   processes share the tenant and author pools, one plan and the target, through faker's
-//!   mirrors and coordination tables.
+//!   coordination tables and the mirrors of the shared types (tenants and authors: a reused
+//!   value is read from there). Books, which nothing reads back, have no mirror.
 
 use ddd_faker::feed::StoreOutcomes;
 use ddd_faker::provider::Faker;
@@ -166,8 +167,9 @@ pub async fn attach(
             )
             .await
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        // Books are the leaves: no draw reads them back, so no mirror.
         let b = writer
-            .repository::<Book>(books, mirror("books")?)
+            .repository::<Book>(books, None)
             .await
             .map_err(bulk_err)?
             .report_to(outcomes.clone())
@@ -217,7 +219,8 @@ pub async fn attach(
             .map_err(late)?;
         // Books are the leaves (nothing references them): written behind, several
         // transactions in flight, so commits share their disk flushes.
-        let books = PgRepository::new(pool.clone(), Some(books), mirror("books")?)
+        // Books are the leaves (nothing reads them back): their rows without a mirror.
+        let books = PgRepository::without_mirror(pool.clone(), books)
             .with_target(target, share.token())
             .behind(WRITE_BEHIND);
         behind = books.write_behind();
@@ -347,7 +350,8 @@ pub async fn attach_alone(
 
 /// The application's schema: tenants; authors keyed (tenant_id, author_id) with a foreign key to
 /// tenants; books keyed (tenant_id, book_id) with a foreign key (tenant_id, author_id) to authors,
-/// which is the tenant rule enforced by the database itself. Plus faker's mirrors.
+/// which is the tenant rule enforced by the database itself. Plus faker's mirrors of the shared
+/// tenants and authors.
 async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
     create_tables(pool, schema).await?;
     let fail = |e: sqlx::Error| format!("cannot create the schema: {e}");
@@ -356,7 +360,8 @@ async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
-    for table in ["tenants", "authors", "books"] {
+    // Mirrors of the shared types only: the pools read the values they reuse from them.
+    for table in ["tenants", "authors"] {
         Mirror::new(Some(schema), table)
             .map_err(|e| e.to_string())?
             .create(&mut tx)

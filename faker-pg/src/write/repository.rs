@@ -117,6 +117,28 @@ impl PgWriter for Table {
     }
 }
 
+impl<A> PgRepository<A, Table>
+where
+    A: Provider + DeserializeOwned,
+{
+    /// A repository writing `A`'s rows into `table` and nothing else: no mirror (see the
+    /// [type docs](PgRepository)). `get`, `find`, `load_all` and `count` read the table
+    /// itself — a scan each, fine for the few reads a generator makes of an aggregate nothing
+    /// reuses. Shared pools need a mirror: give this one only to types no pool is shared of.
+    pub fn without_mirror(pool: PgPool, table: Table) -> Self {
+        PgRepository {
+            pool,
+            name: table.name().clone(),
+            writer: Some(Arc::new(table)),
+            mirror: None,
+            target: None,
+            publication: None,
+            behind: None,
+            _aggregate: PhantomData,
+        }
+    }
+}
+
 /// A target with this writer's leases of it.
 struct Leased {
     target: Target,
@@ -126,11 +148,19 @@ struct Leased {
 
 /// Stores aggregates of `A` in the application's table (through a [`PgWriter`], optional) and
 /// in the [`Mirror`], in one transaction per aggregate.
+///
+/// The mirror earns its cost where stored aggregates are read back often: a shared pool
+/// reads every value other processes reuse from it, and `find` is an indexed query there. An
+/// aggregate nothing reads back — the leaves of a dataset, such as books — goes without one
+/// ([`PgRepository::without_mirror`]): its row alone is written, and the rare `get`/`find`
+/// read the application table (see [`read_back`](crate::write::read_back)).
 pub struct PgRepository<A, W = Table> {
     pool: PgPool,
     writer: Option<Arc<W>>,
     // Behind `Arc`s: write-behind copies the configuration for every background store.
-    mirror: Arc<Mirror>,
+    mirror: Option<Arc<Mirror>>,
+    /// What errors name: the mirror, or the table when there is none.
+    name: QualifiedName,
     /// The target and this writer's leases of it.
     target: Option<Arc<Leased>>,
     publication: Option<Arc<Publication>>,
@@ -149,12 +179,18 @@ where
         PgRepository {
             pool,
             writer: writer.map(Arc::new),
-            mirror: Arc::new(mirror),
+            name: mirror.name().clone(),
+            mirror: Some(Arc::new(mirror)),
             target: None,
             publication: None,
             behind: None,
             _aggregate: PhantomData,
         }
+    }
+
+    /// Gives back the mirror-less repository's table (`get`/`find`/`load_all` read it).
+    fn read_table(&self) -> Option<&Table> {
+        self.writer.as_deref().and_then(|w| w.as_table())
     }
 
     /// Write-behind: `insert` hands each aggregate to a background task and returns at once,
@@ -205,6 +241,7 @@ where
             pool: self.pool.clone(),
             writer: self.writer.clone(),
             mirror: self.mirror.clone(),
+            name: self.name.clone(),
             target: self.target.clone(),
             publication: self.publication.clone(),
             behind: None,
@@ -234,7 +271,7 @@ where
                     writer
                         .as_table()
                         .ok_or_else(|| PgRepositoryError::BehindNeedsTable {
-                            table: self.mirror.name().clone(),
+                            table: self.name.clone(),
                         })?;
                 let key = behind.next_key(&self.pool, table).await?;
                 assign_key(&mut aggregate, JsonValue::from(key))?;
@@ -285,19 +322,35 @@ where
         self
     }
 
-    /// Every aggregate in the mirror, in insertion order (to reload pools when resuming).
+    /// Every aggregate stored, in insertion order (to reload pools when resuming): from the
+    /// mirror, or without one from the table.
     pub async fn load_all(&self) -> Result<Vec<A>, RepositoryError> {
-        Ok(self.mirror.load_all(&self.pool).await?)
+        match (&self.mirror, self.read_table()) {
+            (Some(mirror), _) => Ok(mirror.load_all(&self.pool).await?),
+            (None, Some(table)) => Ok(table.load_all(&self.pool).await?),
+            (None, None) => Ok(Vec::new()),
+        }
     }
 
-    /// Number of aggregates in the mirror.
+    /// Number of aggregates stored (in the mirror, or without one in the table).
     pub async fn count(&self) -> Result<u64, RepositoryError> {
-        Ok(self.mirror.count(&self.pool).await?)
+        match (&self.mirror, self.read_table()) {
+            (Some(mirror), _) => Ok(mirror.count(&self.pool).await?),
+            (None, Some(table)) => {
+                let sql = format!("SELECT count(*) FROM {}", table.name());
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|e| self.db(e))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+            (None, None) => Ok(0),
+        }
     }
 
     fn db(&self, source: sqlx::Error) -> RepositoryError {
         PgRepositoryError::Database {
-            table: self.mirror.name().clone(),
+            table: self.name.clone(),
             source,
         }
         .into()
@@ -305,7 +358,7 @@ where
 
     fn target_reached(&self) -> RepositoryError {
         RepositoryError::TargetReached {
-            table: self.mirror.name().to_string(),
+            table: self.name.to_string(),
         }
     }
 
@@ -402,15 +455,25 @@ where
             .enumerate()
             .map(|(i, c)| element_cte(i, &c.table, first_element_param + i, auto.as_deref()))
             .collect();
+        let mirror = match &self.mirror {
+            Some(mirror) => format!(
+                ", mirror AS ({} SELECT {id_expr}, {state_expr} FROM app)",
+                mirror.insert_into()
+            ),
+            // Without a mirror the id and state parameters are still bound: typed here, so
+            // that the statement prepares.
+            None => {
+                ", unmirrored AS (SELECT $2::jsonb, $3::jsonb, $4::text[], $5::text[])".to_string()
+            }
+        };
         let sql = format!(
             "WITH claim AS ({claim}),
-                  app AS ({insert} WHERE EXISTS (SELECT 1 FROM claim) RETURNING {returning} AS k),
-                  mirror AS ({mirror} SELECT {id_expr}, {state_expr} FROM app)
+                  app AS ({insert} WHERE EXISTS (SELECT 1 FROM claim) RETURNING {returning} AS k)
+                  {mirror}
                   {elements}
                   {publish}
              SELECT k FROM app",
             insert = table.insert_select(auto.is_none()),
-            mirror = self.mirror.insert_into(),
         );
         let pool_name = self.publication.as_ref().map(|p| p.pool().to_string());
         let query = sqlx::query_scalar(AssertSqlSafe(sql))
@@ -473,16 +536,18 @@ where
             }
         }
         let id = export::<A>(&aggregate.id())?;
-        let state = export::<A>(&aggregate)?;
-        sqlx::query(AssertSqlSafe(format!(
-            "{} VALUES ($1, $2)",
-            self.mirror.insert_into()
-        )))
-        .bind(sqlx::types::Json(&id))
-        .bind(sqlx::types::Json(state))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| self.db(e))?;
+        if let Some(mirror) = &self.mirror {
+            let state = export::<A>(&aggregate)?;
+            sqlx::query(AssertSqlSafe(format!(
+                "{} VALUES ($1, $2)",
+                mirror.insert_into()
+            )))
+            .bind(sqlx::types::Json(&id))
+            .bind(sqlx::types::Json(state))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        }
         if let Some(publication) = &self.publication {
             publication
                 .publish(&mut tx, &[id.to_string()])
@@ -518,12 +583,22 @@ where
     fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {
         Box::pin(async move {
             let id = export::<A>(id)?;
-            Ok(self.mirror.get(&self.pool, &id).await?)
+            match (&self.mirror, self.read_table()) {
+                (Some(mirror), _) => Ok(mirror.get(&self.pool, &id).await?),
+                (None, Some(table)) => Ok(table.get_stored(&self.pool, &id).await?),
+                (None, None) => Ok(None),
+            }
         })
     }
 
     fn find<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<Vec<A>, RepositoryError>> {
-        Box::pin(async move { Ok(self.mirror.find(&self.pool, query).await?) })
+        Box::pin(async move {
+            match (&self.mirror, self.read_table()) {
+                (Some(mirror), _) => Ok(mirror.find(&self.pool, query).await?),
+                (None, Some(table)) => Ok(table.find_stored(&self.pool, query).await?),
+                (None, None) => Ok(Vec::new()),
+            }
+        })
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

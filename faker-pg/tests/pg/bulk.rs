@@ -566,6 +566,55 @@ async fn write_behind_keeps_transactions_in_flight_and_stops_at_the_target() {
     .await;
 }
 
+/// A repository without a mirror writes the application rows only — one statement per
+/// aggregate, or written behind — and reads `get`/`find`/`load_all`/`count` from the table.
+#[tokio::test]
+async fn a_repository_without_a_mirror_writes_rows_only_and_reads_them_back() {
+    in_schema("no_mirror_rows", |mut conn, schema| async move {
+        create_tables(&mut conn, &schema).await;
+        let mut repo: faker_pg::write::PgRepository<Parent> =
+            faker_pg::write::PgRepository::without_mirror(pool().await, parents_table(&schema));
+        let mut stored = Vec::new();
+        for name in ["a", "b", "c"] {
+            stored.push(repo.insert(parent(name), false).await.unwrap());
+        }
+        let ids: Vec<i64> = stored.iter().map(|p| p.id).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "keys assigned: {ids:?}"
+        );
+        assert_eq!(repo.get(&ids[1]).await.unwrap().as_ref(), Some(&stored[1]));
+        assert_eq!(repo.get(&-1).await.unwrap(), None);
+        let query = Query::parse(&json!({"name": "c"})).unwrap();
+        assert_eq!(repo.find(&query).await.unwrap(), vec![stored[2].clone()]);
+        assert_eq!(repo.load_all().await.unwrap(), stored);
+        assert_eq!(repo.count().await.unwrap(), 3);
+        // Written behind, still without a mirror.
+        let mut behind_repo: faker_pg::write::PgRepository<Parent> =
+            faker_pg::write::PgRepository::without_mirror(pool().await, parents_table(&schema))
+                .behind(2);
+        let behind = behind_repo.write_behind().unwrap();
+        for name in ["d", "e", "f", "g"] {
+            behind_repo.insert(parent(name), false).await.unwrap();
+        }
+        assert_eq!(behind.finish().await.unwrap().stored, 4);
+        assert_eq!(
+            count(&mut conn, format!("SELECT count(*) FROM {schema}.parents")).await,
+            7
+        );
+        assert_eq!(
+            count(
+                &mut conn,
+                format!("SELECT count(*) FROM {schema}.faker_parents")
+            )
+            .await,
+            0,
+            "nothing in the mirror table"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_guard_limits_the_rows_of_the_last_table_inside_the_transaction() {
     in_schema("bulk_guard", |mut conn, schema| async move {
