@@ -639,19 +639,20 @@ mod database {
         ok(run(&args));
         assert_eq!(count(pool.clone(), s.clone()).await, goal);
         if !bulk {
-            // The shared types' mirrors agree with their tables; the leaves have none.
+            // Cooperating without mirrors: the shared pools' logs hold every tenant and
+            // author, and nothing else is kept beside the application tables.
             let agree: bool = sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT (SELECT count(*) FROM {s}.faker_tenants) = (SELECT count(*) FROM {s}.tenants)
-                    AND (SELECT count(*) FROM {s}.faker_authors) = (SELECT count(*) FROM {s}.authors)
-                    AND to_regclass('{s}.faker_books') IS NULL"
+                "SELECT (SELECT count(*) FROM {s}.faker_pool WHERE pool = 'tenants')
+                          = (SELECT count(*) FROM {s}.tenants)
+                    AND (SELECT count(*) FROM {s}.faker_pool WHERE pool = 'authors')
+                          = (SELECT count(*) FROM {s}.authors)
+                    AND to_regclass('{s}.faker_books') IS NULL
+                    AND to_regclass('{s}.faker_tenants') IS NULL"
             )))
             .fetch_one(&pool)
             .await
             .unwrap();
-            assert!(
-                agree,
-                "mirrors of tenants and authors only, agreeing with the tables"
-            );
+            assert!(agree, "logs agree with the tables, no mirror");
         }
         let foreign: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT count(*) FROM {s}.books b JOIN {s}.authors a USING (tenant_id, author_id)"
@@ -761,14 +762,18 @@ mod database {
             .await,
             3000
         );
-        // The shared types' mirrors agree with their tables; the books have none.
+        // The shared pools' log holds every author; no mirror beside the tables.
         assert_eq!(
-            one(format!("SELECT count(*) FROM {s}.faker_authors")).await,
+            one(format!(
+                "SELECT count(*) FROM {s}.faker_pool WHERE pool = 'authors'"
+            ))
+            .await,
             one(format!("SELECT count(*) FROM {s}.authors")).await
         );
         assert_eq!(
             one(format!(
-                "SELECT count(*) FROM pg_class WHERE oid = to_regclass('{s}.faker_books')"
+                "SELECT count(*) FROM pg_class
+                 WHERE oid IN (to_regclass('{s}.faker_books'), to_regclass('{s}.faker_authors'))"
             ))
             .await,
             0
@@ -1029,8 +1034,8 @@ mod database {
         use crate::wiring;
         use ddd_faker::feed::{HoldingSink, JsonlFeed, StoreOutcomes};
         use ddd_faker::provider::Faker;
+        use faker_pg::write::Table;
         use faker_pg::write::bulk::{BulkOptions, BulkWriter, GuardFuture};
-        use faker_pg::write::{Mirror, Table};
 
         let pool = pool().await;
         let s = schema("refused_batches");
@@ -1057,7 +1062,6 @@ mod database {
             .and_then(|t| t.column("author_id", "author_id.author_id"))
             .and_then(|t| t.column("title", "title"))
             .unwrap();
-        let mirror = |table: &str| Mirror::new(sc, table).unwrap();
         let options = BulkOptions {
             batch_rows: 400,
             ..BulkOptions::default()
@@ -1065,9 +1069,9 @@ mod database {
         let writer = BulkWriter::new(pool.clone(), options);
         let outcomes = StoreOutcomes::new();
         let mut faker = Faker::streaming(5);
-        let t = writer.repository::<Tenant>(tenants, mirror("tenants"));
+        let t = writer.repository::<Tenant>(tenants, None);
         faker.set_repository(t.await.unwrap()).unwrap();
-        let a = writer.repository::<Author>(authors, mirror("authors"));
+        let a = writer.repository::<Author>(authors, None);
         faker.set_repository(a.await.unwrap()).unwrap();
         let b = writer.repository::<Book>(books, None).await;
         faker

@@ -9,15 +9,15 @@
 //!   application tables (counts the books, restores the tenants and authors into the pools).
 //! * **shared** ([`attach`]: per aggregate, `--bulk --shared`, `--workers K`): any number of
 //!   processes share the tenant and author pools, one plan and the target, through faker's
-//!   coordination tables and the mirrors of the shared types (tenants and authors: a reused
-//!   value is read from there). Books, which nothing reads back, have no mirror.
+//!   coordination tables. No mirror either: a value another process made is read from its
+//!   application table by primary key (`PgShare::pool_from_table`).
 
 use ddd_faker::feed::StoreOutcomes;
 use ddd_faker::provider::Faker;
 use faker_pg::Ident;
 use faker_pg::coordination::{FillLock, FillWay, PgShare, SharedError, Target};
 use faker_pg::write::bulk::{BulkError, BulkOptions, BulkWriter, GuardFuture};
-use faker_pg::write::{Mirror, PgRepository, Table, WriteBehind};
+use faker_pg::write::{PgRepository, Table, WriteBehind};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
@@ -124,9 +124,7 @@ pub async fn attach(
     };
 
     let s = Some(schema);
-    let err = |e: faker_pg::IdentError| e.to_string();
     let (tenants, authors, books) = tables(schema)?;
-    let mirror = |table: &str| Mirror::new(s, table).map_err(err);
 
     // Tenants and authors live in pools shared by every process generating into this schema:
     // what one stores becomes reusable by all (and, on a rerun, what earlier runs stored), and
@@ -137,12 +135,14 @@ pub async fn attach(
     let shared_err = |e: SharedError| e.to_string();
     let tenant_pool = share.publication("tenants").await.map_err(shared_err)?;
     let author_pool = share.publication("authors").await.map_err(shared_err)?;
+    // The pools read the values they reuse from the application tables (by primary key):
+    // no mirror anywhere.
     let shared_tenants = share
-        .pool::<Tenant>("tenants", mirror("tenants")?.name())
+        .pool_from_table::<Tenant>("tenants", &tenants)
         .await
         .map_err(shared_err)?;
     let shared_authors = share
-        .pool::<Author>("authors", mirror("authors")?.name())
+        .pool_from_table::<Author>("authors", &authors)
         .await
         .map_err(shared_err)?;
 
@@ -185,13 +185,12 @@ pub async fn attach(
             .await;
         faker
             .set_repository::<Tenant>(
-                PgRepository::new(quick.clone(), Some(tenants), mirror("tenants")?)
-                    .publish_to(tenant_pool),
+                PgRepository::without_mirror(quick.clone(), tenants).publish_to(tenant_pool),
             )
             .map_err(late)?;
         faker
             .set_repository::<Author>(
-                PgRepository::new(quick, Some(authors), mirror("authors")?).publish_to(author_pool),
+                PgRepository::without_mirror(quick, authors).publish_to(author_pool),
             )
             .map_err(late)?;
         faker.set_repository::<Book>(b).map_err(late)?;
@@ -207,14 +206,12 @@ pub async fn attach(
     } else {
         faker
             .set_repository::<Tenant>(
-                PgRepository::new(pool.clone(), Some(tenants), mirror("tenants")?)
-                    .publish_to(tenant_pool),
+                PgRepository::without_mirror(pool.clone(), tenants).publish_to(tenant_pool),
             )
             .map_err(late)?;
         faker
             .set_repository::<Author>(
-                PgRepository::new(pool.clone(), Some(authors), mirror("authors")?)
-                    .publish_to(author_pool),
+                PgRepository::without_mirror(pool.clone(), authors).publish_to(author_pool),
             )
             .map_err(late)?;
         // Books are the leaves (nothing references them): written behind, several
@@ -350,8 +347,7 @@ pub async fn attach_alone(
 
 /// The application's schema: tenants; authors keyed (tenant_id, author_id) with a foreign key to
 /// tenants; books keyed (tenant_id, book_id) with a foreign key (tenant_id, author_id) to authors,
-/// which is the tenant rule enforced by the database itself. Plus faker's mirrors of the shared
-/// tenants and authors.
+/// which is the tenant rule enforced by the database itself. Plus faker's target table.
 async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
     create_tables(pool, schema).await?;
     let fail = |e: sqlx::Error| format!("cannot create the schema: {e}");
@@ -360,15 +356,7 @@ async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), String> {
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
-    // Mirrors of the shared types only: the pools read the values they reuse from them.
-    for table in ["tenants", "authors"] {
-        Mirror::new(Some(schema), table)
-            .map_err(|e| e.to_string())?
-            .create(&mut tx)
-            .await
-            .map_err(|e| format!("cannot create the mirror of {table}: {e}"))?;
-    }
-    // The target table too, under the same lock.
+    // The target table, under the lock.
     Target::new(Some(schema), "books")
         .map_err(|e| e.to_string())?
         .create_table(&mut tx)

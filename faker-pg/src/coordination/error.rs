@@ -38,6 +38,13 @@ pub enum SharedError {
         #[source]
         source: serde_json::Error,
     },
+    /// The pool reads states from the application table, and that table cannot serve it.
+    #[error("shared pool `{pool}`: {source}")]
+    ReadBack {
+        pool: String,
+        #[source]
+        source: crate::write::ReadBackError,
+    },
     /// Another live generator held a slot without committing its value for too long.
     #[error(
         "shared pool `{pool}`: slot {slot} of `{plan}` is held by generator {owner} for more than {waited:?} without a committed value"

@@ -43,6 +43,8 @@ use crate::coordination::error::SharedError;
 use crate::coordination::liveness::{alive_sql, hold};
 use crate::coordination::log::{Publication, SharedTables};
 use crate::ident::QualifiedName;
+use crate::write::Table;
+use crate::write::read_back::IdLookup;
 
 fn storage(e: SharedError) -> RepositoryError {
     RepositoryError::Storage(Box::new(e))
@@ -168,11 +170,45 @@ impl PgShare {
         A: Provider + DeserializeOwned,
     {
         self.publication(name).await?;
-        Ok(PgSharedPool {
+        Ok(self.shared_pool(name, States::Mirror(mirror.clone())))
+    }
+
+    /// The shared pool `name` of `A`s, whose states are read from `A`'s application table
+    /// itself: no mirror. Each value reused is found by its id through the table's id columns
+    /// (compared with the log's `value_id`, cast to their types), so the table needs an index
+    /// on them — its primary key. Tables with collections are refused (their elements are not
+    /// read back).
+    pub async fn pool_from_table<A>(
+        &self,
+        name: &str,
+        table: &Table,
+    ) -> Result<PgSharedPool<A>, SharedError>
+    where
+        A: Provider + DeserializeOwned,
+    {
+        self.publication(name).await?;
+        let lookup = table
+            .id_lookup::<A>(&self.pool, "t", "p.value_id")
+            .await
+            .map_err(|source| SharedError::ReadBack {
+                pool: name.to_string(),
+                source,
+            })?;
+        Ok(self.shared_pool(
+            name,
+            States::Table {
+                name: table.name().clone(),
+                lookup,
+            },
+        ))
+    }
+
+    fn shared_pool<A>(&self, name: &str, states: States) -> PgSharedPool<A> {
+        PgSharedPool {
             pool: self.pool.clone(),
             tables: self.tables.clone(),
             name: name.to_string(),
-            mirror: mirror.clone(),
+            states,
             token: self.token,
             cursor: 0,
             last: None,
@@ -181,7 +217,39 @@ impl PgShare {
             flush: None,
             _alive: self._alive.clone(),
             _aggregate: PhantomData,
-        })
+        }
+    }
+}
+
+/// Where a shared pool reads the states of the values it reuses.
+enum States {
+    /// A mirror table (`value_id`, `value`).
+    Mirror(QualifiedName),
+    /// The application table, found by id (`t`, joined to the log `p`).
+    Table {
+        name: QualifiedName,
+        lookup: IdLookup,
+    },
+}
+
+impl States {
+    /// `JOIN` (or `LEFT JOIN`) of the states to the log rows `p`, and the state's expression
+    /// (`NULL` where a left join found none).
+    fn join(&self, kind: &str) -> (String, String) {
+        match self {
+            States::Mirror(mirror) => (
+                format!("{kind} {mirror} m ON m.value_id = p.value_id"),
+                "m.value".to_owned(),
+            ),
+            States::Table { name, lookup } => (
+                format!("{kind} {name} t ON {}", lookup.join),
+                // The id columns match only a row that exists: the state of no row is NULL.
+                format!(
+                    "CASE WHEN p.value_id IS NOT NULL AND ({}) THEN {} END",
+                    lookup.join, lookup.state
+                ),
+            ),
+        }
     }
 }
 
@@ -190,7 +258,7 @@ pub struct PgSharedPool<A> {
     pool: PgPool,
     tables: SharedTables,
     name: String,
-    mirror: QualifiedName,
+    states: States,
     token: i64,
     /// Log positions below this are already handed to the Faker.
     cursor: i64,
@@ -274,11 +342,11 @@ where
 
     /// Every value published since the cursor, in log order.
     async fn read_log(&mut self) -> Result<Vec<A>, SharedError> {
+        let (join, state) = self.states.join("JOIN");
         let sql = format!(
-            "SELECT p.position, m.value FROM {log} p JOIN {mirror} m ON m.value_id = p.value_id
+            "SELECT p.position, {state} FROM {log} p {join}
              WHERE p.pool = $1 AND p.position >= $2 ORDER BY p.position LIMIT $3",
             log = self.tables.log,
-            mirror = self.mirror,
         );
         let mut out = Vec::new();
         loop {
@@ -342,16 +410,16 @@ where
             return Ok(SlotClaim::Create);
         }
         // Held: the value once it is committed (in the log), and whether the owner lives.
+        let (join, state) = self.states.join("LEFT JOIN");
         let read = format!(
-            "SELECT s.owner, s.value_id IS NOT NULL, m.value,
+            "SELECT s.owner, s.value_id IS NOT NULL, {state},
                     {alive}
              FROM {slot} s
              LEFT JOIN {log} p ON p.pool = $3 AND p.value_id = s.value_id
-             LEFT JOIN {mirror} m ON m.value_id = p.value_id
+             {join}
              WHERE s.plan = $1 AND s.slot = $2",
             slot = self.tables.slot,
             log = self.tables.log,
-            mirror = self.mirror,
             alive = alive_sql("s.owner"),
         );
         let take_over = format!(

@@ -47,6 +47,18 @@ pub enum ReadBackError {
         #[source]
         source: serde_json::Error,
     },
+    /// A mapped column is not in the table.
+    #[error("`{table}`: has no column `{column}`")]
+    NoColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    /// No column maps the aggregate's id, so a row cannot be found by its id.
+    #[error("`{table}`: no column maps the id of `{aggregate}`")]
+    NoIdColumn {
+        table: QualifiedName,
+        aggregate: &'static str,
+    },
     /// The table writes collections into child tables, which are not read back.
     #[error(
         "`{table}`: its collections live in child tables, which are not read back: give it a mirror"
@@ -90,15 +102,18 @@ impl<'c> Node<'c> {
         }
     }
 
-    /// The SQL expression of this node's JSON value.
-    fn sql(&self, top: bool) -> String {
+    /// The SQL expression of this node's JSON value; columns prefixed by `qualifier` (`""`,
+    /// or a table alias and a dot).
+    fn sql(&self, top: bool, qualifier: &str) -> String {
         match self {
-            Node::Leaf(c) => format!("to_jsonb({})", c.name.quoted()),
+            Node::Leaf(c) => format!("to_jsonb({qualifier}{})", c.name.quoted()),
             Node::Object(map) => {
                 // jsonb_build_object takes at most 100 arguments: chunks joined by `||`.
                 let pairs: Vec<String> = map
                     .iter()
-                    .map(|(key, node)| format!("{}, {}", quote_literal(key), node.sql(false)))
+                    .map(|(key, node)| {
+                        format!("{}, {}", quote_literal(key), node.sql(false, qualifier))
+                    })
                     .collect();
                 let object = if pairs.is_empty() {
                     "'{}'::jsonb".to_owned()
@@ -116,13 +131,22 @@ impl<'c> Node<'c> {
                 self.columns(&mut columns);
                 let all_null = columns
                     .iter()
-                    .map(|c| format!("{} IS NULL", c.name.quoted()))
+                    .map(|c| format!("{qualifier}{} IS NULL", c.name.quoted()))
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 format!("CASE WHEN {all_null} THEN 'null'::jsonb ELSE {object} END")
             }
         }
     }
+}
+
+/// An aggregate's row found from its id (see [`Table::id_lookup`]).
+#[derive(Debug, Clone)]
+pub(crate) struct IdLookup {
+    /// The row's state as `jsonb`, over the table's alias.
+    pub(crate) state: String,
+    /// The join condition: the row's id columns equal the id's fields.
+    pub(crate) join: String,
 }
 
 /// A JSON key as an SQL string literal: keys are field names, but quote them fully anyway.
@@ -133,6 +157,11 @@ fn quote_literal(text: &str) -> String {
 impl Table {
     /// The SQL expression (over the table's own columns) of a row's state as `jsonb`.
     fn state_sql(&self) -> Result<String, ReadBackError> {
+        self.state_sql_of("")
+    }
+
+    /// [`Table::state_sql`] with every column prefixed by `qualifier` (an alias and a dot).
+    fn state_sql_of(&self, qualifier: &str) -> Result<String, ReadBackError> {
         if !self.collections().is_empty() {
             return Err(ReadBackError::Collections {
                 table: self.name().clone(),
@@ -142,7 +171,64 @@ impl Table {
         for column in self.written_columns(true) {
             root.insert(column.segments(), column);
         }
-        Ok(root.sql(true))
+        Ok(root.sql(true, qualifier))
+    }
+
+    /// How to find `A`'s row in this table from an id given as `jsonb` (the `value_id` of a
+    /// shared pool's log): the row's state over alias `alias`, and the join condition that
+    /// compares each id column with its field of `value_id`, cast to the column's type (read
+    /// from the catalog now), so that the table's primary key answers it.
+    pub(crate) async fn id_lookup<A: Provider>(
+        &self,
+        pool: &PgPool,
+        alias: &str,
+        value_id: &str,
+    ) -> Result<IdLookup, ReadBackError> {
+        let types: Vec<(String, String)> = sqlx::query_as(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+             FROM pg_attribute a
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        )
+        .bind(self.name().to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(|e| self.db(e))?;
+        let mut conditions = Vec::new();
+        for column in self.written_columns(true) {
+            // The id's own fields: the id itself, or a path inside it.
+            let inside: Vec<&str> = match column.segments().split_first() {
+                Some((first, rest)) if first == A::ID_FIELD => {
+                    rest.iter().map(String::as_str).collect()
+                }
+                _ => continue,
+            };
+            let Some((_, ty)) = types.iter().find(|(name, _)| name == column.name.as_str()) else {
+                return Err(ReadBackError::NoColumn {
+                    table: self.name().clone(),
+                    column: column.name.as_str().to_owned(),
+                });
+            };
+            let path = inside
+                .iter()
+                .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+                .collect::<Vec<_>>()
+                .join(",");
+            conditions.push(format!(
+                "{alias}.{col} = ({value_id} #>> {path})::{ty}",
+                col = column.name.quoted(),
+                path = quote_literal(&format!("{{{path}}}")),
+            ));
+        }
+        if conditions.is_empty() {
+            return Err(ReadBackError::NoIdColumn {
+                table: self.name().clone(),
+                aggregate: A::NAME,
+            });
+        }
+        Ok(IdLookup {
+            state: self.state_sql_of(&format!("{alias}."))?,
+            join: conditions.join(" AND "),
+        })
     }
 
     /// `ORDER BY` of insertion order: the auto key (a sequence), else the columns in order.

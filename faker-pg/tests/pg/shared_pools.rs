@@ -40,9 +40,36 @@ fn mirror(schema: &Ident, table: &str) -> Mirror {
     Mirror::new(Some(schema.as_str()), table).unwrap()
 }
 
+/// Where the shared pools read the values they reuse.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reads {
+    /// faker's mirror tables (written with every aggregate).
+    Mirrors,
+    /// The application tables, by primary key: nothing written beside them.
+    Tables,
+}
+
 /// A bookstore generator writing into `schema`, its tenant and author pools shared, planned
 /// for `goal` books. Catch-up every 2 ms, so that interleaved generators see each other.
 async fn generator(schema: &Ident, seed: u64, goal: u64) -> (Faker, PgShare) {
+    generator_reading(schema, seed, goal, Reads::Mirrors).await
+}
+
+/// The repository of `A` in `table`, with its mirror or without.
+fn repository<A: Provider + serde::de::DeserializeOwned>(
+    pool: &sqlx::PgPool,
+    table: Table,
+    schema: &Ident,
+    name: &str,
+    reads: Reads,
+) -> PgRepository<A> {
+    match reads {
+        Reads::Mirrors => PgRepository::new(pool.clone(), Some(table), mirror(schema, name)),
+        Reads::Tables => PgRepository::without_mirror(pool.clone(), table),
+    }
+}
+
+async fn generator_reading(schema: &Ident, seed: u64, goal: u64, reads: Reads) -> (Faker, PgShare) {
     let s = Some(schema.as_str());
     // Asynchronous commit: the test is about who sees what, not about durability.
     let pool = PgPoolOptions::new()
@@ -72,35 +99,46 @@ async fn generator(schema: &Ident, seed: u64, goal: u64) -> (Faker, PgShare) {
         .and_then(|t| t.column("author_id", "author_id.author_id"))
         .and_then(|t| t.column("title", "title"))
         .unwrap();
+
+    let (shared_tenants, shared_authors) = match reads {
+        Reads::Mirrors => (
+            share
+                .pool::<Tenant>("tenants", mirror(schema, "tenants").name())
+                .await
+                .unwrap(),
+            share
+                .pool::<Author>("authors", mirror(schema, "authors").name())
+                .await
+                .unwrap(),
+        ),
+        Reads::Tables => (
+            share
+                .pool_from_table::<Tenant>("tenants", &tenants)
+                .await
+                .unwrap(),
+            share
+                .pool_from_table::<Author>("authors", &authors)
+                .await
+                .unwrap(),
+        ),
+    };
     faker
         .set_repository::<Tenant>(
-            PgRepository::new(pool.clone(), Some(tenants), mirror(schema, "tenants"))
+            repository::<Tenant>(&pool, tenants, schema, "tenants", reads)
                 .publish_to(share.publication("tenants").await.unwrap()),
         )
         .unwrap();
     faker
         .set_repository::<Author>(
-            PgRepository::new(pool.clone(), Some(authors), mirror(schema, "authors"))
+            repository::<Author>(&pool, authors, schema, "authors", reads)
                 .publish_to(share.publication("authors").await.unwrap()),
         )
         .unwrap();
     faker
-        .set_repository::<Book>(PgRepository::new(
-            pool.clone(),
-            Some(books),
-            mirror(schema, "books"),
-        ))
+        .set_repository::<Book>(repository::<Book>(&pool, books, schema, "books", reads))
         .unwrap();
-    let tenants = share
-        .pool::<Tenant>("tenants", mirror(schema, "tenants").name())
-        .await
-        .unwrap()
-        .catch_up_every(Duration::from_millis(2));
-    let authors = share
-        .pool::<Author>("authors", mirror(schema, "authors").name())
-        .await
-        .unwrap()
-        .catch_up_every(Duration::from_millis(2));
+    let tenants = shared_tenants.catch_up_every(Duration::from_millis(2));
+    let authors = shared_authors.catch_up_every(Duration::from_millis(2));
     faker.share_pool::<Tenant>(tenants).unwrap();
     faker.share_pool::<Author>(authors).unwrap();
     faker.plan::<Book>(goal).unwrap();
@@ -128,19 +166,29 @@ async fn quartile_weights(conn: &mut PgConnection, schema: &Ident) -> Vec<f64> {
 
 #[tokio::test]
 async fn two_generators_follow_one_plan_over_one_pool() {
+    two_generators_follow_one_plan("shared_plan", Reads::Mirrors).await;
+}
+
+/// The same, the pools reading the application tables: no mirror is written.
+#[tokio::test]
+async fn two_generators_follow_one_plan_reading_the_application_tables() {
+    two_generators_follow_one_plan("shared_plan_tables", Reads::Tables).await;
+}
+
+async fn two_generators_follow_one_plan(name: &str, reads: Reads) {
     const GOAL: u64 = 6_000;
-    in_schemas("shared_plan", 2, |mut conn, schemas| async move {
+    in_schemas(name, 2, |mut conn, schemas| async move {
         let (together, alone) = (&schemas[0], &schemas[1]);
         bookstore_tables(&mut conn, together).await;
         bookstore_tables(&mut conn, alone).await;
         // One generator alone: the reference for the number of tenants the plan makes.
-        let (mut single, _share) = generator(alone, 1, GOAL).await;
+        let (mut single, _share) = generator_reading(alone, 1, GOAL, reads).await;
         for _ in 0..GOAL {
             single.create::<Book>().await.unwrap();
         }
         // Two generators, interleaved in chunks, each making half of the books.
-        let (mut a, share_a) = generator(together, 1, GOAL).await;
-        let (mut b, share_b) = generator(together, 2, GOAL).await;
+        let (mut a, share_a) = generator_reading(together, 1, GOAL, reads).await;
+        let (mut b, share_b) = generator_reading(together, 2, GOAL, reads).await;
         let mut tenants_of_a_books = HashSet::new();
         for _ in 0..GOAL / 200 {
             for _ in 0..100 {
@@ -196,6 +244,19 @@ async fn two_generators_follow_one_plan_over_one_pool() {
         )
         .await;
         assert_eq!(books, GOAL as i64);
+        let mirrored = scalar(
+            &mut conn,
+            format!(
+                "SELECT (SELECT count(*) FROM {together}.faker_tenants)
+                      + (SELECT count(*) FROM {together}.faker_authors)
+                      + (SELECT count(*) FROM {together}.faker_books)"
+            ),
+        )
+        .await;
+        match reads {
+            Reads::Mirrors => assert!(mirrored > GOAL as i64),
+            Reads::Tables => assert_eq!(mirrored, 0, "nothing mirrored"),
+        }
     })
     .await;
 }
@@ -477,6 +538,15 @@ async fn a_schema_named_with_dollars_percents_and_quotes_works() {
         .await
         .unwrap();
         assert_eq!(comment, key);
+        // A second generator whose pools read the application tables (found through the
+        // catalog by the table's quoted name) reuses what the first one stored.
+        let before = scalar(&mut conn, count("books")).await;
+        let (mut reader, _reader_share) = generator_reading(&schema, 4, 20, Reads::Tables).await;
+        for _ in 0..20 {
+            reader.create::<Book>().await.unwrap();
+        }
+        assert_eq!(scalar(&mut conn, count("books")).await, before + 20);
+        assert!(scalar(&mut conn, count("tenants")).await < 2 * tenants);
     })
     .await;
 }
