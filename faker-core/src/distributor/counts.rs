@@ -22,9 +22,18 @@ use super::alias::AliasTable;
 /// of entries each draw would be a cache miss.
 #[derive(Debug, Clone)]
 pub(crate) struct Counts {
-    planned: Vec<u32>,
-    total: u64,
+    /// What a draw reads and updates, first and small: a plan embeds its counts, and the plans
+    /// of a partition's groups (one per tenant, say) are drawn in random order, each draw a
+    /// likely cache miss on its plan.
     left: Left,
+    /// The planned uses, read only for shares: behind a pointer, out of the draws' way.
+    planned: Box<Planned>,
+}
+
+#[derive(Debug, Clone)]
+struct Planned {
+    counts: Vec<u32>,
+    total: u64,
 }
 
 /// Plans of up to this many draws keep one entry per use (256 KiB at the limit).
@@ -34,8 +43,9 @@ const SEQUENCE_LIMIT: u64 = 1 << 16;
 enum Left {
     /// A single slot: only the number of uses left (every draw is that slot).
     One { left: u64 },
-    /// Uses `[drawn..]` are left, in no particular order; `[..drawn]` are spent.
-    Sequence { uses: Vec<u32>, drawn: usize },
+    /// Uses `[drawn..]` are left, in no particular order; `[..drawn]` are spent (at most
+    /// [`SEQUENCE_LIMIT`] uses, so `drawn` fits 32 bits).
+    Sequence { uses: Box<[u32]>, drawn: u32 },
     /// The uses left per slot, drawn by rejection from an alias table over the uses left at
     /// the last rebuild: propose slot `i` with probability ∝ `base_i`, keep it with
     /// probability `left_i / base_i` — exactly ∝ `left_i`. The table is rebuilt when half the
@@ -81,7 +91,10 @@ impl Counts {
             for (slot, &c) in planned.iter().enumerate() {
                 uses.extend(std::iter::repeat_n(slot as u32, c as usize));
             }
-            Left::Sequence { uses, drawn: 0 }
+            Left::Sequence {
+                uses: uses.into_boxed_slice(),
+                drawn: 0,
+            }
         } else {
             Left::Alias(Box::new(Proposals {
                 table: alias_of(&planned),
@@ -91,20 +104,22 @@ impl Counts {
             }))
         };
         Counts {
-            planned,
-            total,
             left,
+            planned: Box::new(Planned {
+                counts: planned,
+                total,
+            }),
         }
     }
 
     /// The planned uses of every slot.
     pub(crate) fn planned(&self) -> &[u32] {
-        &self.planned
+        &self.planned.counts
     }
 
     /// The planned share of `slot`: its count over all planned draws.
     pub(crate) fn share(&self, slot: usize) -> f64 {
-        f64::from(self.planned[slot]) / self.total.max(1) as f64
+        f64::from(self.planned.counts[slot]) / self.planned.total.max(1) as f64
     }
 
     /// A slot, with probability proportional to its uses left (one of them is used); `None`
@@ -120,12 +135,13 @@ impl Counts {
                 Some(0)
             }
             Left::Sequence { uses, drawn } => {
-                if *drawn >= uses.len() {
+                let at = *drawn as usize;
+                if at >= uses.len() {
                     return None;
                 }
-                let pick = rng.random_range(*drawn..uses.len());
-                uses.swap(*drawn, pick);
-                let slot = uses[*drawn];
+                let pick = rng.random_range(at..uses.len());
+                uses.swap(at, pick);
+                let slot = uses[at];
                 *drawn += 1;
                 Some(slot as usize)
             }
@@ -173,7 +189,7 @@ impl Counts {
                 // use, and the uses left are one more.
                 if *drawn > 0 {
                     *drawn -= 1;
-                    uses[*drawn] = slot as u32;
+                    uses[*drawn as usize] = slot as u32;
                 }
             }
             Left::Alias(proposals) => {
@@ -271,8 +287,8 @@ mod tests {
         let planned = planned_counts(&p, 1_000, true);
         let alias = |counts: &Counts| Counts {
             left: Left::Alias(Box::new(Proposals {
-                table: alias_of(&counts.planned),
-                slots: counts.planned.iter().map(|&c| (c, c)).collect(),
+                table: alias_of(counts.planned()),
+                slots: counts.planned().iter().map(|&c| (c, c)).collect(),
                 left: 1_000,
                 built_for: 1_000,
             })),

@@ -102,26 +102,21 @@ enum BoundSet {
 const SCANNED_SLOTS: usize = 32;
 
 /// The pool position held by each slot of a plan. Most group plans (the authors of one tenant)
-/// have one to a few slots: those sit in the plan itself, so that a draw of a group reads the
-/// plan's cache line and not a heap block besides (at 10^5 groups, a cache miss per draw).
+/// have a single slot: it sits in the plan itself, so that a draw of such a group reads the
+/// plan's cache line and not a heap block besides. (Two variants, so that the slice pointer's
+/// niche holds the tag: 16 bytes.)
 #[derive(Debug, Clone)]
 enum Positions {
-    Inline { len: u8, at: [u32; INLINE_SLOTS] },
-    Heap(Vec<u32>),
+    One(u32),
+    Many(Box<[u32]>),
 }
-
-const INLINE_SLOTS: usize = 5;
 
 impl Positions {
     /// `slots` empty slots.
     fn new(slots: usize) -> Positions {
-        if slots <= INLINE_SLOTS {
-            Positions::Inline {
-                len: slots as u8,
-                at: [EMPTY; INLINE_SLOTS],
-            }
-        } else {
-            Positions::Heap(vec![EMPTY; slots])
+        match slots {
+            1 => Positions::One(EMPTY),
+            _ => Positions::Many(vec![EMPTY; slots].into_boxed_slice()),
         }
     }
 }
@@ -131,8 +126,8 @@ impl std::ops::Deref for Positions {
 
     fn deref(&self) -> &[u32] {
         match self {
-            Positions::Inline { len, at } => &at[..usize::from(*len)],
-            Positions::Heap(at) => at,
+            Positions::One(at) => std::slice::from_ref(at),
+            Positions::Many(at) => at,
         }
     }
 }
@@ -140,34 +135,43 @@ impl std::ops::Deref for Positions {
 impl std::ops::DerefMut for Positions {
     fn deref_mut(&mut self) -> &mut [u32] {
         match self {
-            Positions::Inline { len, at } => &mut at[..usize::from(*len)],
-            Positions::Heap(at) => at,
+            Positions::One(at) => std::slice::from_mut(at),
+            Positions::Many(at) => at,
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    /// Shared by a strategy's whole-pool plan and its group plans (one per tenant, say), which
-    /// would otherwise each hold a copy of the law's tables.
-    law: Arc<PlannedLaw>,
     /// The planned uses left per slot (drawn first).
     counts: Counts,
-    /// Slots by probability, once the planned uses are spent.
-    sampler: SlotSampler,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Positions,
+    /// The slot of the last draw, `EMPTY` when it fell outside the plan.
+    last: u32,
+    /// The slot whose planned use the last draw spent, `EMPTY` when it spent none (see
+    /// [`Plan::take_counted`]).
+    counted: u32,
+    /// What only a slot's first hit or a draw beyond the plan reads. A partition's group plans
+    /// (one per tenant, say) are drawn in random order, each draw a likely cache miss on its
+    /// plan: what every draw touches is kept in the plan's first bytes, the rest behind this
+    /// pointer.
+    cold: Box<Cold>,
+}
+
+#[derive(Debug, Clone)]
+struct Cold {
+    /// Shared by a strategy's whole-pool plan and its group plans, which would otherwise each
+    /// hold a copy of the law's tables.
+    law: Arc<PlannedLaw>,
+    /// Slots by probability, once the planned uses are spent.
+    sampler: SlotSampler,
     bound: BoundSet,
     /// No candidate below this index is free (unbound).
     next_free: usize,
     /// Whether an empty slot may take a pool value no slot holds yet. Off when the slots are
     /// shared with other generators: a value unbound *here* may be bound to a slot elsewhere.
     absorb: bool,
-    /// The slot of the last draw, `EMPTY` when it fell outside the plan.
-    last: u32,
-    /// The slot whose planned use the last draw spent, `EMPTY` when it spent none (see
-    /// [`Plan::take_counted`]).
-    counted: u32,
 }
 
 impl Plan {
@@ -206,27 +210,29 @@ impl Plan {
             _ => SlotSampler::Inverse,
         };
         Ok(Plan {
-            law,
             counts,
-            sampler,
             slots: Positions::new(slots),
-            bound,
-            next_free: 0,
-            absorb: true,
             last: EMPTY,
             counted: EMPTY,
+            cold: Box::new(Cold {
+                law,
+                sampler,
+                bound,
+                next_free: 0,
+                absorb: true,
+            }),
         })
     }
 
     /// Never binds an empty slot to an existing value: every first hit of a slot asks for
     /// creation (the caller resolves it against the shared slot table).
     pub(crate) fn without_absorbing(&mut self) {
-        self.absorb = false;
+        self.cold.absorb = false;
     }
 
     /// The planned law, for the plans of groups drawn under it.
     pub(crate) fn law(&self) -> &Arc<PlannedLaw> {
-        &self.law
+        &self.cold.law
     }
 
     /// Number of slots `D`.
@@ -258,8 +264,8 @@ impl Plan {
         }
         self.counted = EMPTY;
         let d = self.slots.len();
-        match &self.sampler {
-            SlotSampler::Inverse => ((self.law.sample(rng) * d as f64) as usize).min(d - 1),
+        match &self.cold.sampler {
+            SlotSampler::Inverse => ((self.cold.law.sample(rng) * d as f64) as usize).min(d - 1),
             SlotSampler::Alias(table) => table.sample(rng),
         }
     }
@@ -319,7 +325,7 @@ impl Plan {
         if held != EMPTY {
             return PlannedDraw::Bound(held as usize);
         }
-        if !self.absorb {
+        if !self.cold.absorb {
             return PlannedDraw::Create(Ticket::for_slot(slot as u32));
         }
         match self.free(candidates, avoid) {
@@ -335,10 +341,10 @@ impl Plan {
     /// not passed: a later draw may take them.
     fn free(&mut self, candidates: Candidates<'_>, avoid: Avoid<'_>) -> Option<usize> {
         let len = candidates.len();
-        while self.next_free < len && self.is_bound(candidates.at(self.next_free)) {
-            self.next_free += 1;
+        while self.cold.next_free < len && self.is_bound(candidates.at(self.cold.next_free)) {
+            self.cold.next_free += 1;
         }
-        (self.next_free..len)
+        (self.cold.next_free..len)
             .map(|i| candidates.at(i))
             .find(|&p| !self.is_bound(p) && !avoid.blocks_binding(p))
     }
@@ -363,7 +369,7 @@ impl Plan {
     pub(crate) fn bind(&mut self, slot: usize, position: usize) {
         // Positions beyond u32 cannot occur: MAX_SLOTS bounds the bound values.
         self.slots[slot] = position as u32;
-        match &mut self.bound {
+        match &mut self.cold.bound {
             BoundSet::Bits(bits) => {
                 let (word, bit) = (position / 64, position % 64);
                 if bits.len() <= word {
@@ -380,7 +386,7 @@ impl Plan {
 
     /// Whether some slot of this plan holds the value at pool `position`.
     pub(crate) fn is_bound(&self, position: usize) -> bool {
-        match &self.bound {
+        match &self.cold.bound {
             BoundSet::Bits(bits) => bits
                 .get(position / 64)
                 .is_some_and(|w| w & (1 << (position % 64)) != 0),
@@ -434,6 +440,17 @@ pub(crate) fn slot_count(mean: Mean, draws: u64) -> Result<usize, ParamError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a draw touches fits one cache line (see `Plan::cold`): a group plan per tenant is
+    /// drawn in random order, and a second line per draw is a second cache miss.
+    #[test]
+    fn a_plan_fits_a_cache_line() {
+        assert!(
+            std::mem::size_of::<Plan>() <= 64,
+            "{}",
+            std::mem::size_of::<Plan>()
+        );
+    }
     use crate::rng::seeded;
     use crate::{Skew, Weights};
 

@@ -94,6 +94,8 @@ struct Groups {
     /// `index` would hash the group's name on every draw.
     numbered: Option<(u32, Vec<u32>)>,
     plans: Vec<GroupPlan>,
+    /// Each group's share of all draws, as the caller gave it (by plan index).
+    shares: Vec<f64>,
 }
 
 const NO_PLAN: u32 = u32::MAX;
@@ -131,11 +133,12 @@ impl Groups {
     }
 }
 
+/// A group's plan, on a cache line of its own (see [`Plan`]): groups are drawn in random
+/// order, so each draw of one reads one line.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct GroupPlan {
     plan: Plan,
-    /// The group's share of all draws, as the caller gave it.
-    share: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -262,8 +265,8 @@ impl Strategy {
                 Some(plan.share_of(plan.last_slot()?))
             }
             Last::Group(g) => {
-                let group = &self.groups.plans[g as usize];
-                Some(group.share * group.plan.share_of(group.plan.last_slot()?))
+                let plan = &self.groups.plans[g as usize].plan;
+                Some(self.groups.shares[g as usize] * plan.share_of(plan.last_slot()?))
             }
         }
     }
@@ -444,7 +447,8 @@ impl Strategy {
         // slot count still be out of bounds, the budget rule serves the group.
         let plan = Plan::for_group(law, mean, draws).ok()?;
         let group = u32::try_from(self.groups.plans.len()).ok()?;
-        self.groups.plans.push(GroupPlan { plan, share });
+        self.groups.plans.push(GroupPlan { plan });
+        self.groups.shares.push(share);
         self.groups.insert(number, key, group);
         Some(group)
     }
