@@ -30,6 +30,7 @@ use super::alias::AliasTable;
 use super::avoid::Avoid;
 use super::counts::Counts;
 use super::draw::Ticket;
+use super::pool::SubPoolView;
 use crate::error::ParamError;
 use crate::law::PlannedLaw;
 use crate::{Law, Mean};
@@ -57,21 +58,21 @@ pub(crate) enum PlannedDraw {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Candidates<'a> {
     All(usize),
-    Only(&'a [usize]),
+    Only(SubPoolView<'a>),
 }
 
 impl Candidates<'_> {
     fn len(&self) -> usize {
         match self {
             Candidates::All(n) => *n,
-            Candidates::Only(sub) => sub.len(),
+            Candidates::Only(sub) => sub.positions().len(),
         }
     }
 
     fn at(&self, i: usize) -> usize {
         match self {
             Candidates::All(_) => i,
-            Candidates::Only(sub) => sub[i],
+            Candidates::Only(sub) => sub.positions()[i],
         }
     }
 }

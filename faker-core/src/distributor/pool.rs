@@ -128,6 +128,26 @@ impl std::borrow::Borrow<[u8]> for GroupName {
     }
 }
 
+/// The positions of a sub-pool, read when used. A planned draw inside a group reads them only
+/// when it binds a slot (a slot's first hit), so the group's vector — with 10^5 groups, a
+/// cache miss — is not touched by the other draws.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SubPoolView<'a> {
+    Positions(&'a [usize]),
+    /// Group `.1` of a partition's groups.
+    Group(&'a [Vec<usize>], u32),
+}
+
+impl<'a> SubPoolView<'a> {
+    /// The positions, in creation order.
+    pub(crate) fn positions(self) -> &'a [usize] {
+        match self {
+            SubPoolView::Positions(positions) => positions,
+            SubPoolView::Group(groups, at) => &groups[at as usize],
+        }
+    }
+}
+
 /// A partition group's number in a pool: which partition, which group of it. Stable for the
 /// pool's life, so that a strategy keeps per-group state in a vector indexed by it instead of
 /// hashing the group's name again on every draw.
@@ -220,15 +240,15 @@ impl<V: Hash + Eq> Pool<V> {
 
     /// Brings the sub-pool of `filter` up to date and returns its positions, in creation order.
     pub(crate) fn catch_up<F: Filter<V> + ?Sized>(&mut self, filter: &F) -> &[usize] {
-        self.catch_up_numbered(filter).1
+        self.catch_up_numbered(filter).1.positions()
     }
 
     /// Like [`Pool::catch_up`], with the group's number when `filter` selects a partition
-    /// group.
+    /// group, and the positions not read yet (see [`SubPoolView`]).
     pub(crate) fn catch_up_numbered<F: Filter<V> + ?Sized>(
         &mut self,
         filter: &F,
-    ) -> (Option<GroupNumber>, &[usize]) {
+    ) -> (Option<GroupNumber>, SubPoolView<'_>) {
         if let Some(partition) = filter.partition() {
             let (number, positions) = self.catch_up_partition(partition, filter);
             return (Some(number), positions);
@@ -250,14 +270,14 @@ impl<V: Hash + Eq> Pool<V> {
             }
             sub.scanned = values.len();
         }
-        (None, &sub.positions)
+        (None, SubPoolView::Positions(&sub.positions))
     }
 
     fn catch_up_partition<F: Filter<V> + ?Sized>(
         &mut self,
         partition: Partition<'_>,
         filter: &F,
-    ) -> (GroupNumber, &[usize]) {
+    ) -> (GroupNumber, SubPoolView<'_>) {
         let values = &self.values;
         let at = match self.partition_numbers.get(partition.by) {
             Some(&at) => at,
@@ -283,7 +303,7 @@ impl<V: Hash + Eq> Pool<V> {
             partition: at,
             group,
         };
-        (number, &index.groups[group as usize])
+        (number, SubPoolView::Group(&index.groups, group))
     }
 }
 

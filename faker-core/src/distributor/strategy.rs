@@ -397,6 +397,7 @@ impl Strategy {
             };
         }
         self.last = Last::Unplanned;
+        let sub = sub.positions();
         let n = sub.len();
         let creates = match &mut self.budget {
             Some(budget) => {
