@@ -5,7 +5,8 @@
 //! * [`sql`] — the specification DSL compiled to a `WHERE` clause over JSONB, bind parameters
 //!   only, agreeing with the in-memory evaluator (property-tested on a live server).
 //! * [`write`](mod@write) — the write side: [`write::Table`] and [`write::Mirror`] (the
-//!   application's table and faker's JSONB mirror, and the one path that reads mirrors back),
+//!   application's table and faker's optional JSONB mirror, and the paths that read either
+//!   back: [`write::read_back`] and the mirror's own),
 //!   keys reserved from sequences ([`write::keys`]), [`write::PgRepository`] (one statement per
 //!   aggregate, optionally written behind, [`write::write_behind`]) and [`write::bulk`] (`COPY`
 //!   batches).
@@ -39,6 +40,7 @@
 //! write::write_behind     → write::{keys, table}, coordination::target
 //! write::keys             → write::table
 //! write::mirror           → sql
+//! write::read_back        → write::table, coordination::pools (`PgShare::pool_from_table`)
 //! coordination::pools     → coordination::{log, liveness, error}
 //! coordination::sequences → coordination::error
 //! coordination::target    → coordination::liveness
@@ -50,7 +52,8 @@
 //!
 //! with [`ident`] a leaf that any of them may import. Nothing in [`coordination`] imports from
 //! [`write`](mod@write): a shared pool flushes a bulk writer through the
-//! [`Flush`](coordination::Flush) trait and reads mirrors by their [`QualifiedName`].
+//! [`Flush`](coordination::Flush) trait, reads mirrors by their [`QualifiedName`], and reads
+//! application tables through SQL that [`write::read_back`] gives it.
 
 pub mod coordination;
 pub mod ident;

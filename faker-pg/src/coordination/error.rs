@@ -42,8 +42,10 @@ pub enum SharedError {
     #[error("shared pool `{pool}`: {source}")]
     ReadBack {
         pool: String,
+        /// A [`ReadBackError`](crate::write::ReadBackError), boxed: this module imports
+        /// nothing of `write`.
         #[source]
-        source: crate::write::ReadBackError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Another live generator held a slot without committing its value for too long.
     #[error(

@@ -43,8 +43,6 @@ use crate::coordination::error::SharedError;
 use crate::coordination::liveness::{alive_sql, hold};
 use crate::coordination::log::{Publication, SharedTables};
 use crate::ident::QualifiedName;
-use crate::write::Table;
-use crate::write::read_back::IdLookup;
 
 fn storage(e: SharedError) -> RepositoryError {
     RepositoryError::Storage(Box::new(e))
@@ -173,34 +171,27 @@ impl PgShare {
         Ok(self.shared_pool(name, States::Mirror(mirror.clone())))
     }
 
-    /// The shared pool `name` of `A`s, whose states are read from `A`'s application table
-    /// itself: no mirror. Each value reused is found by its id through the table's id columns
-    /// (compared with the log's `value_id`, cast to their types), so the table needs an index
-    /// on them — its primary key. Tables with collections are refused (their elements are not
-    /// read back).
-    pub async fn pool_from_table<A>(
+    /// The shared pool `name` of `A`s, whose states are read from the application table
+    /// `table`: each log row `p` joined to the table's row `t` by `join`, its state `state`
+    /// (SQL over `t`). Made by `PgShare::pool_from_table` (in `faker_pg::write::read_back`,
+    /// which knows the tables), so that this module knows nothing of them.
+    pub(crate) async fn pool_reading<A>(
         &self,
         name: &str,
-        table: &Table,
+        table: QualifiedName,
+        join: String,
+        state: String,
     ) -> Result<PgSharedPool<A>, SharedError>
     where
         A: Provider + DeserializeOwned,
     {
         self.publication(name).await?;
-        let lookup = table
-            .id_lookup::<A>(&self.pool, "t", "p.value_id")
-            .await
-            .map_err(|source| SharedError::ReadBack {
-                pool: name.to_string(),
-                source,
-            })?;
-        Ok(self.shared_pool(
-            name,
-            States::Table {
-                name: table.name().clone(),
-                lookup,
-            },
-        ))
+        Ok(self.shared_pool(name, States::Table { table, join, state }))
+    }
+
+    /// The connections of this membership.
+    pub(crate) fn connections(&self) -> &PgPool {
+        &self.pool
     }
 
     fn shared_pool<A>(&self, name: &str, states: States) -> PgSharedPool<A> {
@@ -225,10 +216,11 @@ impl PgShare {
 enum States {
     /// A mirror table (`value_id`, `value`).
     Mirror(QualifiedName),
-    /// The application table, found by id (`t`, joined to the log `p`).
+    /// The application table, found by id (`t`, joined to the log `p` by `join`).
     Table {
-        name: QualifiedName,
-        lookup: IdLookup,
+        table: QualifiedName,
+        join: String,
+        state: String,
     },
 }
 
@@ -241,13 +233,10 @@ impl States {
                 format!("{kind} {mirror} m ON m.value_id = p.value_id"),
                 "m.value".to_owned(),
             ),
-            States::Table { name, lookup } => (
-                format!("{kind} {name} t ON {}", lookup.join),
+            States::Table { table, join, state } => (
+                format!("{kind} {table} t ON {join}"),
                 // The id columns match only a row that exists: the state of no row is NULL.
-                format!(
-                    "CASE WHEN p.value_id IS NOT NULL AND ({}) THEN {} END",
-                    lookup.join, lookup.state
-                ),
+                format!("CASE WHEN p.value_id IS NOT NULL AND ({join}) THEN {state} END"),
             ),
         }
     }

@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, PgPool};
 use thiserror::Error;
 
+use crate::coordination::{PgShare, PgSharedPool, SharedError};
 use crate::ident::QualifiedName;
 use crate::write::table::{Column, Table};
 
@@ -142,11 +143,38 @@ impl<'c> Node<'c> {
 
 /// An aggregate's row found from its id (see [`Table::id_lookup`]).
 #[derive(Debug, Clone)]
-pub(crate) struct IdLookup {
+struct IdLookup {
     /// The row's state as `jsonb`, over the table's alias.
-    pub(crate) state: String,
+    state: String,
     /// The join condition: the row's id columns equal the id's fields.
-    pub(crate) join: String,
+    join: String,
+}
+
+impl PgShare {
+    /// The shared pool `name` of `A`s, whose states are read from `A`'s application table
+    /// itself: no mirror. Each value reused is found by its id through the table's id columns
+    /// (compared with the log's `value_id`, cast to their types read from the catalog), so the
+    /// table needs an index on them — its primary key. Tables with collections are refused
+    /// (their elements are not read back). Defined here, beside the reading of tables, so that
+    /// [`crate::coordination`] knows nothing of them.
+    pub async fn pool_from_table<A>(
+        &self,
+        name: &str,
+        table: &Table,
+    ) -> Result<PgSharedPool<A>, SharedError>
+    where
+        A: Provider + DeserializeOwned,
+    {
+        let lookup = table
+            .id_lookup::<A>(self.connections(), "t", "p.value_id")
+            .await
+            .map_err(|source| SharedError::ReadBack {
+                pool: name.to_string(),
+                source: Box::new(source),
+            })?;
+        self.pool_reading(name, table.name().clone(), lookup.join, lookup.state)
+            .await
+    }
 }
 
 /// A JSON key as an SQL string literal: keys are field names, but quote them fully anyway.
@@ -178,7 +206,7 @@ impl Table {
     /// shared pool's log): the row's state over alias `alias`, and the join condition that
     /// compares each id column with its field of `value_id`, cast to the column's type (read
     /// from the catalog now), so that the table's primary key answers it.
-    pub(crate) async fn id_lookup<A: Provider>(
+    async fn id_lookup<A: Provider>(
         &self,
         pool: &PgPool,
         alias: &str,
