@@ -55,10 +55,13 @@ pub enum ReadBackError {
         column: String,
     },
     /// No column maps the aggregate's id, so a row cannot be found by its id.
-    #[error("`{table}`: no column maps the id of `{aggregate}`")]
+    #[error(
+        "`{table}`: no column maps the id of `{aggregate}` (its field `{id_field}`, `Provider::ID_FIELD`, or a path under it)"
+    )]
     NoIdColumn {
         table: QualifiedName,
         aggregate: &'static str,
+        id_field: &'static str,
     },
     /// The table writes collections into child tables, which are not read back.
     #[error(
@@ -251,6 +254,7 @@ impl Table {
             return Err(ReadBackError::NoIdColumn {
                 table: self.name().clone(),
                 aggregate: A::NAME,
+                id_field: A::ID_FIELD,
             });
         }
         Ok(IdLookup {

@@ -607,3 +607,140 @@ async fn sequences_are_distinct_across_generators() {
     })
     .await;
 }
+
+/// A station keyed by a text code, numbered by a shared sequence so that two generators never
+/// make the same code.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Station {
+    code: String,
+    name: String,
+}
+
+impl Provider for Station {
+    type Id = String;
+    const NAME: &'static str = "Station";
+    const ID_FIELD: &'static str = "code";
+    fn id(&self) -> String {
+        self.code.clone()
+    }
+    async fn populate(
+        cx: &mut faker_core::provider::Cx<'_>,
+    ) -> Result<Self, faker_core::provider::FakerError> {
+        let n = cx.sequence("code").await?;
+        Ok(Station {
+            code: format!("st-{n}"),
+            name: format!("Station {n}"),
+        })
+    }
+}
+
+/// A ride from a station: stations are shared, five rides each.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, ddd_faker::Provider)]
+#[provider(table = "rides")]
+struct Ride {
+    #[provider(id, sequence)]
+    id: i64,
+    #[reference(Station)]
+    #[distributor(mean = 5)]
+    station: String,
+}
+
+/// Two generators share a pool read from an application table keyed by text: the log's
+/// `value_id` (a JSON string) is cast to the key's type, the row found by its primary key, and
+/// both follow one plan of stations with nothing mirrored.
+#[tokio::test]
+async fn a_pool_read_from_a_table_keyed_by_text_is_shared() {
+    const RIDES: u64 = 400;
+    in_schema("shared_text_key", |mut conn, schema| async move {
+        execute(
+            &mut conn,
+            format!(
+                "CREATE TABLE {schema}.stations (code text PRIMARY KEY, name text NOT NULL);
+                 CREATE TABLE {schema}.rides (id bigint PRIMARY KEY,
+                     station text NOT NULL REFERENCES {schema}.stations (code))"
+            ),
+        )
+        .await;
+        let generator = |seed: u64| {
+            let schema = schema.clone();
+            async move {
+                let s = Some(schema.as_str());
+                let pool = pool().await;
+                let share = PgShare::join(pool.clone(), s).await.unwrap();
+                let stations = Table::new(s, "stations")
+                    .and_then(|t| t.column("code", "code"))
+                    .and_then(|t| t.column("name", "name"))
+                    .unwrap();
+                let rides = Table::of::<Ride>(s).unwrap();
+                let shared = share
+                    .pool_from_table::<Station>("stations", &stations)
+                    .await
+                    .unwrap()
+                    .catch_up_every(Duration::from_millis(2));
+                let mut faker = Faker::new(seed);
+                faker
+                    .set_repository::<Station>(
+                        PgRepository::without_mirror(pool.clone(), stations)
+                            .publish_to(share.publication("stations").await.unwrap()),
+                    )
+                    .unwrap();
+                faker
+                    .set_repository::<Ride>(PgRepository::without_mirror(pool.clone(), rides))
+                    .unwrap();
+                faker.share_pool::<Station>(shared).unwrap();
+                faker.share_sequences(
+                    faker_pg::coordination::PgSequences::new(pool.clone(), s, 10).unwrap(),
+                );
+                faker.plan::<Ride>(RIDES).unwrap();
+                (faker, share)
+            }
+        };
+        let (mut a, _share_a) = generator(1).await;
+        let (mut b, _share_b) = generator(2).await;
+        for _ in 0..RIDES / 40 {
+            for _ in 0..20 {
+                a.create::<Ride>().await.unwrap();
+            }
+            for _ in 0..20 {
+                b.create::<Ride>().await.unwrap();
+            }
+        }
+        let stations = scalar(&mut conn, format!("SELECT count(*) FROM {schema}.stations")).await;
+        let rides = scalar(&mut conn, format!("SELECT count(*) FROM {schema}.rides")).await;
+        assert_eq!(rides, RIDES as i64);
+        // One plan: RIDES / 5 = 80 stations (each generator alone would make its own 80).
+        assert!((72..=88).contains(&stations), "{stations} stations");
+        let names: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{}' AND c.relkind = 'r' ORDER BY 1",
+            schema.as_str()
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert!(
+            !names
+                .iter()
+                .any(|n| n == "faker_stations" || n == "faker_rides"),
+            "no mirror: {names:?}"
+        );
+        // A table that does not map the id cannot serve a pool: said, naming the id's field.
+        let share = PgShare::join(pool().await, Some(schema.as_str()))
+            .await
+            .unwrap();
+        let unmapped = Table::new(Some(schema.as_str()), "stations")
+            .and_then(|t| t.column("name", "name"))
+            .unwrap();
+        let refused = share
+            .pool_from_table::<Station>("stations", &unmapped)
+            .await
+            .err()
+            .map(|e| std::error::Error::source(&e).map(ToString::to_string));
+        let message = format!("{refused:?}");
+        assert!(
+            message.contains("no column maps the id of `Station` (its field `code`"),
+            "{message}"
+        );
+    })
+    .await;
+}
