@@ -1130,3 +1130,31 @@ mod database {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Foreign keys from the derive: a book's author, whose tenant `Table::of` folded into the
+/// book's own `tenant_id`, is the composite key `(tenant_id, author_id)` — the tenant rule —
+/// and an author's tenant the plain one.
+#[test]
+fn foreign_keys_from_the_derive_keep_the_tenant_rule() {
+    use faker_pg::write::Table;
+    let tenants = Table::of::<derived::Tenant>(Some("shop")).unwrap();
+    let authors = Table::of::<derived::Author>(Some("shop")).unwrap();
+    let books = Table::of::<derived::Book>(Some("shop")).unwrap();
+    assert_eq!(
+        books
+            .foreign_key_sql::<derived::Book, derived::Author>("author_id", &authors)
+            .unwrap(),
+        r#"ALTER TABLE "shop"."books" ADD FOREIGN KEY ("tenant_id", "author_id") REFERENCES "shop"."authors" ("tenant_id", "author_id")"#
+    );
+    assert_eq!(
+        authors
+            .foreign_key_sql::<derived::Author, derived::Tenant>("id.tenant_id", &tenants)
+            .unwrap(),
+        r#"ALTER TABLE "shop"."authors" ADD FOREIGN KEY ("tenant_id") REFERENCES "shop"."tenants" ("id")"#
+    );
+    // A field that is no reference of the type's columns is said, naming it.
+    let err = books
+        .foreign_key_sql::<derived::Book, derived::Author>("writer", &authors)
+        .unwrap_err();
+    assert!(err.to_string().contains("`writer.author_id`"), "{err}");
+}

@@ -32,6 +32,7 @@ pub mod repository;
 pub mod table;
 pub mod write_behind;
 
+pub use ddl::ForeignKeyError;
 pub use keys::SequenceError;
 pub use mirror::{Mirror, MirrorError};
 pub use read_back::ReadBackError;

@@ -438,6 +438,31 @@ async fn tables_created_from_samples_take_the_generated_rows() {
         for sql in ddl {
             execute(&mut conn, sql).await;
         }
+        // The references as foreign keys: a plane's airline, a leg's (nullable, composite) plane.
+        let keys = [
+            planes
+                .foreign_key_sql::<Plane, Airline>("id.carrier", &airlines)
+                .unwrap(),
+            legs.foreign_key_sql::<Leg, Plane>("plane", &planes).unwrap(),
+        ];
+        assert_eq!(
+            keys[1],
+            format!(
+                "ALTER TABLE {s}.\"legs\" ADD FOREIGN KEY (\"carrier\", \"tailnum\") REFERENCES {s}.\"plane\" (\"carrier\", \"tailnum\")"
+            )
+        );
+        for sql in keys {
+            execute(&mut conn, sql).await;
+        }
+        let foreign: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+             WHERE n.nspname = $1 AND c.contype = 'f'",
+        )
+        .bind(s.as_str())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(foreign, 2);
         let pool = pool().await;
         let made = fill_legs(&pool, (airlines, planes, legs.clone()), 4, 200).await;
         let back: Vec<Leg> = legs.load_all(&pool).await.unwrap();
