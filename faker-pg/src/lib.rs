@@ -14,6 +14,8 @@
 //!   log and plan slots ([`coordination::pools`]), publication into that log
 //!   ([`coordination::log`]), shared sequences ([`coordination::sequences`]), the dataset's
 //!   target size ([`coordination::target`]) and liveness by advisory locks.
+//! * [`fidelity`] — plan fidelity (in progress): `EXPLAIN` plans read into typed trees and
+//!   compared between production and generated data, node by node.
 //! * [`profiler`] — the read side: [`profile_column`] reads a column's distribution (`mean`,
 //!   `null_weight`, quartile `weights`, `skew`) off a live database with server-side
 //!   aggregation, giving the same [`Profile`] that [`faker_core::estimate`] computes from
@@ -48,6 +50,7 @@
 //! profiler::compare       → profiler::{report, profile}
 //! profiler::report        → profiler::{catalog, profile, suggest}
 //! profiler::catalog       → profiler::profile, ident
+//! fidelity::shape         → fidelity::explain
 //! ```
 //!
 //! with [`ident`] a leaf that any of them may import. Nothing in [`coordination`] imports from
@@ -56,6 +59,7 @@
 //! application tables through SQL that [`write::read_back`] gives it.
 
 pub mod coordination;
+pub mod fidelity;
 pub mod ident;
 pub mod profiler;
 pub mod scaffold;

@@ -27,6 +27,7 @@
 //!   combination and reused, per aggregate and in bulk.
 //! - [`collections`]: a collection of entities inside an aggregate stored in a child table
 //!   keyed by the aggregate's id, per aggregate and in bulk.
+//! - [`fidelity`]: plans of one query on production and on copies of it compared node by node.
 //! - [`store`]: the two write modes behind one helper, for the modules above.
 //!
 //! The `faker-pg` command line tool (`profile`, `compare`) is tested with its binary, in
@@ -35,6 +36,7 @@
 mod bulk;
 mod catalog;
 mod collections;
+mod fidelity;
 mod histogram;
 mod nullable;
 mod profile;

@@ -1,0 +1,15 @@
+//! Plan fidelity: does a query get the same PostgreSQL plan on generated data as on
+//! production? The end measure of this project (issue 17); built up in parts.
+//!
+//! * [`explain`] — a plan as `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` reports it, read into
+//!   typed nodes, and [`explain::explain`] running it on a connection.
+//! * [`shape`] — two plans of one query compared: the first node where they part, or the rows
+//!   at each node relative to the data's size.
+//!
+//! Imports: `shape → explain`; nothing from the write side or the coordination tables.
+
+pub mod explain;
+pub mod shape;
+
+pub use explain::{ExplainError, PlanNode};
+pub use shape::{Difference, RowRatio, ShapeComparison, compare};
