@@ -33,12 +33,25 @@ pub async fn explain(
     conn: &mut PgConnection,
     query: &str,
 ) -> Result<(PlanNode, Value), ExplainError> {
+    explain_with(conn, query, &[]).await
+}
+
+/// [`explain`] with the query's parameters `$1`, `$2`, .. bound to `values` (as text: the query
+/// casts them, see [`super::resolve::bind`]). Bound once and run once, the statement is planned
+/// with the values — the plan the application gets for them.
+pub async fn explain_with(
+    conn: &mut PgConnection,
+    query: &str,
+    values: &[String],
+) -> Result<(PlanNode, Value), ExplainError> {
     let db = |e: sqlx::Error| ExplainError::Database(e.to_string());
     sqlx::query("BEGIN").execute(&mut *conn).await.map_err(db)?;
     let sql = format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {query}");
-    let document: Result<sqlx::types::Json<Value>, _> = sqlx::query_scalar(AssertSqlSafe(sql))
-        .fetch_one(&mut *conn)
-        .await;
+    let mut statement = sqlx::query_scalar(AssertSqlSafe(sql));
+    for value in values {
+        statement = statement.bind(value);
+    }
+    let document: Result<sqlx::types::Json<Value>, _> = statement.fetch_one(&mut *conn).await;
     // Rolled back whatever happened, so that the connection is usable again.
     let rolled_back = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     let document = document.map_err(db)?.0;

@@ -65,3 +65,54 @@ async fn a_uniform_copy_of_a_skewed_column_is_named_at_the_differing_node() {
     })
     .await;
 }
+
+/// The same through a query file: each parameter resolved on its own database, bound as
+/// `$n::type`. The most popular customer is half of production's orders (a sequential scan)
+/// and a fiftieth of a percent of the uniform copy's (the index); a tail customer is a few rows
+/// on both (the index on both: the same shape).
+#[tokio::test]
+async fn query_file_parameters_are_resolved_on_each_database() {
+    use faker_pg::fidelity::explain::explain_with;
+    use faker_pg::fidelity::queries::parse;
+    use faker_pg::fidelity::resolve::{Resolved, bind, resolve};
+
+    in_schemas("fidelity_file", 2, |mut conn, schemas| async move {
+        let (production, uniform) = (&schemas[0], &schemas[1]);
+        orders(&mut conn, production, true).await;
+        orders(&mut conn, uniform, false).await;
+        let file = parse(
+            "[top customer]\nSELECT count(*) FROM orders WHERE customer = {{ rank(orders.customer, 1) }}\n\
+             [tail customer]\nSELECT count(*) FROM orders WHERE customer = {{ rank(orders.customer, 99%) }}\n\
+             [recent]\nSELECT count(*) FROM orders WHERE id > {{ quantile(orders.id, 0.9) }} AND id <> {{ any(orders.id) }}",
+        )
+        .unwrap();
+        let mut plans = Vec::new();
+        for schema in [production, uniform] {
+            execute(&mut conn, format!("SET search_path TO {schema}")).await;
+            let mut on_this = Vec::new();
+            for query in &file {
+                let bound = bind(&mut conn, query).await.unwrap();
+                let values: Vec<String> = bound.values.iter().map(|v| v.text.clone()).collect();
+                on_this.push(explain_with(&mut conn, &bound.sql, &values).await.unwrap().0);
+            }
+            plans.push(on_this);
+        }
+        execute(&mut conn, "SET search_path TO public".to_owned()).await;
+        // Values of the database they were resolved on.
+        execute(&mut conn, format!("SET search_path TO {production}")).await;
+        let top = resolve(&mut conn, &file[0].parameters().next().unwrap().clone()).await.unwrap();
+        assert_eq!(top, Resolved { text: "1".into(), sql_type: "bigint".into() });
+        let tenth = resolve(&mut conn, file[2].parameters().next().unwrap()).await.unwrap();
+        assert_eq!(tenth.text, "18000");
+        let bound = bind(&mut conn, &file[2]).await.unwrap();
+        assert!(bound.sql.contains("id > $1::bigint AND id <> $2::bigint"), "{}", bound.sql);
+
+        let top = compare(&plans[0][0], &plans[1][0], 1.0);
+        assert!(!top.same_shape(), "{top:?}");
+        let tail = compare(&plans[0][1], &plans[1][1], 1.0);
+        assert!(tail.same_shape(), "{tail:?}");
+        let recent = compare(&plans[0][2], &plans[1][2], 1.0);
+        assert!(recent.same_shape(), "{recent:?}");
+    })
+    .await;
+}
