@@ -7,12 +7,15 @@
 //! faker-pg scaffold --database-url URL --schema S --out DIR [--table T ..] [--ddd-faker-path DIR]
 //! faker-pg compare --source URL --target URL [--schema S] [--target-schema S2] [--table T [--column C ..]]
 //!                  [--tolerance weights=0.03,mean=5%,null=0.01,skew=10%,r2=0.9,values=0.03,quantiles=0.01]
+//! faker-pg plans --source URL --target URL --queries FILE [--schema S] [--target-schema S2]
+//!                [--min-same 0.9] [--scale RATIO] [--json]
 //! ```
 //!
 //! All statistics are computed by aggregate queries on the server (one scan per column); only
 //! the results travel. Sessions are read-only (`default_transaction_read_only`).
 //!
-//! Exit codes: 0 success; 1 `compare` found a figure out of tolerance; 2 an error (one line on
+//! Exit codes: 0 success; 1 `compare` found a figure out of tolerance, or fewer `plans` than
+//! `--min-same` got production's shape; 2 an error (one line on
 //! stderr each: connection, unknown schema/table/column, permission, empty table, bad arguments,
 //! a failed catalog lookup — also of a column's foreign key, which decides what `compare` checks).
 //!
@@ -21,12 +24,14 @@
 //!
 //! * [`profile`] — `faker-pg profile`;
 //! * [`compare`] — `faker-pg compare`;
+//! * [`plans`] — `faker-pg plans` (plan fidelity, `faker_pg::fidelity`);
 //! * [`session`] — what both share: common options, read-only sessions, the schema to work in, a
 //!   subject's foreign key, error and progress lines.
 //!
 //! `main` imports `profile` and `compare`, which import `session`; nothing imports back.
 
 mod compare;
+mod plans;
 mod profile;
 mod scaffold;
 mod session;
@@ -62,6 +67,9 @@ enum Command {
     /// Read a schema (tables, keys, references, each column's law, relations between
     /// references) and write a cargo crate that fills a database like it.
     Scaffold(scaffold::ScaffoldArgs),
+    /// Plan the queries of a query file on two databases (production, generated) and compare
+    /// the plans' shapes node by node; exit code 1 when fewer than --min-same of them agree.
+    Plans(plans::PlansArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +89,7 @@ fn main() -> ExitCode {
             Command::Profile(args) => profile::profile(args).await,
             Command::Compare(args) => compare::compare(args).await,
             Command::Scaffold(args) => scaffold::scaffold(args).await,
+            Command::Plans(args) => plans::plans(args).await,
         }
     });
     ExitCode::from(code)

@@ -15,9 +15,11 @@
 //!   of both commands.
 //! - [`compare`]: `faker-pg compare`, the profile → generate → compare round trip, and a failed
 //!   foreign-key lookup reported as an error.
+//! - [`plans`]: `faker-pg plans` on a skewed table and two copies of it (plan fidelity).
 
 mod binary;
 mod compare;
+mod plans;
 mod profile;
 mod scaffold;
 

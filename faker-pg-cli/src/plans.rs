@@ -1,0 +1,247 @@
+//! `faker-pg plans`: the application's queries planned on production and on generated data,
+//! plan shapes compared node by node (`faker_pg::fidelity`).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use faker_pg::Ident;
+use faker_pg::fidelity::explain::explain_with;
+use faker_pg::fidelity::queries::{NamedQuery, parse};
+use faker_pg::fidelity::resolve::bind;
+use faker_pg::fidelity::{PlanNode, ShapeComparison, compare};
+use serde_json::json;
+use sqlx::PgConnection;
+
+use crate::session::{
+    EXIT_DIFFERENT, EXIT_ERROR, Failure, connect, error_line, progress, resolve_schema, sql_message,
+};
+
+#[derive(Args)]
+pub(crate) struct PlansArgs {
+    /// The reference database (production), a PostgreSQL URL.
+    #[arg(long, value_name = "URL")]
+    source: String,
+    /// The database to check (generated), a PostgreSQL URL; may equal --source.
+    #[arg(long, value_name = "URL")]
+    target: String,
+    /// Schema the queries run in on the source (its search_path; default: the current one).
+    #[arg(long, value_name = "SCHEMA")]
+    schema: Option<Ident>,
+    /// Schema in the target when it differs from --schema.
+    #[arg(long, value_name = "SCHEMA")]
+    target_schema: Option<Ident>,
+    /// The query file: `[name]` lines, each followed by its SQL, parameters as
+    /// {{ rank(table.column, 1 | median | 99%) }}, {{ quantile(table.column, 0.9) }} or
+    /// {{ any(table.column) }}, resolved on each database separately.
+    #[arg(long, value_name = "FILE")]
+    queries: PathBuf,
+    /// Exit with code 1 when fewer than this share of the queries get production's plan shape.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.9)]
+    min_same: f64,
+    /// The generated data's size over production's, for the row ratios (default: the ratio of
+    /// the two schemas' rows, as the planner's statistics count them).
+    #[arg(long, value_name = "RATIO")]
+    scale: Option<f64>,
+    /// One JSON object per query, then one for the summary, instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Cancel a statement running longer than this many seconds (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    statement_timeout: u64,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub(crate) async fn plans(args: PlansArgs) -> u8 {
+    match plans_inner(args).await {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            error_line(&message);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// One query on one side: its values and plan, or what went wrong.
+type Side = Result<(Vec<String>, PlanNode), String>;
+
+async fn plans_inner(args: PlansArgs) -> Result<u8, Failure> {
+    if !(args.min_same > 0.0 && args.min_same <= 1.0) {
+        return Err(Failure(format!(
+            "--min-same {} is not a share in (0, 1]",
+            args.min_same
+        )));
+    }
+    let text = std::fs::read_to_string(&args.queries)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", args.queries.display())))?;
+    let queries = parse(&text).map_err(|e| Failure(format!("{}: {e}", args.queries.display())))?;
+    let mut source = connect(&args.source, "the source ", args.statement_timeout).await?;
+    let mut target = connect(&args.target, "the target ", args.statement_timeout).await?;
+    let source_schema = resolve_schema(&mut source, args.schema.as_ref(), "source: ").await?;
+    let target_schema = resolve_schema(
+        &mut target,
+        args.target_schema.as_ref().or(args.schema.as_ref()),
+        "target: ",
+    )
+    .await?;
+    search_path(&mut source, &source_schema, "source: ").await?;
+    search_path(&mut target, &target_schema, "target: ").await?;
+    let scale = match args.scale {
+        Some(scale) => scale,
+        None => {
+            let p = rows(&mut source, &source_schema, "source: ").await?;
+            let g = rows(&mut target, &target_schema, "target: ").await?;
+            if p > 0.0 { g / p } else { 1.0 }
+        }
+    };
+
+    let (mut same, mut errors) = (0usize, 0usize);
+    let mut worst: Vec<f64> = Vec::new();
+    for query in &queries {
+        progress(args.quiet, &format!("planning `{}`", query.name));
+        let production = side(&mut source, query).await;
+        let generated = side(&mut target, query).await;
+        let outcome = match (&production, &generated) {
+            (Ok((_, p)), Ok((_, g))) => Ok(compare(p, g, scale)),
+            (Err(e), _) => Err(format!("source: {e}")),
+            (_, Err(e)) => Err(format!("target: {e}")),
+        };
+        match &outcome {
+            Ok(c) if c.same_shape() => {
+                same += 1;
+                worst.extend(c.worst_ratio());
+            }
+            Ok(_) => {}
+            Err(_) => errors += 1,
+        }
+        print_query(&args, query, &production, &generated, &outcome);
+    }
+    let share = same as f64 / queries.len().max(1) as f64;
+    worst.sort_by(f64::total_cmp);
+    let median = worst.get(worst.len() / 2).copied();
+    let furthest = worst
+        .iter()
+        .copied()
+        .max_by(|a, b| (a.ln().abs()).total_cmp(&b.ln().abs()));
+    if args.json {
+        println!(
+            "{}",
+            json!({"summary": {"queries": queries.len(), "same_shape": same,
+                   "share": share, "errors": errors, "scale": scale,
+                   "median_worst_row_ratio": median, "worst_row_ratio": furthest,
+                   "min_same": args.min_same}})
+        );
+    } else {
+        println!(
+            "{same} of {} queries get production's plan shape ({:.0}%, --min-same {:.0}%); scale {scale:.3}; \
+             per query worst row ratio: median {}, worst {}{}",
+            queries.len(),
+            share * 100.0,
+            args.min_same * 100.0,
+            ratio_text(median),
+            ratio_text(furthest),
+            if errors > 0 {
+                format!("; {errors} failed")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if errors > 0 {
+        EXIT_ERROR
+    } else if share < args.min_same {
+        EXIT_DIFFERENT
+    } else {
+        0
+    })
+}
+
+/// `SET search_path` to `schema` (quoted: the only name written into the statement).
+async fn search_path(conn: &mut PgConnection, schema: &Ident, role: &str) -> Result<(), Failure> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET search_path TO {}",
+        schema.quoted()
+    )))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+    .map_err(|e| Failure(format!("{role}{}", sql_message(&e))))
+}
+
+/// The rows of a schema's tables, as the planner's statistics count them.
+async fn rows(conn: &mut PgConnection, schema: &Ident, role: &str) -> Result<f64, Failure> {
+    sqlx::query_scalar::<_, f64>(
+        "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::float8 FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
+    )
+    .bind(schema.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| Failure(format!("{role}{}", sql_message(&e))))
+}
+
+async fn side(conn: &mut PgConnection, query: &NamedQuery) -> Side {
+    let bound = bind(conn, query).await.map_err(|e| e.to_string())?;
+    let values: Vec<String> = bound.values.iter().map(|v| v.text.clone()).collect();
+    let (plan, _) = explain_with(conn, &bound.sql, &values)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((values, plan))
+}
+
+fn ratio_text(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"))
+}
+
+fn print_query(
+    args: &PlansArgs,
+    query: &NamedQuery,
+    production: &Side,
+    generated: &Side,
+    outcome: &Result<ShapeComparison, String>,
+) {
+    let values = |side: &Side| side.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
+    if args.json {
+        let body = match outcome {
+            Ok(c) => json!({
+                "same_shape": c.same_shape(),
+                "difference": c.difference.as_ref().map(|d| json!({
+                    "path": d.path, "production": d.production, "generated": d.generated})),
+                "worst_row_ratio": c.worst_ratio(),
+                "rows": c.rows.iter().map(|r| json!({"node": r.path.last(),
+                    "production": r.production, "generated": r.generated, "ratio": r.ratio}))
+                    .collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({"error": e}),
+        };
+        println!(
+            "{}",
+            json!({"query": query.name, "production_values": values(production),
+                   "generated_values": values(generated), "outcome": body})
+        );
+        return;
+    }
+    match outcome {
+        Ok(c) if c.same_shape() => println!(
+            "same    {}  (worst row ratio {})",
+            query.name,
+            ratio_text(c.worst_ratio())
+        ),
+        Ok(c) => {
+            let d = c.difference.as_ref();
+            let at = d.map(|d| d.path.join(" > ")).unwrap_or_default();
+            println!(
+                "DIFFERS {}: under [{}] production has {}, generated {}  (values {:?} / {:?})",
+                query.name,
+                if at.is_empty() { "the root" } else { &at },
+                d.and_then(|d| d.production.as_deref()).unwrap_or("nothing"),
+                d.and_then(|d| d.generated.as_deref()).unwrap_or("nothing"),
+                values(production),
+                values(generated),
+            );
+        }
+        Err(e) => println!("ERROR   {}: {e}", query.name),
+    }
+}
