@@ -42,6 +42,12 @@ pub(crate) struct PlansArgs {
     /// the two schemas' rows, as the planner's statistics count them).
     #[arg(long, value_name = "RATIO")]
     scale: Option<f64>,
+    /// First create on the target every index of the source schema that the target's schema
+    /// lacks (by name; the definitions read from the source's catalog, the schema renamed), then
+    /// ANALYZE the target's tables: plans compare only over the same indexes. The one write this
+    /// command makes, on its own connection.
+    #[arg(long)]
+    copy_indexes: bool,
     /// One JSON object per query, then one for the summary, instead of text.
     #[arg(long)]
     json: bool,
@@ -85,6 +91,14 @@ async fn plans_inner(args: PlansArgs) -> Result<u8, Failure> {
         "target: ",
     )
     .await?;
+    if args.copy_indexes {
+        let copied =
+            copy_indexes(&mut source, &source_schema, &args.target, &target_schema).await?;
+        progress(
+            args.quiet,
+            &format!("copied {copied} index(es) to the target"),
+        );
+    }
     search_path(&mut source, &source_schema, "source: ").await?;
     search_path(&mut target, &target_schema, "target: ").await?;
     let scale = match args.scale {
@@ -155,6 +169,80 @@ async fn plans_inner(args: PlansArgs) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// Creates on the target (a writable connection of its own) the source schema's indexes that
+/// the target schema has no index of the same name for, then analyses the target schema's
+/// tables; returns how many were created. A definition is `pg_get_indexdef`'s, with the source
+/// schema's quoted name replaced by the target's.
+async fn copy_indexes(
+    source: &mut PgConnection,
+    source_schema: &Ident,
+    target_url: &str,
+    target_schema: &Ident,
+) -> Result<usize, Failure> {
+    use sqlx::Connection;
+    let db = |role: &str, e: sqlx::Error| Failure(format!("{role}{}", sql_message(&e)));
+    let indexes = "SELECT c.relname::text, pg_get_indexdef(c.oid) FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 ORDER BY 1";
+    let wanted: Vec<(String, String)> = sqlx::query_as(indexes)
+        .bind(source_schema.as_str())
+        .fetch_all(&mut *source)
+        .await
+        .map_err(|e| db("source: ", e))?;
+    let mut target = PgConnection::connect(target_url)
+        .await
+        .map_err(|e| db("target: ", e))?;
+    let present: Vec<(String, String)> = sqlx::query_as(indexes)
+        .bind(target_schema.as_str())
+        .fetch_all(&mut target)
+        .await
+        .map_err(|e| db("target: ", e))?;
+    // pg_get_indexdef qualifies the table as `schema.table`, the schema quoted only when it
+    // must be; both spellings are replaced.
+    let from = [
+        format!("ON {}.", source_schema.quoted()),
+        format!("ON {}.", source_schema.as_str()),
+        format!("ON ONLY {}.", source_schema.quoted()),
+        format!("ON ONLY {}.", source_schema.as_str()),
+    ];
+    let mut created = 0;
+    for (name, definition) in wanted {
+        if present.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let mut definition = definition;
+        for (i, f) in from.iter().enumerate() {
+            let to = if i < 2 { "ON " } else { "ON ONLY " };
+            definition = definition.replace(f, &format!("{to}{}.", target_schema.quoted()));
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(definition))
+            .execute(&mut target)
+            .await
+            .map_err(|e| db(&format!("target: creating index {name}: "), e))?;
+        created += 1;
+    }
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
+    )
+    .bind(target_schema.as_str())
+    .fetch_all(&mut target)
+    .await
+    .map_err(|e| db("target: ", e))?;
+    for table in tables {
+        let table = Ident::new(&table).map_err(|e| Failure(format!("target: {e}")))?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ANALYZE {}.{}",
+            target_schema.quoted(),
+            table.quoted()
+        )))
+        .execute(&mut target)
+        .await
+        .map_err(|e| db("target: ", e))?;
+    }
+    Ok(created)
 }
 
 /// `SET search_path` to `schema` (quoted: the only name written into the statement).

@@ -67,8 +67,18 @@ async fn plans_name_the_query_whose_shape_differs() {
             faker_pg(&args)
         };
 
-        // The faithful copy: every query gets production's shape.
-        let same = run(faithful, &[]).ok();
+        // The faithful copy, without its index: --copy-indexes creates it from production's
+        // definition first; then every query gets production's shape.
+        execute(&mut conn, format!("DROP INDEX {faithful}.orders_customer")).await;
+        let same = run(faithful, &["--copy-indexes"]).ok();
+        let indexed: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = 'orders_customer'",
+        )
+        .bind(faithful.as_str())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(indexed, 1);
         assert!(same.stdout.contains("3 of 3 queries"), "{}", same.stdout);
         assert_eq!(
             same.stdout.matches("same    ").count(),
