@@ -447,6 +447,82 @@ mod database {
         format!("bs_{name}_{}_{nanos}", std::process::id())
     }
 
+    /// Plan fidelity (issue 17): the bookstore generated with two seeds into two schemas gets
+    /// the same plan shape for every query of `examples/bookstore/bookstore.plans`, each
+    /// parameter resolved on its own schema — the same laws give the same plans.
+    #[tokio::test]
+    async fn two_seeds_give_the_same_plan_shapes() {
+        use faker_pg::fidelity::explain::explain_with;
+        use faker_pg::fidelity::queries::parse;
+        use faker_pg::fidelity::resolve::bind;
+        use sqlx::Connection;
+
+        let schemas = [schema("plans_a"), schema("plans_b")];
+        let dir = out_dir("db-plans");
+        for (seed, s) in ["1", "2"].into_iter().zip(&schemas) {
+            ok(run(&[
+                "--books",
+                "20000",
+                "--seed",
+                seed,
+                "--database-url",
+                &url(),
+                "--schema",
+                s,
+                "--bulk",
+                "--no-progress",
+                "--out",
+            ]
+            .into_iter()
+            .chain([dir.to_str().unwrap()])
+            .collect::<Vec<_>>()));
+        }
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/bookstore/bookstore.plans"
+        );
+        let queries = parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(queries.len() >= 8);
+        let mut conn = sqlx::PgConnection::connect(&url()).await.unwrap();
+        let mut plans = Vec::new();
+        for s in &schemas {
+            sqlx::raw_sql(AssertSqlSafe(format!("ANALYZE {s}.tenants; ANALYZE {s}.authors; ANALYZE {s}.books; SET search_path TO {s}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let mut on_this = Vec::new();
+            for query in &queries {
+                let bound = bind(&mut conn, query).await.unwrap();
+                let values: Vec<String> = bound.values.iter().map(|v| v.text.clone()).collect();
+                on_this.push(
+                    explain_with(&mut conn, &bound.sql, &values)
+                        .await
+                        .unwrap()
+                        .0,
+                );
+            }
+            plans.push(on_this);
+        }
+        let differing: Vec<String> = queries
+            .iter()
+            .zip(plans[0].iter().zip(&plans[1]))
+            .filter_map(|(q, (a, b))| {
+                let c = faker_pg::fidelity::compare(a, b, 1.0);
+                c.difference.map(|d| format!("{}: {d:?}", q.name))
+            })
+            .collect();
+        assert!(differing.is_empty(), "{differing:#?}");
+        drop(conn);
+        let pool = pool().await;
+        for s in &schemas {
+            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     async fn pool() -> PgPool {
         PgPool::connect(&url()).await.unwrap_or_else(|e| {
             panic!(
