@@ -8,6 +8,7 @@ use faker_pg::Ident;
 use faker_pg::fidelity::explain::explain_with;
 use faker_pg::fidelity::queries::{NamedQuery, parse};
 use faker_pg::fidelity::resolve::bind;
+use faker_pg::fidelity::stats::{StatDifference, differences, table_stats};
 use faker_pg::fidelity::{PlanNode, ShapeComparison, compare};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -121,15 +122,25 @@ async fn plans_inner(args: PlansArgs) -> Result<u8, Failure> {
             (Err(e), _) => Err(format!("source: {e}")),
             (_, Err(e)) => Err(format!("target: {e}")),
         };
+        let mut why = Vec::new();
         match &outcome {
             Ok(c) if c.same_shape() => {
                 same += 1;
                 worst.extend(c.worst_ratio());
             }
-            Ok(_) => {}
+            Ok(c) => {
+                // The statistics of the tables the differing nodes read.
+                for table in c.difference.iter().flat_map(|d| &d.relations) {
+                    let p = table_stats(&mut source, &source_schema, table).await;
+                    let g = table_stats(&mut target, &target_schema, table).await;
+                    if let (Ok(p), Ok(g)) = (p, g) {
+                        why.extend(differences(table, &p, &g));
+                    }
+                }
+            }
             Err(_) => errors += 1,
         }
-        print_query(&args, query, &production, &generated, &outcome);
+        print_query(&args, query, &production, &generated, &outcome, &why);
     }
     let share = same as f64 / queries.len().max(1) as f64;
     worst.sort_by(f64::total_cmp);
@@ -289,6 +300,7 @@ fn print_query(
     production: &Side,
     generated: &Side,
     outcome: &Result<ShapeComparison, String>,
+    why: &[StatDifference],
 ) {
     let values = |side: &Side| side.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
     if args.json {
@@ -301,6 +313,9 @@ fn print_query(
                 "rows": c.rows.iter().map(|r| json!({"node": r.path.last(),
                     "production": r.production, "generated": r.generated, "ratio": r.ratio}))
                     .collect::<Vec<_>>(),
+                "statistics": why.iter().map(|d| json!({"table": d.table, "column": d.column,
+                    "statistic": d.statistic, "production": d.production,
+                    "generated": d.generated})).collect::<Vec<_>>(),
             }),
             Err(e) => json!({"error": e}),
         };
@@ -329,6 +344,10 @@ fn print_query(
                 values(production),
                 values(generated),
             );
+            // The three largest differences of the planner's statistics there.
+            for d in why.iter().take(3) {
+                println!("          statistics differ: {d}");
+            }
         }
         Err(e) => println!("ERROR   {}: {e}", query.name),
     }

@@ -1,6 +1,6 @@
 //! `faker-pg plans`: a query file planned on production and on two copies — one with
-//! production's skew, one generated uniformly — exit codes, the differing node in text and JSON,
-//! and one-line errors for a bad query file.
+//! production's skew, one generated uniformly — exit codes, the differing node and the statistic
+//! behind it in text and JSON, and one-line errors for a bad query file.
 
 use faker_pg::Ident;
 use serde_json::Value;
@@ -96,6 +96,14 @@ async fn plans_name_the_query_whose_shape_differs() {
             .find(|l| l.starts_with("DIFFERS top customer"))
             .unwrap_or_else(|| panic!("{}", broken.stdout));
         assert!(line.contains("production has Seq Scan on orders"), "{line}");
+        // ... and the statistic that made the planner choose otherwise.
+        assert!(
+            broken.stdout.contains(
+                "statistics differ: orders.customer: most common value's share 0.500 in production, 0.001 generated"
+            ),
+            "{}",
+            broken.stdout
+        );
         assert!(
             broken.stdout.contains("2 of 3 queries"),
             "{}",
@@ -119,6 +127,9 @@ async fn plans_name_the_query_whose_shape_differs() {
             "Seq Scan on orders"
         );
         assert_eq!(objects[0]["production_values"][0], "1");
+        let statistic = &objects[0]["outcome"]["statistics"][0];
+        assert_eq!(statistic["column"], "customer");
+        assert_eq!(statistic["statistic"], "most common value's share");
         assert_eq!(objects[3]["summary"]["same_shape"], 2);
 
         // A query file that does not read: one line, exit code 2.

@@ -10,12 +10,16 @@
 //! * [`shape`] — two plans of one query compared: the first node where they part, or the rows
 //!   at each node relative to the data's size.
 //!
+//! * [`stats`] — the planner's statistics of a table on both sides, and those that differ
+//!   enough to change a plan (why two plans part).
+//!
 //! Imports: `shape → explain`, `resolve → queries`; nothing from the write side or the coordination tables.
 
 pub mod explain;
 pub mod queries;
 pub mod resolve;
 pub mod shape;
+pub mod stats;
 
 pub use explain::{ExplainError, PlanNode};
 pub use shape::{Difference, RowRatio, ShapeComparison, compare};

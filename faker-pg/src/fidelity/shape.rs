@@ -19,6 +19,20 @@ pub struct Difference {
     pub production: Option<String>,
     /// The generated node there (`None`: the generated plan has no node there).
     pub generated: Option<String>,
+    /// The tables the two differing subtrees read (each once): where to look for the
+    /// statistics that made the planner choose otherwise.
+    pub relations: Vec<String>,
+}
+
+/// The tables `node` and the nodes below it read, added to `out` once each.
+fn relations_under(node: &PlanNode, out: &mut Vec<String>) {
+    for (_, n) in node.walk() {
+        if let Some(r) = &n.relation {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+    }
 }
 
 /// A row count compared at one node of the same shape.
@@ -119,10 +133,14 @@ fn first_difference(
     path: &mut Vec<String>,
 ) -> Option<Difference> {
     if !same_node(production, generated) {
+        let mut relations = Vec::new();
+        relations_under(production, &mut relations);
+        relations_under(generated, &mut relations);
         return Some(Difference {
             path: path.clone(),
             production: Some(production.label()),
             generated: Some(generated.label()),
+            relations,
         });
     }
     path.push(production.label());
@@ -135,10 +153,15 @@ fn first_difference(
                 }
             }
             (p, g) => {
+                let mut relations = Vec::new();
+                for node in p.into_iter().chain(g) {
+                    relations_under(node, &mut relations);
+                }
                 return Some(Difference {
                     path: path.clone(),
                     production: p.map(PlanNode::label),
                     generated: g.map(PlanNode::label),
+                    relations,
                 });
             }
         }
@@ -192,6 +215,7 @@ mod tests {
             Some("Index Scan using books_author on books")
         );
         assert_eq!(d.generated.as_deref(), Some("Seq Scan on books"));
+        assert_eq!(d.relations, ["books"]);
         // A backward scan is another shape; an explicit forward one is the default.
         let mut backward = production.clone();
         backward.children[0].scan_direction = Some("Backward".into());
