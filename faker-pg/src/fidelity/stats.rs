@@ -43,13 +43,16 @@ impl std::fmt::Display for StatDifference {
     }
 }
 
+/// A `pg_stats` row: column, null share, distinct values, correlation, top value's share.
+type StatsRow = (String, f64, f64, Option<f64>, Option<f64>);
+
 /// The statistics of `table` in `schema` (empty when it was never analysed).
 pub async fn table_stats(
     conn: &mut PgConnection,
     schema: &Ident,
     table: &str,
 ) -> Result<Vec<ColumnStats>, sqlx::Error> {
-    let rows: Vec<(String, f64, f64, Option<f64>, Option<f64>)> = sqlx::query_as(
+    let rows: Vec<StatsRow> = sqlx::query_as(
         "SELECT attname::text, null_frac::float8, n_distinct::float8, correlation::float8,
                 most_common_freqs[1]::float8
          FROM pg_stats WHERE schemaname = $1 AND tablename = $2 ORDER BY attname",
