@@ -10,6 +10,8 @@ mod common;
 mod collections;
 #[path = "providers/interactions.rs"]
 mod interactions;
+#[path = "providers/ordered.rs"]
+mod ordered;
 #[path = "providers/refusals.rs"]
 mod refusals;
 #[path = "providers/relations.rs"]

@@ -144,6 +144,25 @@ impl PlannedOneOf {
         self.counts.put_back(index);
     }
 
+    /// The same counts drawn **in index order**: every planned draw of value 0, then of value
+    /// 1, and so on (an ordered histogram's buckets, lowest first; see
+    /// [`Schema::ordered_quantiles`](crate::provider::Schema::ordered_quantiles)).
+    ///
+    /// ```
+    /// use faker_core::one_of::OneOf;
+    /// use faker_core::rng::seeded;
+    ///
+    /// let mut plan = OneOf::uniform(3).unwrap().plan(6).in_order();
+    /// let mut rng = seeded(1);
+    /// let drawn: Vec<usize> = (0..6).map(|_| plan.draw(&mut rng).unwrap()).collect();
+    /// assert_eq!(drawn, [0, 0, 1, 1, 2, 2]);
+    /// ```
+    pub fn in_order(self) -> PlannedOneOf {
+        PlannedOneOf {
+            counts: self.counts.in_order(false),
+        }
+    }
+
     /// The planned count of every value.
     pub fn counts(&self) -> &[u32] {
         self.counts.planned()

@@ -285,7 +285,11 @@ fn schema_calls(input: &Input) -> Vec<TokenStream> {
             // Its buckets are planned like a value list's values (validation guarantees at
             // least two bounds).
             let buckets = list.bounds.len().saturating_sub(1);
-            calls.push(quote!(.quantiles(#name, #buckets)));
+            if f.attrs.ordered.is_some() {
+                calls.push(quote!(.ordered_quantiles(#name, #buckets)));
+            } else {
+                calls.push(quote!(.quantiles(#name, #buckets)));
+            }
         }
         if let (Some(follows), None) = (&f.attrs.follows, &f.reference) {
             let source = source_path(input, &follows.value);
@@ -398,6 +402,9 @@ fn distributor_config(d: Option<&DistributorAttr>, reference: bool) -> TokenStre
     if let Some(q) = d.and_then(|d| d.null_weight.as_ref()) {
         let v = f64_lit(q.value.value);
         fields.push(quote!(null_weight: ::core::option::Option::Some(#v)));
+    }
+    if d.is_some_and(|d| d.ordered.is_some()) {
+        fields.push(quote!(ordered: true));
     }
     quote! {
         ::ddd_faker::distributor::DistributorConfig {

@@ -68,6 +68,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(value = EXPR)]` | a constant (`T: Clone`) |
 /// | `#[provider(one_of = [A, B, ..], weights = [wa, wb, ..])]` | one of the listed values (literals, paths or any expressions of the field's type; a string literal also fits a `String` field and a bare value an `Option` field), chosen with the weights (one per value; without `weights`: uniform); see *Weighted value lists and enums* below |
 /// | `#[provider(quantiles = [b0, b1, .., bk])]` | a value from a production histogram: one of the `k` buckets between consecutive bounds, each equally likely, then uniformly inside it (see *Values from a production histogram* below); number literals for integer and float fields, date strings (`"2009-01-01"`, `"2009-01-01 13:45:00"`, `"2009-01-01T13:45:00Z"`) for `chrono` fields (feature `chrono`) |
+/// | `#[provider(quantiles = [..], ordered)]` | the same histogram, its planned values **in order of creation**: the first aggregates take the lowest bucket, the last ones the highest (values inside a bucket still at random), so that rows written in creation order have the column sorted as a table filled as time went (`pg_stats.correlation` near 1, which PostgreSQL reads to price index scans on ranges); generates `Schema::ordered_quantiles(..)` |
 /// | `#[provider(.., follows(field))]` | with `one_of`, `quantiles`, `with` or `fake`: `field` (declared before) decides the value — the first aggregate with a value of `field` generates it, every later one with that value takes the same (an invoice's billing city decided by its customer, a track's price by its genre); a value list or histogram is then planned for `field`'s distinct values when `field` is a planned reference; a null `field` generates freely, a requirement wins; generates `Schema::value_follows(..)` |
 /// | `#[provider(.., column = "name")]` | the table column that holds the field, for `Table::of` in faker-pg (which otherwise names it by the field's serialized name, see `Provider::columns`); not on a composite, a collection or a field serde skips, and one field per name |
 /// | `#[provider(sequence)]` or `#[distributor(sequence)]` | the next number (0, 1, 2, ...) of this field's sequence, converted by `TryFrom<u64>` (so `u64`, `i64` and `From<u64>` newtypes work) or by `map = f` (a `fn(u64) -> T`) |
@@ -452,7 +453,11 @@ use syn::{DeriveInput, parse_macro_input};
 /// Distributor parameters: `weights` — partition weights (not empty, none negative, not all
 /// zero); `skew` — power law, `>= 1` (1 is uniform); give either `weights` or `skew`, not both;
 /// `mean` — average uses per value, `>= 1` (1 means unique values); `null_weight` — probability
-/// of `None` in `[0, 1]`, only on `Option` fields.
+/// of `None` in `[0, 1]`, only on `Option` fields; `ordered` — the planned draws take the
+/// values in the order they were created, all uses of one value before the next one's (the
+/// number of uses per value still the law's): the foreign key of a child table filled parent
+/// by parent, as production's often is (`pg_stats.correlation` near 1); refused on a joint
+/// member and on a field with no pool (`Strategy::ordered`).
 ///
 /// Defaults: a reference without `#[distributor]`, or whose `#[distributor]` gives no `mean`,
 /// uses `mean = 50` (write `mean = 1` for a new target every time); a pooled value follows

@@ -31,6 +31,8 @@ pub struct DistributorConfig {
     pub mean: Option<f64>,
     /// Probability of a null, in [0, 1].
     pub null_weight: Option<f64>,
+    /// Planned draws spent in order of creation (see [`Strategy::ordered`]).
+    pub ordered: bool,
 }
 
 impl DistributorConfig {
@@ -55,7 +57,10 @@ impl DistributorConfig {
             Some(q) => NullWeight::new(q)?,
             None => NullWeight::NEVER,
         };
-        Ok(Nullable::new(Strategy::new(law, mean), null_weight))
+        Ok(Nullable::new(
+            Strategy::new(law, mean).ordered(self.ordered),
+            null_weight,
+        ))
     }
 }
 

@@ -55,6 +55,29 @@ enum Left {
     /// Boxed: a plan embeds its counts, and the plans of small groups (thousands of them)
     /// never use this variant; unboxed it would double every plan's counts.
     Alias(Box<Proposals>),
+    /// Every use of a slot before any use of the next, slots visited in a fixed order (see
+    /// [`Counts::in_order`]). Boxed like `Alias`.
+    InOrder(Box<InOrder>),
+}
+
+/// The slots' uses spent one slot after the other: the values of an `ordered` field or
+/// reference follow the order in which rows are created, as in a table whose rows were
+/// inserted in date or key order (`pg_stats.correlation` near 1), which the planner reads to
+/// price index scans.
+#[derive(Debug, Clone)]
+struct InOrder {
+    /// Uses left per slot.
+    left: Vec<u32>,
+    /// The order of visit; with `shuffle`, `order[..fixed]` is decided and the rest is
+    /// chosen one slot at a time as the visit reaches it (a Fisher–Yates step each).
+    order: Box<[u32]>,
+    fixed: u32,
+    shuffle: bool,
+    /// Index into `order` of the slot being spent.
+    at: u32,
+    /// Uses given back, drawn again first (a refused aggregate's value comes back at once,
+    /// so the order holds).
+    returned: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +133,30 @@ impl Counts {
                 total,
             }),
         }
+    }
+
+    /// The same planned counts, drawn **in order** instead of at random: all uses of one slot,
+    /// then all uses of the next. With `shuffle` the slots are visited in random order (a
+    /// reference's slots are ranked by popularity, and the most used value need not be the
+    /// first one created), without it in index order (a histogram's buckets, lowest first).
+    pub(crate) fn in_order(mut self, shuffle: bool) -> Counts {
+        self.visit_in_order(shuffle);
+        self
+    }
+
+    /// [`Counts::in_order`] in place, from the planned counts (uses spent so far are
+    /// forgotten: call it before the first draw).
+    pub(crate) fn visit_in_order(&mut self, shuffle: bool) {
+        let slots = self.planned.counts.len();
+        let left = InOrder {
+            left: self.planned.counts.clone(),
+            order: (0..slots as u32).collect(),
+            fixed: 0,
+            shuffle,
+            at: 0,
+            returned: Vec::new(),
+        };
+        self.left = Left::InOrder(Box::new(left));
     }
 
     /// The planned uses of every slot.
@@ -176,6 +223,7 @@ impl Counts {
                     }
                 }
             }
+            Left::InOrder(visit) => visit.next(rng),
         }
     }
 
@@ -206,7 +254,31 @@ impl Counts {
                     *built_for = u64::MAX;
                 }
             }
+            Left::InOrder(visit) => visit.returned.push(slot as u32),
         }
+    }
+}
+
+impl InOrder {
+    fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<usize> {
+        if let Some(slot) = self.returned.pop() {
+            return Some(slot as usize);
+        }
+        let len = self.order.len() as u32;
+        while self.at < len {
+            if self.shuffle && self.at == self.fixed {
+                let pick = rng.random_range(self.at..len);
+                self.order.swap(self.at as usize, pick as usize);
+                self.fixed += 1;
+            }
+            let slot = self.order[self.at as usize] as usize;
+            if self.left[slot] > 0 {
+                self.left[slot] -= 1;
+                return Some(slot);
+            }
+            self.at += 1;
+        }
+        None
     }
 }
 
@@ -308,5 +380,49 @@ mod tests {
             assert_eq!(counts.draw(&mut rng), Some(2));
             assert_eq!(counts.draw(&mut rng), None);
         }
+    }
+
+    /// In order: the same counts, each slot's uses all together, slots in index order or in
+    /// a random order that visits every slot once.
+    #[test]
+    fn draws_in_order_spend_one_slot_after_the_other() {
+        let p = [0.5, 0.25, 0.125, 0.0625, 0.0625];
+        for shuffle in [false, true] {
+            let mut counts = Counts::new(&p, 1_000).in_order(shuffle);
+            let mut rng = seeded(5);
+            let drawn: Vec<usize> = (0..1_000).map(|_| counts.draw(&mut rng).unwrap()).collect();
+            assert_eq!(counts.draw(&mut rng), None);
+            let mut runs: Vec<(usize, u32)> = Vec::new();
+            for &slot in &drawn {
+                match runs.last_mut() {
+                    Some((s, n)) if *s == slot => *n += 1,
+                    _ => runs.push((slot, 1)),
+                }
+            }
+            // One run per slot, of its planned count.
+            assert_eq!(runs.len(), 5, "{runs:?}");
+            let mut by_slot = runs.clone();
+            by_slot.sort_unstable();
+            let planned = planned_counts(&p, 1_000, true);
+            assert_eq!(by_slot.iter().map(|r| r.1).collect::<Vec<_>>(), planned);
+            if !shuffle {
+                assert_eq!(runs, by_slot, "index order");
+            }
+            // A use given back comes back at once, from within the run.
+            let mut counts = Counts::new(&p, 1_000).in_order(shuffle);
+            let first = counts.draw(&mut rng).unwrap();
+            counts.put_back(first);
+            assert_eq!(counts.draw(&mut rng), Some(first));
+        }
+        // Shuffled visits differ between seeds (the most used slot is not always first).
+        let firsts: std::collections::BTreeSet<usize> = (0..20)
+            .map(|seed| {
+                Counts::new(&p, 1_000)
+                    .in_order(true)
+                    .draw(&mut seeded(seed))
+                    .unwrap()
+            })
+            .collect();
+        assert!(firsts.len() > 1, "{firsts:?}");
     }
 }

@@ -225,6 +225,15 @@ impl Plan {
         })
     }
 
+    /// Spends the planned uses **in order**: every use of one slot before the next slot's,
+    /// slots in random order, each bound on its first use to the next free value of the pool.
+    /// Over a pool filled beforehand in key order, the draws then go up the keys, as the
+    /// foreign key of a child table whose rows were inserted parent by parent
+    /// (`pg_stats.correlation` near 1). Call it before the first draw.
+    pub(crate) fn in_order(&mut self) {
+        self.counts.visit_in_order(true);
+    }
+
     /// Never binds an empty slot to an existing value: every first hit of a slot asks for
     /// creation (the caller resolves it against the shared slot table).
     pub(crate) fn without_absorbing(&mut self) {

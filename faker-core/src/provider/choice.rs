@@ -19,6 +19,8 @@ pub(crate) struct ChoiceState {
     pub(crate) per_aggregate: f64,
     law: OneOf,
     plan: Option<PlannedOneOf>,
+    /// Planned draws spent in index order (an ordered histogram's buckets).
+    ordered: bool,
     /// Planned draws to give back if their aggregate is refused.
     journal: Journal<u32>,
 }
@@ -28,7 +30,9 @@ impl ChoiceState {
     /// aggregate on average.
     pub(crate) fn new(decl: OneOfDecl, per_aggregate: f64) -> Result<ChoiceState, ParamError> {
         let law = OneOf::for_values(decl.values, decl.weights.as_deref())?;
-        Ok(ChoiceState::with_law(decl.field, law, per_aggregate))
+        let mut state = ChoiceState::with_law(decl.field, law, per_aggregate);
+        state.ordered = decl.ordered;
+        Ok(state)
     }
 
     /// A choice among the indices of `law` (a collection's sizes, see
@@ -39,6 +43,7 @@ impl ChoiceState {
             field,
             per_aggregate,
             plan: None,
+            ordered: false,
             journal: Journal::default(),
         }
     }
@@ -55,7 +60,8 @@ impl ChoiceState {
 
     /// Plans exact counts for `draws` upcoming draws (replacing an earlier plan).
     pub(crate) fn plan(&mut self, draws: u64) {
-        self.plan = Some(self.law.plan(draws));
+        let plan = self.law.plan(draws);
+        self.plan = Some(if self.ordered { plan.in_order() } else { plan });
     }
 
     /// An index: the plan's next one while it lasts, then sampled.

@@ -127,6 +127,7 @@ keys! {
         Quantiles = "quantiles" Form::Value("quantiles = [0, 9.9, 25, 120.5]"),
         Follows = "follows" Form::List("follows(customer_id)"),
         Column = "column" Form::Value("column = \"book_title\""),
+        Ordered = "ordered" FLAG,
         Sequence = "sequence" FLAG,
         Default = "default" FLAG,
         Skip = "skip" FLAG,
@@ -140,6 +141,7 @@ keys! {
         Skew = "skew" Form::Value("skew = 2.0"),
         Mean = "mean" Form::Value("mean = 50"),
         NullWeight = "null_weight" Form::Value("null_weight = 0.1"),
+        Ordered = "ordered" FLAG,
         Sequence = "sequence" FLAG,
     }
 }

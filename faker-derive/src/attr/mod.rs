@@ -292,6 +292,8 @@ pub struct FieldAttrs {
     pub follows: Option<Keyed<DottedPath>>,
     /// `column = ".."`: the table column that holds the field.
     pub column: Option<Keyed<LitStr>>,
+    /// `ordered`: planned values in order of creation (with `quantiles = [..]`).
+    pub ordered: Option<At>,
 }
 
 impl FieldAttrs {
@@ -346,6 +348,8 @@ pub struct DistributorAttr {
     pub mean: Option<Num>,
     pub null_weight: Option<Keyed<Num>>,
     pub sequence: Option<At>,
+    /// `ordered`: planned draws spent in order of creation.
+    pub ordered: Option<At>,
 }
 
 impl DistributorAttr {

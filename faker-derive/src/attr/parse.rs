@@ -127,6 +127,7 @@ pub fn field_provider(attr: &Attribute, out: &mut FieldAttrs, errors: &mut Error
                 out.count.range = errors.handle(range(&item));
             }
             FieldKey::Sequence => out.sources.push(source(SourceKind::Sequence)),
+            FieldKey::Ordered => out.ordered = Some(at),
             FieldKey::Default => out.sources.push(source(SourceKind::Default)),
             FieldKey::Skip => out.sources.push(source(SourceKind::Skip)),
             FieldKey::Fake => {
@@ -206,6 +207,7 @@ pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorA
         mean: None,
         null_weight: None,
         sequence: None,
+        ordered: None,
     };
     for item in match_items::<DistributorKey>(&items, elsewhere, errors) {
         match item.key {
@@ -219,6 +221,7 @@ pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorA
                 })
             }
             DistributorKey::Sequence => out.sequence = Some(item.at()),
+            DistributorKey::Ordered => out.ordered = Some(item.at()),
         }
     }
     Some(out)

@@ -11,6 +11,7 @@ mod earlier;
 mod enums;
 mod follows;
 mod joint;
+mod ordered;
 mod params;
 mod quantiles;
 mod serde;
@@ -51,6 +52,7 @@ fn fields(input: &Input, errors: &mut Errors) {
         one_of(field, errors);
         map(field, errors);
         quantiles::check(field, errors);
+        ordered::check(input, field, errors);
         collection(field, errors);
         if let Some(d) = &field.distributor {
             distributor(field, d, errors);
