@@ -150,6 +150,21 @@ def psql(url, sql, stdin=None):
         fail(f"psql failed: {done.stderr.strip()}")
 
 
+# The indexes of an application that reads this store: its foreign keys and the invoice date.
+APP_INDEXES = [
+    ("invoice_customer", "invoice", "customer_id"),
+    ("invoice_date", "invoice", "invoice_date"),
+    ("invoice_line_invoice", "invoice_line", "invoice_id"),
+    ("invoice_line_track", "invoice_line", "track_id"),
+    ("track_album", "track", "album_id"),
+    ("track_genre", "track", "genre_id"),
+    ("track_media_type", "track", "media_type_id"),
+    ("album_artist", "album", "artist_id"),
+    ("customer_support_rep", "customer", "support_rep_id"),
+    ("playlist_track_track", "playlist_track", "track_id"),
+]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url",
@@ -157,6 +172,9 @@ def main():
     parser.add_argument("--schema", default="chinook")
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--cache", default=os.path.join(here, "..", "target", "chinook-cache"))
+    parser.add_argument("--indexes", action="store_true",
+                        help="also create the indexes an application of this shape has (on the "
+                             "foreign keys and the invoice date), as PLANS.md measures with")
     args = parser.parse_args()
     schema = args.schema
     if not schema.replace("_", "").isalnum() or not schema[0].isalpha():
@@ -192,6 +210,10 @@ def main():
         psql(args.database_url,
              f"COPY {schema}.{table} ({names}) FROM STDIN WITH (FORMAT csv)", out.getvalue())
         print(f"{schema}.{table}: {len(rows)} rows")
+    if args.indexes:
+        psql(args.database_url, "; ".join(
+            f"CREATE INDEX {name} ON {schema}.{table} ({column})"
+            for name, table, column in APP_INDEXES))
     psql(args.database_url, f"ANALYZE {schema}.artist" + "".join(
         f", {schema}.{t}" for t, _, _, _ in TABLES[1:]))
 

@@ -419,11 +419,13 @@ fn joint_config(j: &JointAttr) -> TokenStream {
     let weights = option(j.weights.as_ref().map(vec_of));
     let skew = option(j.skew.as_ref().map(|s| f64_lit(s.value)));
     let mean = option(j.mean.as_ref().map(|m| f64_lit(m.value)));
+    let ordered = j.ordered.is_some();
     quote! {
         ::ddd_faker::distributor::DistributorConfig {
             weights: #weights,
             skew: #skew,
             mean: #mean,
+            ordered: #ordered,
             ..::core::default::Default::default()
         }
     }

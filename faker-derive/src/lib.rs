@@ -51,7 +51,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `#[provider(constructor = path)]` | build with `path(field, ..) -> Self`, fields in declaration order |
 /// | `#[provider(factory = path)]` | build with `path(field, ..) -> Result<Self, E>`, `E: Display`; an `Err` becomes a domain error of the aggregate, which the runtime draws again (up to `Faker::set_attempts`, default 100, then `ErrorKind::Refused` with the error's message) |
 /// | `#[children(Child, parent = "order_id", mean = 3.0)]` | after each aggregate, create children `Child` (an aggregate) whose field `parent` holds this aggregate's id; the count is Poisson around `mean`, or add `skew = ..` (power law) or `weights = [..]` (partitions), or give `range = 1..=5` (with optional `weights` per value) instead of `mean`; repeatable |
-/// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = ..)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
+/// | `#[joint(a, b, .., skew = .. \| weights = [..], mean = .., ordered)]` | one law over the *combination* of the member reference fields (see *Relations between references* below); repeatable; also on a component |
 /// | `#[derive(Provider)]` on an enum, `#[weight(0.7)]` on its variants | implements `Component`: a `#[provider(composite)]` field of the enum's type draws a variant by weight (all variants weighted, or none: uniform) and populates that variant's fields; see *Weighted value lists and enums* below |
 ///
 /// Without `constructor` or `factory` the struct literal is used, which works with private
@@ -320,7 +320,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// member's `#[distributor(..)]`); `skew`, `weights` and `mean` follow the rules of
 /// `#[distributor(..)]`. Repeatable, one per group of fields; on a component its paths are
 /// relative to the component. It generates `Schema::joint(&["a", "b"], config)` after every
-/// field, with serialized paths.
+/// field, with serialized paths. With `ordered` the planned combinations come grouped by their
+/// first member, whose values the rows then take in the order they were created (a track
+/// table filled album by album while its (album, genre) pairs keep their law); a member's own
+/// `#[distributor(.., ordered)]` is refused.
 ///
 /// ```
 /// use ddd_faker::Provider;

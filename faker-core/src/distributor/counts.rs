@@ -159,6 +159,21 @@ impl Counts {
         self.left = Left::InOrder(Box::new(left));
     }
 
+    /// [`Counts::visit_in_order`] with the order of visit given: `order` lists every slot
+    /// once (the combinations of a joint law grouped by their first member).
+    pub(crate) fn visit_in_given_order(&mut self, order: Box<[u32]>) {
+        debug_assert_eq!(order.len(), self.planned.counts.len());
+        let fixed = order.len() as u32;
+        self.left = Left::InOrder(Box::new(InOrder {
+            left: self.planned.counts.clone(),
+            order,
+            fixed,
+            shuffle: false,
+            at: 0,
+            returned: Vec::new(),
+        }));
+    }
+
     /// The planned uses of every slot.
     pub(crate) fn planned(&self) -> &[u32] {
         &self.planned.counts

@@ -29,7 +29,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 use rustc_hash::FxHashSet;
 
@@ -63,6 +63,10 @@ pub(crate) struct JointLaw {
     /// Planned uses of combination slots to give back if their aggregate is refused (see
     /// [`JointLaw::checkpoint`]).
     journal: Journal<u32>,
+    /// An `ordered` law's first member slot per combination slot, until the first draw puts
+    /// the combinations in order (it needs the random number generator; see
+    /// [`JointLaw::order`]).
+    unordered: Option<Vec<u32>>,
 }
 
 /// A member's slots by remaining deficit.
@@ -177,6 +181,7 @@ impl JointLaw {
             combinations: Pool::new(),
             members,
             journal: Journal::default(),
+            unordered: None,
         }
     }
 
@@ -195,8 +200,32 @@ impl JointLaw {
         };
         let plan = Plan::new(self.strategy.law(), self.strategy.mean(), draws)?;
         let assignment = assign(&plan, &plans, differ);
+        self.unordered = self
+            .strategy
+            .is_ordered()
+            .then(|| assignment.iter().step_by(self.members).copied().collect());
         self.plan = Some((plan, assignment));
         Ok(())
+    }
+
+    /// An `ordered` joint law (see [`Strategy::ordered`]) spends its combinations grouped by
+    /// their first member's slot — every combination of one first member, each all its uses,
+    /// before the next member's — the first members' slots in random order. Each first member
+    /// slot is bound on its first use to the next free value of its pool, so the rows take
+    /// the first member in the order its values were created: a track table filled album by
+    /// album while the (album, genre) pairs keep their joint law.
+    fn order<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        let (Some(firsts), Some((plan, _))) = (self.unordered.take(), &mut self.plan) else {
+            return;
+        };
+        let groups = firsts.iter().map(|&s| s as usize + 1).max().unwrap_or(0);
+        let mut rank: Vec<u32> = (0..groups as u32).collect();
+        for i in (1..groups).rev() {
+            rank.swap(i, rng.random_range(0..=i));
+        }
+        let mut order: Vec<u32> = (0..firsts.len() as u32).collect();
+        order.sort_by_key(|&c| (rank[firsts[c as usize] as usize], c));
+        plan.in_order_of(order.into_boxed_slice());
     }
 
     /// The number of distinct combinations the plan aims at, when planned.
@@ -206,6 +235,9 @@ impl JointLaw {
 
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> JointDraw {
         let members = self.members;
+        if self.unordered.is_some() {
+            self.order(rng);
+        }
         if let Some((plan, assignment)) = &mut self.plan {
             let candidates = Candidates::All(self.combinations.len());
             let draw = plan.draw(candidates, Avoid::NONE, rng);

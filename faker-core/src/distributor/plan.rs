@@ -234,6 +234,11 @@ impl Plan {
         self.counts.visit_in_order(true);
     }
 
+    /// Like [`Plan::in_order`], visiting the slots in the order given (each slot once).
+    pub(crate) fn in_order_of(&mut self, order: Box<[u32]>) {
+        self.counts.visit_in_given_order(order);
+    }
+
     /// Never binds an empty slot to an existing value: every first hit of a slot asks for
     /// creation (the caller resolves it against the shared slot table).
     pub(crate) fn without_absorbing(&mut self) {

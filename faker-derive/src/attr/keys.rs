@@ -162,6 +162,7 @@ keys! {
         Weights = "weights" Form::Value("weights = [0.7, 0.2, 0.07, 0.03]"),
         Skew = "skew" Form::Value("skew = 2.0"),
         Mean = "mean" Form::Value("mean = 1500"),
+        Ordered = "ordered" FLAG,
     }
 }
 

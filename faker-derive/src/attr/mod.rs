@@ -230,6 +230,8 @@ pub struct JointAttr {
     pub weights: Option<WeightsList>,
     pub skew: Option<Num>,
     pub mean: Option<Num>,
+    /// `ordered`: combinations spent grouped by the first member, in its creation order.
+    pub ordered: Option<At>,
 }
 
 /// Where a field's value comes from, as one key of `#[provider(..)]` (or another attribute)

@@ -544,6 +544,12 @@ pub fn joint(attr: &Attribute, errors: &mut Errors) -> Option<JointAttr> {
         return None;
     };
     let (members, items) = errors.handle(joint_items(list.tokens.clone()))?;
+    // The bare word `ordered` is the law's flag, not a member (a field of that name cannot be
+    // a joint member: rename the Rust field; `#[serde(rename = "ordered")]` keeps its column).
+    let (flags, members): (Vec<DottedPath>, Vec<DottedPath>) = members
+        .into_iter()
+        .partition(|m| m.segments.len() == 1 && m.segments[0] == "ordered");
+    let ordered = flags.first().map(|m| At::of(&m.segments[0]));
     // `null_weight` is refused by name rather than reported as an unknown key: it is a
     // distributor key, only meaningless here.
     let (refused, items): (Vec<NestedMeta>, Vec<NestedMeta>) = items
@@ -565,12 +571,15 @@ pub fn joint(attr: &Attribute, errors: &mut Errors) -> Option<JointAttr> {
         weights: None,
         skew: None,
         mean: None,
+        ordered,
     };
     for item in match_items::<JointKey>(&items, elsewhere, errors) {
         match item.key {
             JointKey::Weights => out.weights = weights(&item, errors),
             JointKey::Skew => out.skew = errors.handle(number(&item)),
             JointKey::Mean => out.mean = errors.handle(number(&item)),
+            // Written `ordered = ..`: `match_items` reports a flag given a value.
+            JointKey::Ordered => out.ordered = Some(item.at()),
         }
     }
     Some(out)

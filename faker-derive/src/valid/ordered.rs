@@ -58,7 +58,7 @@ pub fn check(input: &Input, field: &Field, errors: &mut Errors) {
     });
     if joint.is_some() {
         errors.push(at.error(format!(
-            "`ordered` in #[distributor(..)] on `{}`, a member of a #[joint(..)]: the joint law draws the members' combinations together, in no order of one member; remove `ordered`",
+            "`ordered` in #[distributor(..)] on `{}`, a member of a #[joint(..)]: the joint law draws the members' combinations together; write `ordered` in the #[joint(..)] instead (its rows then follow the first member's order)",
             field.name
         )));
     }

@@ -22,6 +22,8 @@
 //!   `faker-pg profile` prints.
 //! * [`sample`] — a large table's profile estimated from `TABLESAMPLE SYSTEM` (distinct values
 //!   by PostgreSQL's own estimator).
+//! * [`order`] — how a column follows the physical order of the rows (`pg_stats.correlation`,
+//!   measured), which the scaffold turns into `ordered` laws.
 //! * [`compare`] — the same subject's reports from two databases checked figure by figure, each
 //!   within a [`Tolerances`](compare::Tolerances) entry.
 //!
@@ -34,6 +36,7 @@
 //! sample    ──> profile
 //! catalog   ──> histogram, profile
 //! histogram ──> profile
+//! order     ──> sample
 //! suggest   ──> (none)
 //! profile   ──> (none)
 //! ```
@@ -45,6 +48,7 @@ pub mod catalog;
 pub mod compare;
 pub mod histogram;
 pub mod inferred;
+pub mod order;
 pub mod profile;
 pub mod relations;
 pub mod report;

@@ -225,7 +225,12 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     // least that one.
                     null_weight = null_weight.max(1.0 / table.rows as f64);
                 }
-                attributes.push(attribute(&d.law, d.mean, null_weight));
+                let mut distributor = attribute(&d.law, d.mean, null_weight);
+                if ordered(table, column) {
+                    distributor.insert_str(distributor.len() - 2, ", ordered");
+                    attributes.insert(0, order_note(column));
+                }
+                attributes.push(distributor);
             }
             if let Some(inclusion) = &r.inferred_note() {
                 attributes.insert(0, inclusion.clone());
@@ -248,7 +253,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                 weights.join(", ")
             ));
         }
-        Source::Quantiles { kind, bounds } => {
+        Source::Quantiles { kind, bounds, .. } => {
             let quoted = matches!(
                 kind,
                 ValueKind::Date | ValueKind::Timestamp | ValueKind::TimestampTz
@@ -267,6 +272,13 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     column = column.name.as_str(),
                     list = list.join(", "),
                 ));
+                if column.in_order() {
+                    attributes.push(format!(
+                        "// Production keeps the rows in order of this column (correlation {:.3}); \
+                         with nulls it is drawn at random (`ordered` needs `quantiles = [..]`).",
+                        column.correlation.unwrap_or_default()
+                    ));
+                }
                 attributes.push(format!(
                     "#[provider(with = |rng, position| {}{follows})]",
                     nullable(format!("{name}.sample(rng)"))
@@ -276,8 +288,14 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     .iter()
                     .map(|b| if quoted { string_literal(b) } else { b.clone() })
                     .collect();
+                let order = if ordered(table, column) {
+                    attributes.push(order_note(column));
+                    ", ordered"
+                } else {
+                    ""
+                };
                 attributes.push(format!(
-                    "#[provider(quantiles = [{}]{follows})]",
+                    "#[provider(quantiles = [{}]{order}{follows})]",
                     list.join(", ")
                 ));
             }
@@ -334,6 +352,46 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
         ty,
         statics,
     }
+}
+
+/// Whether the field is generated `ordered`: production keeps its rows in the column's order
+/// ([`ColumnModel::in_order`]) and no other law decides the column's draws (a joint member's
+/// combinations are drawn together; a follower takes its source's value).
+fn ordered(table: &TableModel, column: &ColumnModel) -> bool {
+    let key_joint = matches!(&table.key, Key::References { columns } if columns.len() > 1);
+    column.in_order()
+        && column.follows.is_none()
+        && !(key_joint && table.in_key(&column.name))
+        && !table
+            .joints
+            .iter()
+            .any(|j| j.columns.contains(&column.name))
+}
+
+/// Whether a joint law over `columns` (in declaration order) is `ordered`: its first member
+/// is in production's physical order (the rows then follow it; see `#[joint(.., ordered)]`).
+fn joint_ordered(table: &TableModel, columns: &[Ident]) -> bool {
+    columns
+        .first()
+        .and_then(|c| table.column(c))
+        .is_some_and(ColumnModel::in_order)
+}
+
+fn first_correlation(table: &TableModel, columns: &[Ident]) -> f64 {
+    columns
+        .first()
+        .and_then(|c| table.column(c))
+        .and_then(|c| c.correlation)
+        .unwrap_or_default()
+}
+
+/// The comment above an `ordered` field.
+fn order_note(column: &ColumnModel) -> String {
+    format!(
+        "// Production's rows are in the order of this column (correlation {:.3}): `ordered` \
+         keeps it, and with it the plans of index scans over it.",
+        column.correlation.unwrap_or_default()
+    )
 }
 
 impl ReferenceModel {
@@ -512,7 +570,18 @@ fn domain_rs(model: &SchemaModel) -> String {
                     // uses each combination once.
                     let members: Vec<String> =
                         columns.iter().map(|c| field_name(c.as_str())).collect();
-                    let _ = writeln!(body, "#[joint({}, mean = 1)]", members.join(", "));
+                    let ordered = if joint_ordered(table, columns) {
+                        let _ = writeln!(
+                            body,
+                            "/// `ordered`: production's rows follow `{}` (correlation {:.3}).",
+                            columns[0].as_str(),
+                            first_correlation(table, columns)
+                        );
+                        ", ordered"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(body, "#[joint({}, mean = 1{ordered})]", members.join(", "));
                 }
 
                 let _ = writeln!(body, "pub struct {ty}Key {{");
@@ -551,7 +620,23 @@ fn domain_rs(model: &SchemaModel) -> String {
                 .iter()
                 .map(|c| field_name(c.as_str()))
                 .collect();
-            let _ = writeln!(body, "#[joint({}, {})]", members.join(", "), joint.law);
+            let ordered = if joint_ordered(table, &joint.columns) {
+                let _ = writeln!(
+                    body,
+                    "/// `ordered`: production's rows follow `{}` (correlation {:.3}).",
+                    joint.columns[0].as_str(),
+                    first_correlation(table, &joint.columns)
+                );
+                ", ordered"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                body,
+                "#[joint({}, {}{ordered})]",
+                members.join(", "),
+                joint.law
+            );
         }
         let _ = writeln!(body, "pub struct {ty} {{");
         if matches!(table.key, Key::References { .. }) {

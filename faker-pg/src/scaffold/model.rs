@@ -95,6 +95,26 @@ pub struct ColumnModel {
     /// A column of this table whose value determines this one (`follows(..)`): rows with the
     /// same value of it hold the same reference or value.
     pub follows: Option<Ident>,
+    /// How production's rows follow this column in their physical order
+    /// (`pg_stats.correlation`, measured by [`crate::profiler::order`]), for the columns
+    /// whose generated values can be put in order (references and histograms); `None`
+    /// otherwise.
+    pub correlation: Option<f64>,
+}
+
+/// From this correlation on, a column is generated `ordered` (correlation about 1), below it
+/// in random order (about 0). The planner weighs index scans by the *square* of the
+/// correlation, so the scaffold takes whichever of the two squares is nearer production's:
+/// `c² >= 1/2`, `c >= 1/√2`.
+pub const ORDERED_FROM: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+impl ColumnModel {
+    /// Whether production keeps this column in the physical order of its rows closely enough
+    /// to generate it `ordered` (see [`ORDERED_FROM`]). A column in *descending* order is not
+    /// (the laws only go up); the scaffold notes it.
+    pub fn in_order(&self) -> bool {
+        self.correlation.is_some_and(|c| c >= ORDERED_FROM)
+    }
 }
 
 impl ColumnModel {

@@ -13,18 +13,20 @@ use sqlx::{AssertSqlSafe, PgConnection, Row};
 
 use super::ScaffoldError;
 use super::model::{
-    ColumnModel, Distribution, Joint, Key, LiteralKind, ReferenceModel, SchemaModel, Source,
-    TableModel, TextShape,
+    ColumnModel, Distribution, Joint, Key, LiteralKind, ORDERED_FROM, ReferenceModel, SchemaModel,
+    Source, TableModel, TextShape,
 };
 use crate::ident::{Ident, qualified};
 use crate::profiler::catalog::{self, ForeignKey, PlanOptions, Subject};
 use crate::profiler::histogram::{self, ValueKind};
 use crate::profiler::inferred::DEFAULT_MIN_INCLUSION;
+use crate::profiler::order::physical_correlation;
 use crate::profiler::profile::profile_per_owner;
 use crate::profiler::relations::{
     self, Member, OWNERSHIP_DEGREE, Suggestion as RelationSuggestion,
 };
 use crate::profiler::report::{Outcome, ReportOptions, profile_subject};
+use crate::profiler::sample::{Sample, estimated_rows};
 use crate::profiler::suggest::{Law, joint_law};
 
 /// Rows a column needs before "all but 1% of the values distinct" reads as a unique column.
@@ -458,6 +460,33 @@ async fn read_table(
                 }
             },
         };
+        // Only a reference's planned draws and a histogram's buckets can be generated in
+        // order; a key is in creation order anyway.
+        let correlation = match &source {
+            Source::Reference(ReferenceModel {
+                distributor: Some(_),
+                ..
+            })
+            | Source::Quantiles { .. } => {
+                let sample = match options.sample_rows {
+                    Some(rows) => estimated_rows(&mut *conn, Some(schema), name)
+                        .await?
+                        .and_then(|estimate| Sample::of_rows(rows, estimate)),
+                    None => None,
+                };
+                physical_correlation(&mut *conn, Some(schema), name, &column.name, sample).await?
+            }
+            _ => None,
+        };
+        if let Some(c) = correlation.filter(|c| *c <= -ORDERED_FROM) {
+            notes.push(format!(
+                "{}.{}: production keeps the rows in descending order of this column \
+                 (correlation {c:.3}); it is generated in random order (`ordered` goes up \
+                 only), so index scans over it may be priced differently",
+                name.as_str(),
+                column.name.as_str()
+            ));
+        }
         models.push(ColumnModel {
             name: column.name.clone(),
             sql_type: column.type_name.clone(),
@@ -466,6 +495,7 @@ async fn read_table(
             null_share,
             source,
             follows: None,
+            correlation,
         });
     }
     Ok(TableModel {

@@ -39,6 +39,7 @@ mod collections;
 mod fidelity;
 mod histogram;
 mod nullable;
+mod order;
 mod profile;
 mod reference_ids;
 mod refusals;
