@@ -88,7 +88,7 @@ fn run(args: &Args) -> Result<serde_json::Value, String> {
         skew: args.skew,
         mean: args.mean,
         null_weight: args.null_weight,
-        ordered: false,
+        ..Default::default()
     };
     let mut distributor = config.build().map_err(|e| e.to_string())?;
     if !args.dynamic {

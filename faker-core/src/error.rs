@@ -96,6 +96,10 @@ pub enum ParamError {
     #[error("`quantiles[{index}]`: {reason}")]
     BadBound { index: usize, reason: String },
 
+    /// `top = []`: no most used value given.
+    #[error("`top` must give the share of at least one most used value, e.g. top = [0.06, 0.04]")]
+    EmptyTop,
+
     /// Any other out-of-domain parameter, with a sentence saying what is allowed.
     #[error("`{param}` = {value} is out of range: {expected}")]
     OutOfRange {

@@ -406,6 +406,10 @@ fn distributor_config(d: Option<&DistributorAttr>, reference: bool) -> TokenStre
     if d.is_some_and(|d| d.ordered.is_some()) {
         fields.push(quote!(ordered: true));
     }
+    if let Some(t) = d.and_then(|d| d.top.as_ref()) {
+        let v = vec_of(t);
+        fields.push(quote!(top: ::core::option::Option::Some(#v)));
+    }
     quote! {
         ::ddd_faker::distributor::DistributorConfig {
             #(#fields,)*

@@ -451,12 +451,17 @@ use syn::{DeriveInput, parse_macro_input};
 /// | attribute | meaning |
 /// |---|---|
 /// | `#[provider(id)]` | the aggregate's identity (`Provider::Id` is the field's type, `ID_FIELD` its name); exactly one per aggregate; combine it with a source, e.g. `#[provider(id, composite)]` or `#[provider(id, auto_key)]`; an id made only of references (a composite whose every field is a `#[reference(..)]`, such as `RouteId { origin, dest }`) names one aggregate per combination of targets: creating one whose id is stored already returns the stored aggregate |
-/// | `#[distributor(weights = [..], skew = .., mean = .., null_weight = ..)]` | on a reference: how targets are reused or created; on a field with a generated value (none, `fake`, `with`, `sequence`): the value is drawn from a pool of the field's values (reuse one, or make one with the field's source) |
+/// | `#[distributor(weights = [..], skew = .., mean = .., null_weight = .., top = [..], ordered)]` | on a reference: how targets are reused or created; on a field with a generated value (none, `fake`, `with`, `sequence`): the value is drawn from a pool of the field's values (reuse one, or make one with the field's source) |
 ///
 /// Distributor parameters: `weights` — partition weights (not empty, none negative, not all
 /// zero); `skew` — power law, `>= 1` (1 is uniform); give either `weights` or `skew`, not both;
 /// `mean` — average uses per value, `>= 1` (1 means unique values); `null_weight` — probability
-/// of `None` in `[0, 1]`, only on `Option` fields; `ordered` — the planned draws take the
+/// of `None` in `[0, 1]`, only on `Option` fields; `top` — the shares of the most used values,
+/// most used first, each in `(0, 1)`, together below 1 (`top = [0.06, 0.04]`: the two most
+/// used values get 6% and 4% of the draws exactly when planned; the law spreads the rest over
+/// the others), which keeps the head of a rank–frequency curve that the law's few parameters
+/// cannot (PostgreSQL plans an equality on the most common values by their frequencies;
+/// `Strategy::with_top`); `ordered` — the planned draws take the
 /// values in the order they were created, all uses of one value before the next one's (the
 /// number of uses per value still the law's): the foreign key of a child table filled parent
 /// by parent, as production's often is (`pg_stats.correlation` near 1); refused on a joint

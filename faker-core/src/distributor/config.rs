@@ -2,6 +2,7 @@
 
 use super::{Nullable, Strategy};
 use crate::error::ParamError;
+use crate::law::Top;
 use crate::{Law, Mean, NullWeight, Skew, Weights};
 
 /// The distributor `#[distributor(..)]` describes: a [`Strategy`] inside the `null_weight`
@@ -33,6 +34,8 @@ pub struct DistributorConfig {
     pub null_weight: Option<f64>,
     /// Planned draws spent in order of creation (see [`Strategy::ordered`]).
     pub ordered: bool,
+    /// The shares of the most used values, on top of the law (see [`Top`]).
+    pub top: Option<Vec<f64>>,
 }
 
 impl DistributorConfig {
@@ -57,8 +60,9 @@ impl DistributorConfig {
             Some(q) => NullWeight::new(q)?,
             None => NullWeight::NEVER,
         };
+        let top = self.top.as_ref().map(Top::new).transpose()?;
         Ok(Nullable::new(
-            Strategy::new(law, mean).ordered(self.ordered),
+            Strategy::new(law, mean).ordered(self.ordered).with_top(top),
             null_weight,
         ))
     }

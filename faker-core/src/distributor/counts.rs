@@ -95,14 +95,20 @@ impl Counts {
     /// Counts for `draws` draws over slots of the given probabilities (summing to about 1;
     /// `draws >= probabilities.len()`, so that every slot gets one use).
     pub(crate) fn new(probabilities: &[f64], draws: u64) -> Counts {
-        Counts::of(planned_counts(probabilities, draws, true))
+        Counts::of(planned_counts(probabilities, draws, true, 0))
+    }
+
+    /// Like [`Counts::new`], the uses that lift slots to one taken from the others before the
+    /// `kept` first slots (whose shares were given exactly: a law's `top`).
+    pub(crate) fn keeping_first(probabilities: &[f64], draws: u64, kept: usize) -> Counts {
+        Counts::of(planned_counts(probabilities, draws, true, kept))
     }
 
     /// Counts for `draws` draws over slots of the given probabilities, `N · p_i` by largest
     /// remainder and nothing more: a slot whose share rounds to no use gets none (a weighted
     /// value list, where a slot is a value that exists whether drawn or not). `draws` may be 0.
     pub(crate) fn exact(probabilities: &[f64], draws: u64) -> Counts {
-        Counts::of(planned_counts(probabilities, draws, false))
+        Counts::of(planned_counts(probabilities, draws, false, 0))
     }
 
     fn of(planned: Vec<u32>) -> Counts {
@@ -304,8 +310,9 @@ fn alias_of(counts: &[u32]) -> AliasTable {
 }
 
 /// `N · p_i` by largest remainder (the counts sum to `N`), then, with `at_least_one`, every
-/// slot raised to one use, taken one at a time from the largest counts.
-fn planned_counts(probabilities: &[f64], draws: u64, at_least_one: bool) -> Vec<u32> {
+/// slot raised to one use, taken one at a time from the largest counts — from the `kept`
+/// first slots only once no other slot has a use to spare.
+fn planned_counts(probabilities: &[f64], draws: u64, at_least_one: bool, kept: usize) -> Vec<u32> {
     let d = probabilities.len();
     let sum: f64 = probabilities.iter().sum();
     let n = draws as f64;
@@ -327,19 +334,20 @@ fn planned_counts(probabilities: &[f64], draws: u64, at_least_one: bool) -> Vec<
     let zeros = counts.iter().filter(|&&c| c == 0).count();
     if at_least_one && zeros > 0 {
         // Among equal counts the later slot gives first, so counts stay non-increasing.
-        let mut heap: BinaryHeap<(u64, usize)> = counts
+        // Kept slots rank below every other slot: `(false, ..)` < `(true, ..)`.
+        let mut heap: BinaryHeap<(bool, u64, usize)> = counts
             .iter()
             .enumerate()
             .filter(|&(_, &c)| c > 1)
-            .map(|(i, &c)| (c, i))
+            .map(|(i, &c)| (i >= kept, c, i))
             .collect();
         for _ in 0..zeros {
-            let Some((c, i)) = heap.pop() else {
+            let Some((free, c, i)) = heap.pop() else {
                 break; // fewer draws than slots: the caller never asks for that
             };
             counts[i] = c - 1;
             if c - 1 > 1 {
-                heap.push((c - 1, i));
+                heap.push((free, c - 1, i));
             }
         }
         for c in counts.iter_mut().filter(|c| **c == 0) {
@@ -360,7 +368,7 @@ mod tests {
     #[test]
     fn counts_sum_to_the_draws_with_one_use_at_least() {
         let p: Vec<f64> = (1..=100).map(|i| 1.0 / f64::from(i)).collect();
-        let c = planned_counts(&p, 170, true);
+        let c = planned_counts(&p, 170, true, 0);
         assert_eq!(c.iter().map(|&c| u64::from(c)).sum::<u64>(), 170);
         assert!(c.iter().all(|&c| c >= 1));
         assert!(c.windows(2).all(|w| w[0] >= w[1]), "{c:?}");
@@ -371,7 +379,7 @@ mod tests {
     #[test]
     fn draws_without_replacement_use_every_count_exactly() {
         let p = [0.5, 0.25, 0.125, 0.0625, 0.0625];
-        let planned = planned_counts(&p, 1_000, true);
+        let planned = planned_counts(&p, 1_000, true, 0);
         let alias = |counts: &Counts| Counts {
             left: Left::Alias(Box::new(Proposals {
                 table: alias_of(counts.planned()),
@@ -418,7 +426,7 @@ mod tests {
             assert_eq!(runs.len(), 5, "{runs:?}");
             let mut by_slot = runs.clone();
             by_slot.sort_unstable();
-            let planned = planned_counts(&p, 1_000, true);
+            let planned = planned_counts(&p, 1_000, true, 0);
             assert_eq!(by_slot.iter().map(|r| r.1).collect::<Vec<_>>(), planned);
             if !shuffle {
                 assert_eq!(runs, by_slot, "index order");

@@ -32,7 +32,7 @@ use super::counts::Counts;
 use super::draw::Ticket;
 use super::pool::SubPoolView;
 use crate::error::ParamError;
-use crate::law::PlannedLaw;
+use crate::law::{PlannedLaw, Top};
 use crate::{Law, Mean};
 
 /// Upper bound on slots (4 to 12 bytes each): a mean very close to 1 over many draws would need
@@ -178,7 +178,18 @@ struct Cold {
 impl Plan {
     /// Plans `draws` non-null draws of `law` with `mean` uses per value over a whole pool.
     pub(crate) fn new(law: &Law, mean: Mean, draws: u64) -> Result<Plan, ParamError> {
-        Plan::build(Arc::new(law.planned()), mean, draws, false)
+        Plan::build(Arc::new(law.planned()), None, mean, draws, false)
+    }
+
+    /// Like [`Plan::new`], the first slots taking the shares of `top` (see [`Top`]) and the
+    /// law the rest.
+    pub(crate) fn with_top(
+        law: &Law,
+        top: Option<&Top>,
+        mean: Mean,
+        draws: u64,
+    ) -> Result<Plan, ParamError> {
+        Plan::build(Arc::new(law.planned()), top, mean, draws, false)
     }
 
     /// Plans the draws of one group of a partitioned pool (the authors of one tenant): its
@@ -189,11 +200,12 @@ impl Plan {
         mean: Mean,
         draws: u64,
     ) -> Result<Plan, ParamError> {
-        Plan::build(Arc::clone(law), mean, draws, true)
+        Plan::build(Arc::clone(law), None, mean, draws, true)
     }
 
     fn build(
         law: Arc<PlannedLaw>,
+        top: Option<&Top>,
         mean: Mean,
         draws: u64,
         group: bool,
@@ -204,10 +216,19 @@ impl Plan {
             (true, true) => BoundSet::InSlots,
             (true, false) => BoundSet::Set(Box::default()),
         };
-        let probabilities = slot_probabilities(&law, slots);
-        let counts = Counts::new(&probabilities, draws.max(slots as u64));
-        let sampler = match &*law {
-            PlannedLaw::Smooth(_) => SlotSampler::Alias(AliasTable::new(&probabilities)),
+        let probabilities = match top {
+            Some(top) => top.slot_probabilities(slots, |m| slot_probabilities(&law, m)),
+            None => slot_probabilities(&law, slots),
+        };
+        let draws_planned = draws.max(slots as u64);
+        let counts = match top {
+            Some(top) => Counts::keeping_first(&probabilities, draws_planned, top.len()),
+            None => Counts::new(&probabilities, draws_planned),
+        };
+        let sampler = match (&*law, top) {
+            (PlannedLaw::Smooth(_), _) | (_, Some(_)) => {
+                SlotSampler::Alias(AliasTable::new(&probabilities))
+            }
             _ => SlotSampler::Inverse,
         };
         Ok(Plan {

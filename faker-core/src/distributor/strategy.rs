@@ -12,6 +12,7 @@ use super::plan::{Candidates, Plan, PlannedDraw};
 use super::pool::{Filter, GroupNumber, Pool};
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
+use crate::law::Top;
 use crate::{Law, Mean};
 
 /// Decides reuse or create for each draw: a [`Law`] over the pool and a [`Mean`].
@@ -85,6 +86,8 @@ pub struct Strategy {
     journal: Journal<Taken>,
     /// Planned uses spent in order (see [`Strategy::ordered`]).
     ordered: bool,
+    /// The shares of the most used values (see [`Strategy::with_top`]).
+    top: Option<Top>,
 }
 
 /// Sub-pool plans, indexed by the filter's group (or key).
@@ -204,7 +207,47 @@ impl Strategy {
             group_mean: None,
             journal: Journal::default(),
             ordered: false,
+            top: None,
         }
+    }
+
+    /// Gives the most used values the shares of `top` (see [`Top`]), the law keeping the
+    /// rest: planned draws give the first slots exactly those shares, dynamic draws pick them
+    /// with those probabilities. What `#[distributor(top = [..], ..)]` sets. Group plans (a
+    /// sub-pool's own, see the type docs) follow the law alone: the shares are of all draws.
+    ///
+    /// ```
+    /// use faker_core::distributor::{Draw, ManyToOne, Plannable, Pool, Strategy};
+    /// use faker_core::law::Top;
+    /// use faker_core::rng::seeded;
+    /// use faker_core::{Mean, Skew};
+    ///
+    /// let mut pool: Pool<u32> = Pool::new();
+    /// let mut artists = Strategy::new(Skew::new(1.2).unwrap(), Mean::new(2.0).unwrap())
+    ///     .with_top(Some(Top::new([0.25]).unwrap()));
+    /// artists.plan(400).unwrap();
+    /// let (mut rng, mut uses) = (seeded(3), vec![0u32; 200]);
+    /// for _ in 0..400 {
+    ///     let position = match artists.draw_position(&pool, &mut rng) {
+    ///         Draw::Reuse(p) => p,
+    ///         Draw::Create(ticket) => {
+    ///             let id = pool.len() as u32;
+    ///             artists.fulfil(&mut pool, ticket, id)
+    ///         }
+    ///         Draw::Null => unreachable!(),
+    ///     };
+    ///     uses[position] += 1;
+    /// }
+    /// assert_eq!(*uses.iter().max().unwrap(), 100); // a quarter of 400, exactly
+    /// ```
+    pub fn with_top(mut self, top: Option<Top>) -> Strategy {
+        self.top = top;
+        self
+    }
+
+    /// The shares of the most used values, if given.
+    pub fn top(&self) -> Option<&Top> {
+        self.top.as_ref()
     }
 
     /// Spends the planned draws **in order of creation**: all uses of one value, then all
@@ -401,7 +444,11 @@ impl Strategy {
         rng: &mut R,
     ) -> Draw<usize> {
         for _ in 0..AVOID_TRIES {
-            let position = at(self.law.pick(n, rng));
+            let index = match &self.top {
+                Some(top) => top.pick(&self.law, n, rng),
+                None => self.law.pick(n, rng),
+            };
+            let position = at(index);
             if !avoid.forbids(position) {
                 return Draw::Reuse(position);
             }
@@ -555,7 +602,7 @@ impl Plannable for Strategy {
         self.plan = if self.mean.is_unique() {
             None // every draw creates anyway
         } else {
-            let mut plan = Plan::new(&self.law, self.mean, draws)?;
+            let mut plan = Plan::with_top(&self.law, self.top.as_ref(), self.mean, draws)?;
             if self.ordered {
                 plan.in_order();
             }

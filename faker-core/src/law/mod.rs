@@ -7,9 +7,11 @@
 //! probability exactly.
 
 mod skew;
+mod top;
 mod weights;
 
 pub use skew::Skew;
+pub use top::Top;
 pub use weights::{SmoothWeights, Weights};
 
 use rand::{Rng, RngExt};

@@ -250,13 +250,20 @@ impl Faker {
             let values = planned_values_of(&state.references, &f.decl.source)?;
             Some(values.round().max(1.0) as u64)
         };
-        let one_of_draws: Vec<u64> = state
+        let one_of_draws: Vec<(u64, bool)> = state
             .one_ofs
             .iter()
-            .map(|o| follow_draws(&o.field).unwrap_or(expected_draws(n, o.per_aggregate)))
+            .map(|o| match follow_draws(&o.field) {
+                Some(draws) => (draws, true),
+                None => (expected_draws(n, o.per_aggregate), false),
+            })
             .collect();
-        for (o, draws) in state.one_ofs.iter_mut().zip(one_of_draws) {
-            o.plan(draws);
+        for (o, (draws, owned)) in state.one_ofs.iter_mut().zip(one_of_draws) {
+            if owned {
+                o.plan_for_owners(draws);
+            } else {
+                o.plan(draws);
+            }
         }
         for (_, sizes) in state
             .collections

@@ -161,6 +161,10 @@ pub(crate) struct ReferenceState {
     /// product of the collections' mean counts, times the share of the aggregates that reach
     /// it inside an enum variant (planning draws `n` times this many).
     pub(crate) per_aggregate: f64,
+    /// For a joint member: the planned share of its draws that the value of the combination
+    /// just made receives (its slot's share), `None` after a combination reused. What a value
+    /// that follows this reference is fitted to (see `ChoiceState::draw_for_owner`).
+    pub(crate) joint_share: Option<f64>,
 }
 
 /// A leaf value drawn from a pool (see [`Schema::value`](super::Schema::value)).
@@ -497,6 +501,7 @@ impl Registry {
                 is_source: false,
                 partition: None,
                 per_aggregate: per_aggregate(&collections, &decl.field, decl.share),
+                joint_share: None,
                 decl,
             });
         }

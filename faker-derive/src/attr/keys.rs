@@ -141,6 +141,7 @@ keys! {
         Skew = "skew" Form::Value("skew = 2.0"),
         Mean = "mean" Form::Value("mean = 50"),
         NullWeight = "null_weight" Form::Value("null_weight = 0.1"),
+        Top = "top" Form::Value("top = [0.06, 0.04]"),
         Ordered = "ordered" FLAG,
         Sequence = "sequence" FLAG,
     }

@@ -350,6 +350,8 @@ pub struct DistributorAttr {
     pub mean: Option<Num>,
     pub null_weight: Option<Keyed<Num>>,
     pub sequence: Option<At>,
+    /// `top = [..]`: the shares of the most used values.
+    pub top: Option<WeightsList>,
     /// `ordered`: planned draws spent in order of creation.
     pub ordered: Option<At>,
 }
@@ -361,5 +363,6 @@ impl DistributorAttr {
             || self.skew.is_some()
             || self.mean.is_some()
             || self.null_weight.is_some()
+            || self.top.is_some()
     }
 }

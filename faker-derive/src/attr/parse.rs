@@ -207,6 +207,7 @@ pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorA
         mean: None,
         null_weight: None,
         sequence: None,
+        top: None,
         ordered: None,
     };
     for item in match_items::<DistributorKey>(&items, elsewhere, errors) {
@@ -222,6 +223,7 @@ pub fn distributor(attr: &Attribute, errors: &mut Errors) -> Option<DistributorA
             }
             DistributorKey::Sequence => out.sequence = Some(item.at()),
             DistributorKey::Ordered => out.ordered = Some(item.at()),
+            DistributorKey::Top => out.top = weights(&item, errors),
         }
     }
     Some(out)

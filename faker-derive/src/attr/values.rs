@@ -92,7 +92,8 @@ pub fn weights<K: Key>(item: &Item<K>, errors: &mut Errors) -> Option<WeightsLis
         errors.push(syn::Error::new_spanned(
             expr,
             format!(
-                "`weights` in {} must be a list of numbers, not {what}: write `{}`",
+                "`{}` in {} must be a list of numbers, not {what}: write `{}`",
+                item.key.name(),
                 place.written(),
                 item.key.example()
             ),
@@ -109,7 +110,8 @@ pub fn weights<K: Key>(item: &Item<K>, errors: &mut Errors) -> Option<WeightsLis
                 errors.push(syn::Error::new_spanned(
                     elem,
                     format!(
-                        "each weight in {} must be a number literal: write `{}`",
+                        "each element of `{}` in {} must be a number literal: write `{}`",
+                        item.key.name(),
                         place.written(),
                         item.key.example()
                     ),

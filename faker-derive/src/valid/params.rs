@@ -19,6 +19,7 @@ struct Spans<'a> {
     skew: Option<&'a Num>,
     mean: Option<&'a Num>,
     null_weight: Option<&'a Num>,
+    top: Option<&'a WeightsList>,
 }
 
 impl Spans<'_> {
@@ -29,6 +30,7 @@ impl Spans<'_> {
             "skew" => self.skew.map(|n| &n.at),
             "mean" => self.mean.map(|n| &n.at),
             "null_weight" => self.null_weight.map(|n| &n.at),
+            "top" => self.top.map(|n| &n.at),
             _ => None,
         };
         at.unwrap_or(self.whole)
@@ -39,6 +41,7 @@ impl Spans<'_> {
         match error {
             ParamError::SkewBelowOne { .. } | ParamError::WeightsAndSkew => self.named("skew"),
             ParamError::MeanBelowOne { .. } => self.named("mean"),
+            ParamError::EmptyTop => self.named("top"),
             ParamError::NullWeightOutOfRange { .. } => self.named("null_weight"),
             ParamError::EmptyWeights
             | ParamError::AllWeightsZero
@@ -87,6 +90,7 @@ pub fn distributor(d: &DistributorAttr, errors: &mut Errors) {
         skew: d.skew.as_ref(),
         mean: d.mean.as_ref(),
         null_weight: d.null_weight.as_ref().map(|k| &k.value),
+        top: d.top.as_ref(),
     };
     laws(&spans, errors);
 }
@@ -101,6 +105,7 @@ pub fn joint(j: &JointAttr, errors: &mut Errors) {
         skew: j.skew.as_ref(),
         mean: j.mean.as_ref(),
         null_weight: None,
+        top: None,
     };
     laws(&spans, errors);
 }
@@ -111,6 +116,13 @@ fn laws(spans: &Spans, errors: &mut Errors) {
     let check = |config: DistributorConfig| config.build().map(|_| ());
     let weights = spans.weights.map(values);
     let skew = spans.skew.map(|n| n.value);
+    if let Some(top) = spans.top {
+        let only = DistributorConfig {
+            top: Some(values(top)),
+            ..Default::default()
+        };
+        spans.report(check(only), errors);
+    }
     if weights.is_some() {
         let only = DistributorConfig {
             weights: weights.clone(),
@@ -160,6 +172,7 @@ pub fn count(law: &CountLaw, attr: &'static str, whole: &At, errors: &mut Errors
         skew: law.skew.as_ref(),
         mean: law.mean.as_ref(),
         null_weight: None,
+        top: None,
     };
     if let Some(range) = &law.range {
         // With a range, `weights` are the values' weights and the range decides the mean.
@@ -231,6 +244,7 @@ pub fn one_of(count: usize, list: &At, weights: Option<&WeightsList>, errors: &m
         skew: None,
         mean: None,
         null_weight: None,
+        top: None,
     };
     let weights = weights.map(values);
     spans.report(

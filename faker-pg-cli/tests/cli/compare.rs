@@ -251,7 +251,7 @@ async fn suggested_parameters_generate_data_that_compares_equal() {
                 weights: s["weights"].as_array().map(|w| w.iter().map(num).collect()),
                 mean: Some(num(&s["mean"])),
                 null_weight: Some(num(&s["null_weight"])),
-                ordered: false,
+                ..Default::default()
             };
             let rows = report["rows"].as_u64().unwrap();
             store(

@@ -632,6 +632,40 @@ fn skew_fit(slope: Option<f64>, r2: Option<f64>, points: u64, flat: bool) -> Opt
     SkewFit::from_regression(slope, r2, usize::try_from(points).ok()?, flat)
 }
 
+/// The uses of the `k` most used values of `columns` (none of them null), most used first: the head of its
+/// rank–frequency curve, which a law's few parameters miss (see
+/// [`suggest::head`](super::suggest::head)).
+///
+/// # Errors
+///
+/// What the server reports.
+pub async fn top_counts(
+    conn: &mut PgConnection,
+    schema: Option<&Ident>,
+    table: &Ident,
+    columns: &[Ident],
+    k: usize,
+) -> Result<Vec<u64>, sqlx::Error> {
+    let list = column_list(columns);
+    let non_null: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", c.quoted()))
+        .collect();
+    let sql = format!(
+        "SELECT count(*)::int8 FROM {} WHERE {} GROUP BY {list} ORDER BY 1 DESC LIMIT $1",
+        qualified(schema, table),
+        non_null.join(" AND ")
+    );
+    let counts: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(i64::try_from(k).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,11 +16,12 @@ use sqlx::PgConnection;
 
 use super::catalog::Subject;
 use super::histogram::{DEFAULT_BUCKETS, Histogram, ValueKind, column_type, histogram};
+use super::profile::top_counts;
 use super::profile::{
     Literal, ProfileError, ValueCount, profile_columns, profile_contained, value_counts,
 };
 use super::sample::{Sample, estimated_rows, profile_sampled};
-use super::suggest::{Law, Rule, Suggestion, joint_attribute, one_of, suggest};
+use super::suggest::{HEAD_VALUES, Law, Rule, Suggestion, joint_attribute, one_of, suggest};
 
 /// What [`profile_subject`] measures beyond the profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -181,6 +182,29 @@ pub async fn profile_subject(
     };
     let mut report = ColumnReport::new(subject.clone(), profile, values, literal, &options.rule);
     report.sampled = sampled;
+    // A law of few parameters: does it miss the head of the curve? (Read on the whole table:
+    // the ten largest counts are what a sample estimates worst.)
+    if let Some(s) = report.suggestion.take() {
+        let p = &report.profile;
+        let one = subject.columns.len() == 1 || subject.foreign_key.is_some();
+        report.suggestion = Some(
+            if one && matches!(s.law, Law::Skew(_) | Law::QuartileWeights(_)) && p.rows > p.nulls {
+                let non_null = (p.rows - p.nulls) as f64;
+                let counts = top_counts(
+                    &mut *conn,
+                    schema,
+                    &subject.table,
+                    &subject.columns,
+                    HEAD_VALUES,
+                )
+                .await?;
+                let measured: Vec<f64> = counts.iter().map(|&n| n as f64 / non_null).collect();
+                s.with_head(p.quartile_shares, p.distinct, &measured)
+            } else {
+                s
+            },
+        );
+    }
     if report.values.is_none()
         && report.profile.rows > report.profile.nulls
         && let Some(kind) = histogram_kind(&mut *conn, subject).await?
@@ -359,6 +383,7 @@ impl ColumnReport {
                 mean: s.mean,
                 null_weight: s.null_weight,
                 predicted_weights: s.predicted,
+                top: &s.top,
                 reason: &s.reason,
                 attribute: &s.attribute,
             }),
@@ -560,6 +585,7 @@ struct SuggestionJson<'a> {
     mean: f64,
     null_weight: f64,
     predicted_weights: Option<[f64; 4]>,
+    top: &'a [f64],
     reason: &'a str,
     attribute: &'a str,
 }

@@ -76,6 +76,9 @@ pub struct Suggestion {
     pub null_weight: f64,
     /// The quartile shares the fitted skew predicts, when there is a finite fit.
     pub predicted: Option<[f64; 4]>,
+    /// The shares of the most used values the law misses (`top = [..]`, see [`head`]),
+    /// most used first; empty when the law alone fits.
+    pub top: Vec<f64>,
     /// Why this law, for people to read.
     pub reason: String,
     /// The attribute, ready to paste.
@@ -174,9 +177,44 @@ pub fn suggest(profile: &Profile, value_shares: Option<&[f64]>, rule: &Rule) -> 
         mean: profile.mean_uses,
         null_weight: profile.null_share,
         predicted,
+        top: Vec::new(),
         reason,
         attribute,
     })
+}
+
+impl Suggestion {
+    /// Adds the head of the rank–frequency curve the law misses, from the shares of the most
+    /// used values (`measured`, most used first, of the non-null rows; see [`head`]): the law
+    /// becomes the tail's, `top` the head's shares, the attribute and reason say so.
+    pub fn with_head(mut self, quartiles: [f64; 4], distinct: u64, measured: &[f64]) -> Self {
+        if let Some((top, tail)) = head(&self.law, quartiles, distinct, measured) {
+            self.reason.push_str(&format!(
+                "; top: the {} most used values have at least {HEAD_FACTOR}x the share the law \
+                 gives their rank (the law gives the first {:.4}, it has {:.4}), so they get \
+                 their own shares and the law the rest",
+                top.len(),
+                law_share(&self.law, distinct),
+                top[0]
+            ));
+            self.law = tail;
+            self.top = top;
+            self.attribute = attribute_with_top(&self.law, self.mean, self.null_weight, &self.top);
+        }
+        self
+    }
+}
+
+/// The share the law gives its most used value among `distinct` values.
+fn law_share(law: &Law, distinct: u64) -> f64 {
+    let planned = match law {
+        Law::Skew(s) => Skew::new(*s).ok().map(faker_core::Law::Skew),
+        Law::QuartileWeights(w) => faker_core::Weights::new(w)
+            .ok()
+            .map(faker_core::Law::Weights),
+        _ => None,
+    };
+    planned.map_or(0.0, |l| l.planned().cdf(1.0 / distinct.max(1) as f64))
 }
 
 /// `#[distributor(skew = 2.5, mean = 48.7, null_weight = 0.02)]`.
@@ -191,6 +229,69 @@ pub fn attribute(law: &Law, mean: f64, null_weight: f64) -> String {
         out.push_str(&format!(", null_weight = {}", significant(null_weight, 3)));
     }
     out.push_str(")]");
+    out
+}
+
+/// The most used values whose share the law misses, and the law for the others: what
+/// `top = [..]` of `#[distributor(..)]` is for (see `faker_core::law::Top`).
+///
+/// A law with a few parameters reproduces the quartiles of a rank–frequency curve, not its
+/// first points: a value with three times the share its rank gets under the law is common in
+/// real data (the Chinook sample's most prolific artist has 21 albums where the fitted weights
+/// give about 5), and PostgreSQL plans an equality on it from its frequency. Value `i`
+/// (most used first, `measured[i]` its share of the non-null rows) joins the head while its
+/// share is at least [`HEAD_FACTOR`] times what the law gives rank `i` among `distinct` slots,
+/// for at most [`HEAD_VALUES`] values and a tenth of the distinct values (the law keeps the
+/// bulk). The law for the others becomes quartile weights without the head's share in the
+/// first quartile (a power law is self-similar: over the tail alone it would make a new head),
+/// so the quartiles `compare` checks stay the measured ones.
+///
+/// `None` when no value qualifies, the law is a per-value list (already exact), or the
+/// figures are not usable.
+pub fn head(
+    law: &Law,
+    quartiles: [f64; 4],
+    distinct: u64,
+    measured: &[f64],
+) -> Option<(Vec<f64>, Law)> {
+    let planned = match law {
+        Law::Skew(s) => faker_core::Law::Skew(Skew::new(*s).ok()?),
+        Law::QuartileWeights(w) => faker_core::Law::Weights(faker_core::Weights::new(w).ok()?),
+        Law::ValueWeights(_) | Law::OneOf(_) => return None,
+    }
+    .planned();
+    let d = distinct as f64;
+    let limit = HEAD_VALUES.min((distinct / 10) as usize);
+    let mut top = Vec::new();
+    for (i, &share) in measured.iter().enumerate().take(limit) {
+        let slot = planned.cdf((i + 1) as f64 / d) - planned.cdf(i as f64 / d);
+        if share < HEAD_FACTOR * slot {
+            break;
+        }
+        top.push(share);
+    }
+    if top.is_empty() {
+        return None;
+    }
+    let head: f64 = top.iter().sum();
+    let first = (quartiles[0] - head).max(0.0);
+    let tail = Law::QuartileWeights([first, quartiles[1], quartiles[2], quartiles[3]]);
+    (head < 1.0).then_some((top, tail))
+}
+
+/// A value joins the head of a law (see [`head`]) with this many times its rank's share.
+pub const HEAD_FACTOR: f64 = 1.5;
+
+/// At most this many values in a head (see [`head`]).
+pub const HEAD_VALUES: usize = 10;
+
+/// `#[distributor(.., top = [..])]`: [`attribute`] with the shares of the most used values.
+pub fn attribute_with_top(law: &Law, mean: f64, null_weight: f64, top: &[f64]) -> String {
+    let mut out = attribute(law, mean, null_weight);
+    if !top.is_empty() {
+        let list: Vec<String> = top.iter().map(|t| significant(*t, 3)).collect();
+        out.insert_str(out.len() - 2, &format!(", top = [{}]", list.join(", ")));
+    }
     out
 }
 
@@ -381,5 +482,45 @@ mod tests {
             suggest(&Profile::from_counts(&[], 4), None, &Rule::default()),
             None
         );
+    }
+
+    /// The Chinook sample's albums per artist: 204 artists, quartile weights
+    /// [0.545, 0.161, 0.147, 0.147], the top artists with 21, 14, 11, 10, 10 and 9 of 347
+    /// albums. The weights give rank 1 about 2% of the albums: the first five values are three
+    /// times their rank's share and form the head; the tail's first quartile loses their share.
+    #[test]
+    fn the_head_takes_the_values_the_law_misses() {
+        let quartiles = [0.545, 0.161, 0.147, 0.147];
+        let law = Law::QuartileWeights(quartiles);
+        let measured: Vec<f64> = [21.0, 14.0, 11.0, 10.0, 10.0, 9.0, 3.0, 3.0]
+            .iter()
+            .map(|n| n / 347.0)
+            .collect();
+        let (top, tail) = head(&law, quartiles, 204, &measured).unwrap();
+        assert_eq!(top.len(), 6, "{top:?}");
+        assert!((top[0] - 21.0 / 347.0).abs() < 1e-12);
+        let Law::QuartileWeights(w) = tail else {
+            panic!("{tail:?}")
+        };
+        let h: f64 = top.iter().sum();
+        assert!(
+            (w[0] - (0.545 - h)).abs() < 1e-12 && w[1..] == quartiles[1..],
+            "{w:?}"
+        );
+        assert_eq!(
+            attribute_with_top(&Law::Skew(2.0), 3.0, 0.0, &[0.06, 0.04]),
+            "#[distributor(skew = 2, mean = 3, top = [0.06, 0.04])]"
+        );
+        // A law that already gives the first values their shares has no head; nor has a value
+        // list, which is exact.
+        let even = [0.25; 4];
+        let flat = vec![1.0 / 204.0; 8];
+        assert_eq!(head(&Law::QuartileWeights(even), even, 204, &flat), None);
+        assert_eq!(
+            head(&Law::ValueWeights(vec![0.5, 0.5]), even, 2, &flat),
+            None
+        );
+        // At most a tenth of the values: none with fewer than ten.
+        assert_eq!(head(&law, quartiles, 9, &measured), None);
     }
 }

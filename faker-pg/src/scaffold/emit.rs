@@ -17,7 +17,7 @@ use super::model::{
 use super::naming::{field_name, static_name, string_literal, type_name};
 use crate::ident::Ident;
 use crate::profiler::histogram::ValueKind;
-use crate::profiler::suggest::{attribute, significant};
+use crate::profiler::suggest::{attribute_with_top, significant};
 
 /// How the written crate depends on `ddd-faker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +225,7 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
                     // least that one.
                     null_weight = null_weight.max(1.0 / table.rows as f64);
                 }
-                let mut distributor = attribute(&d.law, d.mean, null_weight);
+                let mut distributor = attribute_with_top(&d.law, d.mean, null_weight, &d.top);
                 if ordered(table, column) {
                     distributor.insert_str(distributor.len() - 2, ", ordered");
                     attributes.insert(0, order_note(column));

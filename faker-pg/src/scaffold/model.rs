@@ -202,6 +202,9 @@ pub struct Distribution {
     pub mean: f64,
     /// Share of nulls.
     pub null_weight: f64,
+    /// The shares of the most used values the law misses (`top = [..]`), most used first;
+    /// empty when the law alone fits (see [`crate::profiler::suggest::head`]).
+    pub top: Vec<f64>,
 }
 
 /// References whose combinations follow one law.

@@ -426,6 +426,7 @@ async fn read_table(
                                 law: s.law,
                                 mean: s.mean,
                                 null_weight: s.null_weight,
+                                top: s.top,
                             }),
                             Outcome::HighCardinality { .. } => None,
                         };

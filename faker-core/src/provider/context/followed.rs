@@ -55,6 +55,27 @@ impl<'f> Cx<'f> {
         Ok(())
     }
 
+    /// For a value that follows a reference (`field` a full path): the planned share of the
+    /// aggregates that the reference's value just drawn receives — what the value generated
+    /// now will be the value of. `None` for other fields, or when the draw was not planned.
+    pub(crate) fn owner_share(&self, field: &str) -> Option<f64> {
+        let state = self.runtime.registry.state(self.ty);
+        let source = &state
+            .followed_values
+            .iter()
+            .find(|f| f.decl.field == field)?
+            .decl
+            .source;
+        let r = state.references.iter().find(|r| r.decl.field == *source)?;
+        // The share among the reference's draws, which are `per_aggregate` per aggregate; a
+        // joint member's draws go through the joint law, which noted its slot's share.
+        let share = match r.joint {
+            Some(_) => r.joint_share?,
+            None => r.distributor.inner().last_share()?,
+        };
+        Some(share * r.per_aggregate)
+    }
+
     /// The declaration of `field` (a full path) and the key of its source's value, when a
     /// kept value applies.
     fn followed_key(&self, field: &str) -> Result<Option<(usize, String)>, FakerError> {

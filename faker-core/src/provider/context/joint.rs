@@ -54,12 +54,27 @@ impl<'f> Cx<'f> {
         let draw = self.runtime.registry.state_mut(ty).joints[joint]
             .law
             .draw(self.runtime.rng);
+        let members = self.runtime.registry.state(ty).joints[joint]
+            .members
+            .clone();
         let (ticket, slots) = match draw {
-            JointDraw::Reuse(combination) => return Ok(combination),
+            JointDraw::Reuse(combination) => {
+                for &r in &members {
+                    self.runtime.registry.state_mut(ty).references[r].joint_share = None;
+                }
+                return Ok(combination);
+            }
             JointDraw::Create(ticket, slots) => (ticket, slots),
         };
+        // Each member's planned share, for the values that follow it.
+        for (m, &r) in members.iter().enumerate() {
+            let reference = &mut self.runtime.registry.state_mut(ty).references[r];
+            reference.joint_share = slots.as_ref().and_then(|slots| {
+                let plan = reference.distributor.inner().slot_plan()?;
+                (slots[m] < plan.slots()).then(|| plan.share_of(slots[m]))
+            });
+        }
         let state = self.runtime.registry.state(ty);
-        let members = state.joints[joint].members.clone();
         let differ = state.joints[joint].differ.clone();
         let mut values: Vec<Option<usize>> = vec![None; members.len()];
         for m in 0..members.len() {

@@ -55,8 +55,10 @@ impl Cx<'_> {
                     .at(&full, || self.field_path(&full))?
                     .is_none() =>
             {
+                let share = self.owner_share(&full);
                 let rng = &mut *self.runtime.rng;
-                let bucket = self.runtime.registry.state_mut(self.ty).one_ofs[at].draw(rng);
+                let bucket =
+                    self.runtime.registry.state_mut(self.ty).one_ofs[at].draw_for_owner(share, rng);
                 let value = q.sample_in(bucket, rng);
                 self.record(&full, &value)?;
                 Ok(value)

@@ -251,8 +251,10 @@ impl<'f> Cx<'f> {
         };
         let made = match self.requirements.at(field, || self.field_path(field))? {
             None => {
+                let share = self.owner_share(field);
                 let rng = &mut *self.runtime.rng;
-                let index = self.runtime.registry.state_mut(self.ty).one_ofs[at].draw(rng);
+                let index =
+                    self.runtime.registry.state_mut(self.ty).one_ofs[at].draw_for_owner(share, rng);
                 value(index)
             }
             Some(r) => self.one_of_satisfying(field, at, &r.query, &mut value)?,
