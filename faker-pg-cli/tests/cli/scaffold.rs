@@ -246,7 +246,7 @@ async fn a_scaffolded_chinook_crate_fills_a_database_that_compare_accepts() {
         assert!(reports.len() >= 50, "{} subjects compared", reports.len());
 
         // Plan fidelity (issue 17): the queries of scripts/chinook.plans, with production's
-        // indexes copied, get production's plan shape for at least 90% of them (22 of 23 when
+        // indexes copied, get production's plan shape for at least 90% of them (23 of 24 when
         // measured; PLANS.md has the figures and the one near tie that differs).
         let url = database_url();
         let queries = workspace().join("scripts/chinook.plans");

@@ -21,7 +21,11 @@
 //! * `quantile(table.column, q)` — the value at quantile `q` (0 to 1) of the column's values:
 //!   for range predicates on dates and amounts;
 //! * `any(table.column)` — an existing value, chosen by a hash of the values (the same on every
-//!   run of the same data): a key looked up at random.
+//!   run of the same data): a key looked up at random;
+//! * `rank(table.(a, b), R).a` — a *combination* of columns ranked by popularity (the routes
+//!   `(origin, dest)` by their number of flights), and of it the value of column `a`: write
+//!   `rank(flights.(origin, dest), 1).origin` and `rank(flights.(origin, dest), 1).dest` for
+//!   the two halves of the most flown route (both resolve the same combination).
 //!
 //! Table names are as the query itself writes them (resolved through the session's
 //! `search_path`). A parameter becomes a bind parameter of its value's type, never text in the
@@ -84,6 +88,14 @@ pub enum Parameter {
     },
     /// `any(table.column)`.
     Any { table: String, column: String },
+    /// `rank(table.(a, b, ..), R).pick`: the combination of `columns` at rank `R`, and of it
+    /// the value of `pick` (one of `columns`).
+    RankOf {
+        table: String,
+        columns: Vec<String>,
+        rank: Rank,
+        pick: String,
+    },
 }
 
 /// A piece of a query's SQL.
@@ -183,12 +195,100 @@ fn pieces(name: &str, sql: &str) -> Result<Vec<Piece>, QueryFileError> {
     Ok(out)
 }
 
+/// `a, (b, c), d` split at the commas outside parentheses.
+fn split_args(args: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, ch) in args.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(args[start..].trim());
+    out
+}
+
+/// `R` of `rank(.., R)`.
+fn rank_of(rank: &str) -> Result<Rank, String> {
+    if rank == "median" {
+        return Ok(Rank::Median);
+    }
+    if let Some(p) = rank.strip_suffix('%') {
+        let p: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{rank}` is not a percentile"))?;
+        if !(0.0..=100.0).contains(&p) {
+            return Err(format!("percentile {p} is not within 0% to 100%"));
+        }
+        return Ok(Rank::Percentile(p));
+    }
+    match rank.parse::<u64>() {
+        Ok(k) if k >= 1 => Ok(Rank::Nth(k)),
+        _ => Err(format!("`{rank}` is not a rank (1, 2, .., median, P%)")),
+    }
+}
+
 fn parameter(text: &str) -> Result<Parameter, String> {
-    let (kind, args) = text
+    // `rank(t.(a, b), R).a`: the call, then the column picked of the combination.
+    let (call, pick) = match text.rsplit_once(").") {
+        Some((call, pick)) if !pick.contains(')') => (format!("{call})"), Some(pick.trim())),
+        _ => (text.to_owned(), None),
+    };
+    let (kind, args) = call
         .split_once('(')
         .and_then(|(kind, rest)| Some((kind.trim(), rest.trim().strip_suffix(')')?)))
         .ok_or("expected `kind(table.column, ..)`")?;
-    let args: Vec<&str> = args.split(',').map(str::trim).collect();
+    let args = split_args(args);
+    if let Some((table, inner)) = args
+        .first()
+        .and_then(|a| a.split_once(".("))
+        .and_then(|(t, rest)| Some((t.trim(), rest.strip_suffix(')')?)))
+    {
+        let columns: Vec<String> = inner.split(',').map(|c| c.trim().to_owned()).collect();
+        if kind != "rank" {
+            return Err(format!(
+                "`{kind}` takes one column; a combination `table.(a, b)` is ranked by `rank`"
+            ));
+        }
+        if table.is_empty() || columns.len() < 2 || columns.iter().any(String::is_empty) {
+            return Err(format!(
+                "`{}` is not `table.(a, b, ..)` with two columns or more",
+                args[0]
+            ));
+        }
+        let [_, rank] = args.as_slice() else {
+            return Err("wrong number of arguments to `rank`".into());
+        };
+        let pick = pick.ok_or_else(|| {
+            format!(
+                "a combination needs the column to take: write `rank({}, {rank}).{}`",
+                args[0], columns[0]
+            )
+        })?;
+        if !columns.iter().any(|c| c == pick) {
+            return Err(format!(
+                "`.{pick}` is not one of the combination's columns ({})",
+                columns.join(", ")
+            ));
+        }
+        return Ok(Parameter::RankOf {
+            table: table.to_owned(),
+            rank: rank_of(rank)?,
+            pick: pick.to_owned(),
+            columns,
+        });
+    }
+    if let Some(pick) = pick {
+        return Err(format!(
+            "`.{pick}` after `{kind}(..)`: only a combination `rank(table.(a, b), R)` takes a column"
+        ));
+    }
     let column = |arg: &str| -> Result<(String, String), String> {
         let (table, column) = arg
             .rsplit_once('.')
@@ -199,23 +299,7 @@ fn parameter(text: &str) -> Result<Parameter, String> {
     match (kind, args.as_slice()) {
         ("rank", [at, rank]) => {
             let (table, column) = column(at)?;
-            let rank = if *rank == "median" {
-                Rank::Median
-            } else if let Some(p) = rank.strip_suffix('%') {
-                let p: f64 = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{rank}` is not a percentile"))?;
-                if !(0.0..=100.0).contains(&p) {
-                    return Err(format!("percentile {p} is not within 0% to 100%"));
-                }
-                Rank::Percentile(p)
-            } else {
-                match rank.parse::<u64>() {
-                    Ok(k) if k >= 1 => Rank::Nth(k),
-                    _ => return Err(format!("`{rank}` is not a rank (1, 2, .., median, P%)")),
-                }
-            };
+            let rank = rank_of(rank)?;
             Ok(Parameter::Rank {
                 table,
                 column,
@@ -260,6 +344,20 @@ impl fmt::Display for Parameter {
                 write!(f, "quantile({table}.{column}, {q})")
             }
             Parameter::Any { table, column } => write!(f, "any({table}.{column})"),
+            Parameter::RankOf {
+                table,
+                columns,
+                rank,
+                pick,
+            } => {
+                write!(f, "rank({table}.({}), ", columns.join(", "))?;
+                match rank {
+                    Rank::Nth(k) => write!(f, "{k})")?,
+                    Rank::Median => write!(f, "median)")?,
+                    Rank::Percentile(p) => write!(f, "{p}%)")?,
+                }
+                write!(f, ".{pick}")
+            }
         }
     }
 }
@@ -376,7 +474,72 @@ SELECT * FROM track WHERE track_id = {{ any(track.track_id) }} AND genre_id = {{
                 q
             }),
             (name, name).prop_map(|(table, column)| Parameter::Any { table, column }),
+            (
+                name,
+                proptest::collection::vec(name, 2..4),
+                1u64..100,
+                any::<prop::sample::Index>()
+            )
+                .prop_map(|(table, columns, k, i)| Parameter::RankOf {
+                    table,
+                    pick: columns[i.index(columns.len())].clone(),
+                    columns,
+                    rank: Rank::Nth(k)
+                }),
+            (name, proptest::collection::vec(name, 2..4), 0.0f64..=100.0).prop_map(
+                |(table, columns, p)| Parameter::RankOf {
+                    table,
+                    pick: columns[0].clone(),
+                    columns,
+                    rank: Rank::Percentile(p)
+                }
+            ),
         ]
+    }
+
+    /// A combination ranked by popularity, and the column taken of it; the mistakes a user
+    /// makes with it each get a reason.
+    #[test]
+    fn a_combination_rank_names_the_column_it_takes() {
+        let q = parse(
+            "[most flown route]\nSELECT * FROM flights WHERE origin = \
+             {{ rank(flights.(origin, dest), 1).origin }} AND dest = \
+             {{ rank(flights.(origin, dest), 1).dest }}",
+        )
+        .unwrap();
+        let params: Vec<&Parameter> = q[0].parameters().collect();
+        assert_eq!(
+            params[1],
+            &Parameter::RankOf {
+                table: "flights".into(),
+                columns: vec!["origin".into(), "dest".into()],
+                rank: Rank::Nth(1),
+                pick: "dest".into()
+            }
+        );
+        assert_eq!(
+            params[0].to_string(),
+            "rank(flights.(origin, dest), 1).origin"
+        );
+        for (text, reason) in [
+            (
+                "rank(flights.(origin, dest), 1)",
+                "needs the column to take",
+            ),
+            (
+                "rank(flights.(origin, dest), 1).tailnum",
+                "not one of the combination",
+            ),
+            ("rank(flights.(origin), 1).origin", "two columns or more"),
+            (
+                "quantile(flights.(origin, dest), 0.5).origin",
+                "takes one column",
+            ),
+            ("rank(flights.origin, 1).origin", "only a combination"),
+        ] {
+            let err = parse(&format!("[q]\nSELECT {{{{ {text} }}}}")).unwrap_err();
+            assert!(err.to_string().contains(reason), "{text}: {err}");
+        }
     }
 
     proptest! {

@@ -56,6 +56,7 @@ pub async fn resolve(
         Parameter::Rank { table, column, .. }
         | Parameter::Quantile { table, column, .. }
         | Parameter::Any { table, column } => (table, column),
+        Parameter::RankOf { table, pick, .. } => (table, pick),
     };
     let name = |source| ResolveError::Name {
         parameter: said(),
@@ -71,6 +72,40 @@ pub async fn resolve(
     let c = Ident::new(column).map_err(name)?.quoted();
     let out = "SELECT v::text, pg_typeof(v)::text FROM";
     let (sql, fraction) = match parameter {
+        Parameter::RankOf { columns, rank, .. } => {
+            let list = columns
+                .iter()
+                .map(|c| Ident::new(c).map(|i| i.quoted()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(name)?;
+            let all = list.join(", ");
+            let non_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+            let non_null = non_null.join(" AND ");
+            let out = format!("SELECT {c}::text, pg_typeof({c})::text FROM");
+            match rank {
+                Rank::Nth(k) => (
+                    format!(
+                        "{out} (SELECT {all} FROM {table} WHERE {non_null} GROUP BY {all}
+                                ORDER BY count(*) DESC, {all} LIMIT 1 OFFSET {offset}) s",
+                        offset = k - 1
+                    ),
+                    None,
+                ),
+                Rank::Median | Rank::Percentile(_) => (
+                    format!(
+                        "{out} (SELECT {all},
+                                       row_number() OVER (ORDER BY count(*) DESC, {all}) AS r,
+                                       count(*) OVER () AS d
+                                FROM {table} WHERE {non_null} GROUP BY {all}) s
+                         WHERE r = 1 + floor($1 * (d - 1))"
+                    ),
+                    Some(match rank {
+                        Rank::Percentile(p) => p / 100.0,
+                        _ => 0.5,
+                    }),
+                ),
+            }
+        }
         Parameter::Rank {
             rank: Rank::Nth(k), ..
         } => (

@@ -116,3 +116,44 @@ async fn query_file_parameters_are_resolved_on_each_database() {
     })
     .await;
 }
+
+/// A combination ranked by popularity: both halves of the most flown route, and of the route
+/// at the median, come from the same combination.
+#[tokio::test]
+async fn a_combination_parameter_resolves_both_halves_of_one_route() {
+    use faker_pg::fidelity::queries::parse;
+    use faker_pg::fidelity::resolve::bind;
+
+    in_schema("fidelity_pairs", |mut conn, schema| async move {
+        // Routes (a, b): 30 flights for (2, 5), 20 for (1, 3), 10 for (5, 2), one each for
+        // (i, i + 1) over 100 others.
+        execute(
+            &mut conn,
+            format!(
+                "CREATE TABLE {schema}.flights (origin integer, dest integer);
+                 INSERT INTO {schema}.flights SELECT 2, 5 FROM generate_series(1, 30);
+                 INSERT INTO {schema}.flights SELECT 1, 3 FROM generate_series(1, 20);
+                 INSERT INTO {schema}.flights SELECT 5, 2 FROM generate_series(1, 10);
+                 INSERT INTO {schema}.flights SELECT i, i + 1 FROM generate_series(10, 109) i;
+                 INSERT INTO {schema}.flights VALUES (NULL, 5), (7, NULL);
+                 SET search_path TO {schema}"
+            ),
+        )
+        .await;
+        let file = parse(
+            "[top route]\nSELECT count(*) FROM flights WHERE origin = \
+             {{ rank(flights.(origin, dest), 1).origin }} AND dest = {{ rank(flights.(origin, dest), 1).dest }}\n\
+             [third route]\nSELECT {{ rank(flights.(origin, dest), 3).dest }}, {{ rank(flights.(origin, dest), 3).origin }}",
+        )
+        .unwrap();
+        let top = bind(&mut conn, &file[0]).await.unwrap();
+        let values: Vec<&str> = top.values.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(values, ["2", "5"]);
+        assert!(top.sql.contains("origin = $1::integer AND dest = $2::integer"), "{}", top.sql);
+        let third = bind(&mut conn, &file[1]).await.unwrap();
+        let values: Vec<&str> = third.values.iter().map(|v| v.text.as_str()).collect();
+        assert_eq!(values, ["2", "5"], "dest then origin of (5, 2)");
+        execute(&mut conn, "SET search_path TO public".to_owned()).await;
+    })
+    .await;
+}
