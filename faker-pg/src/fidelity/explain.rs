@@ -4,8 +4,8 @@
 //! Only what decides a plan's shape and its row counts is kept: the node type and, where they
 //! apply, the relation, the index, the join type, the scan direction, the strategy of an
 //! aggregate or a set operation, and the planner's estimated rows against the executor's actual
-//! rows (per loop, times the loops). Costs, timings and buffers stay in the raw JSON: they are
-//! information, not shape.
+//! rows (per loop, times the loops). The planning and execution times ([`Timing`]) are read for
+//! information; costs and buffers stay in the raw JSON. None of them is shape.
 
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgConnection};
@@ -87,6 +87,28 @@ pub struct PlanNode {
     pub children: Vec<PlanNode>,
 }
 
+/// How long the query took to plan and run, in milliseconds, as `EXPLAIN ANALYZE` reports
+/// it: information, never a verdict (one run, on a machine doing other things).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub planning_ms: f64,
+    pub execution_ms: f64,
+}
+
+impl Timing {
+    /// `Planning Time` and `Execution Time` of an `EXPLAIN (ANALYZE, FORMAT JSON)` document.
+    pub fn of(document: &Value) -> Option<Timing> {
+        let top = document
+            .as_array()
+            .and_then(|a| a.first())
+            .unwrap_or(document);
+        Some(Timing {
+            planning_ms: top.get("Planning Time")?.as_f64()?,
+            execution_ms: top.get("Execution Time")?.as_f64()?,
+        })
+    }
+}
+
 impl PlanNode {
     /// The root node of an `EXPLAIN (FORMAT JSON)` document (`[{"Plan": {..}, ..}]`).
     pub fn from_explain(document: &Value) -> Result<PlanNode, ExplainError> {
@@ -129,6 +151,12 @@ impl PlanNode {
     /// The rows the node produced over all its loops (`None` without `ANALYZE`).
     pub fn total_actual_rows(&self) -> Option<f64> {
         Some(self.actual_rows? * self.loops.unwrap_or(1.0))
+    }
+
+    /// The rows the planner expected over all the loops the node ran (its estimate is per
+    /// loop), comparable with [`PlanNode::total_actual_rows`].
+    pub fn total_estimated_rows(&self) -> f64 {
+        self.estimated_rows * self.loops.unwrap_or(1.0).max(1.0)
     }
 
     /// One line naming the node: its type and what it reads (`Index Scan using authors_pkey

@@ -47,6 +47,13 @@ pub struct RowRatio {
     /// `generated / (production × scale)`; `None` when production produced no row (then a
     /// generated node producing none is the same, one producing some is not: see `same`).
     pub ratio: Option<f64>,
+    /// The planner's estimate of the rows over all loops, production.
+    pub estimated_production: f64,
+    /// The planner's estimate of the rows over all loops, generated.
+    pub estimated_generated: f64,
+    /// The estimates' ratio, like `ratio`: how differently the planner *expected* the data
+    /// (what it chose the plan by), where `ratio` is how differently the data *is*.
+    pub estimated_ratio: Option<f64>,
 }
 
 /// The outcome of comparing two plans of one query.
@@ -70,6 +77,14 @@ impl ShapeComparison {
         self.rows
             .iter()
             .filter_map(|r| r.ratio)
+            .max_by(|a, b| distance(*a).total_cmp(&distance(*b)))
+    }
+
+    /// The same for the planner's estimates.
+    pub fn worst_estimated_ratio(&self) -> Option<f64> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.estimated_ratio)
             .max_by(|a, b| distance(*a).total_cmp(&distance(*b)))
     }
 }
@@ -100,11 +115,18 @@ pub fn compare(production: &PlanNode, generated: &PlanNode, scale: f64) -> Shape
         .filter_map(|((path, p), (_, g))| {
             let (production, generated) = (p.total_actual_rows()?, g.total_actual_rows()?);
             let expected = production * scale;
+            let (estimated_production, estimated_generated) =
+                (p.total_estimated_rows(), g.total_estimated_rows());
+            let estimated_expected = estimated_production * scale;
             Some(RowRatio {
                 path,
                 production,
                 generated,
                 ratio: (expected > 0.0).then(|| generated / expected),
+                estimated_production,
+                estimated_generated,
+                estimated_ratio: (estimated_expected > 0.0)
+                    .then(|| estimated_generated / estimated_expected),
             })
         })
         .collect();
@@ -198,6 +220,9 @@ mod tests {
         assert!(same.same_shape());
         assert_eq!(same.rows.len(), 2);
         assert_eq!(same.rows[1].ratio, Some(1.0));
+        // The planner's estimates compare the same way (here they equal the actual rows).
+        assert_eq!(same.rows[1].estimated_ratio, Some(1.0));
+        assert_eq!(same.worst_estimated_ratio(), Some(5.0));
         // At the same size, 8 of 40 is a fifth; the aggregate's 1 row is 5 times too many.
         let off = compare(&production, &generated, 1.0);
         assert_eq!(off.rows[1].ratio, Some(0.2));

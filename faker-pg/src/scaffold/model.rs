@@ -110,7 +110,7 @@ pub const ORDERED_FROM: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 impl ColumnModel {
     /// Whether production keeps this column in the physical order of its rows closely enough
-    /// to generate it `ordered` (see [`ORDERED_FROM`]). A column in *descending* order is not
+    /// to generate it `ordered` (see `ORDERED_FROM`). A column in *descending* order is not
     /// (the laws only go up); the scaffold notes it.
     pub fn in_order(&self) -> bool {
         self.correlation.is_some_and(|c| c >= ORDERED_FROM)
