@@ -9,10 +9,10 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName};
-use reqwest::{Client, Url};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, RETRY_AFTER};
+use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::sync::Semaphore;
@@ -82,11 +82,14 @@ enum Route {
 ///
 /// # Delivery: at least once, with a key
 ///
-/// * a 5xx answer, a connection that fails or drops before an answer, or a timeout is retried
-///   with exponential backoff (`backoff`, `2 × backoff`, `4 × backoff`, … capped at
-///   `max_backoff`), up to [`HttpCommandsBuilder::retries`] times;
-/// * a 4xx (or 3xx) answer is final: the application refused the command, sending it again
-///   would not change its mind;
+/// * a 5xx or 429 answer, a connection that fails or drops before an answer, or a timeout is
+///   retried for up to [`HttpCommandsBuilder::retry_for`] (60 s) from the command's first
+///   attempt, with capped exponential backoff and jitter (pauses of `backoff`, `2 × backoff`,
+///   `4 × backoff`, … capped at `max_backoff`, each between half of that and all of it), or
+///   after the pause a `Retry-After` header asks for; [`HttpCommandsBuilder::retries`] caps
+///   the count too;
+/// * any other 4xx (or a 3xx) answer is final: the application refused the command, sending
+///   it again would not change its mind;
 /// * a 2xx answer is final even when its body is unusable: **a command the application said it
 ///   executed is never sent again**.
 ///
@@ -110,7 +113,7 @@ enum Route {
 /// async fn seed<Order: Provider>() -> Result<(), Box<dyn std::error::Error>> {
 ///     let client = HttpCommands::builder("http://127.0.0.1:8080") // …/commands/CreateOrder
 ///         .max_in_flight(8) // across every worker sharing `client`
-///         .retries(5)
+///         .retry_for(Duration::from_secs(120)) // an application that restarts slowly
 ///         .backoff(Duration::from_millis(50), Duration::from_secs(2))
 ///         .build()?;
 ///     let mut faker = Faker::new(42);
@@ -132,10 +135,13 @@ struct Inner {
     run_id: String,
     limit: Semaphore,
     max_in_flight: usize,
-    retries: u32,
+    retries: Option<u32>,
+    retry_for: Duration,
     backoff: Duration,
     max_backoff: Duration,
     timeout: Duration,
+    /// Spreads the pauses of concurrent retries (see [`HttpCommands::pause`]).
+    jitter: AtomicU64,
 }
 
 /// Configures an [`HttpCommands`]; made by [`HttpCommands::builder`].
@@ -146,7 +152,8 @@ pub struct HttpCommandsBuilder {
     id_pointer: String,
     run_id: Option<String>,
     max_in_flight: usize,
-    retries: u32,
+    retries: Option<u32>,
+    retry_for: Duration,
     backoff: Duration,
     max_backoff: Duration,
     timeout: Duration,
@@ -163,8 +170,9 @@ impl HttpCommands {
     }
 
     /// A builder posting to `{base_url}/commands/{command}`, with the defaults: envelope
-    /// body, id at `/id`, at most 16 requests in flight, 3 retries with backoff from 100 ms
-    /// up to 5 s, a 30 s timeout per attempt and 10 s to connect.
+    /// body, id at `/id`, at most 16 requests in flight, retries for up to 60 s per command
+    /// (pauses from 100 ms doubling up to 5 s, with jitter), a 30 s timeout per attempt and
+    /// 10 s to connect.
     pub fn builder(base_url: &str) -> HttpCommandsBuilder {
         HttpCommandsBuilder {
             route: Route::Template(format!(
@@ -175,7 +183,8 @@ impl HttpCommands {
             id_pointer: "/id".into(),
             run_id: None,
             max_in_flight: 16,
-            retries: 3,
+            retries: None,
+            retry_for: Duration::from_secs(60),
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
@@ -218,14 +227,16 @@ impl HttpCommands {
         let info = command.info();
         let url = self.url(&info);
         let key = command.idempotency_key(&self.inner.run_id);
-        let error = |attempts: u32, kind: HttpErrorKind| HttpError {
+        let error = |attempts: u32, elapsed: Duration, kind: HttpErrorKind| HttpError {
             command: info.name.to_string(),
             url: url.clone(),
             idempotency_key: key.clone(),
             attempts,
+            elapsed,
             kind,
         };
-        let parsed = Url::parse(&url).map_err(|e| error(0, HttpErrorKind::Url(e.to_string())))?;
+        let parsed = Url::parse(&url)
+            .map_err(|e| error(0, Duration::ZERO, HttpErrorKind::Url(e.to_string())))?;
         let body = match self.inner.body {
             BodyFormat::Envelope => serde_json::to_vec(&Envelope {
                 seq: command.seq,
@@ -234,24 +245,51 @@ impl HttpCommands {
             }),
             BodyFormat::Payload => serde_json::to_vec(&command.payload),
         }
-        .map_err(|e| error(0, HttpErrorKind::Encode(e)))?;
+        .map_err(|e| error(0, Duration::ZERO, HttpErrorKind::Encode(e)))?;
         let needs_id = command.needs_key();
+        let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
             match self.attempt(&parsed, &key, &body, needs_id).await {
-                Outcome::Final(result) => return result.map_err(|kind| error(attempts, kind)),
-                Outcome::Retry(kind) => {
-                    if attempts > self.inner.retries {
-                        return Err(error(attempts, kind));
+                Outcome::Final(result) => {
+                    return result.map_err(|kind| error(attempts, started.elapsed(), kind));
+                }
+                Outcome::Retry { kind, after } => {
+                    if self.inner.retries.is_some_and(|n| attempts > n) {
+                        return Err(error(attempts, started.elapsed(), kind));
                     }
-                    tokio::time::sleep(self.delay(attempts)).await;
+                    // The application's `Retry-After` when it gave one, else the backoff.
+                    let pause = after.unwrap_or_else(|| self.pause(attempts));
+                    if started.elapsed() + pause > self.inner.retry_for {
+                        return Err(error(attempts, started.elapsed(), kind));
+                    }
+                    tokio::time::sleep(pause).await;
                 }
             }
         }
     }
 
-    /// The pause after failed attempt `attempt` (1-based): `backoff × 2^(attempt-1)`, capped.
+    /// The pause after failed attempt `attempt`: half of [`HttpCommands::delay`] and a random
+    /// part of the other half ("equal jitter"), so that the commands a fault failed together
+    /// (an outage fails every request in flight) do not all come back at the same instant,
+    /// while each still waits at least half its backoff.
+    fn pause(&self, attempt: u32) -> Duration {
+        let delay = self.delay(attempt);
+        // SplitMix64 over a counter: a spread, not a secret, and no shared generator to lock.
+        let mut z = self
+            .inner
+            .jitter
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let fraction = (z >> 11) as f64 / (1u64 << 53) as f64;
+        delay / 2 + delay.mul_f64(0.5 * fraction)
+    }
+
+    /// The longest pause after failed attempt `attempt` (1-based): `backoff × 2^(attempt-1)`,
+    /// capped.
     fn delay(&self, attempt: u32) -> Duration {
         let factor = 1u32
             .checked_shl(attempt.saturating_sub(1))
@@ -281,7 +319,7 @@ impl HttpCommands {
                 let retry = e.is_connect() || e.is_timeout() || e.is_request();
                 let kind = HttpErrorKind::Transport(e);
                 return if retry {
-                    Outcome::Retry(kind)
+                    Outcome::Retry { kind, after: None }
                 } else {
                     Outcome::Final(Err(kind))
                 };
@@ -296,14 +334,21 @@ impl HttpCommands {
             };
             return Outcome::Final(result);
         }
+        let after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now()));
         let text = response.text().await.unwrap_or_default();
         let kind = HttpErrorKind::Status {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or(""),
             body: excerpt(&text),
         };
-        if status.is_server_error() {
-            Outcome::Retry(kind)
+        // 429 says the request was not processed (RFC 6585): sending it again is safe, and
+        // what the application asked for. Any other 4xx is the application's verdict.
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            Outcome::Retry { kind, after }
         } else {
             Outcome::Final(Err(kind))
         }
@@ -339,7 +384,51 @@ impl HttpCommands {
 
 enum Outcome {
     Final(Result<JsonValue, HttpErrorKind>),
-    Retry(HttpErrorKind),
+    /// Worth another attempt; `after` is the pause the application asked for.
+    Retry {
+        kind: HttpErrorKind,
+        after: Option<Duration>,
+    },
+}
+
+/// A `Retry-After` value: delay-seconds (`120`) or an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00
+/// GMT`, the HTTP-date form RFC 9110 asks senders to use), as the pause from `now`; `None` for
+/// anything else (the backoff then decides).
+fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // `Sun, 06 Nov 1994 08:49:37 GMT`
+    let rest = value.split_once(", ")?.1;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as i64
+        + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, sec] = hms.as_slice() else {
+        return None;
+    };
+    // Days from the epoch (Howard Hinnant's civil-from-days inverse).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let at = days * 86_400 + h * 3_600 + m * 60 + sec;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
 }
 
 impl fmt::Debug for HttpCommands {
@@ -355,6 +444,7 @@ impl fmt::Debug for HttpCommands {
             .field("run_id", &self.inner.run_id)
             .field("max_in_flight", &self.inner.max_in_flight)
             .field("retries", &self.inner.retries)
+            .field("retry_for", &self.inner.retry_for)
             .field("backoff", &self.inner.backoff)
             .field("max_backoff", &self.inner.max_backoff)
             .field("timeout", &self.inner.timeout)
@@ -415,15 +505,27 @@ impl HttpCommandsBuilder {
         self
     }
 
-    /// How many times a failed attempt (5xx, connection error, timeout) is retried (default
-    /// 3; 0 sends each command once).
+    /// At most this many retries of a command besides the time limit of
+    /// [`HttpCommandsBuilder::retry_for`] (default: no count, the time decides; 0 sends each
+    /// command once).
     pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = retries;
+        self.retries = Some(retries);
         self
     }
 
-    /// The pause before the first retry, doubled at each next one up to `max` (defaults
-    /// 100 ms and 5 s).
+    /// How long a command is retried, from its first attempt: a retry whose pause would end
+    /// later is not made, and the command fails with its last error (default 60 s: a fault
+    /// mix of 20% failed attempts, or an outage of the application of half a minute, passes
+    /// with the defaults). What fails (5xx, 429, a connection that fails or drops, a timeout)
+    /// is retried; a 4xx other than 429 or a 2xx never is.
+    pub fn retry_for(mut self, limit: Duration) -> Self {
+        self.retry_for = limit;
+        self
+    }
+
+    /// The longest pause before the first retry, doubled at each next one up to `max`
+    /// (defaults 100 ms and 5 s); each pause is between half of it and all of it (jitter). A
+    /// `Retry-After` of a 503 or 429 answer replaces it.
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.backoff = base;
         self.max_backoff = max;
@@ -508,9 +610,15 @@ impl HttpCommandsBuilder {
                 limit: Semaphore::new(self.max_in_flight),
                 max_in_flight: self.max_in_flight,
                 retries: self.retries,
+                retry_for: self.retry_for,
                 backoff: self.backoff,
                 max_backoff: self.max_backoff,
                 timeout: self.timeout,
+                jitter: AtomicU64::new(
+                    SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos() as u64),
+                ),
             }),
         })
     }
@@ -580,6 +688,20 @@ fn excerpt(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
+/// An error and its deepest cause: reqwest says "error sending request for url (..)", the
+/// I/O error below says why ("Connection refused").
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    if std::ptr::addr_eq(cause, error as &dyn std::error::Error) {
+        error.to_string()
+    } else {
+        format!("{error}: {cause}")
+    }
+}
+
 fn plural(n: &u32) -> &'static str {
     if *n == 1 { "" } else { "s" }
 }
@@ -588,8 +710,9 @@ fn plural(n: &u32) -> &'static str {
 /// attempts, and why.
 #[derive(Debug, Error)]
 #[error(
-    "POST {url} (Idempotency-Key {idempotency_key}, {attempts} attempt{}): {kind}",
-    plural(.attempts)
+    "POST {url} (Idempotency-Key {idempotency_key}, {attempts} attempt{} in {:.1} s): {kind}",
+    plural(.attempts),
+    .elapsed.as_secs_f64()
 )]
 pub struct HttpError {
     /// `CreateTenant`.
@@ -600,6 +723,8 @@ pub struct HttpError {
     pub idempotency_key: String,
     /// Requests sent (0 when the request could not be made at all).
     pub attempts: u32,
+    /// From the first attempt to giving up.
+    pub elapsed: Duration,
     /// What went wrong at the last attempt.
     #[source]
     pub kind: HttpErrorKind,
@@ -619,7 +744,7 @@ pub enum HttpErrorKind {
     },
     /// No answer: connecting failed, the connection dropped, or the attempt timed out (after
     /// the retries, when these were retried).
-    #[error("no answer: {0}")]
+    #[error("no answer: {}", with_cause(.0))]
     Transport(#[source] reqwest::Error),
     /// A 2xx answer whose body could not be read (not retried).
     #[error("the 2xx answer's body could not be read: {0}")]
@@ -683,6 +808,36 @@ mod tests {
         let ms: Vec<u128> = (1..=5).map(|a| c.delay(a).as_millis()).collect();
         assert_eq!(ms, [100, 200, 400, 450, 450]);
         assert_eq!(c.delay(200).as_millis(), 450);
+        // Each pause lies in [delay / 2, delay], and the pauses spread over that range.
+        let pauses: Vec<Duration> = (0..200).map(|_| c.pause(3)).collect();
+        assert!(
+            pauses
+                .iter()
+                .all(|p| *p >= Duration::from_millis(200) && *p <= Duration::from_millis(400))
+        );
+        let (low, high) = (pauses.iter().min().unwrap(), pauses.iter().max().unwrap());
+        assert!(
+            *high - *low > Duration::from_millis(150),
+            "{low:?}..{high:?}"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // A date in the past: retry now.
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for junk in ["soon", "-5", "Wed, 21 Oct 2015 07:28:30 CET", ""] {
+            assert_eq!(retry_after(junk, now), None, "{junk}");
+        }
     }
 
     #[test]

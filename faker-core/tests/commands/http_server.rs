@@ -29,6 +29,34 @@ pub(crate) enum Fault {
     NoId,
     /// Create, answer 201 with a body cut short (the connection closes mid-body).
     Truncated,
+    /// Answer this status with `Retry-After: <seconds>`, create nothing.
+    StatusRetryAfter(u16, u64),
+}
+
+/// A random fault per attempt, drawn from a seeded generator: `(share, fault)` pairs, the rest
+/// of the attempts answered normally.
+pub(crate) struct FaultMix {
+    pub(crate) faults: Vec<(f64, Fault)>,
+    pub(crate) state: u64,
+}
+
+impl FaultMix {
+    fn next(&mut self) -> Option<Fault> {
+        // SplitMix64: reproducible for a seed.
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let mut u = (z >> 11) as f64 / (1u64 << 53) as f64;
+        for (share, fault) in &self.faults {
+            if u < *share {
+                return Some(fault.clone());
+            }
+            u -= share;
+        }
+        None
+    }
 }
 
 /// One request as the server read it.
@@ -62,6 +90,8 @@ pub(crate) struct State {
     pub(crate) faults: HashMap<(String, u64), VecDeque<Fault>>,
     /// A fault for every attempt of every command.
     pub(crate) always: Option<Fault>,
+    /// A random fault per attempt (after the per-command ones).
+    pub(crate) mix: Option<FaultMix>,
     /// How the answer holds the id.
     pub(crate) answer: fn(i64) -> JsonValue,
     /// Time each request spends in the application.
@@ -74,17 +104,30 @@ pub(crate) struct State {
 pub(crate) struct TestServer {
     pub(crate) addr: SocketAddr,
     pub(crate) state: Arc<Mutex<State>>,
-    pub(crate) task: JoinHandle<()>,
+    /// The accept loop (replaced when an outage ends).
+    pub(crate) task: Arc<Mutex<JoinHandle<()>>>,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Ok(task) = self.task.lock() {
+            task.abort();
+        }
     }
+}
+
+/// Accepts connections on `listener` and serves each.
+fn accept(listener: TcpListener, state: Arc<Mutex<State>>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream, Arc::clone(&state)));
+        }
+    })
 }
 
 pub(crate) enum Action {
     Answer(u16, String),
+    AnswerRetryAfter(u16, u64),
     Close,
     CloseMidBody(String),
     Stall(Duration, String),
@@ -109,18 +152,41 @@ impl TestServer {
             next_id: 1000,
             faults: HashMap::new(),
             always: None,
+            mix: None,
             answer: |id| serde_json::json!({ "id": id }),
             delay: Duration::ZERO,
             in_flight: 0,
             max_in_flight: 0,
         }));
-        let shared = Arc::clone(&state);
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, Arc::clone(&shared)));
+        let task = accept(listener, Arc::clone(&state));
+        TestServer {
+            addr,
+            state,
+            task: Arc::new(Mutex::new(task)),
+        }
+    }
+
+    /// The application goes away for `length`: the listening socket is closed (connecting is
+    /// refused) and opened again on the same port afterwards. Returns at once.
+    pub(crate) fn outage(&self, length: Duration) {
+        if let Ok(task) = self.task.lock() {
+            task.abort();
+        }
+        let (addr, state, task) = (self.addr, Arc::clone(&self.state), Arc::clone(&self.task));
+        tokio::spawn(async move {
+            tokio::time::sleep(length).await;
+            // The port was ours a moment ago; retry briefly should the kernel hold it.
+            for _ in 0..50 {
+                if let Ok(listener) = TcpListener::bind(addr).await {
+                    if let Ok(mut t) = task.lock() {
+                        *t = accept(listener, state);
+                    }
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            panic!("could not listen on {addr} again");
         });
-        TestServer { addr, state, task }
     }
 
     pub(crate) fn base(&self) -> String {
@@ -262,7 +328,8 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             let fault = parse_key(&seen.key)
                 .and_then(|k| s.faults.get_mut(&k))
                 .and_then(VecDeque::pop_front)
-                .or_else(|| s.always.clone());
+                .or_else(|| s.always.clone())
+                .or_else(|| s.mix.as_mut().and_then(FaultMix::next));
             let action = match fault {
                 None => {
                     let (status, body) = execute(&mut s, &seen);
@@ -270,6 +337,9 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
                 }
                 Some(Fault::Status(status)) => {
                     Action::Answer(status, r#"{"error":"injected"}"#.to_string())
+                }
+                Some(Fault::StatusRetryAfter(status, seconds)) => {
+                    Action::AnswerRetryAfter(status, seconds)
                 }
                 Some(Fault::Drop) => Action::Close,
                 Some(Fault::CreateThenDrop) => {
@@ -311,6 +381,17 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     };
     let (status, response) = match action {
         Action::Answer(status, body) => (status, write(status, &body, body.len())),
+        Action::AnswerRetryAfter(status, seconds) => {
+            let body = r#"{"error":"later"}"#;
+            (
+                status,
+                format!(
+                    "HTTP/1.1 {status} Other\r\nContent-Type: application/json\r\n\
+                     Retry-After: {seconds}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+            )
+        }
         Action::Stall(pause, body) => {
             tokio::time::sleep(pause).await;
             (201, write(201, &body, body.len()))
