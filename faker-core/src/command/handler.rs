@@ -96,6 +96,8 @@ pub struct CommandRepository<A: Provider, H> {
     name: String,
     stream: u64,
     next_seq: u64,
+    /// The seed of the Faker this repository was given to (see [`Repository::attach_run`]).
+    seed: Option<u64>,
 }
 
 impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
@@ -107,6 +109,7 @@ impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
             name: format!("Create{}", A::NAME),
             stream: STREAMS.fetch_add(1, Ordering::Relaxed),
             next_seq: 0,
+            seed: None,
         }
     }
 
@@ -152,6 +155,7 @@ impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
             aggregate: &aggregate,
             payload,
             key_given,
+            seed: self.seed,
         };
         let needs_key = command.needs_key();
         let id = self.handler.handle(command).await.map_err(|source| {
@@ -213,5 +217,9 @@ impl<A: Provider, H: CommandHandler<A> + 'static> Repository<A> for CommandRepos
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn attach_run(&mut self, seed: u64) {
+        self.seed = Some(seed);
     }
 }

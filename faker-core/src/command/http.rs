@@ -95,12 +95,16 @@ enum Route {
 ///
 /// A retry can still duplicate a command the application executed when the answer was lost
 /// (the connection dropped, or the timeout struck, after the application committed). Every
-/// attempt of one command therefore carries the same `Idempotency-Key`,
-/// `<run id>-<stream>-<Aggregate>-<seq>` (e.g. `9c41e2f07a3b5d18.0-2-Tenant-17`: run
-/// `9c41e2f07a3b5d18.0`, repository 2 of the process, its 18th `CreateTenant`), unique per
-/// command and per run: an application that remembers the keys it has executed can answer a
-/// repeated key with the original result instead of creating the aggregate twice. The run id
-/// is random per client unless set ([`HttpCommandsBuilder::run_id`]).
+/// attempt of one command therefore carries the same `Idempotency-Key`, which names what the
+/// command *is*: `seed<N>-<Aggregate>-<seq>-<digest>` (e.g. `seed42-Tenant-17-3f9c0a1b2c3d4e5f`:
+/// the Faker's seed, the 18th `CreateTenant`, a digest of its payload; see
+/// [`Command::idempotency_key`]). An application that remembers the keys it has executed
+/// answers a repeated key with the original result instead of creating the aggregate twice —
+/// within a run, and across runs: **a rerun with the same seed after any failure replays the
+/// same keys**, gets the ids the application assigned the first time, and leaves the
+/// application with the dataset a run without faults would have made. Two runs that must not
+/// share keys (two datasets of one seed, say) get a run id each
+/// ([`HttpCommandsBuilder::run_id`]), which then takes the seed's place.
 ///
 /// # Example
 ///
@@ -132,7 +136,10 @@ struct Inner {
     route: Route,
     body: BodyFormat,
     id_pointer: String,
-    run_id: String,
+    /// Given with [`HttpCommandsBuilder::run_id`]: replaces the seed in every key.
+    run_id: Option<String>,
+    /// For commands of no Faker (no seed): random per client.
+    fallback_run_id: String,
     limit: Semaphore,
     max_in_flight: usize,
     retries: Option<u32>,
@@ -194,9 +201,15 @@ impl HttpCommands {
         }
     }
 
-    /// The run id in every idempotency key.
-    pub fn run_id(&self) -> &str {
-        &self.inner.run_id
+    /// The run id given with [`HttpCommandsBuilder::run_id`], if any (see
+    /// [`Command::idempotency_key`] for what the keys hold without it).
+    pub fn run_id(&self) -> Option<&str> {
+        self.inner.run_id.as_deref()
+    }
+
+    /// The idempotency key of `command` (see [`Command::idempotency_key`]).
+    pub fn key_of<A: Provider>(&self, command: &Command<'_, A>) -> String {
+        command.idempotency_key(self.inner.run_id.as_deref(), &self.inner.fallback_run_id)
     }
 
     /// The limit on requests in flight, across all clones.
@@ -226,7 +239,7 @@ impl HttpCommands {
     ) -> Result<JsonValue, HttpError> {
         let info = command.info();
         let url = self.url(&info);
-        let key = command.idempotency_key(&self.inner.run_id);
+        let key = self.key_of(command);
         let error = |attempts: u32, elapsed: Duration, kind: HttpErrorKind| HttpError {
             command: info.name.to_string(),
             url: url.clone(),
@@ -491,9 +504,9 @@ impl HttpCommandsBuilder {
         self
     }
 
-    /// The run id in the idempotency keys (default: random per client). Give the same run id
-    /// to a rerun of the same seed only if the application should treat its commands as the
-    /// repeats of the first run's.
+    /// The run in the idempotency keys, in place of the Faker's seed (default: `seed<N>`;
+    /// see [`Command::idempotency_key`]). A rerun meant to resume a run gives the same run id,
+    /// a run meant to make another dataset of the same seed another one.
     pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
         self.run_id = Some(run_id.into());
         self
@@ -584,9 +597,9 @@ impl HttpCommandsBuilder {
                 if !valid {
                     return Err(HttpConfigError::RunId(id));
                 }
-                id
+                Some(id)
             }
-            None => fresh_run_id(),
+            None => None,
         };
         let client = match self.client {
             Some(client) => client,
@@ -607,6 +620,7 @@ impl HttpCommandsBuilder {
                 body: self.body,
                 id_pointer: self.id_pointer,
                 run_id,
+                fallback_run_id: fresh_run_id(),
                 limit: Semaphore::new(self.max_in_flight),
                 max_in_flight: self.max_in_flight,
                 retries: self.retries,

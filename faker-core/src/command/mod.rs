@@ -140,6 +140,9 @@ pub struct Command<'a, A> {
     /// True when the Faker pinned the auto-assigned key (a requirement named it, or the
     /// aggregate was inserted as is): then the application must keep it.
     pub key_given: bool,
+    /// The seed of the Faker that made the command (`None` for a repository used on its
+    /// own): part of the idempotency key, see [`Command::idempotency_key`].
+    pub seed: Option<u64>,
 }
 
 impl<A> fmt::Debug for Command<'_, A> {
@@ -183,10 +186,32 @@ impl<'a, A: Provider> Command<'a, A> {
         })
     }
 
-    /// A key naming this command and nothing else: `<run_id>-<stream>-<Aggregate>-<seq>`.
-    /// `run_id` tells apart the runs (processes) that may send to one application.
-    pub fn idempotency_key(&self, run_id: &str) -> String {
-        format!("{run_id}-{}-{}-{}", self.stream, A::NAME, self.seq)
+    /// A key naming what this command *is*, so that the same command gets the same key in
+    /// every run: `<run>-<Aggregate>-<seq>-<digest>`, e.g. `seed42-Tenant-17-3f9c0a1b2c3d4e5f`.
+    ///
+    /// * `run`: `run_id` when given (the sender names the run itself), else `seed<N>` with
+    ///   the seed of the Faker that made the command, else `fallback` (a repository used
+    ///   without a Faker);
+    /// * `<Aggregate>-<seq>`: the type and the command's position among the commands of its
+    ///   type;
+    /// * `<digest>`: 64-bit FNV-1a of the payload as JSON.
+    ///
+    /// A Faker with a given seed makes the same commands in the same order, so a rerun after
+    /// any failure (a crash, a kill, a run that gave up) replays the first run's keys: an
+    /// application that deduplicates by key answers what it already executed with the ids it
+    /// assigned then, the rerun's later payloads (which hold those ids) come out the same,
+    /// and the application ends with the dataset a run without faults would have made. The
+    /// digest keeps apart commands that only share a position: another target count or
+    /// another configuration plans other aggregates, whose keys then differ from the first
+    /// run's, so they are executed, never answered with another aggregate's id.
+    pub fn idempotency_key(&self, run_id: Option<&str>, fallback: &str) -> String {
+        let digest = fnv1a(&serde_json::to_vec(&self.payload).unwrap_or_default());
+        let run = match (run_id, self.seed) {
+            (Some(run), _) => run.to_owned(),
+            (None, Some(seed)) => format!("seed{seed}"),
+            (None, None) => fallback.to_owned(),
+        };
+        format!("{run}-{}-{}-{digest:016x}", A::NAME, self.seq)
     }
 
     /// The command with its own copy of the aggregate, for handlers that keep or move it.
@@ -200,6 +225,14 @@ impl<'a, A: Provider> Command<'a, A> {
             payload: self.payload,
         }
     }
+}
+
+/// 64-bit FNV-1a: a stable digest (the same in every process and version), not a defence
+/// against crafted collisions, which idempotency keys do not need.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A [`Command`] that owns its aggregate, as [`handler_fn`] closures receive it.

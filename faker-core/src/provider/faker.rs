@@ -28,6 +28,8 @@ use crate::spec::Query;
 /// enters the pool of its type, from which references reuse targets.
 pub struct Faker {
     rng: FakerRng,
+    /// The seed `rng` started from (given to repositories, see [`Repository::attach_run`]).
+    seed: u64,
     /// Everything kept per aggregate type.
     registry: Registry,
     sequences: Sequences,
@@ -56,6 +58,7 @@ impl Faker {
     fn with(seed: u64, streaming: bool) -> Faker {
         Faker {
             rng: seeded(seed),
+            seed,
             registry: Registry::new(streaming),
             sequences: Sequences::default(),
             feed: Feed::default(),
@@ -127,8 +130,9 @@ impl Faker {
     /// `A` is first used.
     pub fn set_repository<A: Provider>(
         &mut self,
-        repository: impl Repository<A> + 'static,
+        mut repository: impl Repository<A> + 'static,
     ) -> Result<&mut Self, FakerError> {
+        repository.attach_run(self.seed);
         if !self.registry.set_repository::<A>(Box::new(repository)) {
             return Err(FakerError::new(
                 A::NAME,

@@ -46,6 +46,14 @@ pub trait Repository<A: Provider>: Send + Sync {
 
     /// Mutable downcasting support.
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
+
+    /// Told the seed of the Faker it is given to ([`Faker::set_repository`](crate::provider::Faker::set_repository)
+    /// calls it): a repository whose writes must be the same in every run of that seed (the
+    /// idempotency keys of commands, see [`crate::command::Command::idempotency_key`]) keeps
+    /// it. Does nothing by default.
+    fn attach_run(&mut self, seed: u64) {
+        let _ = seed;
+    }
 }
 
 /// Writes a key the storage assigned (an auto-increment, a `RETURNING`, a response body) into

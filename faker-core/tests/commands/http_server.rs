@@ -244,9 +244,10 @@ impl TestServer {
     }
 }
 
-/// `<run>-<stream>-<Aggregate>-<seq>` → (aggregate, seq).
+/// `<run>-<Aggregate>-<seq>-<digest>` → (aggregate, seq).
 pub(crate) fn parse_key(key: &str) -> Option<(String, u64)> {
-    let mut parts = key.rsplitn(3, '-');
+    let mut parts = key.rsplitn(4, '-');
+    let _digest = parts.next()?;
     let seq = parts.next()?.parse().ok()?;
     let aggregate = parts.next()?.to_string();
     Some((aggregate, seq))
