@@ -136,7 +136,7 @@ fn the_same_seed_writes_byte_identical_files() {
         "authors.jsonl",
         "tenants.jsonl",
         "commands.jsonl",
-        "csv/books.csv",
+        "books.csv",
     ] {
         let x = std::fs::read(a.join(name)).unwrap();
         assert_eq!(
@@ -361,6 +361,12 @@ fn csv_feeds_have_flattened_headers() {
     );
     assert_eq!(csv.lines().count(), 501);
     assert!(!dir.join("books.jsonl").exists());
+    // The command log comes with every format: the same one JSONL writes.
+    let log: Vec<Value> = lines(&dir.join("commands.jsonl"));
+    assert_eq!(
+        log.iter().filter(|c| c["command"] == "CreateBook").count(),
+        500
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1233,4 +1239,116 @@ fn foreign_keys_from_the_derive_keep_the_tenant_rule() {
         .foreign_key_sql::<derived::Book, derived::Author>("writer", &authors)
         .unwrap_err();
     assert!(err.to_string().contains("`writer.author_id`"), "{err}");
+}
+
+/// README, "Reading the feeds in load-testing engines": the command the section shows writes
+/// every file its snippets read, and the snippets are code that parses (JavaScript with
+/// `node --check`, Python with `py_compile`; the engines are not installed here, see the
+/// section).
+#[test]
+fn engine_snippets_read_files_the_bookstore_writes() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("### Reading the feeds in load-testing engines")
+        .expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
+    let blocks = |lang: &str| -> Vec<String> {
+        let fence = format!("```{lang}\n");
+        let mut out = Vec::new();
+        let mut rest = section;
+        while let Some(at) = rest.find(&fence) {
+            let body = &rest[at + fence.len()..];
+            let end = body.find("```").expect("a closed code block");
+            out.push(body[..end].to_owned());
+            rest = &body[end..];
+        }
+        out
+    };
+
+    // The command: `cargo run --release --example bookstore -- <args>  # comment`.
+    let sh = blocks("sh");
+    let command = sh
+        .iter()
+        .flat_map(|b| b.lines())
+        .find(|l| l.contains("--example bookstore --"))
+        .expect("the section shows the bookstore command");
+    let args: Vec<&str> = command
+        .split(" -- ")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let dir = out_dir("engines");
+    let mut all: Vec<&str> = args.clone();
+    all.extend([
+        "--out",
+        dir.to_str().unwrap(),
+        "--books",
+        "2000",
+        "--no-progress",
+    ]);
+    ok(run(&all));
+
+    // Every file a snippet (or the JMeter text) names under target/bookstore/.
+    let mut named = Vec::new();
+    let mut rest = section;
+    while let Some(at) = rest.find("target/bookstore/") {
+        let tail = &rest[at + "target/bookstore/".len()..];
+        let name: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect();
+        // (`target/bookstore/..` in the prose is no file.)
+        if name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            named.push(name);
+        }
+        rest = tail;
+    }
+    for want in ["books.jsonl", "books.csv", "commands.jsonl"] {
+        assert!(named.iter().any(|n| n == want), "no snippet reads {want}");
+    }
+    for name in &named {
+        assert!(
+            dir.join(name).is_file(),
+            "{name} is not written by `{command}`"
+        );
+    }
+
+    // The snippets parse.
+    let js = blocks("javascript");
+    assert_eq!(js.len(), 2, "the two k6 scripts");
+    for (i, code) in js.iter().enumerate() {
+        let file = dir.join(format!("k6-{i}.mjs"));
+        std::fs::write(&file, code).unwrap();
+        let out = Command::new("node")
+            .arg("--check")
+            .arg(&file)
+            .output()
+            .expect("node (Node.js) checks the k6 scripts: install it to run this test");
+        assert!(
+            out.status.success(),
+            "k6 script {i} does not parse:\n{code}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let py = blocks("python");
+    assert_eq!(py.len(), 1, "the Locust file");
+    let file = dir.join("readers.py");
+    std::fs::write(&file, &py[0]).unwrap();
+    let out = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .arg(&file)
+        .output()
+        .expect("python3 checks the Locust file");
+    assert!(
+        out.status.success(),
+        "the Locust file does not compile:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use ddd_faker::feed::{CsvFeed, HoldingSink, JsonlFeed, Sink};
+use ddd_faker::feed::{CommandLog, CsvFeed, HoldingSink, JsonlFeed, Sink};
 use ddd_faker::provider::Faker;
 use ddd_faker::repository::InMemoryRepository;
 use domain::{Author, Book, Tenant, TenantId};
@@ -275,12 +275,14 @@ async fn run(args: &Args) -> Result<Made, String> {
         add_feed(&mut faker, &mut held, feed);
     }
     if matches!(args.format, Format::Csv | Format::Both) {
-        let dir = match args.format {
-            Format::Both => args.out.join("csv"),
-            _ => args.out.clone(),
-        };
-        let feed = CsvFeed::create(&dir).map_err(|e| e.to_string())?;
+        // Beside the JSONL files (`books.csv` next to `books.jsonl`), so that a path is the
+        // same whatever the format; the command log comes with every format.
+        let feed = CsvFeed::create(&args.out).map_err(|e| e.to_string())?;
         add_feed(&mut faker, &mut held, feed);
+        if matches!(args.format, Format::Csv) {
+            let log = CommandLog::create(&args.out).map_err(|e| e.to_string())?;
+            add_feed(&mut faker, &mut held, log);
+        }
     }
 
     // With a database the dataset lives there: reload what a previous run stored and create

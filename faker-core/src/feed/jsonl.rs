@@ -12,20 +12,56 @@ use super::{FeedError, PartialFile, Record, Sink, prepare_dir};
 pub struct JsonlFeed {
     dir: PathBuf,
     tables: HashMap<String, PartialFile>,
-    commands: PartialFile,
+    commands: CommandLog,
 }
 
 impl JsonlFeed {
     /// Prepares `dir` (created if missing; must be writable).
     pub fn create(dir: impl AsRef<Path>) -> Result<JsonlFeed, FeedError> {
         let dir = dir.as_ref().to_path_buf();
-        prepare_dir(&dir)?;
-        let commands = PartialFile::create(&dir, "commands.jsonl")?;
+        let commands = CommandLog::create(&dir)?;
         Ok(JsonlFeed {
             dir,
             tables: HashMap::default(),
             commands,
         })
+    }
+}
+
+/// `DIR/commands.jsonl` alone, the command log (see the module docs): what a feed in another
+/// format (CSV) adds so that every format can replay the dataset's creation. [`JsonlFeed`]
+/// writes it as well; give one directory one command log.
+pub struct CommandLog {
+    file: PartialFile,
+}
+
+impl CommandLog {
+    /// Prepares `dir` (created if missing; must be writable).
+    pub fn create(dir: impl AsRef<Path>) -> Result<CommandLog, FeedError> {
+        let dir = dir.as_ref();
+        prepare_dir(dir)?;
+        Ok(CommandLog {
+            file: PartialFile::create(dir, "commands.jsonl")?,
+        })
+    }
+}
+
+impl Sink for CommandLog {
+    fn record(&mut self, record: &Record<'_>) -> Result<(), FeedError> {
+        let file = &mut self.file;
+        write!(
+            file.writer(),
+            "{{\"seq\":{},\"command\":\"Create{}\",\"payload\":",
+            record.seq,
+            record.aggregate
+        )
+        .map_err(|e| file.io_error(e))?;
+        file.write_all(record.json)?;
+        file.write_all(b"}\n")
+    }
+
+    fn finish(&mut self) -> Result<(), FeedError> {
+        self.file.publish()
     }
 }
 
@@ -41,22 +77,13 @@ impl Sink for JsonlFeed {
         };
         file.write_all(record.json)?;
         file.write_all(b"\n")?;
-        let commands = &mut self.commands;
-        write!(
-            commands.writer(),
-            "{{\"seq\":{},\"command\":\"Create{}\",\"payload\":",
-            record.seq,
-            record.aggregate
-        )
-        .map_err(|e| commands.io_error(e))?;
-        commands.write_all(record.json)?;
-        commands.write_all(b"}\n")
+        self.commands.record(record)
     }
 
     fn finish(&mut self) -> Result<(), FeedError> {
         for file in self.tables.values_mut() {
             file.publish()?;
         }
-        self.commands.publish()
+        self.commands.finish()
     }
 }

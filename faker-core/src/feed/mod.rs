@@ -2,7 +2,7 @@
 //!
 //! A [`Sink`] receives one [`Record`] per aggregate the [`Faker`](crate::provider::Faker)
 //! stores, in execution order, with the aggregate's exported state already serialised as JSON
-//! (serialised once, whatever the number of sinks). Two sinks are built in:
+//! (serialised once, whatever the number of sinks). Three sinks are built in:
 //!
 //! * [`JsonlFeed`] — `DIR/<table>.jsonl` per aggregate type (one exported state per line) and
 //!   `DIR/commands.jsonl`, the **command log**: `{"seq":n,"command":"CreateBook","payload":{…}}`
@@ -10,7 +10,9 @@
 //! * [`CsvFeed`] — `DIR/<table>.csv` per aggregate type with a header row; nested objects are
 //!   flattened with `_` (`id.tenant_id` → `id_tenant_id`; `_` rather than `.` because Gatling's
 //!   expression language reads a dot as attribute access), columns in alphabetical order, arrays
-//!   as JSON text, null as an empty cell.
+//!   as JSON text, null as an empty cell;
+//! * [`CommandLog`] — `DIR/commands.jsonl` alone, for a CSV feed (or any other) to come with
+//!   its command log.
 //!
 //! When a repository decides about a store only after `insert` returned (bulk batches,
 //! write-behind), a [`HoldingSink`] in front of the sinks holds each record until the store's
@@ -25,7 +27,7 @@ mod jsonl;
 
 pub use self::csv::CsvFeed;
 pub use self::held::{HoldingSink, StoreOutcomes};
-pub use self::jsonl::JsonlFeed;
+pub use self::jsonl::{CommandLog, JsonlFeed};
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
