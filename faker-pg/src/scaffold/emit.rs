@@ -305,6 +305,31 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             uses.insert("use ddd_faker::fake::Fake;".to_owned());
             uses.insert(path_use(path));
             let mut expr = format!("{faker}.fake_with_rng::<String, _>(rng)");
+            if let Some(lengths) = &shape.lengths {
+                // Production's lengths: rows as wide as production's.
+                let name = format!(
+                    "{}_LENGTH",
+                    static_name(table.name.as_str(), column.name.as_str())
+                );
+                let list: Vec<String> = lengths.iter().map(|n| format!("\"{n}\"")).collect();
+                uses.insert("use std::sync::LazyLock;".to_owned());
+                uses.insert("use ddd_faker::Quantiles;".to_owned());
+                statics.push(format!(
+                    "/// Production's lengths of `{table}.{column}` in characters, at the percentiles.\n\
+                     static {name}: LazyLock<Quantiles<i64>> = LazyLock::new(|| {{\n    \
+                     values::histogram(\"{table}.{column} (length)\", &[{list}])\n}});",
+                    table = table.name.as_str(),
+                    column = column.name.as_str(),
+                    list = list.join(", "),
+                ));
+                // A unique value's suffix (its position) counts in its length.
+                let reserve = if shape.unique {
+                    "values::suffix_len(position)"
+                } else {
+                    "0"
+                };
+                expr = format!("values::sized(rng, &{name}, {reserve}, |rng| {expr})");
+            }
             if shape.unique {
                 let max = shape
                     .max_len
@@ -313,15 +338,30 @@ fn field(table: &TableModel, column: &ColumnModel, uses: &mut BTreeSet<String>) 
             } else if let Some(n) = shape.max_len {
                 expr = format!("values::fit({expr}, {n})");
             }
-            let position = if shape.unique || optional {
-                "position"
-            } else {
-                "_"
-            };
-            attributes.push(format!(
-                "#[provider(with = |rng, {position}| {}{follows})]",
-                nullable(expr)
-            ));
+            match shape.uses.filter(|_| column.follows.is_none()) {
+                // Values repeat: a pool of generated values, production's rows per value
+                // (nulls from the pool's null weight).
+                Some(mean) => {
+                    attributes.push(format!("#[provider(with = |rng, _| {expr})]"));
+                    let mut distributor = format!("#[distributor(mean = {}", significant(mean, 3));
+                    if optional {
+                        distributor.push_str(&format!(", null_weight = {null}"));
+                    }
+                    distributor.push_str(")]");
+                    attributes.push(distributor);
+                }
+                None => {
+                    let position = if shape.unique || optional {
+                        "position"
+                    } else {
+                        "_"
+                    };
+                    attributes.push(format!(
+                        "#[provider(with = |rng, {position}| {}{follows})]",
+                        nullable(expr)
+                    ));
+                }
+            }
         }
         Source::Constant { text } => {
             attributes.push(format!(
@@ -1156,6 +1196,40 @@ pub fn fit(text: String, max: usize) -> String {
     } else {
         text.chars().take(max).collect()
     }
+}
+
+/// Text of a length drawn from `lengths` (production's, see the statics of `domain.rs`),
+/// less `reserve` characters that a suffix will add: what `make` writes, repeated with
+/// spaces until long enough, then cut.
+#[allow(dead_code)]
+pub fn sized(
+    rng: &mut FakerRng,
+    lengths: &Quantiles<i64>,
+    reserve: usize,
+    mut make: impl FnMut(&mut FakerRng) -> String,
+) -> String {
+    let want = (lengths.sample(rng).max(0) as usize).saturating_sub(reserve).max(1);
+    let mut text = make(rng);
+    while text.chars().count() < want {
+        let more = make(rng);
+        if more.is_empty() {
+            break;
+        }
+        text.push(' ');
+        text.push_str(&more);
+    }
+    let mut text: String = text.chars().take(want).collect();
+    if text.ends_with(' ') {
+        text.pop();
+        text.push('s');
+    }
+    text
+}
+
+/// The characters [`unique`] adds for `position`.
+#[allow(dead_code)]
+pub fn suffix_len(position: u64) -> usize {
+    1 + position.to_string().len()
 }
 
 /// `text` made unique by the field's `position` (a unique column), within `max` characters.

@@ -166,7 +166,7 @@ pub enum LiteralKind {
 }
 
 /// What a text column's values look like.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TextShape {
     /// Longest value the type allows (`varchar(n)`, `char(n)`).
     pub max_len: Option<u32>,
@@ -174,6 +174,16 @@ pub struct TextShape {
     pub unique: bool,
     /// `char(n)`: values padded to `n`, so a short code of exactly `n` characters fits best.
     pub fixed: bool,
+    /// Production's value lengths in characters at the percentiles (0%, 1%, .., 100%: finer
+    /// than deciles, whose last bucket would spread up to the longest outlier and widen the
+    /// rows): generated text takes a length from them, so that rows are as wide as
+    /// production's (a table's pages price every sequential scan). `None` when not measured.
+    pub lengths: Option<Vec<u32>>,
+    /// Rows per distinct value when values repeat (at least 1.5): the field then draws from a
+    /// pool of generated values, so that the column has production's number of distinct values
+    /// (`pg_stats.n_distinct`, what the planner estimates an equality by). `None`: all
+    /// (nearly) distinct.
+    pub uses: Option<f64>,
 }
 
 /// A reference column.

@@ -79,6 +79,8 @@ impl CatalogColumn {
             max_len: self.max_len,
             unique,
             fixed: self.fixed,
+            lengths: None,
+            uses: None,
         }
     }
 }
@@ -508,6 +510,40 @@ async fn read_table(
     })
 }
 
+/// Repeated values from this many rows per value on make a pooled field (below, generated
+/// values are left distinct: a faker's own repeats come close enough).
+const POOLED_FROM_USES: f64 = 1.5;
+
+/// A text column's shape with what production's values look like: their lengths (percentiles
+/// of `char_length`) and how often a value repeats (see [`TextShape`]).
+async fn text_shape(
+    conn: &mut PgConnection,
+    schema: &Ident,
+    table: &Ident,
+    column: &CatalogColumn,
+    unique: bool,
+    non_null: u64,
+    distinct: Option<u64>,
+) -> Result<TextShape, ScaffoldError> {
+    let mut shape = column.shape(unique);
+    let c = column.name.quoted();
+    let sql = format!(
+        "SELECT percentile_disc(ARRAY(SELECT g / 100.0 FROM generate_series(0, 100) AS g))
+                WITHIN GROUP (ORDER BY char_length({c}))::int4[]
+         FROM {} WHERE {c} IS NOT NULL",
+        qualified(Some(schema), table)
+    );
+    let lengths: Option<Vec<i32>> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
+    shape.lengths = lengths.map(|l| l.into_iter().map(|n| n.max(0) as u32).collect());
+    if !unique && let Some(d) = distinct.filter(|d| *d > 0) {
+        let uses = non_null as f64 / d as f64;
+        shape.uses = (uses >= POOLED_FROM_USES).then_some(uses);
+    }
+    Ok(shape)
+}
+
 /// The source of a column that is neither key nor reference.
 async fn value_source(
     conn: &mut PgConnection,
@@ -530,9 +566,11 @@ async fn value_source(
                 || (non_null >= NEARLY_UNIQUE_ROWS && d * 100 >= non_null * 99)
         });
     if text && (unique || distinct.is_some_and(|d| d > options.max_values)) {
-        return Ok(Source::Text {
-            shape: column.shape(unique),
-        });
+        let shape = text_shape(
+            &mut *conn, schema, table, column, unique, non_null, distinct,
+        )
+        .await?;
+        return Ok(Source::Text { shape });
     }
     let kind = ValueKind::of_type(&column.type_name);
     let subject = Subject::new(
@@ -584,9 +622,11 @@ async fn value_source(
         });
     }
     if text {
-        return Ok(Source::Text {
-            shape: column.shape(unique),
-        });
+        let shape = text_shape(
+            &mut *conn, schema, table, column, unique, non_null, distinct,
+        )
+        .await?;
+        return Ok(Source::Text { shape });
     }
     // A type without a generator: one production value, written as text.
     let sql = format!(
