@@ -19,6 +19,7 @@ use tokio::sync::Semaphore;
 
 use super::{Command, CommandError, CommandHandler, CommandInfo, CommandRepository};
 use crate::provider::{JsonValue, Provider};
+use crate::quantiles::days_from_civil;
 use crate::repository::BoxFuture;
 
 /// A [`CommandRepository`] posting its commands through an [`HttpCommands`] client:
@@ -432,14 +433,7 @@ fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let [h, m, sec] = hms.as_slice() else {
         return None;
     };
-    // Days from the epoch (Howard Hinnant's civil-from-days inverse).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let at = days * 86_400 + h * 3_600 + m * 60 + sec;
+    let at = days_from_civil(year, month, day) * 86_400 + h * 3_600 + m * 60 + sec;
     let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
     Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
 }

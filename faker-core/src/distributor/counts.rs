@@ -153,28 +153,25 @@ impl Counts {
     /// [`Counts::in_order`] in place, from the planned counts (uses spent so far are
     /// forgotten: call it before the first draw).
     pub(crate) fn visit_in_order(&mut self, shuffle: bool) {
-        let slots = self.planned.counts.len();
-        let left = InOrder {
-            left: self.planned.counts.clone(),
-            order: (0..slots as u32).collect(),
-            fixed: 0,
-            shuffle,
-            at: 0,
-            returned: Vec::new(),
-        };
-        self.left = Left::InOrder(Box::new(left));
+        let order = (0..self.planned.counts.len() as u32).collect();
+        self.visit(order, shuffle);
     }
 
     /// [`Counts::visit_in_order`] with the order of visit given: `order` lists every slot
     /// once (the combinations of a joint law grouped by their first member).
     pub(crate) fn visit_in_given_order(&mut self, order: Box<[u32]>) {
         debug_assert_eq!(order.len(), self.planned.counts.len());
-        let fixed = order.len() as u32;
+        self.visit(order, false);
+    }
+
+    /// Spends the planned uses slot after slot in `order` (each slot chosen at random from
+    /// the rest as the visit reaches it, with `shuffle`).
+    fn visit(&mut self, order: Box<[u32]>, shuffle: bool) {
         self.left = Left::InOrder(Box::new(InOrder {
             left: self.planned.counts.clone(),
             order,
-            fixed,
-            shuffle: false,
+            fixed: 0,
+            shuffle,
             at: 0,
             returned: Vec::new(),
         }));

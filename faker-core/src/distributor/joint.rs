@@ -68,10 +68,9 @@ pub(crate) struct JointLaw {
     /// Planned uses of combination slots to give back if their aggregate is refused (see
     /// [`JointLaw::checkpoint`]).
     journal: Journal<u32>,
-    /// An `ordered` law's first member slot per combination slot, until the first draw puts
-    /// the combinations in order (it needs the random number generator; see
-    /// [`JointLaw::order`]).
-    unordered: Option<Vec<u32>>,
+    /// An `ordered` law whose combinations the first draw still has to put in order (it
+    /// needs the random number generator; see [`JointLaw::order`]).
+    order_pending: bool,
 }
 
 /// A member's slots by remaining deficit.
@@ -228,7 +227,7 @@ impl JointLaw {
             combinations: Pool::new(),
             members,
             journal: Journal::default(),
-            unordered: None,
+            order_pending: false,
         }
     }
 
@@ -247,10 +246,7 @@ impl JointLaw {
         };
         let plan = Plan::new(self.strategy.law(), self.strategy.mean(), draws)?;
         let assignment = assign(&plan, &plans, differ);
-        self.unordered = self
-            .strategy
-            .is_ordered()
-            .then(|| assignment.iter().step_by(self.members).copied().collect());
+        self.order_pending = self.strategy.is_ordered();
         self.plan = Some((plan, assignment));
         Ok(())
     }
@@ -262,9 +258,12 @@ impl JointLaw {
     /// the first member in the order its values were created: a track table filled album by
     /// album while the (album, genre) pairs keep their joint law.
     fn order<R: Rng + ?Sized>(&mut self, rng: &mut R) {
-        let (Some(firsts), Some((plan, _))) = (self.unordered.take(), &mut self.plan) else {
+        self.order_pending = false;
+        let Some((plan, assignment)) = &mut self.plan else {
             return;
         };
+        // Each combination slot's first member slot.
+        let firsts: Vec<u32> = assignment.iter().step_by(self.members).copied().collect();
         let groups = firsts.iter().map(|&s| s as usize + 1).max().unwrap_or(0);
         let mut rank: Vec<u32> = (0..groups as u32).collect();
         for i in (1..groups).rev() {
@@ -282,7 +281,7 @@ impl JointLaw {
 
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> JointDraw {
         let members = self.members;
-        if self.unordered.is_some() {
+        if self.order_pending {
             self.order(rng);
         }
         if let Some((plan, assignment)) = &mut self.plan {

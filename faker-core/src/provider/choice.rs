@@ -76,6 +76,12 @@ impl ChoiceState {
         self.deficits = Some(self.law.weights().to_vec());
     }
 
+    /// Whether [`ChoiceState::draw_for_owner`] reads an owner's share (a list planned for
+    /// owners): the caller looks the share up only then.
+    pub(crate) fn fits_owners(&self) -> bool {
+        self.deficits.is_some()
+    }
+
     /// The value for a new owner that receives `share` of the aggregates (its planned
     /// share): the value with the largest share of aggregates still to give among those
     /// the owner fits in, else the one with the largest share left.

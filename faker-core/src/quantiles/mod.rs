@@ -24,6 +24,8 @@ mod tests;
 mod value;
 
 pub use bound::FromBound;
+#[cfg(feature = "http")]
+pub(crate) use moment::days_from_civil;
 pub use moment::{DateBound, Moment, MomentError, TimestampBound, ZonedBound};
 pub use value::QuantileValue;
 

@@ -27,6 +27,14 @@ fn client(server: &TestServer) -> HttpCommands {
     }
 }
 
+/// A loopback port nobody listens on (bound, read, released).
+fn unused_address() -> std::net::SocketAddr {
+    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    }
+}
+
 /// The `HttpError` inside a Faker error.
 fn http_failure(error: &FakerError) -> &HttpError {
     match &command_failure(error).source {
@@ -267,11 +275,7 @@ async fn retries_are_bounded_and_back_off() -> Result<(), FakerError> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_application_is_a_transport_error() -> Result<(), FakerError> {
-    // A port nobody listens on.
-    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(a) => a,
-        Err(e) => panic!("{e}"),
-    };
+    let addr = unused_address();
     let client = HttpCommands::builder(&format!("http://{addr}"))
         .no_proxy()
         .retries(1)
@@ -389,10 +393,7 @@ async fn generated_ids_need_no_id_in_the_answer() -> Result<(), FakerError> {
 /// the connection was refused, through `source()` alone (no downcasting).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_error_chain_reaches_the_io_cause() -> Result<(), FakerError> {
-    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(a) => a,
-        Err(e) => panic!("{e}"),
-    };
+    let addr = unused_address();
     let client = HttpCommands::builder(&format!("http://{addr}"))
         .no_proxy()
         .retries(0)

@@ -332,14 +332,7 @@ impl fmt::Display for Parameter {
                 table,
                 column,
                 rank,
-            } => {
-                write!(f, "rank({table}.{column}, ")?;
-                match rank {
-                    Rank::Nth(k) => write!(f, "{k})"),
-                    Rank::Median => write!(f, "median)"),
-                    Rank::Percentile(p) => write!(f, "{p}%)"),
-                }
-            }
+            } => write!(f, "rank({table}.{column}, {rank})"),
             Parameter::Quantile { table, column, q } => {
                 write!(f, "quantile({table}.{column}, {q})")
             }
@@ -349,15 +342,18 @@ impl fmt::Display for Parameter {
                 columns,
                 rank,
                 pick,
-            } => {
-                write!(f, "rank({table}.({}), ", columns.join(", "))?;
-                match rank {
-                    Rank::Nth(k) => write!(f, "{k})")?,
-                    Rank::Median => write!(f, "median)")?,
-                    Rank::Percentile(p) => write!(f, "{p}%)")?,
-                }
-                write!(f, ".{pick}")
-            }
+            } => write!(f, "rank({table}.({}), {rank}).{pick}", columns.join(", ")),
+        }
+    }
+}
+
+impl fmt::Display for Rank {
+    /// `R` of `rank(.., R)` as the file writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rank::Nth(k) => write!(f, "{k}"),
+            Rank::Median => f.write_str("median"),
+            Rank::Percentile(p) => write!(f, "{p}%"),
         }
     }
 }

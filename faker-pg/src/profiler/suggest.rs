@@ -207,14 +207,18 @@ impl Suggestion {
 
 /// The share the law gives its most used value among `distinct` values.
 fn law_share(law: &Law, distinct: u64) -> f64 {
-    let planned = match law {
-        Law::Skew(s) => Skew::new(*s).ok().map(faker_core::Law::Skew),
-        Law::QuartileWeights(w) => faker_core::Weights::new(w)
-            .ok()
-            .map(faker_core::Law::Weights),
-        _ => None,
+    planned_law(law).map_or(0.0, |l| l.cdf(1.0 / distinct.max(1) as f64))
+}
+
+/// The runtime's planned law of a law of few parameters (`None` for a per-value list, which
+/// is exact already, or parameters the runtime refuses).
+fn planned_law(law: &Law) -> Option<faker_core::law::PlannedLaw> {
+    let law = match law {
+        Law::Skew(s) => faker_core::Law::Skew(Skew::new(*s).ok()?),
+        Law::QuartileWeights(w) => faker_core::Law::Weights(faker_core::Weights::new(w).ok()?),
+        Law::ValueWeights(_) | Law::OneOf(_) => return None,
     };
-    planned.map_or(0.0, |l| l.planned().cdf(1.0 / distinct.max(1) as f64))
+    Some(law.planned())
 }
 
 /// `#[distributor(skew = 2.5, mean = 48.7, null_weight = 0.02)]`.
@@ -254,12 +258,7 @@ pub fn head(
     distinct: u64,
     measured: &[f64],
 ) -> Option<(Vec<f64>, Law)> {
-    let planned = match law {
-        Law::Skew(s) => faker_core::Law::Skew(Skew::new(*s).ok()?),
-        Law::QuartileWeights(w) => faker_core::Law::Weights(faker_core::Weights::new(w).ok()?),
-        Law::ValueWeights(_) | Law::OneOf(_) => return None,
-    }
-    .planned();
+    let planned = planned_law(law)?;
     let d = distinct as f64;
     let limit = HEAD_VALUES.min((distinct / 10) as usize);
     let mut top = Vec::new();

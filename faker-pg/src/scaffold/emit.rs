@@ -408,21 +408,22 @@ fn ordered(table: &TableModel, column: &ColumnModel) -> bool {
             .any(|j| j.columns.contains(&column.name))
 }
 
-/// Whether a joint law over `columns` (in declaration order) is `ordered`: its first member
-/// is in production's physical order (the rows then follow it; see `#[joint(.., ordered)]`).
-fn joint_ordered(table: &TableModel, columns: &[Ident]) -> bool {
-    columns
-        .first()
-        .and_then(|c| table.column(c))
-        .is_some_and(ColumnModel::in_order)
-}
-
-fn first_correlation(table: &TableModel, columns: &[Ident]) -> f64 {
-    columns
-        .first()
-        .and_then(|c| table.column(c))
-        .and_then(|c| c.correlation)
-        .unwrap_or_default()
+/// `, ordered` for a joint law over `columns` (in declaration order) whose first member is in
+/// production's physical order (the rows then follow it; see `#[joint(.., ordered)]`), with a
+/// doc line saying so written to `body`; `""` otherwise.
+fn joint_order(table: &TableModel, columns: &[Ident], body: &mut String) -> &'static str {
+    match columns.first().and_then(|c| table.column(c)) {
+        Some(first) if first.in_order() => {
+            let _ = writeln!(
+                body,
+                "/// `ordered`: production's rows follow `{}` (correlation {:.3}).",
+                first.name.as_str(),
+                first.correlation.unwrap_or_default()
+            );
+            ", ordered"
+        }
+        _ => "",
+    }
 }
 
 /// The comment above an `ordered` field.
@@ -610,17 +611,7 @@ fn domain_rs(model: &SchemaModel) -> String {
                     // uses each combination once.
                     let members: Vec<String> =
                         columns.iter().map(|c| field_name(c.as_str())).collect();
-                    let ordered = if joint_ordered(table, columns) {
-                        let _ = writeln!(
-                            body,
-                            "/// `ordered`: production's rows follow `{}` (correlation {:.3}).",
-                            columns[0].as_str(),
-                            first_correlation(table, columns)
-                        );
-                        ", ordered"
-                    } else {
-                        ""
-                    };
+                    let ordered = joint_order(table, columns, &mut body);
                     let _ = writeln!(body, "#[joint({}, mean = 1{ordered})]", members.join(", "));
                 }
 
@@ -660,17 +651,7 @@ fn domain_rs(model: &SchemaModel) -> String {
                 .iter()
                 .map(|c| field_name(c.as_str()))
                 .collect();
-            let ordered = if joint_ordered(table, &joint.columns) {
-                let _ = writeln!(
-                    body,
-                    "/// `ordered`: production's rows follow `{}` (correlation {:.3}).",
-                    joint.columns[0].as_str(),
-                    first_correlation(table, &joint.columns)
-                );
-                ", ordered"
-            } else {
-                ""
-            };
+            let ordered = joint_order(table, &joint.columns, &mut body);
             let _ = writeln!(
                 body,
                 "#[joint({}, {}{ordered})]",

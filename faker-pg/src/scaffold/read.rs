@@ -389,6 +389,14 @@ async fn read_table(
         }
     };
 
+    // The pages the physical-order correlations read, once for the table (all of them
+    // unless `--sample` and the table is larger).
+    let order_sample = match options.sample_rows {
+        Some(rows) => estimated_rows(&mut *conn, Some(schema), name)
+            .await?
+            .and_then(|estimate| Sample::of_rows(rows, estimate)),
+        None => None,
+    };
     let mut models = Vec::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
         let non_null = counts.non_null[i];
@@ -471,13 +479,8 @@ async fn read_table(
                 ..
             })
             | Source::Quantiles { .. } => {
-                let sample = match options.sample_rows {
-                    Some(rows) => estimated_rows(&mut *conn, Some(schema), name)
-                        .await?
-                        .and_then(|estimate| Sample::of_rows(rows, estimate)),
-                    None => None,
-                };
-                physical_correlation(&mut *conn, Some(schema), name, &column.name, sample).await?
+                physical_correlation(&mut *conn, Some(schema), name, &column.name, order_sample)
+                    .await?
             }
             _ => None,
         };

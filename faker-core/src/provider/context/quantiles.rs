@@ -55,7 +55,13 @@ impl Cx<'_> {
                     .at(&full, || self.field_path(&full))?
                     .is_none() =>
             {
-                let share = self.owner_share(&full);
+                // Only a list that follows a reference reads the owner's share (a lookup by
+                // name, kept off every other draw).
+                let share = if self.runtime.registry.state(self.ty).one_ofs[at].fits_owners() {
+                    self.owner_share(&full)
+                } else {
+                    None
+                };
                 let rng = &mut *self.runtime.rng;
                 let bucket =
                     self.runtime.registry.state_mut(self.ty).one_ofs[at].draw_for_owner(share, rng);

@@ -251,7 +251,13 @@ impl<'f> Cx<'f> {
         };
         let made = match self.requirements.at(field, || self.field_path(field))? {
             None => {
-                let share = self.owner_share(field);
+                // Only a list that follows a reference reads the owner's share (a lookup by
+                // name, kept off every other draw).
+                let share = if self.runtime.registry.state(self.ty).one_ofs[at].fits_owners() {
+                    self.owner_share(field)
+                } else {
+                    None
+                };
                 let rng = &mut *self.runtime.rng;
                 let index =
                     self.runtime.registry.state_mut(self.ty).one_ofs[at].draw_for_owner(share, rng);
