@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Command, CommandError, CommandFailed, OwnedCommand};
 use crate::provider::{JsonValue, KeyError, Provider};
-use crate::repository::{BoxFuture, InMemoryRepository, Repository, RepositoryError};
+use crate::repository::{BoxFuture, Dispatch, InMemoryRepository, Repository, RepositoryError};
 use crate::spec::Query;
 
 /// The application's side of a command: builds and stores the aggregate, returns the id it
@@ -20,6 +20,23 @@ pub trait CommandHandler<A>: Send + Sync {
         &'a self,
         command: Command<'a, A>,
     ) -> BoxFuture<'a, Result<JsonValue, CommandError>>;
+
+    /// The same command as a future that borrows neither the handler nor the command, for a
+    /// handler that can have several commands in flight: the repository then lets the Faker
+    /// go on drawing while the answer is on its way (see
+    /// [`Faker::set_pipeline`](crate::provider::Faker::set_pipeline)). `None` (the default)
+    /// means one command at a time, through [`CommandHandler::handle`].
+    ///
+    /// [`handler_fn`] closures and [`HttpCommands`](super::HttpCommands) dispatch. The
+    /// future is polled from the Faker's task, not spawned, so commands reach the handler
+    /// in the order they were dispatched.
+    fn dispatch(
+        &self,
+        command: Command<'_, A>,
+    ) -> Option<BoxFuture<'static, Result<JsonValue, CommandError>>> {
+        let _ = command;
+        None
+    }
 }
 
 impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Arc<H> {
@@ -29,6 +46,13 @@ impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Arc<H> {
     ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
         (**self).handle(command)
     }
+
+    fn dispatch(
+        &self,
+        command: Command<'_, A>,
+    ) -> Option<BoxFuture<'static, Result<JsonValue, CommandError>>> {
+        (**self).dispatch(command)
+    }
 }
 
 impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Box<H> {
@@ -37,6 +61,13 @@ impl<A, H: CommandHandler<A> + ?Sized> CommandHandler<A> for Box<H> {
         command: Command<'a, A>,
     ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
         (**self).handle(command)
+    }
+
+    fn dispatch(
+        &self,
+        command: Command<'_, A>,
+    ) -> Option<BoxFuture<'static, Result<JsonValue, CommandError>>> {
+        (**self).dispatch(command)
     }
 }
 
@@ -76,6 +107,17 @@ where
     ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
         let future = (self.f)(command.into_owned());
         Box::pin(async move { future.await.map_err(CommandError::handler) })
+    }
+
+    fn dispatch(
+        &self,
+        command: Command<'_, A>,
+    ) -> Option<BoxFuture<'static, Result<JsonValue, CommandError>>> {
+        // The closure's future owns what it needs already (`'static`).
+        let future = (self.f)(command.into_owned());
+        Some(Box::pin(async move {
+            future.await.map_err(CommandError::handler)
+        }))
     }
 }
 
@@ -140,47 +182,71 @@ impl<A: Provider, H: CommandHandler<A>> CommandRepository<A, H> {
         self.stream
     }
 
-    async fn send(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+    /// The command for `aggregate`, numbered with the next `seq` (which the caller takes
+    /// when the command is sent).
+    fn command<'c>(
+        &self,
+        aggregate: &'c A,
+        key_given: bool,
+    ) -> Result<Command<'c, A>, RepositoryError> {
         let payload =
-            serde_json::to_value(&aggregate).map_err(|source| RepositoryError::Export {
+            serde_json::to_value(aggregate).map_err(|source| RepositoryError::Export {
                 aggregate: A::NAME,
                 source,
             })?;
-        let command = Command {
+        Ok(Command {
             name: self.name.clone(),
-            seq,
+            seq: self.next_seq,
             stream: self.stream,
-            aggregate: &aggregate,
+            aggregate,
             payload,
             key_given,
             seed: self.seed,
-        };
+        })
+    }
+
+    async fn send(&mut self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
+        let command = self.command(&aggregate, key_given)?;
+        let seq = self.next_seq;
+        self.next_seq += 1;
         let needs_key = command.needs_key();
-        let id = self.handler.handle(command).await.map_err(|source| {
-            RepositoryError::Storage(Box::new(CommandFailed {
-                command: self.name.clone(),
-                seq,
-                source,
-            }))
-        })?;
-        if needs_key {
-            if id.is_null() {
-                return Err(RepositoryError::AssignKey {
-                    aggregate: A::NAME,
-                    key: id,
-                    source: KeyError::Missing {
-                        from: format!("command `{}` #{seq}", self.name),
-                    },
-                });
-            }
-            crate::repository::assign_key(&mut aggregate, id)?;
-        }
+        let answer = self.handler.handle(command).await;
+        answered(&mut aggregate, answer, needs_key, &self.name, seq)?;
         // The key is set now (by the Faker or by the application): the inner repository only
         // keeps the aggregate.
         self.stored.insert(aggregate, true).await
     }
+}
+
+/// Writes the id a handler answered into `aggregate` when it needs one (see
+/// [`Command::needs_key`]), or reports the failed command.
+fn answered<A: Provider>(
+    aggregate: &mut A,
+    answer: Result<JsonValue, CommandError>,
+    needs_key: bool,
+    name: &str,
+    seq: u64,
+) -> Result<(), RepositoryError> {
+    let id = answer.map_err(|source| {
+        RepositoryError::Storage(Box::new(CommandFailed {
+            command: name.to_owned(),
+            seq,
+            source,
+        }))
+    })?;
+    if !needs_key {
+        return Ok(());
+    }
+    if id.is_null() {
+        return Err(RepositoryError::AssignKey {
+            aggregate: A::NAME,
+            key: id,
+            source: KeyError::Missing {
+                from: format!("command `{name}` #{seq}"),
+            },
+        });
+    }
+    crate::repository::assign_key(aggregate, id)
 }
 
 impl<A: Provider, H> std::fmt::Debug for CommandRepository<A, H> {
@@ -201,6 +267,29 @@ impl<A: Provider, H: CommandHandler<A> + 'static> Repository<A> for CommandRepos
         key_given: bool,
     ) -> BoxFuture<'_, Result<A, RepositoryError>> {
         Box::pin(self.send(aggregate, key_given))
+    }
+
+    fn dispatch(&mut self, mut aggregate: A, key_given: bool) -> Dispatch<A> {
+        // An aggregate that cannot be exported goes the inline way, which reports it.
+        let Ok(command) = self.command(&aggregate, key_given) else {
+            return Dispatch::Inline(aggregate);
+        };
+        let seq = command.seq;
+        let needs_key = command.needs_key();
+        let Some(answer) = self.handler.dispatch(command) else {
+            return Dispatch::Inline(aggregate);
+        };
+        self.next_seq += 1;
+        let name = self.name.clone();
+        Dispatch::Started(Box::pin(async move {
+            let answer = answer.await;
+            answered(&mut aggregate, answer, needs_key, &name, seq)?;
+            Ok(aggregate)
+        }))
+    }
+
+    fn settle(&mut self, stored: A) -> BoxFuture<'_, Result<A, RepositoryError>> {
+        self.stored.insert(stored, true)
     }
 
     fn get<'a>(&'a self, id: &'a A::Id) -> BoxFuture<'a, Result<Option<A>, RepositoryError>> {

@@ -238,19 +238,19 @@ impl HttpCommands {
         &self,
         command: &Command<'_, A>,
     ) -> Result<JsonValue, HttpError> {
+        self.deliver(self.prepare(command)?).await
+    }
+
+    /// What is sent for `command`: its URL, key and body, made once for every attempt.
+    fn prepare<A: Provider>(&self, command: &Command<'_, A>) -> Result<Request, HttpError> {
         let info = command.info();
-        let url = self.url(&info);
-        let key = self.key_of(command);
-        let error = |attempts: u32, elapsed: Duration, kind: HttpErrorKind| HttpError {
+        let named = Named {
             command: info.name.to_string(),
-            url: url.clone(),
-            idempotency_key: key.clone(),
-            attempts,
-            elapsed,
-            kind,
+            url: self.url(&info),
+            key: self.key_of(command),
         };
-        let parsed = Url::parse(&url)
-            .map_err(|e| error(0, Duration::ZERO, HttpErrorKind::Url(e.to_string())))?;
+        let url = Url::parse(&named.url)
+            .map_err(|e| named.error(0, Duration::ZERO, HttpErrorKind::Url(e.to_string())))?;
         let body = match self.inner.body {
             BodyFormat::Envelope => serde_json::to_vec(&Envelope {
                 seq: command.seq,
@@ -259,24 +259,48 @@ impl HttpCommands {
             }),
             BodyFormat::Payload => serde_json::to_vec(&command.payload),
         }
-        .map_err(|e| error(0, Duration::ZERO, HttpErrorKind::Encode(e)))?;
-        let needs_id = command.needs_key();
-        let started = Instant::now();
+        .map_err(|e| named.error(0, Duration::ZERO, HttpErrorKind::Encode(e)))?;
+        Ok(Request {
+            named,
+            url,
+            body,
+            needs_id: command.needs_key(),
+        })
+    }
+
+    /// Sends a prepared request until an answer is final or the retry budget is spent. The
+    /// budget runs from the first attempt, so time spent waiting for a place among the
+    /// requests in flight does not count against it.
+    async fn deliver(&self, request: Request) -> Result<JsonValue, HttpError> {
+        let Request {
+            named,
+            url,
+            body,
+            needs_id,
+        } = &request;
+        let mut started = None;
         let mut attempts = 0;
         loop {
+            // The semaphore is never closed, so acquiring only waits.
+            let permit = self.inner.limit.acquire().await.ok();
+            let started = *started.get_or_insert_with(Instant::now);
             attempts += 1;
-            match self.attempt(&parsed, &key, &body, needs_id).await {
+            let outcome = self
+                .attempt(url, &named.key, body, *needs_id)
+                .await;
+            drop(permit);
+            match outcome {
                 Outcome::Final(result) => {
-                    return result.map_err(|kind| error(attempts, started.elapsed(), kind));
+                    return result.map_err(|kind| named.error(attempts, started.elapsed(), kind));
                 }
                 Outcome::Retry { kind, after } => {
                     if self.inner.retries.is_some_and(|n| attempts > n) {
-                        return Err(error(attempts, started.elapsed(), kind));
+                        return Err(named.error(attempts, started.elapsed(), kind));
                     }
                     // The application's `Retry-After` when it gave one, else the backoff.
                     let pause = after.unwrap_or_else(|| self.pause(attempts));
                     if started.elapsed() + pause > self.inner.retry_for {
-                        return Err(error(attempts, started.elapsed(), kind));
+                        return Err(named.error(attempts, started.elapsed(), kind));
                     }
                     tokio::time::sleep(pause).await;
                 }
@@ -314,10 +338,8 @@ impl HttpCommands {
             .min(self.inner.max_backoff)
     }
 
-    /// One request, holding a permit of the shared limit while it is in flight.
+    /// One request (the caller holds a permit of the shared limit meanwhile).
     async fn attempt(&self, url: &Url, key: &str, body: &[u8], needs_id: bool) -> Outcome {
-        // The semaphore is never closed, so acquiring only waits.
-        let _permit = self.inner.limit.acquire().await.ok();
         let request = self
             .inner
             .client
@@ -396,6 +418,34 @@ impl HttpCommands {
     }
 }
 
+/// One command's request, as every attempt sends it.
+struct Request {
+    named: Named,
+    url: Url,
+    body: Vec<u8>,
+    needs_id: bool,
+}
+
+/// What an error of a request names: the command, where it went, its key.
+struct Named {
+    command: String,
+    url: String,
+    key: String,
+}
+
+impl Named {
+    fn error(&self, attempts: u32, elapsed: Duration, kind: HttpErrorKind) -> HttpError {
+        HttpError {
+            command: self.command.clone(),
+            url: self.url.clone(),
+            idempotency_key: self.key.clone(),
+            attempts,
+            elapsed,
+            kind,
+        }
+    }
+}
+
 enum Outcome {
     Final(Result<JsonValue, HttpErrorKind>),
     /// Worth another attempt; `after` is the pause the application asked for.
@@ -465,6 +515,20 @@ impl<A: Provider> CommandHandler<A> for HttpCommands {
         command: Command<'a, A>,
     ) -> BoxFuture<'a, Result<JsonValue, CommandError>> {
         Box::pin(async move { self.send(&command).await.map_err(CommandError::Http) })
+    }
+
+    fn dispatch(
+        &self,
+        command: Command<'_, A>,
+    ) -> Option<BoxFuture<'static, Result<JsonValue, CommandError>>> {
+        let request = self.prepare(&command);
+        let client = self.clone();
+        Some(Box::pin(async move {
+            client
+                .deliver(request?)
+                .await
+                .map_err(CommandError::Http)
+        }))
     }
 }
 

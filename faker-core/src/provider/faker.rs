@@ -11,6 +11,7 @@ use super::plan_warning::{self, PlanWarning};
 use super::registry::{Registry, TypeState, expected_draws};
 use super::relation::RelationError;
 use super::requirement::Requirements;
+use super::pipeline::Pipeline;
 use super::runtime::{Feed, Runtime};
 use super::shared::Sequences;
 use super::traits::Provider;
@@ -34,6 +35,8 @@ pub struct Faker {
     registry: Registry,
     sequences: Sequences,
     feed: Feed,
+    /// Creations waiting for their storage's answer ([`Faker::set_pipeline`]).
+    pipeline: Pipeline,
     /// Draws of an aggregate before a domain refusal is reported ([`Faker::set_attempts`]).
     attempts: NonZeroU32,
     /// What planning found it cannot honour (see [`Faker::plan_warnings`]).
@@ -62,6 +65,7 @@ impl Faker {
             registry: Registry::new(streaming),
             sequences: Sequences::default(),
             feed: Feed::default(),
+            pipeline: Pipeline::default(),
             attempts: Faker::DEFAULT_ATTEMPTS,
             warnings: Vec::new(),
         }
@@ -102,6 +106,7 @@ impl Faker {
             rng: &mut self.rng,
             sequences: &mut self.sequences,
             feed: &mut self.feed,
+            pipeline: &mut self.pipeline,
             attempts: self.attempts,
         }
     }
@@ -191,11 +196,75 @@ impl Faker {
         mut sink: impl FnMut(A) + Send,
     ) -> Result<(), FakerError> {
         self.plan::<A>(n)?;
+        self.pipeline.open = true;
+        let created = self.create_pipelined::<A>(n, &mut sink).await;
+        self.pipeline.open = false;
+        // Nothing is left waiting, whatever happened: the answers of every dispatched
+        // command are awaited, and what the application executed is finished.
+        let finished = self.runtime().finish_answered(true).await;
+        self.deliver(&mut sink);
+        created.and(finished)
+    }
+
+    /// The loop of [`Faker::create_each`]: creations are dispatched when `A`'s repository
+    /// can have several in flight (see [`Faker::set_pipeline`]), finished as their answers
+    /// come, and handed to `sink` in creation order.
+    async fn create_pipelined<A: Provider>(
+        &mut self,
+        n: u64,
+        sink: &mut (impl FnMut(A) + Send),
+    ) -> Result<(), FakerError> {
         for _ in 0..n {
-            let a = self.create::<A>().await?;
-            sink(a);
+            match self.runtime().create_top::<A>().await? {
+                Some(a) => {
+                    // Created inline: whatever waits before it goes to `sink` first.
+                    self.runtime().finish_answered(true).await?;
+                    self.deliver(sink);
+                    sink(a);
+                }
+                None => {
+                    self.runtime().finish_answered(false).await?;
+                    if self.pipeline.len() >= self.pipeline.depth() {
+                        // Full: the oldest creation's answer makes room.
+                        self.runtime().finish_first().await?;
+                    }
+                    self.deliver(sink);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Hands the finished top-level creations to `sink`, in creation order.
+    fn deliver<A: Provider>(&mut self, sink: &mut impl FnMut(A)) {
+        while let Some(stored) = self.pipeline.delivered.pop_front() {
+            // Only `create_each::<A>` dispatches, and only `A`s: every item is one.
+            if let Ok(a) = stored.downcast::<A>() {
+                sink(*a);
+            }
+        }
+    }
+
+    /// How many creations of one [`Faker::create_each`] (or `create_many`) may wait for their
+    /// storage's answer at once (default 512); 1 waits for each answer before drawing the
+    /// next aggregate.
+    ///
+    /// Only repositories whose storage answers later pipeline: the command sinks
+    /// ([`HttpRepository`](crate::command::HttpRepository), a
+    /// [`CommandRepository`](crate::command::CommandRepository) of a
+    /// [`handler_fn`](crate::command::handler_fn)), through
+    /// [`Repository::dispatch`]. Their commands then go out while the Faker draws the next
+    /// aggregates, up to the client's own limit on requests in flight
+    /// ([`HttpCommandsBuilder::max_in_flight`](crate::command::HttpCommandsBuilder::max_in_flight)
+    /// for HTTP), and one late answer holds up only its own creation: the others finish
+    /// behind it in creation order. A command is still built only from aggregates the
+    /// application confirmed, the draws and the feed are those of a one-at-a-time run, and
+    /// no call returns with a command in flight. What can differ is how an application that
+    /// numbers what it receives numbers commands in flight together; the details are in the
+    /// `pipeline` section of the [`crate::command`] docs.
+    pub fn set_pipeline(&mut self, depth: usize) -> &mut Self {
+        self.pipeline.set_depth(depth);
+        self
     }
 
     /// Plans the distributors of `A`'s references, pooled values and weighted value lists for

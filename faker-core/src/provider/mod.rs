@@ -27,6 +27,7 @@ mod error;
 mod faker;
 mod filter;
 mod identity;
+mod pipeline;
 pub(crate) mod key;
 mod plan_warning;
 mod refusal;

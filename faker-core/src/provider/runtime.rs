@@ -40,11 +40,13 @@
 //! place looked at: an aggregate stored by another generator becomes known when a shared
 //! pool catches it up, or through [`Faker::restore`](super::Faker::restore).
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 
 use serde_json::Value;
 
 use super::context::Cx;
+use super::pipeline::{Finish, Pipeline};
 use super::error::{ErrorKind, FakerError};
 use super::filter::{EngineResolver, fields_at};
 use super::identity::id_of_references;
@@ -53,8 +55,9 @@ use super::registry::{Handle, Registry};
 use super::requirement::{Requirement, Requirements};
 use super::shared::Sequences;
 use super::traits::Provider;
-use crate::feed::{Record, Sink};
-use crate::repository::BoxFuture;
+use super::view::TypeIndex;
+use crate::feed::{FeedError, Record, Sink};
+use crate::repository::{BoxFuture, Dispatch, RepositoryError};
 use crate::rng::FakerRng;
 use crate::spec::Query;
 
@@ -75,6 +78,28 @@ pub(crate) struct Feed {
     seq: u64,
     /// Reused buffer for the JSON of the aggregate being written to the sinks.
     json: Vec<u8>,
+    /// Records behind a place kept for a creation that waits for its answer, in creation
+    /// order (see `super::pipeline`); the first has number `held_from`.
+    held: VecDeque<Held>,
+    held_from: u64,
+}
+
+/// A place in the feed kept for a creation that waits for its answer.
+#[derive(Debug)]
+pub(crate) struct Place(u64);
+
+/// An entry of [`Feed::held`].
+enum Held {
+    /// Kept for a waiting creation.
+    Kept,
+    /// A record to write once every place before it is filled.
+    Record {
+        aggregate: &'static str,
+        table: String,
+        json: Vec<u8>,
+    },
+    /// The creation failed: nothing to write.
+    Empty,
 }
 
 impl Feed {
@@ -95,6 +120,94 @@ impl Feed {
     pub(crate) fn recorded(&self) -> u64 {
         self.seq
     }
+
+    /// Keeps the next place in the feed for a creation that waits for its answer (`None`
+    /// when there is no sink).
+    pub(crate) fn keep_place(&mut self) -> Option<Place> {
+        if self.sinks.is_empty() {
+            return None;
+        }
+        self.held.push_back(Held::Kept);
+        Some(Place(self.held_from + self.held.len() as u64 - 1))
+    }
+
+    /// Writes a record to every sink, or holds it behind a kept place.
+    fn write(&mut self, aggregate: &'static str, table: &str, place: Option<Place>) -> Result<(), FeedError> {
+        match place {
+            None if self.held.is_empty() => {
+                let record = Record {
+                    seq: self.seq,
+                    aggregate,
+                    table,
+                    json: &self.json,
+                };
+                for sink in &mut self.sinks {
+                    sink.record(&record)?;
+                }
+                self.seq += 1;
+                return Ok(());
+            }
+            None => self.held.push_back(Held::Record {
+                aggregate,
+                table: table.to_owned(),
+                json: self.json.clone(),
+            }),
+            Some(Place(at)) => {
+                if let Some(held) = at
+                    .checked_sub(self.held_from)
+                    .and_then(|i| self.held.get_mut(i as usize))
+                {
+                    *held = Held::Record {
+                        aggregate,
+                        table: table.to_owned(),
+                        json: self.json.clone(),
+                    };
+                }
+            }
+        }
+        self.release()
+    }
+
+    /// Gives up a kept place: its creation failed.
+    pub(crate) fn give_up(&mut self, place: Option<Place>) -> Result<(), FeedError> {
+        if let Some(Place(at)) = place {
+            if let Some(held) = at
+                .checked_sub(self.held_from)
+                .and_then(|i| self.held.get_mut(i as usize))
+            {
+                *held = Held::Empty;
+            }
+        }
+        self.release()
+    }
+
+    /// Writes the held records that no kept place precedes any more.
+    fn release(&mut self) -> Result<(), FeedError> {
+        while let Some(front) = self.held.front() {
+            if matches!(front, Held::Kept) {
+                break;
+            }
+            self.held_from += 1;
+            if let Some(Held::Record {
+                aggregate,
+                table,
+                json,
+            }) = self.held.pop_front()
+            {
+                let record = Record {
+                    seq: self.seq,
+                    aggregate,
+                    table: &table,
+                    json: &json,
+                };
+                for sink in &mut self.sinks {
+                    sink.record(&record)?;
+                }
+                self.seq += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The Faker's state, borrowed part by part; see the [module docs](self).
@@ -103,6 +216,8 @@ pub(crate) struct Runtime<'a> {
     pub(crate) rng: &'a mut FakerRng,
     pub(crate) sequences: &'a mut Sequences,
     pub(crate) feed: &'a mut Feed,
+    /// Creations waiting for their storage's answer (see `super::pipeline`).
+    pub(crate) pipeline: &'a mut Pipeline,
     /// How many times an aggregate is drawn before a domain refusal is reported.
     pub(crate) attempts: NonZeroU32,
 }
@@ -115,6 +230,39 @@ struct Attempt<A> {
     key_given: bool,
 }
 
+/// How to finish a dispatched creation of `A` once `answer` came (see `super::pipeline`).
+fn finisher<A: Provider>(answer: Result<A, RepositoryError>) -> Finish {
+    Box::new(move |mut runtime: Runtime<'_>, place, path| {
+        Box::pin(async move { runtime.finish_waiting::<A>(answer, place, path).await })
+    })
+}
+
+/// What [`Runtime::build`] found: the stored aggregate the requirements ask for, or a new
+/// one, populated and checked.
+enum Built<A: Provider> {
+    Existing(A),
+    New(Handle<A>, Attempt<A>),
+}
+
+/// Whether a requirement reads the key the repository assigns on insert (checked after the
+/// insert, since it does not exist before): only when that key was not given, and only for
+/// requirements (none: nothing to check after).
+fn key_reader<A: Provider>(
+    requirements: &Requirements,
+    key_given: bool,
+) -> impl Fn(&&Requirement) -> bool + use<A> {
+    let assigned: Option<Vec<String>> = match key_given || requirements.is_empty() {
+        true => None,
+        false => A::auto_key().map(|k| k.split('.').map(str::to_owned).collect()),
+    };
+    move |r: &&Requirement| {
+        assigned.as_deref().is_some_and(|k| {
+            let k: Vec<&str> = k.iter().map(String::as_str).collect();
+            r.reads(&k)
+        })
+    }
+}
+
 impl Runtime<'_> {
     /// The same borrows, for a nested call.
     pub(crate) fn reborrow(&mut self) -> Runtime<'_> {
@@ -123,6 +271,7 @@ impl Runtime<'_> {
             rng: self.rng,
             sequences: self.sequences,
             feed: self.feed,
+            pipeline: self.pipeline,
             attempts: self.attempts,
         }
     }
@@ -134,84 +283,236 @@ impl Runtime<'_> {
         path: String,
     ) -> BoxFuture<'_, Result<A, FakerError>> {
         Box::pin(async move {
-            let handle = self.registry.register::<A>()?;
-            // An id pinned completely by the requirements means "this very aggregate": reuse it
-            // when it exists instead of creating a duplicate.
-            if let Some(pinned) = requirements.pinned(A::ID_FIELD, || path.clone())? {
-                if let Ok(id) = serde_json::from_value::<A::Id>(pinned) {
-                    if let Some(existing) = self.registry.get(handle, &id).await? {
-                        return Ok(existing);
-                    }
-                }
-            }
-            let Attempt {
-                built,
-                path,
-                requirements,
-                key_given,
-            } = self.populate::<A>(handle, requirements, path).await?;
-            // An id made only of references names one combination of targets: when it is
-            // stored already, that aggregate is the one asked for (see the module docs).
-            let state = self.registry.state_mut(handle.index());
-            if id_of_references(state, &built, &path)? {
-                if let Some(existing) = self.stored_with_id(handle, &built).await? {
-                    self.check(handle, &existing, requirements.iter(), &path)?;
-                    self.registry.state_mut(handle.index()).reused += 1;
-                    return Ok(existing);
-                }
-            }
-            // Check first: every requirement but those on a key the repository assigns on
-            // insert, which only exists after it (see the module docs).
-            let assigned = match key_given || requirements.is_empty() {
-                true => None,
-                false => A::auto_key(),
+            let (handle, attempt) = match self.build::<A>(requirements, path).await? {
+                Built::Existing(existing) => return Ok(existing),
+                Built::New(handle, attempt) => (handle, attempt),
             };
-            let assigned: Option<Vec<&str>> = assigned.as_deref().map(|k| k.split('.').collect());
-            let reads_key = |r: &&Requirement| assigned.as_deref().is_some_and(|k| r.reads(k));
-            self.check(
+            let stored = self.store(handle, attempt.built, attempt.key_given, &attempt.path).await?;
+            self.finish_created(
                 handle,
-                &built,
-                requirements.iter().filter(|r| !reads_key(r)),
-                &path,
-            )?;
-            // Store second.
-            let stored = self
+                stored,
+                attempt.requirements,
+                attempt.key_given,
+                attempt.path,
+                None,
+            )
+            .await
+        })
+    }
+
+    /// Creates one `A` without requirements for `create_each`: dispatched when the pipeline
+    /// is open and `A`'s repository dispatches (see `super::pipeline`), `None` then (the
+    /// creation finishes when its answer comes); created as by `create_with` otherwise.
+    pub(crate) async fn create_top<A: Provider>(&mut self) -> Result<Option<A>, FakerError> {
+        let (handle, attempt) = match self
+            .build::<A>(Requirements::none(), A::NAME.to_string())
+            .await?
+        {
+            Built::Existing(existing) => return Ok(Some(existing)),
+            Built::New(handle, attempt) => (handle, attempt),
+        };
+        let Attempt {
+            built,
+            path,
+            requirements,
+            key_given,
+        } = attempt;
+        // Children need their parent's id, and a requirement may read the assigned key:
+        // those wait for the answer.
+        let pipelined = self.pipeline.accepts()
+            && requirements.is_empty()
+            && self.registry.state(handle.index()).children.is_empty();
+        let built = match pipelined {
+            false => built,
+            true => match self
                 .registry
                 .slot_mut(handle)
                 .repository
-                .insert(built, key_given)
-                .await
-                .map_err(|e| FakerError::new(path.clone(), e.into()))?;
-            self.check(
-                handle,
-                &stored,
-                requirements.iter().filter(reads_key),
-                &path,
-            )?;
-            // Only what the store accepted is pooled, mirrored and emitted.
-            self.registry.remember(handle, &stored, &path)?;
-            self.emit(handle, &stored, &path)?;
-            let state = self.registry.state_mut(handle.index());
-            state.created += 1;
-            if !state.children.is_empty() {
-                let children = state.children.clone();
-                let parent_id = serde_json::to_value(stored.id())
-                    .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
-                for decl in children {
-                    let count = (decl.count)(self.rng);
-                    for _ in 0..count {
-                        (decl.create)(
-                            self.reborrow(),
-                            parent_id.clone(),
-                            decl.parent_field.clone(),
-                            format!("{path}.<{}>", decl.child),
-                        )
-                        .await?;
-                    }
+                .dispatch(built, key_given)
+            {
+                Dispatch::Inline(built) => built,
+                Dispatch::Started(insert) => {
+                    let place = self.feed.keep_place();
+                    let answered = Box::pin(async move { finisher::<A>(insert.await) });
+                    self.pipeline.push(handle.index(), path, place, answered);
+                    return Ok(None);
+                }
+            },
+        };
+        let stored = self.store(handle, built, key_given, &path).await?;
+        let stored = self
+            .finish_created(handle, stored, requirements, key_given, path, None)
+            .await?;
+        Ok(Some(stored))
+    }
+
+    /// Populates an `A` for `requirements` and checks it, or finds the stored `A` they ask
+    /// for.
+    async fn build<A: Provider>(
+        &mut self,
+        requirements: Requirements,
+        path: String,
+    ) -> Result<Built<A>, FakerError> {
+        let handle = self.registry.register::<A>()?;
+        // An id pinned completely by the requirements means "this very aggregate": reuse it
+        // when it exists instead of creating a duplicate.
+        if let Some(pinned) = requirements.pinned(A::ID_FIELD, || path.clone())? {
+            if let Ok(id) = serde_json::from_value::<A::Id>(pinned) {
+                self.finish_held(handle.index()).await?;
+                if let Some(existing) = self.registry.get(handle, &id).await? {
+                    return Ok(Built::Existing(existing));
                 }
             }
-            Ok(stored)
-        })
+        }
+        let attempt = self.populate::<A>(handle, requirements, path).await?;
+        // An id made only of references names one combination of targets: when it is
+        // stored already, that aggregate is the one asked for (see the module docs).
+        let state = self.registry.state_mut(handle.index());
+        if id_of_references(state, &attempt.built, &attempt.path)? {
+            self.finish_held(handle.index()).await?;
+            if let Some(existing) = self.stored_with_id(handle, &attempt.built).await? {
+                self.check(handle, &existing, attempt.requirements.iter(), &attempt.path)?;
+                self.registry.state_mut(handle.index()).reused += 1;
+                return Ok(Built::Existing(existing));
+            }
+        }
+        // Check first: every requirement but those on a key the repository assigns on
+        // insert, which only exists after it (see the module docs).
+        let reads_key = key_reader::<A>(&attempt.requirements, attempt.key_given);
+        self.check(
+            handle,
+            &attempt.built,
+            attempt.requirements.iter().filter(|r| !reads_key(r)),
+            &attempt.path,
+        )?;
+        Ok(Built::New(handle, attempt))
+    }
+
+    /// Stores a built `A` (second, after the checks), while dispatched inserts progress.
+    async fn store<A: Provider>(
+        &mut self,
+        handle: Handle<A>,
+        built: A,
+        key_given: bool,
+        path: &str,
+    ) -> Result<A, FakerError> {
+        let insert = self
+            .registry
+            .slot_mut(handle)
+            .repository
+            .insert(built, key_given);
+        self.pipeline
+            .drive(insert)
+            .await
+            .map_err(|e| FakerError::new(path, e.into()))
+    }
+
+    /// What follows a successful store: the requirements on the assigned key, then the
+    /// pool, the mirror, the feed (at `place` when one was kept), the count, the children.
+    async fn finish_created<A: Provider>(
+        &mut self,
+        handle: Handle<A>,
+        stored: A,
+        requirements: Requirements,
+        key_given: bool,
+        path: String,
+        place: Option<Place>,
+    ) -> Result<A, FakerError> {
+        let reads_key = key_reader::<A>(&requirements, key_given);
+        if let Err(e) = self.check(handle, &stored, requirements.iter().filter(reads_key), &path) {
+            self.feed.give_up(place).map_err(|f| FakerError::new(path.clone(), f.into()))?;
+            return Err(e);
+        }
+        // Only what the store accepted is pooled, mirrored and emitted.
+        self.registry.remember(handle, &stored, &path)?;
+        self.emit(handle, &stored, &path, place)?;
+        let state = self.registry.state_mut(handle.index());
+        state.created += 1;
+        if !state.children.is_empty() {
+            let children = state.children.clone();
+            let parent_id = serde_json::to_value(stored.id())
+                .map_err(|e| FakerError::new(path.clone(), ErrorKind::Export(e)))?;
+            for decl in children {
+                let count = (decl.count)(self.rng);
+                for _ in 0..count {
+                    (decl.create)(
+                        self.reborrow(),
+                        parent_id.clone(),
+                        decl.parent_field.clone(),
+                        format!("{path}.<{}>", decl.child),
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Finishes a dispatched creation whose answer came: settled in the repository and
+    /// finished as an inline one, then delivered to `create_each`; a failed one gives its feed
+    /// place up.
+    async fn finish_waiting<A: Provider>(
+        &mut self,
+        answer: Result<A, RepositoryError>,
+        place: Option<Place>,
+        path: String,
+    ) -> Result<(), FakerError> {
+        let handle = self.registry.register::<A>()?;
+        let stored = match answer {
+            Ok(stored) => stored,
+            Err(e) => {
+                self.feed
+                    .give_up(place)
+                    .map_err(|f| FakerError::new(path.clone(), f.into()))?;
+                return Err(FakerError::new(path, e.into()));
+            }
+        };
+        let stored = self
+            .registry
+            .slot_mut(handle)
+            .repository
+            .settle(stored)
+            .await
+            .map_err(|e| FakerError::new(path.clone(), e.into()))?;
+        let stored = self
+            .finish_created(handle, stored, Requirements::none(), false, path, place)
+            .await?;
+        self.pipeline.delivered.push_back(Box::new(stored));
+        Ok(())
+    }
+
+    /// Finishes the waiting creations whose answers came, in creation order; with `all`,
+    /// waits for every one. Every answered creation is finished even after one failed (the
+    /// application executed it); the first error is returned.
+    pub(crate) async fn finish_answered(&mut self, all: bool) -> Result<(), FakerError> {
+        let mut first_error = None;
+        while let Some(waiting) = self.pipeline.next_answered(all).await {
+            if let Err(e) = waiting.finish(self.reborrow()).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Waits for the first waiting creation's answer, then finishes every answered one.
+    pub(crate) async fn finish_first(&mut self) -> Result<(), FakerError> {
+        if let Some(waiting) = self.pipeline.next_answered(true).await {
+            if let Err(e) = waiting.finish(self.reborrow()).await {
+                // The others are finished by the caller's final `finish_answered(true)`.
+                return Err(e);
+            }
+        }
+        self.finish_answered(false).await
+    }
+
+    /// Before a read of type `ty`'s pool or stored aggregates: finishes every waiting
+    /// creation when one of them is of that type, so the read sees what a one-at-a-time run
+    /// would show it (see `super::pipeline`).
+    pub(crate) async fn finish_held(&mut self, ty: TypeIndex) -> Result<(), FakerError> {
+        if self.pipeline.is_empty() || !self.pipeline.holds(ty) {
+            return Ok(());
+        }
+        self.finish_answered(true).await
     }
 
     /// Populates an `A`, drawing it again while the domain refuses it, up to the Faker's
@@ -330,7 +631,7 @@ impl Runtime<'_> {
             .await
             .map_err(|e| FakerError::new(A::NAME, e.into()))?;
         self.registry.remember(handle, &stored, A::NAME)?;
-        self.emit(handle, &stored, A::NAME)?;
+        self.emit(handle, &stored, A::NAME, None)?;
         Ok(stored)
     }
 
@@ -365,12 +666,14 @@ impl Runtime<'_> {
         }
     }
 
-    /// Writes a stored aggregate to every sink (serialised once).
+    /// Writes a stored aggregate to every sink (serialised once), at its kept `place` when
+    /// it has one.
     fn emit<A: Provider>(
         &mut self,
         handle: Handle<A>,
         stored: &A,
         path: &str,
+        place: Option<Place>,
     ) -> Result<(), FakerError> {
         let feed = &mut *self.feed;
         if feed.sinks.is_empty() {
@@ -379,17 +682,7 @@ impl Runtime<'_> {
         feed.json.clear();
         serde_json::to_writer(&mut feed.json, stored)
             .map_err(|e| FakerError::new(path, ErrorKind::Export(e)))?;
-        let record = Record {
-            seq: feed.seq,
-            aggregate: A::NAME,
-            table: &self.registry.state(handle.index()).table,
-            json: &feed.json,
-        };
-        for sink in &mut feed.sinks {
-            sink.record(&record)
-                .map_err(|e| FakerError::new(path, e.into()))?;
-        }
-        feed.seq += 1;
-        Ok(())
+        feed.write(A::NAME, &self.registry.state(handle.index()).table, place)
+            .map_err(|e| FakerError::new(path, e.into()))
     }
 }

@@ -291,7 +291,12 @@ impl<'f> Cx<'f> {
 
     /// Loads a stored aggregate (e.g. when the domain constructor needs the referenced object,
     /// not only its id).
-    pub async fn load<T: Provider>(&self, id: &T::Id) -> Result<T, FakerError> {
+    pub async fn load<T: Provider>(&mut self, id: &T::Id) -> Result<T, FakerError> {
+        if let Some(handle) = self.runtime.registry.handle::<T>() {
+            // Creations of `T` waiting for their answers finish first (see
+            // `crate::provider::pipeline`).
+            self.runtime.finish_held(handle.index()).await?;
+        }
         let registry = &*self.runtime.registry;
         let found = match registry.handle::<T>() {
             Some(handle) => registry.get(handle, id).await?,

@@ -29,6 +29,11 @@ impl<'f> Cx<'f> {
         let full = self.full(field);
         let field: &str = &full;
         let (index, target) = self.reference_index::<T>(field)?;
+        // The draw reads `T`'s pool: creations of `T` waiting for their answers finish
+        // first (see `crate::provider::pipeline`).
+        if !self.runtime.pipeline.is_empty() {
+            self.runtime.finish_held(target.index()).await?;
+        }
         // The source's value as the key of the followed value, when the reference follows
         // one and the source has a value (a null source draws freely).
         let key = match &self.runtime.registry.state(self.ty).references[index]
