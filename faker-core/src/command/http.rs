@@ -285,9 +285,7 @@ impl HttpCommands {
             let permit = self.inner.limit.acquire().await.ok();
             let started = *started.get_or_insert_with(Instant::now);
             attempts += 1;
-            let outcome = self
-                .attempt(url, &named.key, body, *needs_id)
-                .await;
+            let outcome = self.attempt(url, &named.key, body, *needs_id).await;
             drop(permit);
             match outcome {
                 Outcome::Final(result) => {
@@ -524,10 +522,7 @@ impl<A: Provider> CommandHandler<A> for HttpCommands {
         let request = self.prepare(&command);
         let client = self.clone();
         Some(Box::pin(async move {
-            client
-                .deliver(request?)
-                .await
-                .map_err(CommandError::Http)
+            client.deliver(request?).await.map_err(CommandError::Http)
         }))
     }
 }

@@ -7,11 +7,11 @@ use serde_json::Value;
 
 use super::error::{ErrorKind, FakerError};
 use super::filter::StateFilter;
+use super::pipeline::Pipeline;
 use super::plan_warning::{self, PlanWarning};
 use super::registry::{Registry, TypeState, expected_draws};
 use super::relation::RelationError;
 use super::requirement::Requirements;
-use super::pipeline::Pipeline;
 use super::runtime::{Feed, Runtime};
 use super::shared::Sequences;
 use super::traits::Provider;

@@ -46,10 +46,10 @@ use std::num::NonZeroU32;
 use serde_json::Value;
 
 use super::context::Cx;
-use super::pipeline::{Finish, Pipeline};
 use super::error::{ErrorKind, FakerError};
 use super::filter::{EngineResolver, fields_at};
 use super::identity::id_of_references;
+use super::pipeline::{Finish, Pipeline};
 use super::refusal::refusal;
 use super::registry::{Handle, Registry};
 use super::requirement::{Requirement, Requirements};
@@ -132,7 +132,12 @@ impl Feed {
     }
 
     /// Writes a record to every sink, or holds it behind a kept place.
-    fn write(&mut self, aggregate: &'static str, table: &str, place: Option<Place>) -> Result<(), FeedError> {
+    fn write(
+        &mut self,
+        aggregate: &'static str,
+        table: &str,
+        place: Option<Place>,
+    ) -> Result<(), FeedError> {
         match place {
             None if self.held.is_empty() => {
                 let record = Record {
@@ -287,7 +292,9 @@ impl Runtime<'_> {
                 Built::Existing(existing) => return Ok(existing),
                 Built::New(handle, attempt) => (handle, attempt),
             };
-            let stored = self.store(handle, attempt.built, attempt.key_given, &attempt.path).await?;
+            let stored = self
+                .store(handle, attempt.built, attempt.key_given, &attempt.path)
+                .await?;
             self.finish_created(
                 handle,
                 stored,
@@ -371,7 +378,12 @@ impl Runtime<'_> {
         if id_of_references(state, &attempt.built, &attempt.path)? {
             self.finish_held(handle.index()).await?;
             if let Some(existing) = self.stored_with_id(handle, &attempt.built).await? {
-                self.check(handle, &existing, attempt.requirements.iter(), &attempt.path)?;
+                self.check(
+                    handle,
+                    &existing,
+                    attempt.requirements.iter(),
+                    &attempt.path,
+                )?;
                 self.registry.state_mut(handle.index()).reused += 1;
                 return Ok(Built::Existing(existing));
             }
@@ -419,8 +431,15 @@ impl Runtime<'_> {
         place: Option<Place>,
     ) -> Result<A, FakerError> {
         let reads_key = key_reader::<A>(&requirements, key_given);
-        if let Err(e) = self.check(handle, &stored, requirements.iter().filter(reads_key), &path) {
-            self.feed.give_up(place).map_err(|f| FakerError::new(path.clone(), f.into()))?;
+        if let Err(e) = self.check(
+            handle,
+            &stored,
+            requirements.iter().filter(reads_key),
+            &path,
+        ) {
+            self.feed
+                .give_up(place)
+                .map_err(|f| FakerError::new(path.clone(), f.into()))?;
             return Err(e);
         }
         // Only what the store accepted is pooled, mirrored and emitted.

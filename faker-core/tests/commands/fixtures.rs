@@ -24,6 +24,23 @@ pub(crate) struct Member {
     pub(crate) email: String,
 }
 
+/// An author of a tenant, numbered by the application.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Author {
+    pub(crate) id: i64,
+    pub(crate) tenant_id: i64,
+    pub(crate) name: String,
+}
+
+/// A book of an author, numbered by the application: with `Author` and `Tenant`, the
+/// bookstore's chain of commands (a book waits for its author, the author for its tenant).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Book {
+    pub(crate) id: i64,
+    pub(crate) author_id: i64,
+    pub(crate) title: String,
+}
+
 /// An aggregate whose id the Faker generates (no auto key).
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Tag {
@@ -63,6 +80,56 @@ impl Provider for Member {
             id,
             tenant_id,
             email,
+        })
+    }
+}
+
+impl Provider for Author {
+    type Id = i64;
+    const NAME: &'static str = "Author";
+    faker_fixtures::integer_auto_key!();
+    fn schema() -> Schema {
+        Schema::new().reference::<Tenant>(
+            "tenant_id",
+            DistributorConfig {
+                mean: Some(4.0),
+                ..Default::default()
+            },
+        )
+    }
+    async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+        let tenant_id = cx.reference::<Tenant>("tenant_id").await?;
+        let id = cx.auto_key::<i64>("id")?;
+        let name = cx.value("name", |_, n| format!("Author {n}"))?;
+        Ok(Author {
+            id,
+            tenant_id,
+            name,
+        })
+    }
+}
+
+impl Provider for Book {
+    type Id = i64;
+    const NAME: &'static str = "Book";
+    faker_fixtures::integer_auto_key!();
+    fn schema() -> Schema {
+        Schema::new().reference::<Author>(
+            "author_id",
+            DistributorConfig {
+                mean: Some(10.0),
+                ..Default::default()
+            },
+        )
+    }
+    async fn populate(cx: &mut Cx<'_>) -> Result<Self, FakerError> {
+        let author_id = cx.reference::<Author>("author_id").await?;
+        let id = cx.auto_key::<i64>("id")?;
+        let title = cx.value("title", |_, n| format!("Book {n}"))?;
+        Ok(Book {
+            id,
+            author_id,
+            title,
         })
     }
 }

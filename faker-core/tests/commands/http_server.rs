@@ -98,6 +98,11 @@ pub(crate) struct State {
     pub(crate) delay: Duration,
     pub(crate) in_flight: usize,
     pub(crate) max_in_flight: usize,
+    /// Ids the client has been told (a 2xx answer carried them).
+    confirmed: HashSet<i64>,
+    /// Requests that referenced an id the client had not been told yet: a command sent
+    /// before the command it depends on was answered.
+    early: Vec<String>,
 }
 
 /// A tiny HTTP/1.1 application on 127.0.0.1: one request per connection.
@@ -157,6 +162,8 @@ impl TestServer {
             delay: Duration::ZERO,
             in_flight: 0,
             max_in_flight: 0,
+            confirmed: HashSet::new(),
+            early: Vec::new(),
         }));
         let task = accept(listener, Arc::clone(&state));
         TestServer {
@@ -230,9 +237,10 @@ impl TestServer {
         counts
     }
 
-    /// The checks every test makes: one creation per key, and no request of a key after
-    /// its 2xx answer.
+    /// The checks every test makes: one creation per key, no request of a key after its 2xx
+    /// answer, and no command before the answer of a command it references.
     pub(crate) fn assert_no_duplicates(&self) {
+        self.assert_dependencies_first();
         let created = self.created();
         let keys: HashSet<&str> = created.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys.len(), created.len(), "a key was executed twice");
@@ -242,6 +250,24 @@ impl TestServer {
         let resent = self.with(|s| s.resent_after_2xx.clone());
         assert!(resent.is_empty(), "sent again after a 2xx: {resent:?}");
     }
+}
+
+impl TestServer {
+    /// No command arrived before the answer to a command it references.
+    pub(crate) fn assert_dependencies_first(&self) {
+        let early = self.with(|s| s.early.clone());
+        assert!(
+            early.is_empty(),
+            "sent before what they reference was answered: {early:?}"
+        );
+    }
+}
+
+/// The created aggregates ordered by what they are, type then `seq` (commands in flight
+/// together reach the application in any order).
+pub(crate) fn by_seq(mut created: Vec<Created>) -> Vec<Created> {
+    created.sort_by_key(|c| parse_key(&c.key));
+    created
 }
 
 /// `<run>-<Aggregate>-<seq>-<digest>` → (aggregate, seq).
@@ -323,6 +349,17 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             s.in_flight += 1;
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
             s.requests.push(seen.clone());
+            // Every `*_id` of the payload names an aggregate whose creation was answered.
+            let payload = seen.body.get("payload").unwrap_or(&seen.body);
+            let references_unconfirmed = payload.as_object().is_some_and(|fields| {
+                fields.iter().any(|(name, value)| {
+                    name.ends_with("_id")
+                        && value.as_i64().is_some_and(|id| !s.confirmed.contains(&id))
+                })
+            });
+            if references_unconfirmed {
+                s.early.push(seen.key.clone());
+            }
             if s.answered.contains(&seen.key) {
                 s.resent_after_2xx.push(seen.key.clone());
             }
@@ -407,6 +444,8 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         s.in_flight -= 1;
         if (200..300).contains(&status) {
             s.answered.push(seen.key.clone());
+            let id = s.created.iter().find(|c| c.key == seen.key).map(|c| c.id);
+            s.confirmed.extend(id);
         }
     }
     if !response.is_empty() {

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use faker_core::command::{
     Command, CommandError, CommandHandler, CommandRepository, OwnedCommand, handler_fn,
 };
+use faker_core::feed::{FeedError, Record, Sink};
 use faker_core::provider::{ErrorKind, Faker, FakerError, JsonValue, KeyError};
 use faker_core::repository::{BoxFuture, RepositoryError};
 
@@ -272,5 +273,157 @@ async fn a_pinned_key_is_kept() -> Result<(), FakerError> {
         faker.get::<Tenant>(&7).await?.map(|t| t.name),
         Some("Fixture".into())
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------- pipelining
+
+/// Every record a feed received: (seq, aggregate, JSON).
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<(u64, String, String)>>>);
+
+impl Sink for Recorder {
+    fn record(&mut self, record: &Record<'_>) -> Result<(), FeedError> {
+        if let Ok(mut records) = self.0.lock() {
+            records.push((
+                record.seq,
+                record.aggregate.to_string(),
+                String::from_utf8_lossy(record.json).into_owned(),
+            ));
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), FeedError> {
+        Ok(())
+    }
+}
+
+/// An application numbering what it receives with one counter for every type (the harshest
+/// case for pipelining: a number depends on what arrived before), answering after a pause that
+/// varies by command (0–3 ms), so answers come back out of order. Counts the commands it
+/// holds at once.
+#[derive(Default)]
+struct SlowApp {
+    next: Mutex<i64>,
+    holding: Mutex<(usize, usize)>,
+}
+
+impl SlowApp {
+    async fn handle(self: Arc<Self>, seq: u64) -> Result<JsonValue, String> {
+        let id = {
+            let mut next = self.next.lock().map_err(|e| e.to_string())?;
+            *next += 1;
+            *next
+        };
+        if let Ok(mut h) = self.holding.lock() {
+            h.0 += 1;
+            h.1 = h.1.max(h.0);
+        }
+        // A spread of pauses, reproducible per command.
+        let pause = (seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) % 4;
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        if let Ok(mut h) = self.holding.lock() {
+            h.0 -= 1;
+        }
+        Ok(JsonValue::from(id))
+    }
+
+    fn most_held(&self) -> usize {
+        self.holding.lock().map(|h| h.1).unwrap_or(0)
+    }
+}
+
+/// A pipelined run through in-process handlers gives what a one-at-a-time run gives: the same
+/// aggregates with the same ids (the handlers receive the commands in creation order, since
+/// the Faker polls them in dispatch order), the same pools, and the same feed in the same
+/// order — while the handler held many commands at once and answered them out of order.
+#[tokio::test]
+async fn a_pipelined_run_gives_the_one_at_a_time_dataset_and_feed() -> Result<(), FakerError> {
+    async fn run(
+        depth: usize,
+    ) -> Result<(Vec<Member>, Vec<(u64, String, String)>, usize), FakerError> {
+        let app = Arc::new(SlowApp::default());
+        let mut faker = Faker::new(8);
+        faker.set_pipeline(depth);
+        let feed = Recorder::default();
+        faker.add_sink(feed.clone());
+        let tenants = Arc::clone(&app);
+        faker.set_repository::<Tenant>(CommandRepository::new(handler_fn(
+            move |cmd: OwnedCommand<Tenant>| Arc::clone(&tenants).handle(cmd.seq),
+        )))?;
+        let members = Arc::clone(&app);
+        faker.set_repository::<Member>(CommandRepository::new(handler_fn(
+            move |cmd: OwnedCommand<Member>| Arc::clone(&members).handle(cmd.seq),
+        )))?;
+        let members = faker.create_many::<Member>(300).await?;
+        // Nothing waits once the call returned: every member is pooled and counted.
+        assert_eq!(faker.pool::<Member>().map(|p| p.len()), Some(300));
+        assert_eq!(faker.created::<Member>(), 300);
+        let records = feed.0.lock().map(|r| r.clone()).unwrap_or_default();
+        Ok((members, records, app.most_held()))
+    }
+    let (one, one_feed, one_held) = run(1).await?;
+    let (piped, piped_feed, piped_held) = run(64).await?;
+    assert_eq!(one_held, 1, "one at a time");
+    assert!(
+        piped_held >= 8,
+        "pipelined: at most {piped_held} held at once"
+    );
+    let view = |m: &Member| (m.id, m.tenant_id, m.email.clone());
+    assert_eq!(
+        piped.iter().map(view).collect::<Vec<_>>(),
+        one.iter().map(view).collect::<Vec<_>>()
+    );
+    assert_eq!(piped_feed.len(), one_feed.len());
+    assert_eq!(piped_feed, one_feed, "the feed, record by record");
+    // The feed's seq runs 0, 1, 2, ... in either.
+    assert!(piped_feed.iter().enumerate().all(|(i, r)| r.0 == i as u64));
+    Ok(())
+}
+
+/// An error of one dispatched command ends the run with that command's error, after the
+/// commands in flight with it were answered and finished: nothing is left waiting, and what
+/// the application executed is in the pool and the feed.
+#[tokio::test]
+async fn a_failed_dispatched_command_leaves_nothing_waiting() -> Result<(), FakerError> {
+    let executed = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let app = Arc::clone(&executed);
+    let handler = handler_fn(move |cmd: OwnedCommand<Tag>| {
+        let app = Arc::clone(&app);
+        async move {
+            // The 6th command is refused, after a pause that lets later ones overtake it.
+            if cmd.seq == 5 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                return Err("tag 5 refused".to_string());
+            }
+            app.lock().map_err(|e| e.to_string())?.push(cmd.seq);
+            Ok(JsonValue::Null)
+        }
+    });
+    let mut faker = Faker::new(3);
+    let feed = Recorder::default();
+    faker.add_sink(feed.clone());
+    faker.set_repository::<Tag>(CommandRepository::new(handler))?;
+    let mut delivered = Vec::new();
+    let Err(error) = faker.create_each::<Tag>(40, |t| delivered.push(t.id)).await else {
+        panic!("tag 5 is refused")
+    };
+    assert!(error.to_string().contains("tag 5 refused"), "{error}");
+    let failed = command_failure(&error);
+    assert_eq!(failed.seq, 5);
+    let executed = executed.lock().map(|e| e.clone()).unwrap_or_default();
+    assert!(
+        executed.len() > 5,
+        "later commands were in flight: {executed:?}"
+    );
+    // Every executed command is delivered, pooled and written, in creation order, and only
+    // those.
+    let mut sorted = executed.clone();
+    sorted.sort_unstable();
+    assert_eq!(delivered, sorted);
+    assert_eq!(faker.created::<Tag>(), executed.len() as u64);
+    let records = feed.0.lock().map(|r| r.len()).unwrap_or(0);
+    assert_eq!(records, executed.len());
+    assert_eq!(faker.recorded(), executed.len() as u64);
     Ok(())
 }
