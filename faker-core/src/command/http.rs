@@ -81,6 +81,14 @@ enum Route {
 /// [`HttpErrorKind::MissingId`]. Other aggregates keep their generated ids and the body may
 /// be anything (or nothing). Redirects are not followed.
 ///
+/// # Several commands in flight
+///
+/// A Faker sends the commands it does not need answered yet without waiting (see
+/// [pipelining](super#pipelining)): up to
+/// [`Faker::set_pipeline`](crate::provider::Faker::set_pipeline) of them (default 16) per
+/// Faker, while [`HttpCommandsBuilder::max_in_flight`] (default 16) bounds the requests of
+/// every Faker sharing the client. Raise both together.
+///
 /// # Delivery: at least once, with a key
 ///
 /// * a 5xx or 429 answer, a connection that fails or drops before an answer, or a timeout is
@@ -142,6 +150,9 @@ struct Inner {
     /// For commands of no Faker (no seed): random per client.
     fallback_run_id: String,
     limit: Semaphore,
+    /// What dispatched commands may hold of `limit`: all of it but one place (see
+    /// [`HttpCommands::deliver`]).
+    dispatched: Semaphore,
     max_in_flight: usize,
     retries: Option<u32>,
     retry_for: Duration,
@@ -238,11 +249,12 @@ impl HttpCommands {
         &self,
         command: &Command<'_, A>,
     ) -> Result<JsonValue, HttpError> {
-        self.deliver(self.prepare(command)?).await
+        self.deliver(self.prepare(command).map_err(|e| *e)?, Lane::Awaited)
+            .await
     }
 
     /// What is sent for `command`: its URL, key and body, made once for every attempt.
-    fn prepare<A: Provider>(&self, command: &Command<'_, A>) -> Result<Request, HttpError> {
+    fn prepare<A: Provider>(&self, command: &Command<'_, A>) -> Result<Request, Box<HttpError>> {
         let info = command.info();
         let named = Named {
             command: info.name.to_string(),
@@ -250,7 +262,8 @@ impl HttpCommands {
             key: self.key_of(command),
         };
         let url = Url::parse(&named.url)
-            .map_err(|e| named.error(0, Duration::ZERO, HttpErrorKind::Url(e.to_string())))?;
+            .map_err(|e| named.error(0, Duration::ZERO, HttpErrorKind::Url(e.to_string())))
+            .map_err(Box::new)?;
         let body = match self.inner.body {
             BodyFormat::Envelope => serde_json::to_vec(&Envelope {
                 seq: command.seq,
@@ -259,7 +272,7 @@ impl HttpCommands {
             }),
             BodyFormat::Payload => serde_json::to_vec(&command.payload),
         }
-        .map_err(|e| named.error(0, Duration::ZERO, HttpErrorKind::Encode(e)))?;
+        .map_err(|e| Box::new(named.error(0, Duration::ZERO, HttpErrorKind::Encode(e))))?;
         Ok(Request {
             named,
             url,
@@ -271,7 +284,12 @@ impl HttpCommands {
     /// Sends a prepared request until an answer is final or the retry budget is spent. The
     /// budget runs from the first attempt, so time spent waiting for a place among the
     /// requests in flight does not count against it.
-    async fn deliver(&self, request: Request) -> Result<JsonValue, HttpError> {
+    ///
+    /// A dispatched command (its Faker goes on meanwhile, see [pipelining](super#pipelining))
+    /// may take every place among the requests in flight but one; that one is kept for the
+    /// commands a Faker waits for (the author a book needs), so they never queue behind a
+    /// full pipeline of books.
+    async fn deliver(&self, request: Request, lane: Lane) -> Result<JsonValue, HttpError> {
         let Request {
             named,
             url,
@@ -281,12 +299,16 @@ impl HttpCommands {
         let mut started = None;
         let mut attempts = 0;
         loop {
-            // The semaphore is never closed, so acquiring only waits.
+            // The semaphores are never closed, so acquiring only waits.
+            let lane_permit = match lane {
+                Lane::Dispatched => self.inner.dispatched.acquire().await.ok(),
+                Lane::Awaited => None,
+            };
             let permit = self.inner.limit.acquire().await.ok();
             let started = *started.get_or_insert_with(Instant::now);
             attempts += 1;
             let outcome = self.attempt(url, &named.key, body, *needs_id).await;
-            drop(permit);
+            drop((permit, lane_permit));
             match outcome {
                 Outcome::Final(result) => {
                     return result.map_err(|kind| named.error(attempts, started.elapsed(), kind));
@@ -416,6 +438,13 @@ impl HttpCommands {
     }
 }
 
+/// Whether the sender waits for the answer or goes on (see [`HttpCommands::deliver`]).
+#[derive(Clone, Copy)]
+enum Lane {
+    Awaited,
+    Dispatched,
+}
+
 /// One command's request, as every attempt sends it.
 struct Request {
     named: Named,
@@ -522,7 +551,10 @@ impl<A: Provider> CommandHandler<A> for HttpCommands {
         let request = self.prepare(&command);
         let client = self.clone();
         Some(Box::pin(async move {
-            client.deliver(request?).await.map_err(CommandError::Http)
+            client
+                .deliver(request.map_err(|e| *e)?, Lane::Dispatched)
+                .await
+                .map_err(CommandError::Http)
         }))
     }
 }
@@ -675,6 +707,7 @@ impl HttpCommandsBuilder {
                 run_id,
                 fallback_run_id: fresh_run_id(),
                 limit: Semaphore::new(self.max_in_flight),
+                dispatched: Semaphore::new(self.max_in_flight.saturating_sub(1).max(1)),
                 max_in_flight: self.max_in_flight,
                 retries: self.retries,
                 retry_for: self.retry_for,

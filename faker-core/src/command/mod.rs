@@ -16,6 +16,7 @@
 //!   async closure into a handler;
 //! * **out of process** (feature `http`) — `HttpRepository` posts each command to the running
 //!   application through an `HttpCommands` client: bounded concurrency shared by every clone,
+//!   pipelined commands (see [Pipelining](#pipelining)),
 //!   retries with exponential backoff on 5xx and connection errors, an `Idempotency-Key` on
 //!   every request (see `HttpCommands` for the delivery guarantee: at least once, with a key).
 //!
@@ -34,6 +35,40 @@
 //! the id the Faker generated, and the handler may return [`JsonValue::Null`]. A null where an
 //! id is needed is an error (an aggregate without its real id would make every reference to
 //! it wrong), not a silent fallback.
+//!
+//! # Pipelining
+//!
+//! Both sinks *dispatch* ([`CommandHandler::dispatch`]): within one
+//! [`Faker::create_each`](crate::provider::Faker::create_each) (and `create_many`) the Faker
+//! sends a command and draws the next aggregate without waiting for the answer, up to
+//! [`Faker::set_pipeline`](crate::provider::Faker::set_pipeline) commands unanswered at once
+//! (default 16, the HTTP client's default limit of requests in flight). What holds:
+//!
+//! * **a command goes out only after the answers it depends on**: it is built from aggregates
+//!   whose creation the application answered (a reference that creates its target — the
+//!   author of a book — waits for that answer before the book is drawn further; pools hold
+//!   answered aggregates only), so the application never sees a book before its author;
+//! * **the same draws, the same feed**: creations finish in creation order, a draw reading the
+//!   pool of a type with commands in flight waits for them first, and the feed writes each
+//!   aggregate at its place in creation order;
+//! * **nothing is left in flight** when a call returns: after a failed command the others in
+//!   flight are answered and finished (the application executed them), then the first error
+//!   in creation order is returned;
+//! * **the idempotency keys** are those of a one-at-a-time run, so a rerun after a failure
+//!   replays them.
+//!
+//! What differs: commands in flight together reach the application in an order the network
+//! decides. An application that numbers what it receives (an auto-increment) may then give the
+//! books in flight together their numbers in another order than a one-at-a-time run, and than
+//! another pipelined run. Nothing the Faker sends depends on that: the commands that others
+//! reference (authors, tenants) are not pipelined past, so their ids — and every payload that
+//! holds them — are the same. (In-process handlers receive the commands in dispatch order,
+//! so their numbering is that of a one-at-a-time run.) `set_pipeline(1)` sends one command
+//! at a time.
+//!
+//! Only the top-level creations of `create_each` are pipelined, of a type without children
+//! and whose id is not made only of references; [`Repository::dispatch`](crate::repository::Repository::dispatch)
+//! is the hook for a repository of your own.
 //!
 //! The repository keeps what it sent in an inner
 //! [`InMemoryRepository`](crate::repository::InMemoryRepository), so `get`, `find` and

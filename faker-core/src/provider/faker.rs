@@ -2,6 +2,7 @@
 
 use std::any::TypeId;
 use std::num::NonZeroU32;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
 
@@ -35,8 +36,10 @@ pub struct Faker {
     registry: Registry,
     sequences: Sequences,
     feed: Feed,
-    /// Creations waiting for their storage's answer ([`Faker::set_pipeline`]).
-    pipeline: Pipeline,
+    /// Creations waiting for their storage's answer ([`Faker::set_pipeline`]). In a mutex
+    /// only so that the Faker stays `Sync` (the futures in flight are `Send`, not `Sync`);
+    /// it is only ever reached through `&mut self` ([`Mutex::get_mut`]), which never locks.
+    pipeline: Mutex<Pipeline>,
     /// Draws of an aggregate before a domain refusal is reported ([`Faker::set_attempts`]).
     attempts: NonZeroU32,
     /// What planning found it cannot honour (see [`Faker::plan_warnings`]).
@@ -65,7 +68,7 @@ impl Faker {
             registry: Registry::new(streaming),
             sequences: Sequences::default(),
             feed: Feed::default(),
-            pipeline: Pipeline::default(),
+            pipeline: Mutex::new(Pipeline::default()),
             attempts: Faker::DEFAULT_ATTEMPTS,
             warnings: Vec::new(),
         }
@@ -106,7 +109,10 @@ impl Faker {
             rng: &mut self.rng,
             sequences: &mut self.sequences,
             feed: &mut self.feed,
-            pipeline: &mut self.pipeline,
+            pipeline: self
+                .pipeline
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
             attempts: self.attempts,
         }
     }
@@ -196,9 +202,9 @@ impl Faker {
         mut sink: impl FnMut(A) + Send,
     ) -> Result<(), FakerError> {
         self.plan::<A>(n)?;
-        self.pipeline.open = true;
+        self.pipeline_mut().open = true;
         let created = self.create_pipelined::<A>(n, &mut sink).await;
-        self.pipeline.open = false;
+        self.pipeline_mut().open = false;
         // Nothing is left waiting, whatever happened: the answers of every dispatched
         // command are awaited, and what the application executed is finished.
         let finished = self.runtime().finish_answered(true).await;
@@ -223,11 +229,10 @@ impl Faker {
                     sink(a);
                 }
                 None => {
-                    self.runtime().finish_answered(false).await?;
-                    if self.pipeline.len() >= self.pipeline.depth() {
-                        // Full: the oldest creation's answer makes room.
-                        self.runtime().finish_first().await?;
+                    if !self.pipeline_mut().has_room() {
+                        self.pipeline_mut().room().await;
                     }
+                    self.runtime().finish_answered(false).await?;
                     self.deliver(sink);
                 }
             }
@@ -237,7 +242,7 @@ impl Faker {
 
     /// Hands the finished top-level creations to `sink`, in creation order.
     fn deliver<A: Provider>(&mut self, sink: &mut impl FnMut(A)) {
-        while let Some(stored) = self.pipeline.delivered.pop_front() {
+        while let Some(stored) = self.pipeline_mut().delivered.pop_front() {
             // Only `create_each::<A>` dispatches, and only `A`s: every item is one.
             if let Ok(a) = stored.downcast::<A>() {
                 sink(*a);
@@ -245,26 +250,33 @@ impl Faker {
         }
     }
 
-    /// How many creations of one [`Faker::create_each`] (or `create_many`) may wait for their
-    /// storage's answer at once (default 512); 1 waits for each answer before drawing the
-    /// next aggregate.
+    /// How many commands one [`Faker::create_each`] (or `create_many`) may have sent and
+    /// not yet answered (default 16, the default limit of requests in flight of
+    /// [`HttpCommands`](crate::command::HttpCommands); give both the same number); 1 waits
+    /// for each answer before drawing the next aggregate.
     ///
     /// Only repositories whose storage answers later pipeline: the command sinks
     /// ([`HttpRepository`](crate::command::HttpRepository), a
     /// [`CommandRepository`](crate::command::CommandRepository) of a
-    /// [`handler_fn`](crate::command::handler_fn)), through
-    /// [`Repository::dispatch`]. Their commands then go out while the Faker draws the next
-    /// aggregates, up to the client's own limit on requests in flight
-    /// ([`HttpCommandsBuilder::max_in_flight`](crate::command::HttpCommandsBuilder::max_in_flight)
-    /// for HTTP), and one late answer holds up only its own creation: the others finish
-    /// behind it in creation order. A command is still built only from aggregates the
-    /// application confirmed, the draws and the feed are those of a one-at-a-time run, and
-    /// no call returns with a command in flight. What can differ is how an application that
-    /// numbers what it receives numbers commands in flight together; the details are in the
-    /// `pipeline` section of the [`crate::command`] docs.
+    /// [`handler_fn`](crate::command::handler_fn)), through [`Repository::dispatch`]. Their
+    /// commands then go out while the Faker draws the next aggregates, and one late answer
+    /// holds up only its own creation: those answered after it wait behind it (up to 64
+    /// times this depth) and finish in creation order. A command is still built only from
+    /// aggregates the application confirmed, the draws and the feed are those of a
+    /// one-at-a-time run, and no call returns with a command in flight. What can differ is
+    /// how an application that numbers what it receives numbers commands in flight together;
+    /// see the "Pipelining" section of the [`crate::command`] docs.
     pub fn set_pipeline(&mut self, depth: usize) -> &mut Self {
-        self.pipeline.set_depth(depth);
+        self.pipeline_mut().set_depth(depth);
         self
+    }
+
+    /// The pipeline, reached without locking (see the field's comment).
+    fn pipeline_mut(&mut self) -> &mut Pipeline {
+        // Never poisoned: it is never locked.
+        self.pipeline
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Plans the distributors of `A`'s references, pooled values and weighted value lists for

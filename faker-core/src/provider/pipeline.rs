@@ -53,11 +53,18 @@ use super::runtime::{Place, Runtime};
 use super::view::TypeIndex;
 use crate::repository::BoxFuture;
 
-/// How many creations may wait for their answers by default (see
-/// [`Faker::set_pipeline`](super::Faker::set_pipeline)). Enough that a few answers held up
-/// for seconds do not stop a run that otherwise sends hundreds of commands a second (the
-/// finished creations queue behind the late one), few enough that what waits stays small.
-pub(crate) const DEFAULT_DEPTH: usize = 512;
+/// How many dispatched commands may be unanswered at once by default (see
+/// [`Faker::set_pipeline`](super::Faker::set_pipeline)): the default limit of requests in
+/// flight of [`HttpCommands`](crate::command::HttpCommands). Dispatching more than the client
+/// sends at once would only queue them at the client, ahead of the commands a reference
+/// needs answered now (an author a book waits for), which would wait behind them.
+pub(crate) const DEFAULT_DEPTH: usize = 16;
+
+/// Answered creations may queue behind an unanswered one up to this many times the depth:
+/// one answer seconds late holds up only its own creation while the others go on (at
+/// hundreds of commands a second, a 2 s answer has hundreds finished behind it), and what
+/// waits stays bounded.
+const BEHIND: usize = 64;
 
 /// A finished top-level aggregate, its type erased on its way to `create_each`.
 pub(crate) type Stored = Box<dyn Any + Send>;
@@ -126,10 +133,6 @@ impl Pipeline {
         self.depth = depth.max(1);
     }
 
-    pub(crate) fn depth(&self) -> usize {
-        self.depth
-    }
-
     /// Whether a top-level creation may be dispatched now.
     pub(crate) fn accepts(&self) -> bool {
         self.open && self.depth > 1
@@ -139,9 +142,22 @@ impl Pipeline {
         self.waiting.is_empty()
     }
 
-    /// Creations waiting, finished or not.
-    pub(crate) fn len(&self) -> usize {
-        self.waiting.len()
+    /// Whether another creation may be dispatched: fewer than `depth` unanswered, and room
+    /// behind the oldest.
+    pub(crate) fn has_room(&self) -> bool {
+        self.running.len() < self.depth && self.waiting.len() < self.depth * BEHIND
+    }
+
+    /// Waits until [`Pipeline::has_room`] (an answer came).
+    pub(crate) async fn room(&mut self) {
+        poll_fn(|cx| {
+            self.poll_running(cx);
+            match self.has_room() {
+                true => Poll::Ready(()),
+                false => Poll::Pending,
+            }
+        })
+        .await
     }
 
     /// Whether a creation of type `ty` waits.

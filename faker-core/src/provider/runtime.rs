@@ -513,17 +513,6 @@ impl Runtime<'_> {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Waits for the first waiting creation's answer, then finishes every answered one.
-    pub(crate) async fn finish_first(&mut self) -> Result<(), FakerError> {
-        if let Some(waiting) = self.pipeline.next_answered(true).await {
-            if let Err(e) = waiting.finish(self.reborrow()).await {
-                // The others are finished by the caller's final `finish_answered(true)`.
-                return Err(e);
-            }
-        }
-        self.finish_answered(false).await
-    }
-
     /// Before a read of type `ty`'s pool or stored aggregates: finishes every waiting
     /// creation when one of them is of that type, so the read sees what a one-at-a-time run
     /// would show it (see `super::pipeline`).

@@ -609,7 +609,7 @@ async fn a_killed_run_rerun_with_its_seed_ends_with_the_fault_free_dataset()
         faker.set_repository::<Member>(HttpRepository::new(client))?;
         faker.create_many::<Member>(200).await
     }
-    for depth in [1, 512] {
+    for depth in [1, 16] {
         // The dataset of a run without faults.
         let clean = TestServer::start().await;
         run(clean.base(), depth).await?;
@@ -690,4 +690,78 @@ fn numbered_alike(created: &[Created]) -> Vec<(Option<(String, u64)>, String)> {
         .collect();
     alike.sort();
     alike
+}
+
+/// The environment variable that makes [`child_run`] run: the test application's base URL.
+const CHILD_SERVER: &str = "FAKER_CHILD_SERVER";
+
+/// The run [`a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset`] kills:
+/// started by it as a process of its own (this test binary, this test alone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a child process of a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset"]
+async fn child_run() -> Result<(), FakerError> {
+    let Ok(server) = std::env::var(CHILD_SERVER) else {
+        panic!("run by its parent test, which sets {CHILD_SERVER}")
+    };
+    killable_run(&server).await.map(drop)
+}
+
+/// 400 books of authors of tenants, pipelined (the defaults), seed 31.
+async fn killable_run(server: &str) -> Result<Vec<Book>, FakerError> {
+    let client = HttpCommands::builder(server)
+        .no_proxy()
+        .build()
+        .expect("a valid client");
+    let mut faker = Faker::new(31);
+    faker.set_repository::<Tenant>(HttpRepository::new(client.clone()))?;
+    faker.set_repository::<Author>(HttpRepository::new(client.clone()))?;
+    faker.set_repository::<Book>(HttpRepository::new(client))?;
+    faker.create_many::<Book>(400).await
+}
+
+/// A seeding process killed with SIGKILL (`kill -9`) while its commands are in flight, and run
+/// again with the same seed, leaves the application with the dataset of a run without faults
+/// (up to how the application numbered the books in flight together, see
+/// [`numbered_alike`]): nothing executed twice, nothing missing, the commands whose answers
+/// were lost in the kill answered to the rerun with the ids they got.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset()
+-> Result<(), FakerError> {
+    let clean = TestServer::start().await;
+    killable_run(&clean.base()).await?;
+    let expected = clean.created();
+
+    let server = TestServer::start().await;
+    // Slow answers, so that the kill finds commands in flight.
+    server.with(|s| s.delay = Duration::from_millis(3));
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = std::process::Command::new(exe)
+        .args(["--exact", "http::child_run", "--ignored", "--quiet"])
+        .env(CHILD_SERVER, server.base())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the child run starts");
+    while server.created().len() < expected.len() / 3 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the child run ended before the kill: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("the killed child");
+    assert!(!status.success(), "killed: {status}");
+    let (before, in_flight) = server.with(|s| (s.created.len(), s.in_flight));
+    assert!(before < expected.len(), "killed after the end");
+
+    server.with(|s| s.delay = Duration::ZERO);
+    let books = killable_run(&server.base()).await?;
+    assert_eq!(books.len(), 400);
+    server.assert_dependencies_first();
+    assert_eq!(
+        numbered_alike(&server.created()),
+        numbered_alike(&expected),
+        "killed at {before} of {} with {in_flight} requests in the application",
+        expected.len()
+    );
+    Ok(())
 }
