@@ -692,19 +692,10 @@ fn numbered_alike(created: &[Created]) -> Vec<(Option<(String, u64)>, String)> {
     alike
 }
 
-/// The environment variable that makes [`child_run`] run: the test application's base URL.
+/// Set in the child process of
+/// [`a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset`] (the test binary
+/// running that test alone): the test application's base URL, which the child seeds.
 const CHILD_SERVER: &str = "FAKER_CHILD_SERVER";
-
-/// The run [`a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset`] kills:
-/// started by it as a process of its own (this test binary, this test alone).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a child process of a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset"]
-async fn child_run() -> Result<(), FakerError> {
-    let Ok(server) = std::env::var(CHILD_SERVER) else {
-        panic!("run by its parent test, which sets {CHILD_SERVER}")
-    };
-    killable_run(&server).await.map(drop)
-}
 
 /// 400 books of authors of tenants, pipelined (the defaults), seed 31.
 async fn killable_run(server: &str) -> Result<Vec<Book>, FakerError> {
@@ -727,6 +718,10 @@ async fn killable_run(server: &str) -> Result<Vec<Book>, FakerError> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset()
 -> Result<(), FakerError> {
+    // In the child process: the run that gets killed.
+    if let Ok(server) = std::env::var(CHILD_SERVER) {
+        return killable_run(&server).await.map(drop);
+    }
     let clean = TestServer::start().await;
     killable_run(&clean.base()).await?;
     let expected = clean.created();
@@ -736,7 +731,11 @@ async fn a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_datase
     server.with(|s| s.delay = Duration::from_millis(3));
     let exe = std::env::current_exe().expect("the test binary");
     let mut child = std::process::Command::new(exe)
-        .args(["--exact", "http::child_run", "--ignored", "--quiet"])
+        .args([
+            "--exact",
+            "http::a_process_killed_with_sigkill_and_rerun_ends_with_the_fault_free_dataset",
+            "--quiet",
+        ])
         .env(CHILD_SERVER, server.base())
         .stdout(std::process::Stdio::null())
         .spawn()
