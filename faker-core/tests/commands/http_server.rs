@@ -130,6 +130,33 @@ fn accept(listener: TcpListener, state: Arc<Mutex<State>>) -> JoinHandle<()> {
     })
 }
 
+/// Closes the listening socket now and opens it again on the same port after `length`.
+fn outage(
+    addr: SocketAddr,
+    state: &Arc<Mutex<State>>,
+    task: &Arc<Mutex<JoinHandle<()>>>,
+    length: Duration,
+) {
+    if let Ok(task) = task.lock() {
+        task.abort();
+    }
+    let (state, task) = (Arc::clone(state), Arc::clone(task));
+    tokio::spawn(async move {
+        tokio::time::sleep(length).await;
+        // The port was ours a moment ago; retry briefly should the kernel hold it.
+        for _ in 0..50 {
+            if let Ok(listener) = TcpListener::bind(addr).await {
+                if let Ok(mut t) = task.lock() {
+                    *t = accept(listener, state);
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("could not listen on {addr} again");
+    });
+}
+
 pub(crate) enum Action {
     Answer(u16, String),
     AnswerRetryAfter(u16, u64),
@@ -173,26 +200,24 @@ impl TestServer {
         }
     }
 
-    /// The application goes away for `length`: the listening socket is closed (connecting is
-    /// refused) and opened again on the same port afterwards. Returns at once.
-    pub(crate) fn outage(&self, length: Duration) {
-        if let Ok(task) = self.task.lock() {
-            task.abort();
-        }
+    /// The application goes away for `length` once it has created `created` aggregates
+    /// (checked every millisecond), with whatever requests are in flight at that moment: the
+    /// listening socket is closed (connecting is refused) and opened again on the same port
+    /// afterwards. Returns at once.
+    pub(crate) fn outage_after(&self, created: usize, length: Duration) {
         let (addr, state, task) = (self.addr, Arc::clone(&self.state), Arc::clone(&self.task));
         tokio::spawn(async move {
-            tokio::time::sleep(length).await;
-            // The port was ours a moment ago; retry briefly should the kernel hold it.
-            for _ in 0..50 {
-                if let Ok(listener) = TcpListener::bind(addr).await {
-                    if let Ok(mut t) = task.lock() {
-                        *t = accept(listener, state);
-                    }
+            loop {
+                let done = match state.lock() {
+                    Ok(s) => s.created.len(),
+                    Err(e) => panic!("server state poisoned: {e}"),
+                };
+                if done >= created {
+                    outage(addr, &state, &task, length);
                     return;
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
-            panic!("could not listen on {addr} again");
         });
     }
 
