@@ -60,7 +60,7 @@ pub(crate) use counts::Counts;
 pub use draw::{Draw, Ticket};
 pub(crate) use journal::Journal;
 pub use nullable::Nullable;
-pub use pool::{Filter, Partition, Pool};
+pub use pool::{Filter, Group, Partition, Pool};
 pub use strategy::{Checkpoint, Strategy};
 
 use std::hash::Hash;

@@ -1,5 +1,6 @@
 //! The read strategy: a law and a mean over a pool, dynamic or planned.
 
+use std::borrow::Cow;
 use std::hash::Hash;
 
 use rand::{Rng, RngExt};
@@ -9,7 +10,7 @@ use super::avoid::Avoid;
 use super::draw::{Draw, Ticket};
 use super::journal::Journal;
 use super::plan::{Candidates, Plan, PlannedDraw};
-use super::pool::{Filter, GroupNumber, Pool};
+use super::pool::{Filter, Group, GroupNumber, Pool};
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
 use crate::law::Top;
@@ -94,6 +95,8 @@ pub struct Strategy {
 #[derive(Debug, Clone, Default)]
 struct Groups {
     index: FxHashMap<Box<str>, u32>,
+    /// Integer groups met outside their partition's numbering (see `numbered`).
+    integers: FxHashMap<i64, u32>,
     /// For partition groups: the pool partition this strategy draws through, and the plan
     /// index per group number (`NO_PLAN` when the group has none yet) — a vector lookup where
     /// `index` would hash the group's name on every draw.
@@ -107,7 +110,7 @@ const NO_PLAN: u32 = u32::MAX;
 
 impl Groups {
     /// The plan of the group numbered `number`, or of `key`.
-    fn find(&self, number: Option<GroupNumber>, key: &str) -> Option<u32> {
+    fn find(&self, number: Option<GroupNumber>, key: &Group<'_>) -> Option<u32> {
         if let (Some(number), Some((partition, plans))) = (number, &self.numbered) {
             if number.partition == *partition {
                 return plans
@@ -116,11 +119,14 @@ impl Groups {
                     .filter(|&p| p != NO_PLAN);
             }
         }
-        self.index.get(key).copied()
+        match key {
+            Group::Name(name) => self.index.get(name.as_ref()).copied(),
+            Group::Integer(value) => self.integers.get(value).copied(),
+        }
     }
 
     /// Notes that the group numbered `number` (or `key`) has plan `plan`.
-    fn insert(&mut self, number: Option<GroupNumber>, key: &str, plan: u32) {
+    fn insert(&mut self, number: Option<GroupNumber>, key: &Group<'_>, plan: u32) {
         if let Some(number) = number {
             let (partition, plans) = self
                 .numbered
@@ -134,7 +140,10 @@ impl Groups {
                 return;
             }
         }
-        self.index.insert(key.into(), plan);
+        match key {
+            Group::Name(name) => self.index.insert(name.as_ref().into(), plan),
+            Group::Integer(value) => self.integers.insert(*value, plan),
+        };
     }
 }
 
@@ -523,8 +532,10 @@ impl Strategy {
         let (share, budget) = (share?, self.budget?);
         let law = self.plan.as_ref()?.law();
         // One reference filters by one constraint, so the group alone names the sub-pool.
-        let key = filter.partition().map_or(filter.key(), |p| p.group);
-        if let Some(group) = self.groups.find(number, key) {
+        let key = filter
+            .partition()
+            .map_or(Group::Name(Cow::Borrowed(filter.key())), |p| p.group);
+        if let Some(group) = self.groups.find(number, &key) {
             return Some(group);
         }
         let draws = (budget.draws * share).round().max(1.0) as u64;
@@ -542,7 +553,7 @@ impl Strategy {
         let group = u32::try_from(self.groups.plans.len()).ok()?;
         self.groups.plans.push(GroupPlan { plan });
         self.groups.shares.push(share);
-        self.groups.insert(number, key, group);
+        self.groups.insert(number, &key, group);
         Some(group)
     }
 

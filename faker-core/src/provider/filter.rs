@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::view::{Mirror, TypeView, Views, canonical};
-use crate::distributor::{Filter, Partition};
+use crate::distributor::{Filter, Group, Partition};
 use crate::spec::{Query, Resolved, Resolver};
 
 /// `{"a": {"b": query}}` for the dotted path `a.b`.
@@ -57,7 +57,21 @@ pub(crate) struct StateFilter<'a, I> {
 pub(crate) struct Equalities<'e> {
     paths: Cow<'e, [Vec<String>]>,
     by: Cow<'e, str>,
-    group: String,
+    group: Group<'static>,
+}
+
+/// The group of compared values: one integer is [`Group::Integer`] (found by index in the
+/// pool), anything else the values' JSON text as an array. The filter's own group and the
+/// groups of states are both made here, so that one set of values is always named alike.
+fn group_of_values<'v>(values: impl Iterator<Item = &'v Value> + Clone) -> Group<'static> {
+    let mut probe = values.clone();
+    if let (Some(single), None) = (probe.next(), probe.next())
+        && let Some(integer) = single.as_i64()
+    {
+        return Group::Integer(integer);
+    }
+    let text = Value::Array(values.cloned().collect()).to_string();
+    Group::Name(Cow::Owned(text))
 }
 
 impl<'e> Equalities<'e> {
@@ -88,7 +102,7 @@ impl<'e> Equalities<'e> {
             .map(|(p, _)| p.join("."))
             .collect::<Vec<_>>()
             .join(",");
-        let group = Value::Array(leaves.iter().map(|(_, v)| v.clone()).collect()).to_string();
+        let group = group_of_values(leaves.iter().map(|(_, v)| v));
         Some(Equalities {
             paths: Cow::Owned(leaves.into_iter().map(|(p, _)| p).collect()),
             by: Cow::Owned(by),
@@ -107,8 +121,8 @@ impl<'e> Equalities<'e> {
         if value.is_object() || value.is_array() || value.as_number().is_some_and(|n| n.is_f64()) {
             return None;
         }
-        // The text `[value]` is what `group_of` writes for a state with this value.
-        let group = format!("[{value}]");
+        // What `group_of` gives a state with this value.
+        let group = group_of_values(std::iter::once(value));
         Some(Equalities {
             paths: Cow::Borrowed(paths),
             by: Cow::Borrowed(by),
@@ -117,18 +131,13 @@ impl<'e> Equalities<'e> {
     }
 
     /// The group of a state: its values at the paths (a missing field is null, as in `$eq`).
-    fn group_of(&self, state: &Value) -> String {
-        let values = self
-            .paths
-            .iter()
-            .map(|p| {
-                p.iter()
-                    .try_fold(state, |v, k| v.get(k))
-                    .cloned()
-                    .unwrap_or(Value::Null)
-            })
-            .collect();
-        Value::Array(values).to_string()
+    fn group_of(&self, state: &Value) -> Group<'static> {
+        const NULL: Value = Value::Null;
+        group_of_values(
+            self.paths
+                .iter()
+                .map(|p| p.iter().try_fold(state, |v, k| v.get(k)).unwrap_or(&NULL)),
+        )
     }
 }
 
@@ -189,11 +198,11 @@ impl<I: Serialize> Filter<I> for StateFilter<'_, I> {
     fn partition(&self) -> Option<Partition<'_>> {
         self.equalities.as_ref().map(|e| Partition {
             by: &e.by,
-            group: &e.group,
+            group: e.group.borrowed(),
         })
     }
 
-    fn group_of(&self, id: &I) -> Option<String> {
+    fn group_of(&self, id: &I) -> Option<Group<'static>> {
         let equalities = self.equalities.as_ref()?;
         Some(equalities.group_of(&self.state(id)?))
     }
