@@ -65,14 +65,6 @@ impl Group<'_> {
             Group::Integer(value) => Group::Integer(*value),
         }
     }
-
-    /// The same group, owning its name.
-    pub fn into_owned(self) -> Group<'static> {
-        match self {
-            Group::Name(name) => Group::Name(Cow::Owned(name.into_owned())),
-            Group::Integer(value) => Group::Integer(value),
-        }
-    }
 }
 
 /// The part of a pool a filter matches: positions into the pool, in creation order.
