@@ -20,17 +20,23 @@
 //!
 //! Files are written under temporary names (`.<name>.<pid>.<n>.partial`) and renamed when the
 //! sink is finished, so a run that fails or is interrupted never leaves a file that looks complete.
+//! Each file is written by a thread of its own, in chunks of 1 MiB with at most four waiting: the
+//! generating thread does not wait in the kernel while the page cache takes the bytes (on a
+//! large run that is a fifth of the time; see `BENCHMARKS.md`), and an I/O error is reported by
+//! the next record or by `finish`.
 
+mod background;
 mod csv;
 pub mod held;
 mod jsonl;
 
+use self::background::BackgroundFile;
 pub use self::csv::CsvFeed;
 pub use self::held::{HoldingSink, StoreOutcomes};
 pub use self::jsonl::{CommandLog, JsonlFeed};
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -97,7 +103,7 @@ pub fn table_name(name: &str, table: Option<&str>) -> String {
 
 /// A file written under a temporary name and renamed into place by [`PartialFile::publish`].
 pub(crate) struct PartialFile {
-    writer: BufWriter<File>,
+    writer: BackgroundFile,
     partial: PathBuf,
     final_path: PathBuf,
 }
@@ -113,14 +119,17 @@ impl PartialFile {
             source,
         })?;
         Ok(PartialFile {
-            // Large buffer: feeds are written sequentially, a line at a time.
-            writer: BufWriter::with_capacity(1 << 16, file),
+            // Written by a thread of its own: the generator does not wait in the kernel.
+            writer: BackgroundFile::new(file).map_err(|source| FeedError::Io {
+                path: partial.clone(),
+                source,
+            })?,
             partial,
             final_path,
         })
     }
 
-    pub(crate) fn writer(&mut self) -> &mut BufWriter<File> {
+    pub(crate) fn writer(&mut self) -> &mut BackgroundFile {
         &mut self.writer
     }
 
@@ -145,11 +154,8 @@ impl PartialFile {
             let path = path.to_path_buf();
             move |source| FeedError::Io { path, source }
         };
-        self.writer.flush().map_err(err(&self.partial))?;
-        self.writer
-            .get_ref()
-            .sync_all()
-            .map_err(err(&self.partial))?;
+        let file = self.writer.finish().map_err(err(&self.partial))?;
+        file.sync_all().map_err(err(&self.partial))?;
         std::fs::rename(&self.partial, &self.final_path).map_err(err(&self.final_path))
     }
 }
