@@ -61,6 +61,12 @@ impl TypeIndex {
     pub(crate) fn get(self) -> usize {
         self.0
     }
+
+    /// The first registered type's index, for tests of what only carries indexes.
+    #[cfg(test)]
+    pub(crate) fn first() -> TypeIndex {
+        TypeIndex(0)
+    }
 }
 
 /// What is known about one registered type without its static type.
