@@ -39,6 +39,9 @@ use crate::{Law, Mean};
 /// more, and is better served by unique values or dynamic mode.
 const MAX_SLOTS: usize = 1 << 26;
 const EMPTY: u32 = u32::MAX;
+/// Set in [`Plan::last`] while the last draw's planned use is not taken: slots stay below
+/// [`MAX_SLOTS`], so the top bit is free.
+const COUNTED: u32 = 1 << 31;
 /// Slot draws that may land on a value the draw must avoid before it gives up and takes, as
 /// one use outside the plan, another value the plan holds (or creates one when it holds none). Redrawing the slot is exact conditioning (the law restricted to the
 /// other slots); it only runs out when the avoided values hold almost all the mass
@@ -148,11 +151,14 @@ pub(crate) struct Plan {
     counts: Counts,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Positions,
-    /// The slot of the last draw, `EMPTY` when it fell outside the plan.
+    /// The slot of the last draw, `EMPTY` when it fell outside the plan; with [`COUNTED`]
+    /// set while the planned use that draw spent is not yet taken (see
+    /// [`Plan::take_counted`]). One word for both, so that a group plan leaves room for its
+    /// owner's `tag` on its cache line.
     last: u32,
-    /// The slot whose planned use the last draw spent, `EMPTY` when it spent none (see
-    /// [`Plan::take_counted`]).
-    counted: u32,
+    /// A word the plan's owner keeps with it: a strategy's group plan holds its group's
+    /// number, found on the cache line the draw reads anyway (see `Groups::find`).
+    pub(crate) tag: u32,
     /// What only a slot's first hit or a draw beyond the plan reads. A partition's group plans
     /// (one per tenant, say) are drawn in random order, each draw a likely cache miss on its
     /// plan: what every draw touches is kept in the plan's first bytes, the rest behind this
@@ -235,7 +241,7 @@ impl Plan {
             counts,
             slots: Positions::new(slots),
             last: EMPTY,
-            counted: EMPTY,
+            tag: 0,
             cold: Box::new(Cold {
                 law,
                 sampler,
@@ -283,7 +289,7 @@ impl Plan {
 
     /// The slot of the last draw, `None` when it fell outside the plan.
     pub(crate) fn last_slot(&self) -> Option<usize> {
-        (self.last != EMPTY).then_some(self.last as usize)
+        (self.last != EMPTY).then_some((self.last & !COUNTED) as usize)
     }
 
     /// The pool position `slot` holds, when bound (`None` too for a slot beyond the plan).
@@ -292,18 +298,18 @@ impl Plan {
         (held != EMPTY).then_some(held as usize)
     }
 
+    /// A slot, and whether it spent one of its planned uses (`false` beyond the plan).
     #[inline]
-    fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> usize {
+    fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> (usize, bool) {
         if let Some(slot) = self.counts.draw(rng) {
-            self.counted = slot as u32;
-            return slot;
+            return (slot, true);
         }
-        self.counted = EMPTY;
         let d = self.slots.len();
-        match &self.cold.sampler {
+        let slot = match &self.cold.sampler {
             SlotSampler::Inverse => ((self.cold.law.sample(rng) * d as f64) as usize).min(d - 1),
             SlotSampler::Alias(table) => table.sample(rng),
-        }
+        };
+        (slot, false)
     }
 
     /// One draw: a slot under the law, redrawn while it holds a value `avoid` forbids; its
@@ -316,15 +322,20 @@ impl Plan {
         rng: &mut R,
     ) -> PlannedDraw {
         for _ in 0..AVOID_TRIES {
-            let slot = self.sample_slot(rng);
+            let (slot, counted) = self.sample_slot(rng);
             let held = self.slots[slot];
             if held != EMPTY && avoid.forbids(held as usize) {
                 // Not spent: the planned use stays for another draw.
-                self.counts.put_back(slot);
-                self.counted = EMPTY;
+                if counted {
+                    self.counts.put_back(slot);
+                }
                 continue;
             }
-            return self.take(slot, candidates, avoid);
+            let draw = self.take(slot, candidates, avoid);
+            if counted {
+                self.last |= COUNTED;
+            }
+            return draw;
         }
         // Every try hit an avoided value (near the end of a plan, its last uses may all be
         // of one avoided value). Rather than grow the pool with a value outside the plan —
@@ -435,8 +446,11 @@ impl Plan {
     /// none: a draw beyond the planned ones, or one that fell outside the plan). The strategy
     /// records it, to give the use back when the draw is taken back.
     pub(crate) fn take_counted(&mut self) -> Option<u32> {
-        let counted = std::mem::replace(&mut self.counted, EMPTY);
-        (counted != EMPTY).then_some(counted)
+        if self.last == EMPTY || self.last & COUNTED == 0 {
+            return None;
+        }
+        self.last &= !COUNTED;
+        Some(self.last)
     }
 
     /// Gives back a planned use of `slot` spent by a draw that was taken back (an aggregate

@@ -113,6 +113,18 @@ impl Groups {
     fn find(&self, number: Option<GroupNumber>, key: &Group<'_>) -> Option<u32> {
         if let (Some(number), Some((partition, plans))) = (number, &self.numbered) {
             if number.partition == *partition {
+                // Groups are mostly planned in the order the partition numbers them (both on
+                // a group's first draw), so plan `g` is usually group `g`'s: checking it reads
+                // the line the draw reads next, where the vector would be one more cache miss
+                // per draw (200 000 tenants: 800 KB read at random).
+                let guess = number.group as usize;
+                if self
+                    .plans
+                    .get(guess)
+                    .is_some_and(|p| p.plan.tag == number.group)
+                {
+                    return Some(number.group);
+                }
                 return plans
                     .get(number.group as usize)
                     .copied()
@@ -125,8 +137,14 @@ impl Groups {
         }
     }
 
-    /// Notes that the group numbered `number` (or `key`) has plan `plan`.
-    fn insert(&mut self, number: Option<GroupNumber>, key: &Group<'_>, plan: u32) {
+    /// Adds `plan` as the plan of the group numbered `number` (or of `key`); returns its index.
+    fn insert(
+        &mut self,
+        number: Option<GroupNumber>,
+        key: &Group<'_>,
+        mut plan: Plan,
+    ) -> Option<u32> {
+        let index = u32::try_from(self.plans.len()).ok()?;
         if let Some(number) = number {
             let (partition, plans) = self
                 .numbered
@@ -136,14 +154,19 @@ impl Groups {
                 if plans.len() <= at {
                     plans.resize(at + 1, NO_PLAN);
                 }
-                plans[at] = plan;
-                return;
+                plans[at] = index;
+                plan.tag = number.group;
+                self.plans.push(GroupPlan { plan });
+                return Some(index);
             }
         }
+        plan.tag = NO_PLAN;
+        self.plans.push(GroupPlan { plan });
         match key {
-            Group::Name(name) => self.index.insert(name.as_ref().into(), plan),
-            Group::Integer(value) => self.integers.insert(*value, plan),
+            Group::Name(name) => self.index.insert(name.as_ref().into(), index),
+            Group::Integer(value) => self.integers.insert(*value, index),
         };
+        Some(index)
     }
 }
 
@@ -152,6 +175,8 @@ impl Groups {
 #[derive(Debug, Clone)]
 #[repr(align(64))]
 struct GroupPlan {
+    /// Its `tag` is the partition group the plan serves (see [`Groups::find`]), `NO_PLAN`
+    /// when the plan was filed by key.
     plan: Plan,
 }
 
@@ -550,10 +575,8 @@ impl Strategy {
         if self.ordered {
             plan.in_order();
         }
-        let group = u32::try_from(self.groups.plans.len()).ok()?;
-        self.groups.plans.push(GroupPlan { plan });
+        let group = self.groups.insert(number, &key, plan)?;
         self.groups.shares.push(share);
-        self.groups.insert(number, &key, group);
         Some(group)
     }
 
@@ -683,4 +706,15 @@ enum Taken {
     Whole(u32),
     /// A planned use of a slot of a sub-pool plan: (group, slot).
     Group(u32, u32),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group plan and the number that finds it share one cache line (see [`Groups::find`]).
+    #[test]
+    fn a_group_plan_fits_a_cache_line() {
+        assert_eq!(std::mem::size_of::<GroupPlan>(), 64);
+    }
 }

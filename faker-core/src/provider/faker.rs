@@ -181,7 +181,7 @@ impl Faker {
     /// Creates one `A` (and whatever it references that has to be created).
     pub async fn create<A: Provider>(&mut self) -> Result<A, FakerError> {
         self.runtime()
-            .create_with::<A>(Requirements::none(), A::NAME.to_string())
+            .create_one::<A>(Requirements::none(), A::NAME.to_string())
             .await
     }
 

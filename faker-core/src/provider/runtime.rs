@@ -281,30 +281,41 @@ impl Runtime<'_> {
         }
     }
 
-    /// Creates one `A` that satisfies `requirements`; `path` names it in errors.
+    /// Creates one `A` that satisfies `requirements`; `path` names it in errors. Boxed: an
+    /// aggregate's references create their targets through it, and a recursive future needs
+    /// a box somewhere (see [`Runtime::create_one`] for the caller that needs none).
     pub(crate) fn create_with<A: Provider>(
         &mut self,
         requirements: Requirements,
         path: String,
     ) -> BoxFuture<'_, Result<A, FakerError>> {
-        Box::pin(async move {
-            let (handle, attempt) = match self.build::<A>(requirements, path).await? {
-                Built::Existing(existing) => return Ok(existing),
-                Built::New(handle, attempt) => (handle, attempt),
-            };
-            let stored = self
-                .store(handle, attempt.built, attempt.key_given, &attempt.path)
-                .await?;
-            self.finish_created(
-                handle,
-                stored,
-                attempt.requirements,
-                attempt.key_given,
-                attempt.path,
-                None,
-            )
-            .await
-        })
+        Box::pin(self.create_one(requirements, path))
+    }
+
+    /// [`Runtime::create_with`] unboxed, for a caller outside the recursion (`Faker::create`):
+    /// the future of a whole creation is about 2 KB, and allocating it per aggregate, above
+    /// glibc's small-chunk sizes, made every creation sweep the allocator's free lists.
+    pub(crate) async fn create_one<A: Provider>(
+        &mut self,
+        requirements: Requirements,
+        path: String,
+    ) -> Result<A, FakerError> {
+        let (handle, attempt) = match self.build::<A>(requirements, path).await? {
+            Built::Existing(existing) => return Ok(existing),
+            Built::New(handle, attempt) => (handle, attempt),
+        };
+        let stored = self
+            .store(handle, attempt.built, attempt.key_given, &attempt.path)
+            .await?;
+        self.finish_created(
+            handle,
+            stored,
+            attempt.requirements,
+            attempt.key_given,
+            attempt.path,
+            None,
+        )
+        .await
     }
 
     /// Creates one `A` without requirements for `create_each`: dispatched when the pipeline
