@@ -153,12 +153,8 @@ pub(crate) struct Plan {
     slots: Positions,
     /// The slot of the last draw, `EMPTY` when it fell outside the plan; with [`COUNTED`]
     /// set while the planned use that draw spent is not yet taken (see
-    /// [`Plan::take_counted`]). One word for both, so that a group plan leaves room for its
-    /// owner's `tag` on its cache line.
+    /// [`Plan::take_counted`]).
     last: u32,
-    /// A word the plan's owner keeps with it: a strategy's group plan holds its group's
-    /// number, found on the cache line the draw reads anyway (see `Groups::find`).
-    pub(crate) tag: u32,
     /// What only a slot's first hit or a draw beyond the plan reads. A partition's group plans
     /// (one per tenant, say) are drawn in random order, each draw a likely cache miss on its
     /// plan: what every draw touches is kept in the plan's first bytes, the rest behind this
@@ -241,7 +237,6 @@ impl Plan {
             counts,
             slots: Positions::new(slots),
             last: EMPTY,
-            tag: 0,
             cold: Box::new(Cold {
                 law,
                 sampler,
@@ -460,6 +455,158 @@ impl Plan {
     }
 }
 
+/// A group's plan in 16 bytes: the whole state of a plan of one slot, or where the group's
+/// full [`Plan`] is.
+///
+/// A partition's groups are drawn in random order, each draw a likely cache miss on its
+/// group's plan; at 200 000 tenants a 64-byte [`Plan`] per group (and its boxes beside) makes
+/// the groups' plans the largest table drawn at random, pushing every other table out of the
+/// cache. Most groups have one slot (a tenant's authors when the mean per tenant is small), and
+/// such a plan needs only its planned uses left, the value its slot holds and its last draw.
+/// It draws exactly as a [`Plan`] of one slot does, random numbers included, so that a dataset
+/// does not depend on which form a group's plan takes.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(16))]
+pub(crate) struct SmallPlan {
+    /// A word for the plan's owner: a strategy keeps its group's number there, found on the
+    /// line the draw reads anyway (see `Groups::find`).
+    pub(crate) tag: u32,
+    /// Planned uses left; for a full plan, its index (see [`SmallPlan::full`]).
+    left: u32,
+    /// Pool position of the slot's value, `EMPTY` until bound, `FULL` for a full plan.
+    held: u32,
+    /// Slot 0 or `EMPTY` (outside the plan), with [`COUNTED`] as in a [`Plan`]'s.
+    last: u32,
+}
+
+/// [`SmallPlan::held`] of an entry that points at a full plan.
+const FULL: u32 = u32::MAX - 1;
+
+impl SmallPlan {
+    /// The plan of `draws` draws of a group with `mean` uses per value, when it has one slot
+    /// and its uses fit 32 bits (`None`: make a [`Plan`] with [`Plan::for_group`]).
+    pub(crate) fn for_group(mean: Mean, draws: u64) -> Option<SmallPlan> {
+        if slot_count(mean, draws).ok()? != 1 {
+            return None;
+        }
+        // As `Plan::build`: one slot gets every planned draw, at least one.
+        let left = u32::try_from(draws.max(1)).ok()?;
+        Some(SmallPlan {
+            tag: 0,
+            left,
+            held: EMPTY,
+            last: EMPTY,
+        })
+    }
+
+    /// An entry that stands for the full plan at `index` of its owner's.
+    pub(crate) fn full(index: u32) -> SmallPlan {
+        SmallPlan {
+            tag: 0,
+            left: index,
+            held: FULL,
+            last: EMPTY,
+        }
+    }
+
+    /// The index of the full plan this entry stands for, if it does.
+    #[inline]
+    pub(crate) fn full_index(&self) -> Option<u32> {
+        (self.held == FULL).then_some(self.left)
+    }
+
+    /// One draw, as [`Plan::draw`] of a one-slot plan over `law` (a group plan's: whole-pool
+    /// law, no top) makes it.
+    #[inline]
+    pub(crate) fn draw<R: Rng + ?Sized>(
+        &mut self,
+        law: &PlannedLaw,
+        candidates: Candidates<'_>,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> PlannedDraw {
+        debug_assert!(self.full_index().is_none());
+        for _ in 0..AVOID_TRIES {
+            let counted = self.left > 0;
+            if counted {
+                self.left -= 1;
+            } else {
+                // Beyond the plan a one-slot plan's sampler still draws (an alias table of one
+                // entry for smooth weights, the law's inverse otherwise): the same numbers.
+                match law {
+                    PlannedLaw::Smooth(_) => {
+                        rng.next_u64();
+                    }
+                    _ => {
+                        law.sample(rng);
+                    }
+                }
+            }
+            if self.held != EMPTY && avoid.forbids(self.held as usize) {
+                if counted {
+                    self.left += 1;
+                }
+                continue;
+            }
+            self.last = if counted { COUNTED } else { 0 };
+            if self.held != EMPTY {
+                return PlannedDraw::Bound(self.held as usize);
+            }
+            // A one-slot plan binds nothing else, so no candidate is bound yet: the first
+            // one `avoid` allows is free (see `Plan::free`).
+            let len = candidates.len();
+            return match (0..len)
+                .map(|i| candidates.at(i))
+                .find(|&p| !avoid.blocks_binding(p))
+            {
+                Some(position) => {
+                    self.held = position as u32;
+                    PlannedDraw::Bound(position)
+                }
+                None => PlannedDraw::Create(Ticket::for_slot(0)),
+            };
+        }
+        // As `Plan::draw` when every try hit an avoided value.
+        let _start: usize = rng.random_range(0..1);
+        if self.held != EMPTY && !avoid.forbids(self.held as usize) {
+            self.last = 0;
+            return PlannedDraw::Bound(self.held as usize);
+        }
+        self.last = EMPTY;
+        PlannedDraw::Create(Ticket::unplanned())
+    }
+
+    /// As [`Plan::take_counted`].
+    pub(crate) fn take_counted(&mut self) -> Option<u32> {
+        if self.last == EMPTY || self.last & COUNTED == 0 {
+            return None;
+        }
+        self.last &= !COUNTED;
+        Some(self.last)
+    }
+
+    /// As [`Plan::last_slot`].
+    pub(crate) fn last_slot(&self) -> Option<usize> {
+        (self.last != EMPTY).then_some((self.last & !COUNTED) as usize)
+    }
+
+    /// As [`Plan::fulfil`].
+    pub(crate) fn fulfil(&mut self, ticket: Ticket, position: usize) {
+        let slot = match ticket.group_slot() {
+            Some((_, slot)) => Some(slot),
+            None => ticket.slot(),
+        };
+        if slot == Some(0) && self.held == EMPTY {
+            self.held = position as u32;
+        }
+    }
+
+    /// As [`Plan::give_back`] (a one-slot plan's only slot).
+    pub(crate) fn give_back(&mut self) {
+        self.left += 1;
+    }
+}
+
 /// `p_i = F((i+1)/d) - F(i/d)` for every slot.
 fn slot_probabilities(law: &PlannedLaw, d: usize) -> Vec<f64> {
     let mut previous = 0.0;
@@ -582,6 +729,97 @@ mod tests {
         }
         assert_eq!(made, draws);
         assert_eq!(created, 0, "the pool grew");
+    }
+
+    /// A small plan draws as a one-slot `Plan` does, random numbers included: within the
+    /// plan, beyond it, with avoided values, given-back uses and values created on a first
+    /// hit. A dataset must not depend on which form a group's plan takes.
+    #[test]
+    fn a_small_plan_draws_as_a_one_slot_plan() {
+        use rand::Rng;
+        let laws = [
+            Law::Uniform,
+            Law::Skew(Skew::new(2.0).unwrap()),
+            Law::Weights(Weights::new([0.7, 0.2, 0.07, 0.03]).unwrap()),
+        ];
+        for law in &laws {
+            let planned = Arc::new(law.planned());
+            for (mean, draws) in [(50.0, 1u64), (50.0, 40), (10.0, 12), (3.0, 4)] {
+                let mean = Mean::new(mean).unwrap();
+                let mut full = Plan::for_group(&planned, mean, draws).unwrap();
+                assert_eq!(full.slots(), 1);
+                let mut small = SmallPlan::for_group(mean, draws).unwrap();
+                let (mut rng_full, mut rng_small) = (seeded(9), seeded(9));
+                let mut chooser = seeded(4);
+                // Pool positions of the group's sub-pool, grown by creations.
+                let (mut pool_full, mut pool_small) = (vec![3usize], vec![3usize]);
+                for i in 0..(3 * draws + 20) {
+                    let avoided = [3usize, 7];
+                    let avoid = match chooser.random_range(0..4) {
+                        0 => Avoid {
+                            values: &avoided[..1],
+                            fresh: &[],
+                        },
+                        1 => Avoid {
+                            values: &[],
+                            fresh: &avoided[..1],
+                        },
+                        _ => Avoid::NONE,
+                    };
+                    let a = full.draw(
+                        Candidates::Only(SubPoolView::Positions(&pool_full)),
+                        avoid,
+                        &mut rng_full,
+                    );
+                    let b = small.draw(
+                        &planned,
+                        Candidates::Only(SubPoolView::Positions(&pool_small)),
+                        avoid,
+                        &mut rng_small,
+                    );
+                    let (a, b) = (outcome(a, &mut full, &mut pool_full), {
+                        let created = match b {
+                            PlannedDraw::Bound(p) => Err(p),
+                            PlannedDraw::Create(t) => Ok(t),
+                        };
+                        match created {
+                            Err(p) => (false, p, None),
+                            Ok(t) => {
+                                let p = 100 + pool_small.len();
+                                pool_small.push(p);
+                                small.fulfil(t, p);
+                                (true, p, t.slot())
+                            }
+                        }
+                    });
+                    assert_eq!(a, b, "{law:?} draws {draws}, draw {i}");
+                    assert_eq!(full.take_counted(), small.take_counted());
+                    assert_eq!(full.last_slot(), small.last_slot());
+                    // Every fifth use is given back, as for a refused aggregate.
+                    if i % 5 == 4 && full.last_slot().is_some() {
+                        full.give_back(0);
+                        small.give_back();
+                    }
+                    assert_eq!(rng_full.next_u64(), rng_small.next_u64(), "draw {i}");
+                }
+            }
+        }
+
+        fn outcome(
+            draw: PlannedDraw,
+            plan: &mut Plan,
+            pool: &mut Vec<usize>,
+        ) -> (bool, usize, Option<u32>) {
+            match draw {
+                PlannedDraw::Bound(p) => (false, p, None),
+                PlannedDraw::Create(t) => {
+                    let p = 100 + pool.len();
+                    pool.push(p);
+                    plan.fulfil(t, p);
+                    (true, p, t.slot())
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,11 +9,11 @@ use rustc_hash::FxHashMap;
 use super::avoid::Avoid;
 use super::draw::{Draw, Ticket};
 use super::journal::Journal;
-use super::plan::{Candidates, Plan, PlannedDraw};
+use super::plan::{Candidates, Plan, PlannedDraw, SmallPlan};
 use super::pool::{Filter, Group, GroupNumber, Pool};
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
-use crate::law::Top;
+use crate::law::{PlannedLaw, Top};
 use crate::{Law, Mean};
 
 /// Decides reuse or create for each draw: a [`Law`] over the pool and a [`Mean`].
@@ -101,7 +101,11 @@ struct Groups {
     /// index per group number (`NO_PLAN` when the group has none yet) — a vector lookup where
     /// `index` would hash the group's name on every draw.
     numbered: Option<(u32, Vec<u32>)>,
-    plans: Vec<GroupPlan>,
+    /// Per plan index: a plan of one slot, or where the group's full plan is (see
+    /// [`SmallPlan`]): 16 bytes per group, drawn at random.
+    plans: Vec<SmallPlan>,
+    /// The plans of more than one slot (and ordered ones), by [`SmallPlan::full_index`].
+    full: Vec<GroupPlan>,
     /// Each group's share of all draws, as the caller gave it (by plan index).
     shares: Vec<f64>,
 }
@@ -118,11 +122,7 @@ impl Groups {
                 // the line the draw reads next, where the vector would be one more cache miss
                 // per draw (200 000 tenants: 800 KB read at random).
                 let guess = number.group as usize;
-                if self
-                    .plans
-                    .get(guess)
-                    .is_some_and(|p| p.plan.tag == number.group)
-                {
+                if self.plans.get(guess).is_some_and(|p| p.tag == number.group) {
                     return Some(number.group);
                 }
                 return plans
@@ -142,9 +142,17 @@ impl Groups {
         &mut self,
         number: Option<GroupNumber>,
         key: &Group<'_>,
-        mut plan: Plan,
+        plan: Result<SmallPlan, Plan>,
     ) -> Option<u32> {
         let index = u32::try_from(self.plans.len()).ok()?;
+        let mut plan = match plan {
+            Ok(small) => small,
+            Err(plan) => {
+                let at = u32::try_from(self.full.len()).ok()?;
+                self.full.push(GroupPlan { plan });
+                SmallPlan::full(at)
+            }
+        };
         if let Some(number) = number {
             let (partition, plans) = self
                 .numbered
@@ -156,17 +164,76 @@ impl Groups {
                 }
                 plans[at] = index;
                 plan.tag = number.group;
-                self.plans.push(GroupPlan { plan });
+                self.plans.push(plan);
                 return Some(index);
             }
         }
         plan.tag = NO_PLAN;
-        self.plans.push(GroupPlan { plan });
+        self.plans.push(plan);
         match key {
             Group::Name(name) => self.index.insert(name.as_ref().into(), index),
             Group::Integer(value) => self.integers.insert(*value, index),
         };
         Some(index)
+    }
+
+    /// One draw of group plan `group`'s, and the slot whose planned use it spent.
+    #[inline]
+    fn draw<R: Rng + ?Sized>(
+        &mut self,
+        group: u32,
+        law: &PlannedLaw,
+        candidates: Candidates<'_>,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+    ) -> (PlannedDraw, Option<u32>) {
+        let small = &mut self.plans[group as usize];
+        match small.full_index() {
+            None => {
+                let draw = small.draw(law, candidates, avoid, rng);
+                (draw, small.take_counted())
+            }
+            Some(at) => {
+                let plan = &mut self.full[at as usize].plan;
+                let draw = plan.draw(candidates, avoid, rng);
+                (draw, plan.take_counted())
+            }
+        }
+    }
+
+    /// The planned share, within its group, of the value group plan `group` drew last.
+    fn last_share(&self, group: u32) -> Option<f64> {
+        let small = &self.plans[group as usize];
+        match small.full_index() {
+            // One slot: every planned use.
+            None => small.last_slot().map(|_| 1.0),
+            Some(at) => {
+                let plan = &self.full[at as usize].plan;
+                Some(plan.share_of(plan.last_slot()?))
+            }
+        }
+    }
+
+    /// Binds the slot `ticket` (of group plan `group`) was issued for to pool `position`.
+    fn fulfil(&mut self, group: u32, ticket: Ticket, position: usize) {
+        let Some(small) = self.plans.get_mut(group as usize) else {
+            return;
+        };
+        match small.full_index() {
+            None => small.fulfil(ticket, position),
+            Some(at) => self.full[at as usize].plan.fulfil(ticket, position),
+        }
+    }
+
+    /// Gives back a planned use of `slot` of group plan `group`.
+    fn give_back(&mut self, group: u32, slot: u32) {
+        let Some(small) = self.plans.get_mut(group as usize) else {
+            return;
+        };
+        match small.full_index() {
+            None => small.give_back(),
+            Some(at) => self.full[at as usize].plan.give_back(slot),
+        }
     }
 }
 
@@ -175,8 +242,6 @@ impl Groups {
 #[derive(Debug, Clone)]
 #[repr(align(64))]
 struct GroupPlan {
-    /// Its `tag` is the partition group the plan serves (see [`Groups::find`]), `NO_PLAN`
-    /// when the plan was filed by key.
     plan: Plan,
 }
 
@@ -383,10 +448,7 @@ impl Strategy {
                 let plan = self.plan.as_ref()?;
                 Some(plan.share_of(plan.last_slot()?))
             }
-            Last::Group(g) => {
-                let plan = &self.groups.plans[g as usize].plan;
-                Some(self.groups.shares[g as usize] * plan.share_of(plan.last_slot()?))
-            }
+            Last::Group(g) => Some(self.groups.shares[g as usize] * self.groups.last_share(g)?),
         }
     }
 
@@ -417,11 +479,7 @@ impl Strategy {
     /// in the pool already: [`ManyToOne::fulfil`] inserts it first).
     pub(crate) fn bind(&mut self, ticket: Ticket, position: usize) {
         match ticket.group_slot() {
-            Some((group, _)) => {
-                if let Some(g) = self.groups.plans.get_mut(group as usize) {
-                    g.plan.fulfil(ticket, position);
-                }
-            }
+            Some((group, _)) => self.groups.fulfil(group, ticket, position),
             None => {
                 if let Some(plan) = &mut self.plan {
                     plan.fulfil(ticket, position);
@@ -509,9 +567,13 @@ impl Strategy {
         let (number, sub) = pool.catch_up_numbered(filter);
         if let Some(group) = self.group(filter, number, share) {
             self.last = Last::Group(group);
-            let plan = &mut self.groups.plans[group as usize].plan;
-            let draw = plan.draw(Candidates::Only(sub), avoid, rng);
-            if let Some(slot) = plan.take_counted() {
+            let Some(law) = self.plan.as_ref().map(Plan::law) else {
+                unreachable!("group plans are made under the whole plan")
+            };
+            let (draw, counted) = self
+                .groups
+                .draw(group, law, Candidates::Only(sub), avoid, rng);
+            if let Some(slot) = counted {
                 self.journal.record(Taken::Group(group, slot));
             }
             return match draw {
@@ -571,10 +633,17 @@ impl Strategy {
         };
         // A group receives fewer draws than the whole plan, which was feasible; should the
         // slot count still be out of bounds, the budget rule serves the group.
-        let mut plan = Plan::for_group(law, mean, draws).ok()?;
-        if self.ordered {
-            plan.in_order();
-        }
+        // An ordered plan keeps its full form: its visit draws differently.
+        let plan = match SmallPlan::for_group(mean, draws).filter(|_| !self.ordered) {
+            Some(small) => Ok(small),
+            None => {
+                let mut plan = Plan::for_group(law, mean, draws).ok()?;
+                if self.ordered {
+                    plan.in_order();
+                }
+                Err(plan)
+            }
+        };
         let group = self.groups.insert(number, &key, plan)?;
         self.groups.shares.push(share);
         Some(group)
@@ -610,11 +679,7 @@ impl Strategy {
                         plan.give_back(slot);
                     }
                 }
-                Taken::Group(group, slot) => {
-                    if let Some(g) = self.groups.plans.get_mut(group as usize) {
-                        g.plan.give_back(slot);
-                    }
-                }
+                Taken::Group(group, slot) => self.groups.give_back(group, slot),
             }
         }
     }
@@ -716,5 +781,6 @@ mod tests {
     #[test]
     fn a_group_plan_fits_a_cache_line() {
         assert_eq!(std::mem::size_of::<GroupPlan>(), 64);
+        assert_eq!(std::mem::size_of::<SmallPlan>(), 16);
     }
 }
