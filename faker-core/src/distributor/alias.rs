@@ -8,6 +8,8 @@
 
 use rand::Rng;
 
+use super::prefetch::prefetch;
+
 #[derive(Debug, Clone)]
 pub(crate) struct AliasTable {
     /// Per slot: keep it if the low 32 random bits are below `threshold`, else take `alias`.
@@ -43,14 +45,30 @@ impl AliasTable {
 
     #[inline]
     pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
-        let r = rng.next_u64();
-        let i = (((r >> 32) * self.entries.len() as u64) >> 32) as usize;
+        self.pick(rng.next_u64())
+    }
+
+    /// The slot the random number `r` picks (what [`AliasTable::sample`] does with it).
+    #[inline]
+    pub(crate) fn pick(&self, r: u64) -> usize {
+        let i = self.entry_of(r);
         let (threshold, alias) = self.entries[i];
         if (r as u32) < threshold {
             i
         } else {
             alias as usize
         }
+    }
+
+    /// Asks the processor to fetch the entry `r` will read (see [`prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch(&self, r: u64) {
+        prefetch(&self.entries, self.entry_of(r));
+    }
+
+    #[inline]
+    fn entry_of(&self, r: u64) -> usize {
+        (((r >> 32) * self.entries.len() as u64) >> 32) as usize
     }
 }
 

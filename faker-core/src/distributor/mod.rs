@@ -51,6 +51,7 @@ mod journal;
 mod nullable;
 pub mod plan;
 mod pool;
+mod prefetch;
 mod strategy;
 
 pub(crate) use alias::AliasTable;

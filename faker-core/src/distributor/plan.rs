@@ -31,6 +31,7 @@ use super::avoid::Avoid;
 use super::counts::Counts;
 use super::draw::Ticket;
 use super::pool::SubPoolView;
+use super::prefetch::prefetch;
 use crate::error::ParamError;
 use crate::law::{PlannedLaw, Top};
 use crate::{Law, Mean};
@@ -296,7 +297,13 @@ impl Plan {
     /// A slot, and whether it spent one of its planned uses (`false` beyond the plan).
     #[inline]
     fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> (usize, bool) {
-        if let Some(slot) = self.counts.draw(rng) {
+        // The pool position a coming draw's slot holds is fetched with the slot's uses.
+        // (Fetching the value at that position one draw ahead was tried: no faster.)
+        let positions = &self.slots;
+        if let Some(slot) = self
+            .counts
+            .draw_fetching(rng, |slot| prefetch(positions, slot))
+        {
             return (slot, true);
         }
         let d = self.slots.len();
