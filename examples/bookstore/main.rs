@@ -322,14 +322,12 @@ async fn run(args: &Args) -> Result<Made, String> {
     // Uses per referenced id, counted as books stream past (they are not kept). Authors are
     // told apart by their own key alone: the repository assigns it from one sequence for all
     // tenants.
-    let mut books_per_tenant = Tally::default();
-    let mut books_per_author = Tally::default();
+    let mut tally = BookTally::default();
     let mut foreign_authors = 0u64;
     let mut count = |book: Book| {
-        let tenant = book.id().tenant_id;
-        books_per_tenant.add(tenant.0);
-        books_per_author.add(book.author_id().author_id.0);
-        if book.author_id().tenant_id != tenant {
+        let (tenant, author) = (book.id().tenant_id, book.author_id());
+        tally.add(tenant.0, author.author_id.0, author.tenant_id.0);
+        if author.tenant_id != tenant {
             foreign_authors += 1;
         }
     };
@@ -396,7 +394,7 @@ async fn run(args: &Args) -> Result<Made, String> {
         );
         return Ok(Made {
             books: created,
-            per_tenant: books_per_tenant.counts(),
+            per_tenant: tally.per_tenant(),
         });
     }
     let authors_per_tenant = {
@@ -420,8 +418,8 @@ async fn run(args: &Args) -> Result<Made, String> {
             seconds,
         },
         &[
-            ("Book.id.tenant_id", books_per_tenant.counts()),
-            ("Book.author_id", books_per_author.counts()),
+            ("Book.id.tenant_id", tally.per_tenant()),
+            ("Book.author_id", tally.per_author()),
             (
                 "Author.id.tenant_id",
                 authors_per_tenant.into_values().collect(),
@@ -438,43 +436,97 @@ async fn run(args: &Args) -> Result<Made, String> {
     })
 }
 
-/// Uses per key, for keys that a repository assigned (dense, from 1): a vector indexed by the
-/// key, with a map for keys beyond it. At 10^7 books two hash maps of 200 000 entries each
-/// cost two cache misses per book (8% of the run); the vectors (4 bytes a key) stay in cache.
+/// Books per author and per tenant, counted as books stream past. One record per author
+/// key (assigned by the repository, dense from 1): its books and its tenant, in a vector
+/// indexed by the key, with a map for keys beyond it. A tenant's books are the sum of its
+/// authors' — a book's tenant is its author's, which the domain guarantees (and the report
+/// checks); a book for which that fails moves its count on the side. At 10^7 books the
+/// authors and tenants read at random outgrow the cache: one record read per book instead of
+/// two counters (or two hash maps: 8% of the run) is one cache miss less.
 #[derive(Default)]
-struct Tally {
-    dense: Vec<u32>,
-    sparse: HashMap<i64, u64>,
+struct BookTally {
+    /// Per author key: books, and tenant id + 1 (0 until the first book).
+    dense: Vec<(u32, u32)>,
+    /// Authors whose key, count or tenant does not fit `dense`: books and tenant.
+    sparse: HashMap<i64, (u64, i64)>,
+    /// Books counted under another tenant than their own: + for theirs, - for the other.
+    moved: HashMap<i64, i64>,
 }
 
-impl Tally {
-    /// Keys below this are counted in the vector (64 MiB at most).
+impl BookTally {
+    /// Author keys below this are counted in the vector (128 MiB at most).
     const DENSE: i64 = 1 << 24;
 
-    fn add(&mut self, key: i64) {
-        match usize::try_from(key) {
-            Ok(at) if key < Self::DENSE => {
+    fn add(&mut self, tenant: i64, author: i64, author_tenant: i64) {
+        let dense = match (usize::try_from(author), u32::try_from(author_tenant + 1)) {
+            (Ok(at), Ok(t)) if author < Self::DENSE && t != u32::MAX => Some((at, t)),
+            _ => None,
+        };
+        let counted_under = match dense {
+            Some((at, t)) => {
                 if self.dense.len() <= at {
-                    self.dense.resize((at + 1).next_power_of_two(), 0);
+                    self.dense.resize((at + 1).next_power_of_two(), (0, 0));
                 }
-                match self.dense[at].checked_add(1) {
-                    Some(n) => self.dense[at] = n,
-                    None => *self.sparse.entry(key).or_default() += 1,
+                let (books, of) = &mut self.dense[at];
+                match books.checked_add(1) {
+                    Some(n) if *of == 0 || *of == t => {
+                        *books = n;
+                        *of = t;
+                        author_tenant
+                    }
+                    // The author's books count under the tenant first seen with it.
+                    Some(n) => {
+                        *books = n;
+                        i64::from(*of) - 1
+                    }
+                    None => self.add_sparse(author, author_tenant),
                 }
             }
-            _ => *self.sparse.entry(key).or_default() += 1,
+            None => self.add_sparse(author, author_tenant),
+        };
+        if counted_under != tenant {
+            *self.moved.entry(tenant).or_default() += 1;
+            *self.moved.entry(counted_under).or_default() -= 1;
         }
     }
 
-    /// The uses of every key used, in no particular order.
-    fn counts(self) -> Vec<u64> {
-        let mut counts: HashMap<i64, u64> = self.sparse;
-        for (key, &n) in self.dense.iter().enumerate() {
-            if n > 0 {
-                *counts.entry(key as i64).or_default() += u64::from(n);
+    /// Counts a book of `author` on the side; the tenant it counts under.
+    fn add_sparse(&mut self, author: i64, author_tenant: i64) -> i64 {
+        let (books, of) = self.sparse.entry(author).or_insert((0, author_tenant));
+        *books += 1;
+        *of
+    }
+
+    /// The books of every author with books, in no particular order.
+    fn per_author(&self) -> Vec<u64> {
+        let mut counts: HashMap<i64, u64> = HashMap::default();
+        for (key, &(books, _)) in self.dense.iter().enumerate() {
+            if books > 0 {
+                *counts.entry(key as i64).or_default() += u64::from(books);
             }
         }
+        for (&key, &(books, _)) in &self.sparse {
+            *counts.entry(key).or_default() += books;
+        }
         counts.into_values().collect()
+    }
+
+    /// The books of every tenant with books, in no particular order.
+    fn per_tenant(&self) -> Vec<u64> {
+        let mut counts: HashMap<i64, i64> = self.moved.clone();
+        for &(books, tenant) in &self.dense {
+            if books > 0 {
+                *counts.entry(i64::from(tenant) - 1).or_default() += i64::from(books);
+            }
+        }
+        for &(books, tenant) in self.sparse.values() {
+            *counts.entry(tenant).or_default() += books as i64;
+        }
+        counts
+            .into_values()
+            .filter(|&n| n > 0)
+            .map(|n| n as u64)
+            .collect()
     }
 }
 

@@ -293,9 +293,12 @@ impl Counts {
                     *built_for = *left;
                 }
                 let ahead = ahead.get_or_insert_with(|| Ahead::new(rng, table));
+                // A drawn slot's planned count is read for its share (`Counts::share`).
+                let planned = &self.planned.counts;
                 loop {
                     let r = ahead.next(table, |slot| {
                         prefetch(slots, slot);
+                        prefetch(planned, slot);
                         upcoming(slot);
                     });
                     let slot = table.pick(r);
