@@ -475,8 +475,8 @@ impl Plan {
 #[derive(Debug, Clone, Copy)]
 #[repr(align(16))]
 pub(crate) struct SmallPlan {
-    /// A word for the plan's owner: a strategy keeps its group's number there, found on the
-    /// line the draw reads anyway (see `Groups::find`).
+    /// A word for the plan's owner: a strategy keeps its group's value there, found on the
+    /// line the draw reads anyway (see `Groups::find_by_value`).
     pub(crate) tag: u32,
     /// Planned uses left; for a full plan, its index (see [`SmallPlan::full`]).
     left: u32,

@@ -81,7 +81,7 @@ struct SubPool {
 /// Values grouped by their fields' values, for one partition. Groups are numbered in the
 /// order they are first seen (see [`GroupNumber`]).
 #[derive(Debug, Clone, Default)]
-struct PartitionIndex {
+pub(crate) struct PartitionIndex {
     numbers: FxHashMap<GroupName, u32>,
     /// Numbers of integer groups by their value, `NO_GROUP` where none; values too large
     /// for the vector when first seen go to `sparse_integers`.
@@ -111,6 +111,17 @@ impl PartitionIndex {
         number
     }
 
+    /// The number of the integer group `value`, if it has one (nothing is numbered).
+    fn find_integer(&self, value: i64) -> Option<u32> {
+        let dense = usize::try_from(value).ok();
+        if let Some(&number) = dense.and_then(|at| self.integers.get(at))
+            && number != NO_GROUP
+        {
+            return Some(number);
+        }
+        self.sparse_integers.get(&value).copied()
+    }
+
     fn number_integer(&mut self, value: i64) -> u32 {
         let dense = usize::try_from(value).ok();
         if let Some(&number) = dense.and_then(|at| self.integers.get(at))
@@ -136,6 +147,19 @@ impl PartitionIndex {
             }
         }
         number
+    }
+
+    /// Files the values appended since the last call under their groups.
+    fn catch_up<V, F: Filter<V> + ?Sized>(&mut self, values: &[V], filter: &F) {
+        if self.scanned < values.len() {
+            for (position, value) in values.iter().enumerate().skip(self.scanned) {
+                if let Some(group) = filter.group_of(value) {
+                    let number = self.number(&group);
+                    self.groups[number as usize].push(position);
+                }
+            }
+            self.scanned = values.len();
+        }
     }
 
     fn new_group(&mut self) -> u32 {
@@ -209,6 +233,10 @@ pub(crate) enum SubPoolView<'a> {
     Positions(&'a [usize]),
     /// Group `.1` of a partition's groups.
     Group(&'a [Vec<usize>], u32),
+    /// The integer group `.1` of a partition, found when read (no positions when it has no
+    /// number yet): a draw whose plan is found by the group's value reads the partition's
+    /// numbering only when it binds a slot.
+    Integer(&'a PartitionIndex, i64),
 }
 
 impl<'a> SubPoolView<'a> {
@@ -217,6 +245,9 @@ impl<'a> SubPoolView<'a> {
         match self {
             SubPoolView::Positions(positions) => positions,
             SubPoolView::Group(groups, at) => &groups[at as usize],
+            SubPoolView::Integer(index, value) => index
+                .find_integer(value)
+                .map_or(&[], |at| &index.groups[at as usize]),
         }
     }
 }
@@ -400,31 +431,44 @@ impl<V: Hash + Eq> Pool<V> {
         (None, SubPoolView::Positions(&sub.positions))
     }
 
+    /// Brings the partition `filter` selects up to date without numbering its group; the
+    /// partition's number, and the group's positions read when used. `None` when `filter`
+    /// selects no integer group of a partition.
+    pub(crate) fn catch_up_integer_group<F: Filter<V> + ?Sized>(
+        &mut self,
+        filter: &F,
+    ) -> Option<(u32, i64, SubPoolView<'_>)> {
+        let partition = filter.partition()?;
+        let Group::Integer(value) = partition.group else {
+            return None;
+        };
+        let at = self.partition_number(partition.by);
+        let index = &mut self.partitions[at as usize];
+        index.catch_up(&self.values.items, filter);
+        Some((at, value, SubPoolView::Integer(index, value)))
+    }
+
+    /// The number of the partition named `by`, made when new.
+    fn partition_number(&mut self, by: &str) -> u32 {
+        match self.partition_numbers.get(by) {
+            Some(&at) => at,
+            None => {
+                let at = self.partitions.len() as u32;
+                self.partitions.push(PartitionIndex::default());
+                self.partition_numbers.insert(by.into(), at);
+                at
+            }
+        }
+    }
+
     fn catch_up_partition<F: Filter<V> + ?Sized>(
         &mut self,
         partition: Partition<'_>,
         filter: &F,
     ) -> (GroupNumber, SubPoolView<'_>) {
-        let values = &self.values.items;
-        let at = match self.partition_numbers.get(partition.by) {
-            Some(&at) => at,
-            None => {
-                let at = self.partitions.len() as u32;
-                self.partitions.push(PartitionIndex::default());
-                self.partition_numbers.insert(partition.by.into(), at);
-                at
-            }
-        };
+        let at = self.partition_number(partition.by);
         let index = &mut self.partitions[at as usize];
-        if index.scanned < values.len() {
-            for (position, value) in values.iter().enumerate().skip(index.scanned) {
-                if let Some(group) = filter.group_of(value) {
-                    let number = index.number(&group);
-                    index.groups[number as usize].push(position);
-                }
-            }
-            index.scanned = values.len();
-        }
+        index.catch_up(&self.values.items, filter);
         let group = index.number(&partition.group);
         let number = GroupNumber {
             partition: at,
