@@ -442,9 +442,13 @@ async fn run(args: &Args) -> Result<Made, String> {
 /// authors' — a book's tenant is its author's, which the domain guarantees (and the report
 /// checks); a book for which that fails moves its count on the side. At 10^7 books the
 /// authors and tenants read at random outgrow the cache: one record read per book instead of
-/// two counters (or two hash maps: 8% of the run) is one cache miss less.
+/// two counters (or two hash maps: 8% of the run) is one cache miss less. Books are counted
+/// in batches: the batch's records are read together first, so that their misses overlap
+/// instead of each book waiting for its own.
 #[derive(Default)]
 struct BookTally {
+    /// Books not counted yet: (tenant, author key, author's tenant).
+    pending: Vec<(i64, i64, i64)>,
     /// Per author key: books, and tenant id + 1 (0 until the first book).
     dense: Vec<(u32, u32)>,
     /// Authors whose key, count or tenant does not fit `dense`: books and tenant.
@@ -456,8 +460,32 @@ struct BookTally {
 impl BookTally {
     /// Author keys below this are counted in the vector (128 MiB at most).
     const DENSE: i64 = 1 << 24;
+    /// Books counted together.
+    const BATCH: usize = 256;
 
     fn add(&mut self, tenant: i64, author: i64, author_tenant: i64) {
+        self.pending.push((tenant, author, author_tenant));
+        if self.pending.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    /// Counts the pending books: their records read first, all at once (independent loads,
+    /// which the processor overlaps), then updated from cache.
+    fn flush(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        let touched = pending
+            .iter()
+            .filter_map(|&(_, author, _)| self.dense.get(usize::try_from(author).ok()?))
+            .fold(0u32, |acc, record| acc ^ record.0);
+        std::hint::black_box(touched);
+        for (tenant, author, author_tenant) in pending.drain(..) {
+            self.count(tenant, author, author_tenant);
+        }
+        self.pending = pending;
+    }
+
+    fn count(&mut self, tenant: i64, author: i64, author_tenant: i64) {
         let dense = match (usize::try_from(author), u32::try_from(author_tenant + 1)) {
             (Ok(at), Ok(t)) if author < Self::DENSE && t != u32::MAX => Some((at, t)),
             _ => None,
@@ -498,7 +526,8 @@ impl BookTally {
     }
 
     /// The books of every author with books, in no particular order.
-    fn per_author(&self) -> Vec<u64> {
+    fn per_author(&mut self) -> Vec<u64> {
+        self.flush();
         let mut counts: HashMap<i64, u64> = HashMap::default();
         for (key, &(books, _)) in self.dense.iter().enumerate() {
             if books > 0 {
@@ -512,7 +541,8 @@ impl BookTally {
     }
 
     /// The books of every tenant with books, in no particular order.
-    fn per_tenant(&self) -> Vec<u64> {
+    fn per_tenant(&mut self) -> Vec<u64> {
+        self.flush();
         let mut counts: HashMap<i64, i64> = self.moved.clone();
         for &(books, tenant) in &self.dense {
             if books > 0 {
