@@ -95,6 +95,15 @@ struct Proposals {
     ahead: Option<Ahead>,
 }
 
+/// How soon a slot told to a caller of [`Counts::draw_fetching`] is likely drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coming {
+    /// In a few draws: fetch the slot's own state.
+    Later,
+    /// By the next draw: that state has arrived, fetch what it points at.
+    Next,
+}
+
 /// How many proposals are drawn ahead: a draw takes a microsecond or more, a fetch from memory
 /// a tenth of that, so the entries of the next few draws have long arrived when they are read.
 const AHEAD: usize = 4;
@@ -127,15 +136,20 @@ impl Ahead {
     }
 
     /// The next proposal's random number. A new one joins the queue and its table entry is
-    /// fetched; the one half-way along has its entry in cache by now, so the slot it proposes
-    /// is known and `upcoming` fetches what that slot's draw will read.
+    /// fetched; the ones before it have their entries in cache by now, so the slots they
+    /// propose are known: `upcoming` hears of the slot half-way along ([`Coming::Later`]) and
+    /// of the next one ([`Coming::Next`]), and fetches what their draws will read in two steps
+    /// (a slot's state, then what that state points at).
     #[inline]
-    fn next(&mut self, table: &AliasTable, upcoming: impl FnOnce(usize)) -> u64 {
+    fn next(&mut self, table: &AliasTable, upcoming: impl Fn(usize, Coming)) -> u64 {
         let r = self.numbers[self.at];
         let new = self.rng.next_u64();
         self.numbers[self.at] = new;
         table.prefetch(new);
-        upcoming(table.pick(self.numbers[(self.at + AHEAD / 2) % AHEAD]));
+        let later = self.numbers[(self.at + AHEAD / 2) % AHEAD];
+        upcoming(table.pick(later), Coming::Later);
+        let next = self.numbers[(self.at + 1) % AHEAD];
+        upcoming(table.pick(next), Coming::Next);
         self.at = (self.at + 1) % AHEAD;
         r
     }
@@ -242,7 +256,7 @@ impl Counts {
     /// once the planned draws are all done.
     #[inline]
     pub(crate) fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<usize> {
-        self.draw_fetching(rng, |_| {})
+        self.draw_fetching(rng, |_, _| {})
     }
 
     /// [`Counts::draw`], telling `upcoming` of slots that coming draws will likely read, so
@@ -252,7 +266,7 @@ impl Counts {
     pub(crate) fn draw_fetching<R: Rng + ?Sized>(
         &mut self,
         rng: &mut R,
-        upcoming: impl Fn(usize),
+        upcoming: impl Fn(usize, Coming),
     ) -> Option<usize> {
         match &mut self.left {
             Left::One { left } => {
@@ -296,10 +310,12 @@ impl Counts {
                 // A drawn slot's planned count is read for its share (`Counts::share`).
                 let planned = &self.planned.counts;
                 loop {
-                    let r = ahead.next(table, |slot| {
-                        prefetch(slots, slot);
-                        prefetch(planned, slot);
-                        upcoming(slot);
+                    let r = ahead.next(table, |slot, coming| {
+                        if coming == Coming::Later {
+                            prefetch(slots, slot);
+                            prefetch(planned, slot);
+                        }
+                        upcoming(slot, coming);
                     });
                     let slot = table.pick(r);
                     let (have, of) = slots[slot];

@@ -28,7 +28,7 @@ use rustc_hash::FxHashSet;
 
 use super::alias::AliasTable;
 use super::avoid::Avoid;
-use super::counts::Counts;
+use super::counts::{Coming, Counts};
 use super::draw::Ticket;
 use super::pool::SubPoolView;
 use super::prefetch::prefetch;
@@ -295,15 +295,27 @@ impl Plan {
     }
 
     /// A slot, and whether it spent one of its planned uses (`false` beyond the plan).
+    /// `fetch` hears of the pool positions coming draws will likely give.
     #[inline]
-    fn sample_slot<R: Rng + ?Sized>(&mut self, rng: &mut R) -> (usize, bool) {
-        // The pool position a coming draw's slot holds is fetched with the slot's uses.
-        // (Fetching the value at that position one draw ahead was tried: no faster.)
+    fn sample_slot<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        fetch: &impl Fn(usize),
+    ) -> (usize, bool) {
+        // A coming slot's pool position is fetched with its uses; by the draw before its own
+        // it has arrived, and the caller fetches the value at that position.
         let positions = &self.slots;
-        if let Some(slot) = self
-            .counts
-            .draw_fetching(rng, |slot| prefetch(positions, slot))
-        {
+        let upcoming = |slot: usize, coming: Coming| match coming {
+            Coming::Later => prefetch(positions, slot),
+            Coming::Next => {
+                if let Some(&held) = positions.get(slot)
+                    && held != EMPTY
+                {
+                    fetch(held as usize);
+                }
+            }
+        };
+        if let Some(slot) = self.counts.draw_fetching(rng, upcoming) {
             return (slot, true);
         }
         let d = self.slots.len();
@@ -323,8 +335,21 @@ impl Plan {
         avoid: Avoid<'_>,
         rng: &mut R,
     ) -> PlannedDraw {
+        self.draw_fetching(candidates, avoid, rng, |_| {})
+    }
+
+    /// [`Plan::draw`], telling `fetch` of pool positions that coming draws will likely give,
+    /// so that the caller fetches their values from memory ahead of them.
+    #[inline]
+    pub(crate) fn draw_fetching<R: Rng + ?Sized>(
+        &mut self,
+        candidates: Candidates<'_>,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+        fetch: impl Fn(usize),
+    ) -> PlannedDraw {
         for _ in 0..AVOID_TRIES {
-            let (slot, counted) = self.sample_slot(rng);
+            let (slot, counted) = self.sample_slot(rng, &fetch);
             let held = self.slots[slot];
             if held != EMPTY && avoid.forbids(held as usize) {
                 // Not spent: the planned use stays for another draw.

@@ -375,6 +375,13 @@ impl<V: Hash + Eq> Pool<V> {
         self.values.items.get(position)
     }
 
+    /// Asks the processor to fetch the value at `position`, which a coming draw will likely
+    /// read (see `prefetch`).
+    #[inline]
+    pub(crate) fn prefetch(&self, position: usize) {
+        super::prefetch::prefetch(&self.values.items, position);
+    }
+
     /// The position of `value`, if it is in the pool.
     pub fn position_of(&self, value: &V) -> Option<usize> {
         self.values.position_of(value)

@@ -523,7 +523,7 @@ impl Strategy {
         avoid: Avoid<'_>,
         rng: &mut R,
     ) -> Draw<usize> {
-        self.draw_among(pool.len(), avoid, rng)
+        self.draw_among_fetching(pool.len(), avoid, rng, |position| pool.prefetch(position))
     }
 
     /// [`Strategy::draw_avoiding`] over a pool of `len` values (all a draw over the whole pool
@@ -535,9 +535,22 @@ impl Strategy {
         avoid: Avoid<'_>,
         rng: &mut R,
     ) -> Draw<usize> {
+        self.draw_among_fetching(len, avoid, rng, |_| {})
+    }
+
+    /// [`Strategy::draw_among`], telling `fetch` of the pool positions coming draws will
+    /// likely give (see [`Plan::draw_fetching`]).
+    #[inline]
+    fn draw_among_fetching<R: Rng + ?Sized>(
+        &mut self,
+        len: usize,
+        avoid: Avoid<'_>,
+        rng: &mut R,
+        fetch: impl Fn(usize),
+    ) -> Draw<usize> {
         if let Some(plan) = &mut self.plan {
             self.last = Last::Whole;
-            let draw = plan.draw(Candidates::All(len), avoid, rng);
+            let draw = plan.draw_fetching(Candidates::All(len), avoid, rng, fetch);
             if let Some(slot) = plan.take_counted() {
                 self.journal.record(Taken::Whole(slot));
             }
