@@ -1,7 +1,10 @@
 //! Seeded randomness.
 //!
 //! All randomness in ddd-faker comes from one [`FakerRng`] that the caller creates from a seed
-//! and passes in explicitly; nothing reads a thread-local or OS generator. ChaCha is a portable,
+//! and passes in explicitly; nothing reads a thread-local or OS generator. (A planned draw of
+//! more than 65 536 uses draws its proposals from a stream of its own, seeded from the
+//! caller's generator on its first draw, so that it can fetch their memory ahead; that stream
+//! is a function of the seed too.) ChaCha is a portable,
 //! specified stream cipher: the same seed yields the same stream on every platform and run.
 //! The 8-round variant is used because it is the fastest member of the family and its
 //! statistical quality is far beyond what data generation needs.
