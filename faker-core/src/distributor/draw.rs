@@ -75,6 +75,11 @@ impl Ticket {
         }
     }
 
+    /// The slot in whichever plan issued the ticket (the whole pool's or a sub-pool's).
+    pub(crate) fn plan_slot(self) -> Option<u32> {
+        self.slot
+    }
+
     /// The group plan and its slot, for a ticket of a sub-pool's own plan.
     pub(crate) fn group_slot(self) -> Option<(u32, u32)> {
         Some((self.group?, self.slot?))

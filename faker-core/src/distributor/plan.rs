@@ -40,9 +40,33 @@ use crate::{Law, Mean};
 /// more, and is better served by unique values or dynamic mode.
 const MAX_SLOTS: usize = 1 << 26;
 const EMPTY: u32 = u32::MAX;
-/// Set in [`Plan::last`] while the last draw's planned use is not taken: slots stay below
-/// [`MAX_SLOTS`], so the top bit is free.
-const COUNTED: u32 = 1 << 31;
+
+/// A plan's last draw in one word: its slot (`None` when the draw fell outside the plan), and
+/// whether the planned use it spent is still to be taken (see [`Plan::take_counted`]). Slots
+/// stay below [`MAX_SLOTS`], so the top bit holds the flag.
+#[derive(Debug, Clone, Copy)]
+struct LastDraw(u32);
+
+impl LastDraw {
+    const COUNTED: u32 = 1 << 31;
+    const NONE: LastDraw = LastDraw(EMPTY);
+
+    fn at(slot: usize, counted: bool) -> LastDraw {
+        LastDraw(slot as u32 | if counted { Self::COUNTED } else { 0 })
+    }
+
+    fn slot(self) -> Option<usize> {
+        (self.0 != EMPTY).then_some((self.0 & !Self::COUNTED) as usize)
+    }
+
+    fn take_counted(&mut self) -> Option<u32> {
+        if self.0 == EMPTY || self.0 & Self::COUNTED == 0 {
+            return None;
+        }
+        self.0 &= !Self::COUNTED;
+        Some(self.0)
+    }
+}
 /// Slot draws that may land on a value the draw must avoid before it gives up and takes, as
 /// one use outside the plan, another value the plan holds (or creates one when it holds none). Redrawing the slot is exact conditioning (the law restricted to the
 /// other slots); it only runs out when the avoided values hold almost all the mass
@@ -152,10 +176,7 @@ pub(crate) struct Plan {
     counts: Counts,
     /// Pool position per slot, `EMPTY` until first hit.
     slots: Positions,
-    /// The slot of the last draw, `EMPTY` when it fell outside the plan; with [`COUNTED`]
-    /// set while the planned use that draw spent is not yet taken (see
-    /// [`Plan::take_counted`]).
-    last: u32,
+    last: LastDraw,
     /// What only a slot's first hit or a draw beyond the plan reads. A partition's group plans
     /// (one per tenant, say) are drawn in random order, each draw a likely cache miss on its
     /// plan: what every draw touches is kept in the plan's first bytes, the rest behind this
@@ -237,7 +258,7 @@ impl Plan {
         Ok(Plan {
             counts,
             slots: Positions::new(slots),
-            last: EMPTY,
+            last: LastDraw::NONE,
             cold: Box::new(Cold {
                 law,
                 sampler,
@@ -285,7 +306,7 @@ impl Plan {
 
     /// The slot of the last draw, `None` when it fell outside the plan.
     pub(crate) fn last_slot(&self) -> Option<usize> {
-        (self.last != EMPTY).then_some((self.last & !COUNTED) as usize)
+        self.last.slot()
     }
 
     /// The pool position `slot` holds, when bound (`None` too for a slot beyond the plan).
@@ -359,9 +380,7 @@ impl Plan {
                 continue;
             }
             let draw = self.take(slot, candidates, avoid);
-            if counted {
-                self.last |= COUNTED;
-            }
+            self.last = LastDraw::at(slot, counted);
             return draw;
         }
         // Every try hit an avoided value (near the end of a plan, its last uses may all be
@@ -376,12 +395,12 @@ impl Plan {
                 let slot = (start + i) % slots;
                 let held = self.slots[slot];
                 if held != EMPTY && !avoid.forbids(held as usize) {
-                    self.last = slot as u32;
+                    self.last = LastDraw::at(slot, false);
                     return PlannedDraw::Bound(held as usize);
                 }
             }
         }
-        self.last = EMPTY;
+        self.last = LastDraw::NONE;
         PlannedDraw::Create(Ticket::unplanned())
     }
 
@@ -394,7 +413,7 @@ impl Plan {
         candidates: Candidates<'_>,
         avoid: Avoid<'_>,
     ) -> PlannedDraw {
-        self.last = slot as u32;
+        self.last = LastDraw::at(slot, false);
         let held = self.slots[slot];
         if held != EMPTY {
             return PlannedDraw::Bound(held as usize);
@@ -425,11 +444,7 @@ impl Plan {
 
     /// Records that `ticket`'s value now sits at pool `position`.
     pub(crate) fn fulfil(&mut self, ticket: Ticket, position: usize) {
-        let slot = match ticket.group_slot() {
-            Some((_, slot)) => Some(slot),
-            None => ticket.slot(),
-        };
-        match slot {
+        match ticket.plan_slot() {
             Some(slot) if self.slots.get(slot as usize) == Some(&EMPTY) => {
                 self.bind(slot as usize, position)
             }
@@ -473,11 +488,7 @@ impl Plan {
     /// none: a draw beyond the planned ones, or one that fell outside the plan). The strategy
     /// records it, to give the use back when the draw is taken back.
     pub(crate) fn take_counted(&mut self) -> Option<u32> {
-        if self.last == EMPTY || self.last & COUNTED == 0 {
-            return None;
-        }
-        self.last &= !COUNTED;
-        Some(self.last)
+        self.last.take_counted()
     }
 
     /// Gives back a planned use of `slot` spent by a draw that was taken back (an aggregate
@@ -507,8 +518,8 @@ pub(crate) struct SmallPlan {
     left: u32,
     /// Pool position of the slot's value, `EMPTY` until bound, `FULL` for a full plan.
     held: u32,
-    /// Slot 0 or `EMPTY` (outside the plan), with [`COUNTED`] as in a [`Plan`]'s.
-    last: u32,
+    /// Slot 0, or none (outside the plan), as a [`Plan`]'s.
+    last: LastDraw,
 }
 
 /// [`SmallPlan::held`] of an entry that points at a full plan.
@@ -527,7 +538,7 @@ impl SmallPlan {
             tag: 0,
             left,
             held: EMPTY,
-            last: EMPTY,
+            last: LastDraw::NONE,
         })
     }
 
@@ -537,7 +548,7 @@ impl SmallPlan {
             tag: 0,
             left: index,
             held: FULL,
-            last: EMPTY,
+            last: LastDraw::NONE,
         }
     }
 
@@ -580,7 +591,7 @@ impl SmallPlan {
                 }
                 continue;
             }
-            self.last = if counted { COUNTED } else { 0 };
+            self.last = LastDraw::at(0, counted);
             if self.held != EMPTY {
                 return PlannedDraw::Bound(self.held as usize);
             }
@@ -601,34 +612,26 @@ impl SmallPlan {
         // As `Plan::draw` when every try hit an avoided value.
         let _start: usize = rng.random_range(0..1);
         if self.held != EMPTY && !avoid.forbids(self.held as usize) {
-            self.last = 0;
+            self.last = LastDraw::at(0, false);
             return PlannedDraw::Bound(self.held as usize);
         }
-        self.last = EMPTY;
+        self.last = LastDraw::NONE;
         PlannedDraw::Create(Ticket::unplanned())
     }
 
     /// As [`Plan::take_counted`].
     pub(crate) fn take_counted(&mut self) -> Option<u32> {
-        if self.last == EMPTY || self.last & COUNTED == 0 {
-            return None;
-        }
-        self.last &= !COUNTED;
-        Some(self.last)
+        self.last.take_counted()
     }
 
     /// As [`Plan::last_slot`].
     pub(crate) fn last_slot(&self) -> Option<usize> {
-        (self.last != EMPTY).then_some((self.last & !COUNTED) as usize)
+        self.last.slot()
     }
 
     /// As [`Plan::fulfil`].
     pub(crate) fn fulfil(&mut self, ticket: Ticket, position: usize) {
-        let slot = match ticket.group_slot() {
-            Some((_, slot)) => Some(slot),
-            None => ticket.slot(),
-        };
-        if slot == Some(0) && self.held == EMPTY {
+        if ticket.plan_slot() == Some(0) && self.held == EMPTY {
             self.held = position as u32;
         }
     }
@@ -809,21 +812,8 @@ mod tests {
                         avoid,
                         &mut rng_small,
                     );
-                    let (a, b) = (outcome(a, &mut full, &mut pool_full), {
-                        let created = match b {
-                            PlannedDraw::Bound(p) => Err(p),
-                            PlannedDraw::Create(t) => Ok(t),
-                        };
-                        match created {
-                            Err(p) => (false, p, None),
-                            Ok(t) => {
-                                let p = 100 + pool_small.len();
-                                pool_small.push(p);
-                                small.fulfil(t, p);
-                                (true, p, t.slot())
-                            }
-                        }
-                    });
+                    let a = outcome(a, &mut pool_full, |t, p| full.fulfil(t, p));
+                    let b = outcome(b, &mut pool_small, |t, p| small.fulfil(t, p));
                     assert_eq!(a, b, "{law:?} draws {draws}, draw {i}");
                     assert_eq!(full.take_counted(), small.take_counted());
                     assert_eq!(full.last_slot(), small.last_slot());
@@ -837,17 +827,19 @@ mod tests {
             }
         }
 
+        /// What a draw gave: whether it created, the position, the ticket's slot. A value
+        /// created joins the group's sub-pool and is handed to the plan.
         fn outcome(
             draw: PlannedDraw,
-            plan: &mut Plan,
             pool: &mut Vec<usize>,
+            fulfil: impl FnOnce(Ticket, usize),
         ) -> (bool, usize, Option<u32>) {
             match draw {
                 PlannedDraw::Bound(p) => (false, p, None),
                 PlannedDraw::Create(t) => {
                     let p = 100 + pool.len();
                     pool.push(p);
-                    plan.fulfil(t, p);
+                    fulfil(t, p);
                     (true, p, t.slot())
                 }
             }

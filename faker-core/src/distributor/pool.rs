@@ -123,15 +123,10 @@ impl PartitionIndex {
     }
 
     fn number_integer(&mut self, value: i64) -> u32 {
+        if let Some(number) = self.find_integer(value) {
+            return number;
+        }
         let dense = usize::try_from(value).ok();
-        if let Some(&number) = dense.and_then(|at| self.integers.get(at))
-            && number != NO_GROUP
-        {
-            return number;
-        }
-        if let Some(&number) = self.sparse_integers.get(&value) {
-            return number;
-        }
         let number = self.new_group();
         // Dense while the vector stays within a few entries per group (ids counted from 1
         // do); a stray large id goes to the map instead of growing the vector to it.
@@ -495,7 +490,7 @@ impl<V> std::ops::Index<usize> for Pool<V> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The index finds every value by its position through growth (rehashing recomputes the
@@ -587,7 +582,8 @@ mod tests {
         assert_eq!(pool.partitions.len(), 1);
     }
 
-    struct ByNumber(i64);
+    /// The values of one integer group, by partition (the tenant rule on an integer id).
+    pub(crate) struct ByNumber(pub(crate) i64);
     impl Filter<(i64, u32)> for ByNumber {
         fn key(&self) -> &str {
             "unused: partitioned"

@@ -126,11 +126,6 @@ impl Groups {
     fn find(&self, number: Option<GroupNumber>, key: &Group<'_>) -> Option<u32> {
         if let (Some(number), Some((partition, plans))) = (number, &self.numbered) {
             if number.partition == *partition {
-                if let Group::Integer(value) = key
-                    && let Some(plan) = self.find_by_value(number.partition, *value)
-                {
-                    return Some(plan);
-                }
                 return plans
                     .get(number.group as usize)
                     .copied()
@@ -838,25 +833,7 @@ enum Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct OfTenant(i64);
-    impl Filter<(i64, u32)> for OfTenant {
-        fn key(&self) -> &str {
-            "partitioned"
-        }
-        fn matches(&self, v: &(i64, u32)) -> bool {
-            v.0 == self.0
-        }
-        fn partition(&self) -> Option<crate::distributor::pool::Partition<'_>> {
-            Some(crate::distributor::pool::Partition {
-                by: "tenant",
-                group: Group::Integer(self.0),
-            })
-        }
-        fn group_of(&self, v: &(i64, u32)) -> Option<Group<'static>> {
-            Some(Group::Integer(v.0))
-        }
-    }
+    use crate::distributor::pool::tests::ByNumber;
 
     /// Group plans are found by their group's value when they were planned in value order,
     /// and by number when not (values out of order, negative, beyond 32 bits): either way
@@ -882,7 +859,7 @@ mod tests {
             let mut next = 0u32;
             for round in 0..draws_each {
                 for &tenant in &tenants {
-                    let filter = OfTenant(tenant);
+                    let filter = ByNumber(tenant);
                     let position = match strategy.draw_matching_planned(
                         &mut pool,
                         &filter,
