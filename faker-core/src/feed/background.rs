@@ -5,8 +5,9 @@
 //! kernel's side of writing — copying into the page cache, and on a large run finding the
 //! pages to copy into — is work the generator does not need to wait for. Measured on the
 //! bookstore at 10^7 books (3.2 GB of feeds, a 2-core VM), the generating thread spent 7.3 s
-//! of a 36 s run in the kernel, against 0.19 s per 10^6 books at 10^6: the cost per byte grows
-//! with the size of the page cache a run fills. On a thread of its own that time overlaps the
+//! of a 36 s run in the kernel, against 0.19 s per 10^6 books at 10^6: the cost per byte grew
+//! with the page cache a run filled (fresh pages; see `write_behind`, which the thread also
+//! runs, for why and what it does about it). On a thread of its own that time overlaps the
 //! generation, on another core.
 //!
 //! Bytes are gathered in chunks of [`CHUNK`] and handed over a bounded channel, so at most
@@ -20,6 +21,8 @@ use std::io::{self, Write};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
+
+use super::write_behind::WriteBehind;
 
 /// Bytes gathered before a chunk is handed to the writing thread.
 const CHUNK: usize = 1 << 20;
@@ -45,8 +48,10 @@ impl BackgroundFile {
             .name("ddd-faker-feed".into())
             .spawn(move || {
                 let mut file = file;
+                let mut behind = WriteBehind::new();
                 for mut chunk in to_write {
                     file.write_all(&chunk)?;
+                    behind.wrote(&file, chunk.len())?;
                     chunk.clear();
                     // The generator may have more chunks than the channel holds; a chunk it
                     // does not take back is dropped.

@@ -29,6 +29,7 @@ mod background;
 mod csv;
 pub mod held;
 mod jsonl;
+mod write_behind;
 
 use self::background::BackgroundFile;
 pub use self::csv::CsvFeed;
