@@ -75,6 +75,11 @@ impl Column {
         &self.segments
     }
 
+    /// Whether a state without the path gives `NULL` rather than a [`MissingField`].
+    pub(crate) fn is_optional(&self) -> bool {
+        self.optional
+    }
+
     pub(crate) fn value_in<'s>(&self, state: &'s JsonValue) -> Option<&'s JsonValue> {
         static NULL: JsonValue = JsonValue::Null;
         let mut value = state;

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::ident::QualifiedName;
 use crate::write::bulk::buffer::{Meta, Rows};
+use crate::write::bulk::direct::Scratch;
 use crate::write::bulk::error::BulkError;
 use crate::write::keys::ReservedKeys;
 
@@ -86,6 +87,8 @@ pub(crate) struct Buffer {
     /// The auto-key column's reserved keys (`None` when the aggregate has no auto key).
     pub(crate) keys: Option<ReservedKeys>,
     pub(crate) rows: Rows,
+    /// The direct row encoder's buffers (see `direct`).
+    pub(crate) scratch: Scratch,
     /// Where the outcome of this table's rows is reported, if anywhere.
     pub(crate) outcomes: Option<StoreOutcomes>,
 }

@@ -3,12 +3,14 @@
 
 use std::borrow::Cow;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use faker_core::provider::JsonValue;
 use serde::Serialize;
 use sqlx::PgConnection;
 
 use crate::coordination::log::Publication;
+use crate::write::bulk::direct::{RowShape, Scratch, encode_row};
 use crate::write::bulk::error::BulkError;
 use crate::write::mirror::Mirror;
 use crate::write::table::Table;
@@ -25,6 +27,12 @@ pub(crate) struct Meta {
     copy_elements: Vec<String>,
     /// The shared pool log this table's aggregates are published in, if any.
     pub(crate) publication: Option<Publication>,
+    /// The column paths, for rows written straight from the aggregate (see `direct`): only
+    /// for a table without a mirror (which stores the whole state) or collections.
+    direct: Option<RowShape>,
+    /// Cleared by the first row the direct route declines: the table's aggregates then go
+    /// through their JSON state.
+    direct_on: AtomicBool,
 }
 
 impl Meta {
@@ -33,7 +41,13 @@ impl Meta {
         mirror: Option<Mirror>,
         publication: Option<Publication>,
     ) -> Meta {
+        let direct = match (&mirror, table.collections()) {
+            (None, []) => RowShape::of(&table),
+            _ => None,
+        };
         Meta {
+            direct_on: AtomicBool::new(direct.is_some()),
+            direct,
             copy_rows: table.copy_sql(),
             copy_mirror: mirror.as_ref().map(Mirror::copy_sql),
             copy_elements: table
@@ -86,6 +100,36 @@ impl Meta {
             })
     }
 
+    /// Appends the row of `aggregate` written straight from it, and its mirror row (the id
+    /// alone: such a table has no mirror). `Ok(false)`, with `rows` untouched, when the table
+    /// does not allow it or the row was declined: [`Meta::push`] with the exported state then
+    /// writes it.
+    pub(crate) fn push_direct(
+        &self,
+        rows: &mut Rows,
+        scratch: &mut Scratch,
+        aggregate: &impl Serialize,
+        id: &impl Serialize,
+    ) -> Result<bool, BulkError> {
+        let Some(shape) = &self.direct else {
+            return Ok(false);
+        };
+        if !self.direct_on.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let lens = rows.lens();
+        if encode_row(shape, aggregate, scratch, &mut rows.rows).is_err() {
+            // The shape of a type's aggregates does not change from one to the next.
+            self.direct_on.store(false, Ordering::Relaxed);
+            return Ok(false);
+        }
+        let result = self.end_row(rows, None, id);
+        if result.is_err() {
+            rows.roll_back(lens);
+        }
+        result.map(|()| true)
+    }
+
     /// Appends the row and the mirror row of `state` to `rows` (nothing when it fails).
     pub(crate) fn push(
         &self,
@@ -93,20 +137,21 @@ impl Meta {
         state: &JsonValue,
         id: &impl Serialize,
     ) -> Result<(), BulkError> {
-        let (row_len, mirror_len) = (rows.rows.len(), rows.mirror_rows.len());
         rows.elements
             .resize_with(self.copy_elements.len(), ElementRows::default);
-        let element_lens: Vec<usize> = rows.elements.iter().map(|e| e.rows.len()).collect();
+        let lens = rows.lens();
         let result = self.encode(rows, state, id);
         if result.is_err() {
-            rows.rows.truncate(row_len);
-            rows.mirror_rows.truncate(mirror_len);
-            for (elements, len) in rows.elements.iter_mut().zip(element_lens) {
-                elements.rows.truncate(len);
-                elements.ends.truncate(rows.row_ends.len());
-            }
+            rows.roll_back(lens);
         }
         result
+    }
+
+    fn encode_error(&self, source: serde_json::Error) -> BulkError {
+        BulkError::Encode {
+            table: self.table.name().clone(),
+            source,
+        }
     }
 
     fn encode(
@@ -115,20 +160,15 @@ impl Meta {
         state: &JsonValue,
         id: &impl Serialize,
     ) -> Result<(), BulkError> {
-        let encode = |source| BulkError::Encode {
-            table: self.table.name().clone(),
-            source,
-        };
         let out = &mut rows.rows;
         for (i, column) in self.table.written_columns(true).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             let value = self.table.value(column, state)?;
-            push_field(out, value).map_err(encode)?;
+            push_field(out, value).map_err(|e| self.encode_error(e))?;
         }
         out.push(b'\n');
-        let row_end = out.len();
 
         // Each collection's elements, one row each: parent keys, position, element columns.
         for (collection, elements) in self.table.collections().iter().zip(&mut rows.elements) {
@@ -138,21 +178,35 @@ impl Meta {
                     if i > 0 {
                         elements.rows.push(b',');
                     }
-                    push_field(&mut elements.rows, value).map_err(encode)?;
+                    push_field(&mut elements.rows, value).map_err(|e| self.encode_error(e))?;
                 }
                 elements.rows.push(b'\n');
             }
         }
+        self.end_row(rows, Some(state), id)
+    }
 
+    /// After a row (and its elements) is in `rows`: its mirror row — the id, and the state
+    /// when the table has a mirror — and the row's ends.
+    fn end_row(
+        &self,
+        rows: &mut Rows,
+        state: Option<&JsonValue>,
+        id: &impl Serialize,
+    ) -> Result<(), BulkError> {
+        let row_end = rows.rows.len();
         let out = &mut rows.mirror_rows;
         out.push(b'"');
         let id_start = out.len();
-        serde_json::to_writer(Escaped(out), id).map_err(encode)?;
+        // Written whole, then escaped in one pass: the `Escaped` writer's call per token was
+        // a third of the cost of a bulk row.
+        serde_json::to_writer(&mut *out, id).map_err(|e| self.encode_error(e))?;
+        escape_in_place(out, id_start);
         let id_end = out.len();
         out.extend_from_slice(b"\",\"");
         let value_start = out.len();
-        if self.mirror.is_some() {
-            serde_json::to_writer(Escaped(out), state).map_err(encode)?;
+        if let (Some(state), Some(_)) = (state, &self.mirror) {
+            serde_json::to_writer(Escaped(out), state).map_err(|e| self.encode_error(e))?;
         }
         let value_end = out.len();
         out.extend_from_slice(b"\"\n");
@@ -167,6 +221,13 @@ impl Meta {
         });
         Ok(())
     }
+}
+
+/// The lengths of a table's buffers before a row is appended, to take it back.
+struct Lens {
+    rows: usize,
+    mirror_rows: usize,
+    elements: Vec<usize>,
 }
 
 /// Byte ranges, in the mirror buffer, of one row's escaped id and state (inside the quotes).
@@ -197,8 +258,32 @@ struct ElementRows {
 }
 
 impl Rows {
+    fn lens(&self) -> Lens {
+        Lens {
+            rows: self.rows.len(),
+            mirror_rows: self.mirror_rows.len(),
+            elements: self.elements.iter().map(|e| e.rows.len()).collect(),
+        }
+    }
+
+    /// Takes back what was appended since `lens` (a row that failed half-way).
+    fn roll_back(&mut self, lens: Lens) {
+        self.rows.truncate(lens.rows);
+        self.mirror_rows.truncate(lens.mirror_rows);
+        for (elements, len) in self.elements.iter_mut().zip(lens.elements) {
+            elements.rows.truncate(len);
+            elements.ends.truncate(self.row_ends.len());
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.row_ends.len()
+    }
+
+    /// The buffered application rows and mirror rows.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> (&[u8], &[u8]) {
+        (&self.rows, &self.mirror_rows)
     }
 
     /// The ids of the rows as JSON texts (their CSV quoting undone).
@@ -288,7 +373,7 @@ async fn copy_in(conn: &mut PgConnection, statement: &str, data: &[u8]) -> sqlx:
 ///
 /// (Hand-written rather than through the `csv` crate: its quoting style is chosen per writer,
 /// and PostgreSQL needs quoted `""` and unquoted empty fields in one record.)
-fn push_field(out: &mut Vec<u8>, value: &JsonValue) -> Result<(), serde_json::Error> {
+pub(crate) fn push_field(out: &mut Vec<u8>, value: &JsonValue) -> Result<(), serde_json::Error> {
     match value {
         JsonValue::Null => {}
         JsonValue::Bool(true) => out.extend_from_slice(b"true"),
@@ -309,7 +394,7 @@ fn push_field(out: &mut Vec<u8>, value: &JsonValue) -> Result<(), serde_json::Er
 }
 
 /// Appends `bytes` with every `"` doubled (the inside of a quoted CSV field).
-fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut rest = bytes;
     while let Some(i) = rest.iter().position(|&b| b == b'"') {
         out.extend_from_slice(&rest[..=i]);
@@ -317,6 +402,27 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
         rest = &rest[i + 1..];
     }
     out.extend_from_slice(rest);
+}
+
+/// Escapes `out[start..]` in place as the inside of a quoted CSV field (every `"` doubled).
+fn escape_in_place(out: &mut Vec<u8>, start: usize) {
+    let quotes = out[start..].iter().filter(|&&b| b == b'"').count();
+    if quotes == 0 {
+        return;
+    }
+    let end = out.len();
+    out.resize(end + quotes, 0);
+    // From the back, so that nothing is overwritten before it is moved.
+    let mut to = out.len();
+    for from in (start..end).rev() {
+        let b = out[from];
+        to -= 1;
+        out[to] = b;
+        if b == b'"' {
+            to -= 1;
+            out[to] = b'"';
+        }
+    }
 }
 
 /// The inside of a quoted CSV field, back to its text.
@@ -353,5 +459,29 @@ impl io::Write for Escaped<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{escape_in_place, escape_into};
+
+    proptest! {
+        /// Escaping in place gives what escaping into a buffer gives, and leaves the bytes
+        /// before `start` alone (ids are looked up by the `Escaped` writer's bytes).
+        #[test]
+        fn escaping_in_place_is_escaping(
+            before in proptest::collection::vec(any::<u8>(), 0..8),
+            text in proptest::collection::vec(prop_oneof![Just(b'"'), any::<u8>()], 0..40),
+        ) {
+            let mut expected = before.clone();
+            escape_into(&mut expected, &text);
+            let mut out = before.clone();
+            out.extend_from_slice(&text);
+            escape_in_place(&mut out, before.len());
+            prop_assert_eq!(out, expected);
+        }
     }
 }

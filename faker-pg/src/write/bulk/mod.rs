@@ -19,7 +19,8 @@
 //!   interleave). Keys given explicitly (`key_given`) are kept and do not advance the sequence
 //!   (as with [`PgRepository`]).
 //! * **rows are encoded once, as CSV**: each column's value is read from the exported state at
-//!   its path (see [`Table`]): numbers and booleans as their JSON text, strings always quoted
+//!   its path (see [`Table`]) — for tables without a mirror or collections, straight from the
+//!   aggregate's `Serialize`, without building the state, with the same bytes as a result: numbers and booleans as their JSON text, strings always quoted
 //!   (so `""` is an empty string and `\.` is data), JSON `null` as an empty unquoted field (SQL
 //!   `NULL`), objects and arrays as quoted JSON text (for `json`/`jsonb` columns). The mirror
 //!   row is the id and the state as JSON. Values never enter SQL text; names are
@@ -102,6 +103,7 @@
 
 pub mod batch;
 pub mod buffer;
+mod direct;
 pub mod error;
 pub mod repository;
 pub mod writer;

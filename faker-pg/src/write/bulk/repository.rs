@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::coordination::log::Publication;
 use crate::write::bulk::batch::Buffer;
 use crate::write::bulk::buffer::{EscapedId, Meta, Rows};
+use crate::write::bulk::direct::Scratch;
 use crate::write::bulk::error::BulkError;
 use crate::write::bulk::writer::BulkWriter;
 use crate::write::keys::{ReservedKeys, assign_key};
@@ -62,6 +63,7 @@ impl BulkWriter {
             meta: Arc::new(Meta::new(table, mirror.into(), None)),
             keys,
             rows: Rows::default(),
+            scratch: Scratch::default(),
             outcomes: None,
         });
         Ok(BulkRepository {
@@ -117,12 +119,15 @@ where
         &self.writer
     }
 
+    /// The awaits that touch the database (a key block, a batch) are rare and their futures
+    /// large: they are boxed where they happen, so that the future of every store, which is
+    /// moved into its box, stays small (copying it was 3% of bulk mode's client time).
     async fn store(&self, mut aggregate: A, key_given: bool) -> Result<A, RepositoryError> {
         let mut inner = self.writer.inner.lock().await;
         inner.check()?;
         // Report a finished background batch (above all a failed one) as soon as possible.
         if inner.in_flight.as_ref().is_some_and(|h| h.is_finished()) {
-            inner.settle().await?;
+            Box::pin(inner.settle()).await?;
         }
         if inner.refused && self.index + 1 == inner.tables.len() {
             return Err(RepositoryError::Refused {
@@ -134,19 +139,26 @@ where
         // `keys` is there exactly when `A` has an auto key (checked when the repository was
         // made): cheaper than asking `A::auto_key()`, which builds its path on every call.
         if let (false, Some(keys)) = (key_given, buffer.keys.as_mut()) {
-            let key = keys.next(&inner.pool).await?;
+            let key = match keys.take() {
+                Some(key) => key,
+                None => Box::pin(keys.next(&inner.pool)).await?,
+            };
             assign_key(&mut aggregate, JsonValue::from(key))?;
         }
-        let state = export::<A>(&aggregate)?;
-        buffer
+        let id = aggregate.id();
+        if !buffer
             .meta
-            .push(&mut buffer.rows, &state, &aggregate.id())?;
+            .push_direct(&mut buffer.rows, &mut buffer.scratch, &aggregate, &id)?
+        {
+            let state = export::<A>(&aggregate)?;
+            buffer.meta.push(&mut buffer.rows, &state, &id)?;
+        }
         inner.buffered += 1;
         if inner.buffered >= inner.options.batch_rows {
             if inner.options.background {
-                inner.start().await?;
+                Box::pin(inner.start()).await?;
             } else {
-                inner.flush(None).await?;
+                Box::pin(inner.flush(None)).await?;
             }
         }
         Ok(aggregate)
