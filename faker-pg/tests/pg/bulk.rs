@@ -808,3 +808,52 @@ async fn registration_checks_the_auto_key_column() {
     })
     .await;
 }
+
+/// Keys are reserved as runs of consecutive keys: a sequence that steps by 3 gives runs of
+/// one key each, and keys another session draws between two blocks are skipped; either way
+/// every aggregate gets a key of the sequence, in increasing order, none twice.
+#[tokio::test]
+async fn reserved_keys_follow_the_sequence_whatever_its_runs() {
+    in_schema("bulk_key_runs", |mut conn, schema| async move {
+        create_tables(&mut conn, &schema).await;
+        execute(
+            &mut conn,
+            format!("ALTER TABLE {schema}.parents ALTER COLUMN id SET INCREMENT BY 3"),
+        )
+        .await;
+        let options = BulkOptions {
+            key_block: 4,
+            ..BulkOptions::default()
+        };
+        let writer = BulkWriter::new(pool().await, options);
+        let mut repo = writer
+            .repository::<Parent>(parents_table(&schema), None)
+            .await
+            .unwrap();
+        let mut keys = Vec::new();
+        for i in 0..10 {
+            keys.push(repo.insert(parent("p"), false).await.unwrap().id);
+            if i == 5 {
+                // Between the second block (keys 5-8 of the run) and the third.
+                let stolen: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT nextval(pg_get_serial_sequence('{schema}.parents', 'id'))"
+                )))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+                assert_eq!(stolen, 1 + 3 * 8, "the first key after two blocks");
+            }
+        }
+        let expected: Vec<i64> = (0..8).chain(9..11).map(|n| 1 + 3 * n).collect();
+        assert_eq!(keys, expected);
+        writer.finish().await.unwrap();
+        let stored: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM {schema}.parents ORDER BY id"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(stored, expected);
+    })
+    .await;
+}
