@@ -105,6 +105,7 @@ pub mod batch;
 pub mod buffer;
 mod direct;
 pub mod error;
+mod field;
 pub mod repository;
 pub mod writer;
 
