@@ -419,39 +419,27 @@ pub async fn summary(url: &str, schema: &str) -> Result<String, String> {
         .await
         .map_err(fail)?;
     let s = Ident::new(schema).map_err(|e| e.to_string())?.quoted();
-    let one = |sql: String| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
-                .fetch_one(&pool)
-                .await
-        }
-    };
-    let books = one(format!("SELECT count(*) FROM {s}.books"))
+    // One statement, one scan of the books (joined to their authors): the counts, the
+    // books per tenant and their quartile shares all come from the per-tenant counts.
+    let (books, used, foreign, tenants, authors, weights): (i64, i64, i64, i64, i64, Vec<f64>) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "WITH per_tenant AS MATERIALIZED (
+                 SELECT b.tenant_id, count(*) AS c, count(a.tenant_id) AS own
+                 FROM {s}.books b LEFT JOIN {s}.authors a USING (tenant_id, author_id)
+                 GROUP BY b.tenant_id),
+             tiled AS (SELECT c, ntile(4) OVER (ORDER BY c DESC) AS part FROM per_tenant),
+             parts AS (SELECT part, sum(c) AS c FROM tiled GROUP BY part)
+             SELECT coalesce((SELECT sum(c) FROM per_tenant), 0)::int8,
+                    (SELECT count(*) FROM per_tenant),
+                    coalesce((SELECT sum(own) FROM per_tenant), 0)::int8,
+                    (SELECT count(*) FROM {s}.tenants),
+                    (SELECT count(*) FROM {s}.authors),
+                    ARRAY(SELECT c::float8 / (SELECT sum(c) FROM per_tenant)
+                          FROM parts ORDER BY part)"
+        )))
+        .fetch_one(&pool)
         .await
         .map_err(fail)?;
-    let tenants = one(format!("SELECT count(*) FROM {s}.tenants"))
-        .await
-        .map_err(fail)?;
-    let authors = one(format!("SELECT count(*) FROM {s}.authors"))
-        .await
-        .map_err(fail)?;
-    let used = one(format!("SELECT count(DISTINCT tenant_id) FROM {s}.books"))
-        .await
-        .map_err(fail)?;
-    let foreign = one(format!(
-        "SELECT count(*) FROM {s}.books b JOIN {s}.authors a USING (tenant_id, author_id)"
-    ))
-    .await
-    .map_err(fail)?;
-    let weights: Vec<f64> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "WITH per_tenant AS (SELECT tenant_id, count(*) AS c FROM {s}.books GROUP BY tenant_id),
-              tiled AS (SELECT c, ntile(4) OVER (ORDER BY c DESC) AS part FROM per_tenant)
-         SELECT sum(c)::float8 / (SELECT sum(c) FROM per_tenant) FROM tiled GROUP BY part ORDER BY part"
-    )))
-    .fetch_all(&pool)
-    .await
-    .map_err(fail)?;
     let weights = weights
         .iter()
         .map(|w| format!("{w:.3}"))
