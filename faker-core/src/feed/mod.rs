@@ -23,7 +23,10 @@
 //! Each file is written by a thread of its own, in chunks of 1 MiB with at most four waiting: the
 //! generating thread does not wait in the kernel while the page cache takes the bytes (on a
 //! large run that is a fifth of the time; see `BENCHMARKS.md`), and an I/O error is reported by
-//! the next record or by `finish`.
+//! the next record or by `finish`. On Linux that thread also writes the file *behind*: each
+//! chunk goes to disk as soon as it is written and leaves the page cache a few chunks later, so
+//! a run of gigabytes keeps a few megabytes of cache per file instead of filling fresh pages
+//! (which cost the most on virtual machines that hand freed memory back to their host).
 
 mod background;
 mod csv;
