@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The figures of record for bulk writing, memory scaling and workers (BENCHMARKS.md, "Issue
-# 16"), measured in one run through the commands a user runs. Prints a log; takes about ten
-# minutes on two cores.
+# 16"), measured in one run through the commands a user runs. Prints a log; takes about a
+# quarter of an hour on two cores.
 #
 #   cargo build --release --example bookstore --example bookstore_vs_copy
 #   scripts/bench_bulk_memory.sh [DATABASE_URL]
@@ -39,6 +39,40 @@ for n in 100000 1000000 10000000; do
         echo "books $n workers $w: $(cat "$OUT/time"); $(grep -E 'books/s' "$OUT/err" | tail -1)"
         rm -rf "$OUT/feeds"
     done
+done
+
+echo "## 1 -> 2 workers, alternated pairs (this VM's run-to-run spread is +-15%: medians decide)"
+# wall seconds of one bookstore run: $1 = workers, the rest = arguments
+wall() {
+    local w=$1; shift
+    local start end
+    start=$(date +%s.%N)
+    "$BIN/bookstore" --books "$@" --seed 1 --out "$OUT/feeds" --no-progress --workers "$w" \
+        > /dev/null 2> "$OUT/err" || { cat "$OUT/err" >&2; return 1; }
+    end=$(date +%s.%N)
+    rm -rf "$OUT/feeds"
+    awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f\n", b - a}'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -a bulk1 bulk2 mem1 mem2
+for round in 1 2 3; do
+    for w in 1 2; do
+        psql "$URL" -qc "DROP SCHEMA IF EXISTS bench_pairs CASCADE" 2> /dev/null || true
+        t=$(wall "$w" 1000000 --database-url "$URL" --schema bench_pairs --bulk)
+        [ "$w" = 1 ] && bulk1+=("$t") || bulk2+=("$t")
+        echo "round $round bulk 10^6 workers $w: $t s"
+    done
+    for w in 1 2; do
+        t=$(wall "$w" 10000000)
+        [ "$w" = 1 ] && mem1+=("$t") || mem2+=("$t")
+        echo "round $round memory 10^7 workers $w: $t s"
+    done
+done
+psql "$URL" -qc "DROP SCHEMA IF EXISTS bench_pairs CASCADE" 2> /dev/null || true
+for kind in bulk mem; do
+    one=$(eval median "\${${kind}1[@]}")
+    two=$(eval median "\${${kind}2[@]}")
+    echo "$kind: median 1 worker $one s, 2 workers $two s: $(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.2f", a / b}')x"
 done
 
 echo "## against the Python original (alternated, same session)"
