@@ -5,8 +5,9 @@
 //! [`assign_key`], re-exported here for the write side.
 //!
 //! A block is one round trip, `nextval(seq)` over `generate_series(1, block)` returned as runs
-//! of consecutive keys. Sequences are non-transactional, so keys of rows that are never written become gaps,
-//! as with any rolled-back insert; with one process on a fresh sequence the keys are 1, 2, 3, ...
+//! of consecutive keys. Sequences are non-transactional, so keys of rows that are never written
+//! become gaps, as with any rolled-back insert; with one process on a fresh sequence the keys
+//! are 1, 2, 3, ...
 
 use faker_core::repository::RepositoryError;
 use sqlx::PgPool;

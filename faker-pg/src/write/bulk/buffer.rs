@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use crate::coordination::log::Publication;
 use crate::write::bulk::direct::{RowShape, Scratch, encode_row};
 use crate::write::bulk::error::BulkError;
-use crate::write::bulk::field::{Escaped, escape_in_place, push_field, unescape};
+use crate::write::bulk::field::{push_field, push_json_escaped, unescape};
 use crate::write::mirror::Mirror;
 use crate::write::table::Table;
 
@@ -198,15 +198,12 @@ impl Meta {
         let out = &mut rows.mirror_rows;
         out.push(b'"');
         let id_start = out.len();
-        // Written whole, then escaped in one pass: the `Escaped` writer's call per token was
-        // a third of the cost of a bulk row.
-        serde_json::to_writer(&mut *out, id).map_err(|e| self.encode_error(e))?;
-        escape_in_place(out, id_start);
+        push_json_escaped(out, id).map_err(|e| self.encode_error(e))?;
         let id_end = out.len();
         out.extend_from_slice(b"\",\"");
         let value_start = out.len();
         if let (Some(state), Some(_)) = (state, &self.mirror) {
-            serde_json::to_writer(Escaped(out), state).map_err(|e| self.encode_error(e))?;
+            push_json_escaped(out, state).map_err(|e| self.encode_error(e))?;
         }
         let value_end = out.len();
         out.extend_from_slice(b"\"\n");
@@ -354,7 +351,7 @@ pub(crate) struct EscapedId(Vec<u8>);
 impl EscapedId {
     pub(crate) fn new(id: &impl Serialize) -> Result<EscapedId, serde_json::Error> {
         let mut out = Vec::new();
-        serde_json::to_writer(Escaped(&mut out), id)?;
+        push_json_escaped(&mut out, id)?;
         Ok(EscapedId(out))
     }
 }

@@ -196,9 +196,6 @@ impl At<'_> {
 
     /// Integers print as `serde_json` prints them (the `Value` route's numbers).
     fn number(self, n: impl Serialize) -> Result<(), Declined> {
-        let Node::Columns(_) = self.node else {
-            return Err(Declined);
-        };
         let mut failed = false;
         self.field(|out| failed = serde_json::to_writer(out, &n).is_err())?;
         if failed { Err(Declined) } else { Ok(()) }
@@ -460,10 +457,16 @@ impl ser::SerializeMap for Fields<'_> {
     type Error = Declined;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Declined> {
-        let mut name = None;
-        key.serialize(KeyName(&mut name))?;
-        self.key = name.and_then(|name: String| self.find(&name));
-        Ok(())
+        // Map keys are rare (`#[serde(flatten)]`) and short: built as a `Value`, a string key
+        // is looked up and any other declines (the `Value` route turns some of them into
+        // strings of its own making).
+        match serde_json::to_value(key) {
+            Ok(serde_json::Value::String(name)) => {
+                self.key = self.find(&name);
+                Ok(())
+            }
+            _ => Err(Declined),
+        }
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Declined> {
@@ -473,144 +476,5 @@ impl ser::SerializeMap for Fields<'_> {
 
     fn end(self) -> Result<(), Declined> {
         Ok(())
-    }
-}
-
-/// A map key that is a string; any other key declines (the `Value` route turns some of them
-/// into strings of its own making).
-struct KeyName<'a>(&'a mut Option<String>);
-
-impl ser::Serializer for KeyName<'_> {
-    type Ok = ();
-    type Error = Declined;
-    type SerializeSeq = Impossible<(), Declined>;
-    type SerializeTuple = Impossible<(), Declined>;
-    type SerializeTupleStruct = Impossible<(), Declined>;
-    type SerializeTupleVariant = Impossible<(), Declined>;
-    type SerializeMap = Impossible<(), Declined>;
-    type SerializeStruct = Impossible<(), Declined>;
-    type SerializeStructVariant = Impossible<(), Declined>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Declined> {
-        *self.0 = Some(v.to_string());
-        Ok(())
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Declined> {
-        value.serialize(self)
-    }
-
-    fn serialize_bool(self, _: bool) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_char(self, _: char) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_none(self) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_unit(self) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Declined> {
-        Err(Declined)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Declined> {
-        Err(Declined)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Declined> {
-        Err(Declined)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Declined> {
-        Err(Declined)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Declined> {
-        Err(Declined)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Declined> {
-        Err(Declined)
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, Declined> {
-        Err(Declined)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Declined> {
-        Err(Declined)
     }
 }
