@@ -1021,7 +1021,7 @@ mod database {
         let mut attached = wiring::attach(&mut faker, &url(), &s, goal, bulk)
             .await
             .unwrap();
-        held.defer::<Book>(attached.books.clone());
+        held.defer::<Book>(attached.books.clone().expect("shared: outcomes reported"));
         faker.add_sink(held);
         faker.plan::<Book>(goal).unwrap();
         let mut lease = attached.lease.take();

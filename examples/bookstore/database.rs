@@ -35,8 +35,10 @@ pub struct Attached {
     pub lease: Option<Lease>,
     /// Whether each book's store was committed, known only after `create` returned (a batch
     /// guard or a write-behind store may still refuse it): the feeds hold the books' records
-    /// until then (see `ddd_faker::feed::HoldingSink`).
-    pub books: StoreOutcomes,
+    /// until then (see `ddd_faker::feed::HoldingSink`). `None` alone in bulk: no guard
+    /// refuses a row there, and a batch that fails fails the run before the feeds are
+    /// published, so the records go straight to the feeds.
+    pub books: Option<StoreOutcomes>,
     /// Whether the plan is for the whole target (shared: every run and process follows one
     /// plan through the shared slots), or for the books this run creates (alone).
     pub plan_whole_target: bool,
@@ -234,7 +236,7 @@ pub async fn attach(
         bulk: writer,
         behind,
         lease,
-        books: outcomes,
+        books: Some(outcomes),
         plan_whole_target: true,
         _share: Some(share),
         _fill: Some(fill),
@@ -309,7 +311,6 @@ pub async fn attach_alone(
     };
     let writer = BulkWriter::new(pool, options);
     let bulk_err = |e: BulkError| e.to_string();
-    let outcomes = StoreOutcomes::new();
     let t = writer
         .repository::<Tenant>(tenants, None)
         .await
@@ -321,9 +322,7 @@ pub async fn attach_alone(
     let b = writer
         .repository::<Book>(books, None)
         .await
-        .map_err(bulk_err)?
-        .report_to(outcomes.clone())
-        .await;
+        .map_err(bulk_err)?;
     faker.set_repository::<Tenant>(t).map_err(late)?;
     faker.set_repository::<Author>(a).map_err(late)?;
     faker.set_repository::<Book>(b).map_err(late)?;
@@ -338,7 +337,7 @@ pub async fn attach_alone(
         bulk: Some(writer),
         behind: None,
         lease: None,
-        books: outcomes,
+        books: None,
         plan_whole_target: false,
         _share: None,
         _fill: fill,

@@ -266,10 +266,13 @@ async fn run(args: &Args) -> Result<Made, String> {
             .set_repository::<Book>(InMemoryRepository::keys_only().keys(first, step))
             .map_err(fail)?;
     }
-    // With a database a book's store may be refused after `create` returned it (bulk batches,
-    // write-behind): its records wait in a holding sink until the store's outcome is known.
-    // In memory every store is final, and the feeds are written directly.
-    let mut held = args.database_url.is_some().then(HoldingSink::new);
+    // Shared with other processes, a book's store may be refused after `create` returned it
+    // (a bulk batch's guard, write-behind): its records wait in a holding sink until the
+    // store's outcome is known. In memory every store is final, and so is a store of bulk
+    // alone, short of a failed batch, which fails the run before the feeds are published:
+    // the feeds are written directly.
+    let alone = args.bulk && !args.shared;
+    let mut held = (args.database_url.is_some() && !alone).then(HoldingSink::new);
     if matches!(args.format, Format::Jsonl | Format::Both) {
         let feed = JsonlFeed::create(&args.out).map_err(|e| e.to_string())?;
         add_feed(&mut faker, &mut held, feed);
@@ -308,8 +311,10 @@ async fn run(args: &Args) -> Result<Made, String> {
         }
         None => None,
     };
-    if let (Some(mut held), Some(attached)) = (held, &attached) {
-        held.defer::<Book>(attached.books.clone());
+    if let Some(mut held) = held {
+        if let Some(books) = attached.as_ref().and_then(|a| a.books.clone()) {
+            held.defer::<Book>(books);
+        }
         faker.add_sink(held);
     }
     let existing = attached.as_ref().map_or(0, |a| a.done);

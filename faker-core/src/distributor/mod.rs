@@ -53,6 +53,7 @@ pub mod plan;
 mod pool;
 mod prefetch;
 mod strategy;
+mod value_runs;
 
 pub(crate) use alias::AliasTable;
 pub use avoid::Avoid;

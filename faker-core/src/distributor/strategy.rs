@@ -11,6 +11,7 @@ use super::draw::{Draw, Ticket};
 use super::journal::Journal;
 use super::plan::{Candidates, Plan, PlannedDraw, SmallPlan};
 use super::pool::{Filter, Group, GroupNumber, Pool, SubPoolView};
+use super::value_runs::ValueRuns;
 use super::{ManyToOne, Plannable};
 use crate::error::ParamError;
 use crate::law::{PlannedLaw, Top};
@@ -101,9 +102,9 @@ struct Groups {
     /// index per group number (`NO_PLAN` when the group has none yet) — a vector lookup where
     /// `index` would hash the group's name on every draw.
     numbered: Option<(u32, Vec<u32>)>,
-    /// For the integer groups of that partition: the value of a group minus the index of its
-    /// plan, as the first one filed had it (see [`Groups::find_by_value`]).
-    value_base: Option<i64>,
+    /// For the integer groups of that partition: plan indexes by value (see
+    /// [`Groups::find_by_value`]).
+    by_value: ValueRuns,
     /// Per plan index: a plan of one slot, or where the group's full plan is (see
     /// [`SmallPlan`]): 16 bytes per group, drawn at random.
     plans: Vec<SmallPlan>,
@@ -141,7 +142,8 @@ impl Groups {
     /// The plan of the integer group `value` of `partition`, found from the value alone:
     /// groups of ids are mostly planned in the order of their values (a tenant is created by
     /// the draw that first reads it, and its authors' group is planned by the next one), so
-    /// plan `value - base` is usually the group's, which its tag confirms. A draw then reads
+    /// runs of values map most groups to their plans ([`ValueRuns`]), which the plan's tag
+    /// confirms. A draw then reads
     /// the plan's line and nothing before it — not the pool's numbering of the group (at
     /// 200 000 tenants, 800 KB read at random) nor this strategy's index of plans by number.
     /// `None` when the guess misses: the caller asks by number.
@@ -149,7 +151,7 @@ impl Groups {
         if self.numbered.as_ref()?.0 != partition {
             return None;
         }
-        let at = u32::try_from(value.checked_sub(self.value_base?)?).ok()?;
+        let at = self.by_value.find(value)?;
         let tag = value_tag(value)?;
         (self.plans.get(at as usize)?.tag == tag).then_some(at)
     }
@@ -185,7 +187,7 @@ impl Groups {
                     && let Some(tag) = value_tag(*value)
                 {
                     plan.tag = tag;
-                    self.value_base.get_or_insert(value - i64::from(index));
+                    self.by_value.record(*value, index);
                 }
                 self.plans.push(plan);
                 return Some(index);
@@ -602,7 +604,7 @@ impl Strategy {
     {
         // A group's plan found by its value: the group's number is not needed (see
         // `Groups::find_by_value`). Group plans serve draws with a share (see `group`).
-        if self.groups.value_base.is_some()
+        if !self.groups.by_value.is_empty()
             && share.is_some()
             && self.budget.is_some()
             && let Some((partition, value, sub)) = pool.catch_up_integer_group(filter)
@@ -835,66 +837,97 @@ mod tests {
     use super::*;
     use crate::distributor::pool::tests::ByNumber;
 
+    /// Plans a strategy with a group per tenant, draws `draws_each` times in each group
+    /// (tenants in the given order, round after round), and checks that each group's draws
+    /// stay inside it and spend exactly its plan.
+    fn draw_in_groups(tenants: &[i64], mean: f64) -> Strategy {
+        use crate::rng::seeded;
+        use crate::{Mean, Weights};
+        let draws_each = 60u64;
+        let mut strategy = Strategy::new(
+            Weights::new([0.7, 0.2, 0.07, 0.03]).unwrap(),
+            Mean::new(mean).unwrap(),
+        );
+        strategy.plan(draws_each * tenants.len() as u64).unwrap();
+        let share = 1.0 / tenants.len() as f64;
+        let mut pool: Pool<(i64, u32)> = Pool::new();
+        let mut rng = seeded(8);
+        let mut uses: std::collections::HashMap<(i64, u32), u64> = Default::default();
+        let mut next = 0u32;
+        for round in 0..draws_each {
+            for &tenant in tenants {
+                let filter = ByNumber(tenant);
+                let position = match strategy.draw_matching_planned(
+                    &mut pool,
+                    &filter,
+                    Some(share),
+                    Avoid::NONE,
+                    &mut rng,
+                ) {
+                    Draw::Reuse(p) => p,
+                    Draw::Create(ticket) => {
+                        next += 1;
+                        strategy.fulfil(&mut pool, ticket, (tenant, next))
+                    }
+                    Draw::Null => unreachable!(),
+                };
+                let value = pool[position];
+                assert_eq!(value.0, tenant, "round {round}");
+                *uses.entry(value).or_default() += 1;
+            }
+        }
+        // Each group: draws_each / mean values, and every draw counted once.
+        for &tenant in tenants {
+            let values = uses.keys().filter(|v| v.0 == tenant).count();
+            assert_eq!(values, (draws_each as f64 / mean) as usize, "{tenant}");
+        }
+        assert_eq!(
+            uses.values().sum::<u64>(),
+            draws_each * tenants.len() as u64
+        );
+        strategy
+    }
+
     /// Group plans are found by their group's value when they were planned in value order,
     /// and by number when not (values out of order, negative, beyond 32 bits): either way
     /// each group's draws stay inside it and spend exactly its plan.
     #[test]
     fn group_plans_are_found_whatever_the_order_of_their_values() {
-        use crate::rng::seeded;
-        use crate::{Mean, Weights};
-        // Planned in this order: 1, 2, 3 follow the first (base 1); the rest do not.
+        // Planned in this order: 1, 2, 3 and 40 rise; the rest do not.
         let tenants: [i64; 7] = [1, 2, 3, 40, -5, 1 << 40, 7];
-        let draws_each = 60u64;
         // Three values per group (full plans) and one (small plans).
         for mean in [20.0, 60.0] {
-            let mut strategy = Strategy::new(
-                Weights::new([0.7, 0.2, 0.07, 0.03]).unwrap(),
-                Mean::new(mean).unwrap(),
-            );
-            strategy.plan(draws_each * tenants.len() as u64).unwrap();
-            let share = 1.0 / tenants.len() as f64;
-            let mut pool: Pool<(i64, u32)> = Pool::new();
-            let mut rng = seeded(8);
-            let mut uses: std::collections::HashMap<(i64, u32), u64> = Default::default();
-            let mut next = 0u32;
-            for round in 0..draws_each {
-                for &tenant in &tenants {
-                    let filter = ByNumber(tenant);
-                    let position = match strategy.draw_matching_planned(
-                        &mut pool,
-                        &filter,
-                        Some(share),
-                        Avoid::NONE,
-                        &mut rng,
-                    ) {
-                        Draw::Reuse(p) => p,
-                        Draw::Create(ticket) => {
-                            next += 1;
-                            strategy.fulfil(&mut pool, ticket, (tenant, next))
-                        }
-                        Draw::Null => unreachable!(),
-                    };
-                    let value = pool[position];
-                    assert_eq!(value.0, tenant, "round {round}");
-                    *uses.entry(value).or_default() += 1;
-                }
-            }
-            // Each group: draws_each / mean values, and every draw counted once.
-            for &tenant in &tenants {
-                let values = uses.keys().filter(|v| v.0 == tenant).count();
-                assert_eq!(values, (draws_each as f64 / mean) as usize, "{tenant}");
-            }
-            assert_eq!(
-                uses.values().sum::<u64>(),
-                draws_each * tenants.len() as u64
-            );
-            assert_eq!(strategy.groups.value_base, Some(1));
+            let strategy = draw_in_groups(&tenants, mean);
             assert_eq!(strategy.groups.find_by_value(0, 3), Some(2));
-            assert_eq!(
-                strategy.groups.find_by_value(0, 40),
-                None,
-                "asked by number"
-            );
+            assert_eq!(strategy.groups.find_by_value(0, 40), Some(3));
+            assert_eq!(strategy.groups.find_by_value(0, 7), None, "asked by number");
+        }
+    }
+
+    /// Keys assigned every K-th (a worker of K in memory) make a run of stride K: its groups
+    /// are found by value, not only the first.
+    #[test]
+    fn group_plans_of_every_kth_key_are_found_by_value() {
+        // Worker 2 of 3: keys 3, 6, 9, ...; then one out of order, one off the line.
+        let tenants: [i64; 6] = [3, 6, 9, 12, 4, 15];
+        for mean in [20.0, 60.0] {
+            let strategy = draw_in_groups(&tenants, mean);
+            assert_eq!(strategy.groups.find_by_value(0, 9), Some(2));
+            assert_eq!(strategy.groups.find_by_value(0, 12), Some(3));
+            // Out of order: asked by number.
+            assert_eq!(strategy.groups.find_by_value(0, 4), None);
+            assert_eq!(strategy.groups.find_by_value(0, 15), Some(5));
+            assert_eq!(strategy.groups.find_by_value(0, 7), None, "never filed");
+        }
+    }
+
+    /// Keys reserved in blocks (cooperating generators on one sequence) make a run per block.
+    #[test]
+    fn group_plans_of_blocks_of_keys_are_found_by_value() {
+        let tenants: [i64; 7] = [1, 2, 3, 11, 12, 13, 21];
+        let strategy = draw_in_groups(&tenants, 20.0);
+        for (index, tenant) in tenants.into_iter().enumerate() {
+            assert_eq!(strategy.groups.find_by_value(0, tenant), Some(index as u32));
         }
     }
 

@@ -857,3 +857,76 @@ async fn reserved_keys_follow_the_sequence_whatever_its_runs() {
     })
     .await;
 }
+
+/// A bulk table without a mirror publishes its rows' ids in each batch (the only reader of
+/// the ids it keeps): another generator's shared pool over the table reads every row back.
+/// Publishing after the first insert is refused, since the rows before it would be missing.
+#[tokio::test]
+async fn a_table_without_a_mirror_publishes_its_ids() {
+    use faker_core::repository::SharedPool;
+    use faker_pg::coordination::PgShare;
+    in_schema("bulk_publish", |mut conn, schema| async move {
+        create_tables(&mut conn, &schema).await;
+        let s = Some(schema.as_str());
+        let share = PgShare::join(pool().await, s).await.unwrap();
+        let writer = BulkWriter::new(pool().await, BulkOptions::default());
+        let mut repo = writer
+            .repository::<Parent>(parents_table(&schema), None)
+            .await
+            .unwrap()
+            .publish_to(share.publication("parents").await.unwrap())
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for name in ["a", "b", "c"] {
+            ids.push(repo.insert(parent(name), false).await.unwrap().id);
+        }
+        writer.finish().await.unwrap();
+        let mut reader = share
+            .pool_from_table::<Parent>("parents", &parents_table(&schema))
+            .await
+            .unwrap();
+        let mut read: Vec<(i64, String)> = reader
+            .catch_up()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        read.sort();
+        let expected: Vec<(i64, String)> = ids
+            .iter()
+            .zip(["a", "b", "c"])
+            .map(|(&id, name)| (id, name.to_string()))
+            .collect();
+        assert_eq!(read, expected);
+
+        // A second writer on the children's table: one insert, then a publication.
+        let writer = BulkWriter::new(pool().await, BulkOptions::default());
+        let mut late = writer
+            .repository::<Parent>(
+                Table::new(s, "children")
+                    .and_then(|t| t.auto_key("id", "id"))
+                    .and_then(|t| t.column("label", "name"))
+                    .unwrap(),
+                None,
+            )
+            .await
+            .unwrap();
+        late.insert(parent("d"), false).await.unwrap();
+        match late
+            .publish_to(share.publication("children").await.unwrap())
+            .await
+        {
+            Err(e @ BulkError::PublishedLate { .. }) => assert_eq!(
+                e.to_string(),
+                format!(
+                    "`\"{}\".\"children\"`: a publication must be set before the first insert",
+                    schema.as_str()
+                )
+            ),
+            other => panic!("{:?}", other.err()),
+        }
+    })
+    .await;
+}

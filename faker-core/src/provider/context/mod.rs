@@ -140,7 +140,13 @@ impl<'f> Cx<'f> {
             // The component's own value (an enum's variant).
             Cow::Owned(self.prefix.clone())
         } else {
-            Cow::Owned(format!("{}.{field}", self.prefix))
+            // Pushed, not `format!`ed: this runs for every field of every component (a
+            // composite id's), and the formatting machinery cost five times the copy.
+            let mut full = String::with_capacity(self.prefix.len() + 1 + field.len());
+            full.push_str(&self.prefix);
+            full.push('.');
+            full.push_str(field);
+            Cow::Owned(full)
         }
     }
 

@@ -91,6 +91,9 @@ pub(crate) struct Buffer {
     pub(crate) scratch: Scratch,
     /// Where the outcome of this table's rows is reported, if anywhere.
     pub(crate) outcomes: Option<StoreOutcomes>,
+    /// Whether a row was ever stored (a publication must come before: see
+    /// [`BulkRepository::publish_to`](crate::write::bulk::BulkRepository::publish_to)).
+    pub(crate) used: bool,
 }
 
 impl Buffer {

@@ -53,6 +53,10 @@ pub enum BulkError {
     /// The same table was registered twice.
     #[error("`{table}` is already registered with this writer")]
     Registered { table: QualifiedName },
+    /// [`publish_to`](crate::write::bulk::BulkRepository::publish_to) after the table's first
+    /// insert: the rows stored before it would be missing from the pool's log.
+    #[error("`{table}`: a publication must be set before the first insert")]
+    PublishedLate { table: QualifiedName },
     /// The batch guard failed (the batch is rolled back).
     #[error("`{table}`: the batch guard failed: {source}")]
     Guard {

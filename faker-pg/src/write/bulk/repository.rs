@@ -65,6 +65,7 @@ impl BulkWriter {
             rows: Rows::default(),
             scratch: Scratch::default(),
             outcomes: None,
+            used: false,
         });
         Ok(BulkRepository {
             writer: self.clone(),
@@ -86,11 +87,18 @@ where
     A: Provider + DeserializeOwned,
 {
     /// Also publishes this table's aggregates in a shared pool's log, inside each batch's
-    /// transaction (see [`crate::coordination::pools`]).
-    pub async fn publish_to(self, publication: Publication) -> Self {
+    /// transaction (see [`crate::coordination::pools`]). Call it before the first insert:
+    /// rows stored before it would be missing from the log, so it is then refused
+    /// ([`BulkError::PublishedLate`]).
+    pub async fn publish_to(self, publication: Publication) -> Result<Self, BulkError> {
         {
             let mut inner = self.writer.inner.lock().await;
             if let Some(buffer) = inner.tables.get_mut(self.index) {
+                if buffer.used {
+                    return Err(BulkError::PublishedLate {
+                        table: buffer.name().clone(),
+                    });
+                }
                 let meta = &buffer.meta;
                 buffer.meta = Arc::new(Meta::new(
                     meta.table.clone(),
@@ -99,7 +107,7 @@ where
                 ));
             }
         }
-        self
+        Ok(self)
     }
 
     /// Reports the outcome of every row of this table to `outcomes`, batch by batch (rows
@@ -136,6 +144,7 @@ where
         }
         let inner = &mut *inner;
         let buffer = &mut inner.tables[self.index];
+        buffer.used = true;
         // `keys` is there exactly when `A` has an auto key (checked when the repository was
         // made): cheaper than asking `A::auto_key()`, which builds its path on every call.
         if let (false, Some(keys)) = (key_given, buffer.keys.as_mut()) {
