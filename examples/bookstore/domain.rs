@@ -14,7 +14,7 @@ use std::fmt;
 use ddd_faker::Provider;
 use ddd_faker::rng::FakerRng;
 use fake::Fake;
-use fake::faker::lorem::en::Words;
+use fake::faker::lorem::en::Word;
 use fake::faker::name::en::{FirstName, LastName};
 use serde::{Deserialize, Serialize};
 
@@ -94,9 +94,20 @@ fn author_name(rng: &mut FakerRng, _position: u64) -> AuthorName {
     AuthorName(format!("{first} {last}"))
 }
 
+/// Three to five lorem words: the same draws as `fake`'s `Words(3..6)` (a count, then each
+/// word), joined as they are drawn instead of collected as strings first (one allocation a
+/// title instead of five or six, at 10^7 titles).
 fn book_title(rng: &mut FakerRng, _position: u64) -> BookTitle {
-    let words: Vec<String> = Words(3..6).fake_with_rng(rng);
-    BookTitle(words.join(" "))
+    let words: usize = (3..6).fake_with_rng(rng);
+    let mut title = String::with_capacity(words * 8);
+    for i in 0..words {
+        if i > 0 {
+            title.push(' ');
+        }
+        let word: &str = Word().fake_with_rng(rng);
+        title.push_str(word);
+    }
+    BookTitle(title)
 }
 
 /// An invariant the domain refuses to break.
