@@ -654,6 +654,85 @@ mod database {
         }
     }
 
+    /// Bulk alone writes its feeds directly (no guard refuses a row there): a batch the
+    /// database refuses must then fail the run before the feeds are published, so that no
+    /// published feed ever holds a book the database does not.
+    #[tokio::test]
+    async fn a_failed_bulk_batch_alone_publishes_no_feed() {
+        let pool = pool().await;
+        let s = schema("bulk_failed_batch");
+        let dir = out_dir("db-bulk-failed-batch");
+        let u = url();
+        let args = |books: &'static str| {
+            [
+                "--books",
+                books,
+                "--seed",
+                "3",
+                "--no-progress",
+                "--database-url",
+                &u,
+                "--schema",
+                &s,
+                "--bulk",
+                "--batch-rows",
+                "500",
+                "--out",
+                dir.to_str().unwrap(),
+            ]
+            .map(str::to_string)
+        };
+        // The schema, then a trigger that refuses the last five books: the batch that fails
+        // is the one `finish` writes, after every book was generated and recorded.
+        ok(Command::new(super::common::example("bookstore"))
+            .args(args("100"))
+            .output()
+            .unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+        for sql in [
+            format!(
+                "CREATE FUNCTION {s}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF (SELECT count(*) FROM {s}.books) >= 2995 THEN
+                         RAISE EXCEPTION 'refused book %', NEW.book_id;
+                     END IF;
+                     RETURN NEW;
+                 END $$"
+            ),
+            format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON {s}.books FOR EACH ROW
+                 EXECUTE FUNCTION {s}.refuse()"
+            ),
+        ] {
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let out = Command::new(super::common::example("bookstore"))
+            .args(args("3000"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains("refused book"), "{stderr}");
+        for feed in ["books.jsonl", "authors.jsonl", "tenants.jsonl"] {
+            assert!(!dir.join(feed).exists(), "{feed} published");
+        }
+        // What did commit is whole batches before the refused one.
+        let books: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {s}.books")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!((100..2995).contains(&books), "{books}");
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {s} CASCADE")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn a_killed_run_resumes_to_exactly_the_target() {
         killed_run_resumes(false).await;

@@ -20,7 +20,8 @@
 //!   (as with [`PgRepository`]).
 //! * **rows are encoded once, as CSV**: each column's value is read from the exported state at
 //!   its path (see [`Table`]) — for tables without a mirror or collections, straight from the
-//!   aggregate's `Serialize`, without building the state, with the same bytes as a result: numbers and booleans as their JSON text, strings always quoted
+//!   aggregate's `Serialize`, without building the state, with the same bytes as a result:
+//!   numbers and booleans as their JSON text, strings always quoted
 //!   (so `""` is an empty string and `\.` is data), JSON `null` as an empty unquoted field (SQL
 //!   `NULL`), objects and arrays as quoted JSON text (for `json`/`jsonb` columns). The mirror
 //!   row is the id and the state as JSON. Values never enter SQL text; names are
@@ -56,9 +57,10 @@
 //!   nothing registered before it may reference it. An error of the guard fails the batch.
 //!   Once a guard has refused rows, storing another row of the last table fails with
 //!   [`RepositoryError::Refused`] (the target is reached: stop generating).
-//! * **publishing** ([`BulkRepository::publish_to`]): the ids of a shared pool's table are
-//!   appended to its log after every copy, just before the commit (see
-//!   [`crate::coordination::pools`]).
+//! * **publishing** ([`BulkRepository::publish_to`], before the table's first insert): the ids
+//!   of a shared pool's table are appended to its log after every copy, just before the commit
+//!   (see [`crate::coordination::pools`]). Ids are kept beside the buffered rows only for a
+//!   publication or a mirror; a table with neither encodes none.
 //! * **outcomes** ([`BulkRepository::report_to`]): an `insert` only buffers, so the `Faker`
 //!   writes the aggregate to its feeds before the batch decides; a
 //!   [`HoldingSink`](faker_core::feed::HoldingSink) holds those records until each committed
