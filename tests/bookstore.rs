@@ -394,6 +394,12 @@ fn progress_is_shown_only_when_asked_or_on_a_terminal() {
         stderr.contains("plan warning: Book.author_id: "),
         "{stderr}"
     );
+    // Said once, and pointed to from the report.
+    assert_eq!(stderr.matches("plan warning: ").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("configured figures that cannot all hold: see the 2 plan warnings above"),
+        "{stderr}"
+    );
     // dynamic mode runs too and says so
     let dynamic = ok(run(&[
         "--books",

@@ -197,8 +197,13 @@ fn report(faker: &Faker, flights: &[Flight]) -> String {
         "violations: {same_airport} flights from an airport to itself, {foreign_plane} planes of \
          another airline, {in_curfew} departures in the curfew\n"
     ));
-    for warning in faker.plan_warnings() {
-        out.push_str(&format!("plan warning: {warning}\n"));
+    // Said in full before generating: pointed to, not repeated.
+    let warnings = faker.plan_warnings().len();
+    if warnings > 0 {
+        out.push_str(&format!(
+            "configured figures that cannot all hold: see the {warnings} plan warning{} above\n",
+            if warnings == 1 { "" } else { "s" }
+        ));
     }
     out
 }

@@ -167,12 +167,14 @@ impl Report {
             "books whose author belongs to another tenant: {}\n",
             j["books_with_foreign_author"]
         ));
-        // Parameters the plan found cannot all hold, with what is achieved instead: the
-        // reason a configured figure above differs from the achieved one.
-        for warning in j["plan_warnings"].as_array().into_iter().flatten() {
+        // Parameters the plan found cannot all hold are the reason a configured figure above
+        // differs from the achieved one. They were said in full before generating (and are in
+        // the JSON report): pointed to here, not repeated.
+        let warnings = j["plan_warnings"].as_array().map_or(0, Vec::len);
+        if warnings > 0 {
             out.push_str(&format!(
-                "plan warning: {}\n",
-                warning.as_str().unwrap_or_default()
+                "configured figures that cannot all hold: see the {warnings} plan warning{} above\n",
+                if warnings == 1 { "" } else { "s" }
             ));
         }
         let refusals: Vec<String> = j["refusals"]
