@@ -142,11 +142,10 @@ impl Groups {
     /// The plan of the integer group `value` of `partition`, found from the value alone:
     /// groups of ids are mostly planned in the order of their values (a tenant is created by
     /// the draw that first reads it, and its authors' group is planned by the next one), so
-    /// runs of values map most groups to their plans ([`ValueRuns`]), which the plan's tag
-    /// confirms. A draw then reads
-    /// the plan's line and nothing before it — not the pool's numbering of the group (at
-    /// 200 000 tenants, 800 KB read at random) nor this strategy's index of plans by number.
-    /// `None` when the guess misses: the caller asks by number.
+    /// runs of values map most groups to their plans ([`ValueRuns`]); the plan's tag confirms
+    /// it. A draw then reads the plan's line and nothing before it — not the pool's numbering
+    /// of the group (at 200 000 tenants, 800 KB read at random) nor this strategy's index of
+    /// plans by number. `None` for a group filed out of order: the caller asks by number.
     fn find_by_value(&self, partition: u32, value: i64) -> Option<u32> {
         if self.numbered.as_ref()?.0 != partition {
             return None;
