@@ -669,7 +669,7 @@ mod database {
         let s = schema("bulk_failed_batch");
         let dir = out_dir("db-bulk-failed-batch");
         let u = url();
-        let args = |books: &'static str| {
+        let args = |books| {
             [
                 "--books",
                 books,
@@ -686,14 +686,10 @@ mod database {
                 "--out",
                 dir.to_str().unwrap(),
             ]
-            .map(str::to_string)
         };
         // The schema, then a trigger that refuses the last five books: the batch that fails
         // is the one `finish` writes, after every book was generated and recorded.
-        ok(Command::new(super::common::example("bookstore"))
-            .args(args("100"))
-            .output()
-            .unwrap());
+        ok(run(&args("100")));
         std::fs::remove_dir_all(&dir).unwrap();
         for sql in [
             format!(
@@ -715,10 +711,7 @@ mod database {
                 .await
                 .unwrap();
         }
-        let out = Command::new(super::common::example("bookstore"))
-            .args(args("3000"))
-            .output()
-            .unwrap();
+        let out = run(&args("3000"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{stderr}");
         assert!(stderr.contains("refused book"), "{stderr}");

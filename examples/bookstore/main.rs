@@ -266,13 +266,12 @@ async fn run(args: &Args) -> Result<Made, String> {
             .set_repository::<Book>(InMemoryRepository::keys_only().keys(first, step))
             .map_err(fail)?;
     }
-    // Shared with other processes, a book's store may be refused after `create` returned it
-    // (a bulk batch's guard, write-behind): its records wait in a holding sink until the
-    // store's outcome is known. In memory every store is final, and so is a store of bulk
-    // alone, short of a failed batch, which fails the run before the feeds are published:
-    // the feeds are written directly.
-    let alone = args.bulk && !args.shared;
-    let mut held = (args.database_url.is_some() && !alone).then(HoldingSink::new);
+    // With a database a book's store may be refused after `create` returned it (a bulk
+    // batch's guard, write-behind): its records then wait in a holding sink until the store's
+    // outcome is known — when the attached repositories report outcomes (see
+    // `database::Attached::books`; bulk alone does not, and its records pass straight
+    // through). In memory every store is final, and the feeds are written directly.
+    let mut held = args.database_url.is_some().then(HoldingSink::new);
     if matches!(args.format, Format::Jsonl | Format::Both) {
         let feed = JsonlFeed::create(&args.out).map_err(|e| e.to_string())?;
         add_feed(&mut faker, &mut held, feed);

@@ -511,9 +511,6 @@ impl Plan {
 #[derive(Debug, Clone, Copy)]
 #[repr(align(16))]
 pub(crate) struct SmallPlan {
-    /// A word for the plan's owner: a strategy keeps its group's value there, found on the
-    /// line the draw reads anyway (see `Groups::find_by_value`).
-    pub(crate) tag: u32,
     /// Planned uses left; for a full plan, its index (see [`SmallPlan::full`]).
     left: u32,
     /// Pool position of the slot's value, `EMPTY` until bound, `FULL` for a full plan.
@@ -535,7 +532,6 @@ impl SmallPlan {
         // As `Plan::build`: one slot gets every planned draw, at least one.
         let left = u32::try_from(draws.max(1)).ok()?;
         Some(SmallPlan {
-            tag: 0,
             left,
             held: EMPTY,
             last: LastDraw::NONE,
@@ -545,7 +541,6 @@ impl SmallPlan {
     /// An entry that stands for the full plan at `index` of its owner's.
     pub(crate) fn full(index: u32) -> SmallPlan {
         SmallPlan {
-            tag: 0,
             left: index,
             held: FULL,
             last: LastDraw::NONE,

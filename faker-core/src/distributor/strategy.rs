@@ -116,12 +116,6 @@ struct Groups {
 
 const NO_PLAN: u32 = u32::MAX;
 
-/// The tag of a plan found by its group's integer value (see [`Groups::find_by_value`]): the
-/// value, when it fits beside `NO_PLAN`.
-fn value_tag(value: i64) -> Option<u32> {
-    u32::try_from(value).ok().filter(|&tag| tag != NO_PLAN)
-}
-
 impl Groups {
     /// The plan of the group numbered `number`, or of `key`.
     fn find(&self, number: Option<GroupNumber>, key: &Group<'_>) -> Option<u32> {
@@ -142,17 +136,15 @@ impl Groups {
     /// The plan of the integer group `value` of `partition`, found from the value alone:
     /// groups of ids are mostly planned in the order of their values (a tenant is created by
     /// the draw that first reads it, and its authors' group is planned by the next one), so
-    /// runs of values map most groups to their plans ([`ValueRuns`]); the plan's tag confirms
-    /// it. A draw then reads the plan's line and nothing before it — not the pool's numbering
-    /// of the group (at 200 000 tenants, 800 KB read at random) nor this strategy's index of
-    /// plans by number. `None` for a group filed out of order: the caller asks by number.
+    /// runs of values map most groups to their plans exactly ([`ValueRuns`]). A draw then
+    /// reads the plan's line and nothing before it — not the pool's numbering of the group (at
+    /// 200 000 tenants, 800 KB read at random) nor this strategy's index of plans by number.
+    /// `None` for a group filed out of order: the caller asks by number.
     fn find_by_value(&self, partition: u32, value: i64) -> Option<u32> {
         if self.numbered.as_ref()?.0 != partition {
             return None;
         }
-        let at = self.by_value.find(value)?;
-        let tag = value_tag(value)?;
-        (self.plans.get(at as usize)?.tag == tag).then_some(at)
+        self.by_value.find(value)
     }
 
     /// Adds `plan` as the plan of the group numbered `number` (or of `key`); returns its index.
@@ -163,7 +155,7 @@ impl Groups {
         plan: Result<SmallPlan, Plan>,
     ) -> Option<u32> {
         let index = u32::try_from(self.plans.len()).ok()?;
-        let mut plan = match plan {
+        let plan = match plan {
             Ok(small) => small,
             Err(plan) => {
                 let at = u32::try_from(self.full.len()).ok()?;
@@ -181,18 +173,13 @@ impl Groups {
                     plans.resize(at + 1, NO_PLAN);
                 }
                 plans[at] = index;
-                plan.tag = NO_PLAN;
-                if let Group::Integer(value) = key
-                    && let Some(tag) = value_tag(*value)
-                {
-                    plan.tag = tag;
+                if let Group::Integer(value) = key {
                     self.by_value.record(*value, index);
                 }
                 self.plans.push(plan);
                 return Some(index);
             }
         }
-        plan.tag = NO_PLAN;
         self.plans.push(plan);
         match key {
             Group::Name(name) => self.index.insert(name.as_ref().into(), index),
